@@ -1,0 +1,105 @@
+package settings
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// FileName is the settings file inside the state directory.
+const FileName = "settings.json"
+
+// Load reads the settings from dir. A missing file yields the defaults. A
+// corrupt, unreadable or invalid file is renamed aside with a timestamp (never
+// overwritten) and the defaults are returned; the problem is logged, and also
+// returned as aside so callers can report it.
+func Load(dir string, log *slog.Logger) (s Settings, aside string) {
+	path := filepath.Join(dir, FileName)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		log.Info("settings: no settings file, using defaults", "path", path)
+		return Default(), ""
+	}
+	if err == nil {
+		s, err = decode(data)
+	}
+	if err == nil {
+		return s, ""
+	}
+	aside = fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+	if rerr := os.Rename(path, aside); rerr != nil {
+		log.Error("settings: unusable file could not be set aside; using defaults without saving", "path", path, "err", err, "rename_err", rerr)
+		return Default(), ""
+	}
+	log.Warn("settings: unusable file set aside, using defaults", "path", path, "aside", aside, "err", err)
+	return Default(), aside
+}
+
+func decode(data []byte) (Settings, error) {
+	// Start from defaults so fields added in later versions get sane values.
+	s := Default()
+	if err := json.Unmarshal(data, &s); err != nil {
+		return Settings{}, fmt.Errorf("parse: %w", err)
+	}
+	if s.Version < 1 || s.Version > Version {
+		return Settings{}, fmt.Errorf("unsupported settings version %d", s.Version)
+	}
+	if err := s.Validate(); err != nil {
+		return Settings{}, err
+	}
+	return s.Normalized(), nil
+}
+
+// Save validates s and writes it to dir atomically: a temporary file is
+// written and synced, then renamed over the old one, so a crash leaves either
+// the old or the new settings, never a torn file.
+func Save(dir string, s Settings) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(s.Normalized(), "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, FileName), append(data, '\n'), 0o600)
+}
+
+// WriteFileAtomic writes data to path through a synced temporary file in the
+// same directory and a rename, then syncs the directory.
+func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after a successful rename
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // best effort: not every filesystem supports syncing directories
+		d.Close()
+	}
+	return nil
+}
