@@ -1,0 +1,3 @@
+package ipc
+
+func defaultSocket() string { return "/var/run/palisade/palisaded.sock" }

@@ -1,0 +1,127 @@
+// Package ipc holds the wire types of the service's local API and a Go client
+// for it. The API is HTTP+JSON over a Unix socket (a named pipe on Windows),
+// so it can also be driven with curl --unix-socket.
+package ipc
+
+import (
+	"time"
+
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+// State is the tunnel state as the service reports it.
+type State string
+
+// Tunnel states. Connected means a completed handshake, not "device up".
+const (
+	Disconnected  State = "disconnected"
+	Connecting    State = "connecting"
+	Connected     State = "connected"
+	Reconnecting  State = "reconnecting"
+	Disconnecting State = "disconnecting"
+	Error         State = "error"
+)
+
+// API paths.
+const (
+	PathStatus     = "/v1/status"
+	PathStream     = "/v1/status/stream"
+	PathConnect    = "/v1/connect"
+	PathDisconnect = "/v1/disconnect"
+	PathProfiles   = "/v1/profiles"  // GET list, POST import
+	PathProfile    = "/v1/profiles/" // + name: DELETE remove; + name + "/export": GET
+	PathSettings   = "/v1/settings"  // GET, PUT
+	PathFirewall   = "/v1/firewall"
+	PathLogs       = "/v1/logs"
+)
+
+// Status is a snapshot of the service, pushed on every change.
+type Status struct {
+	State State `json:"state"`
+	// Since is when the service entered State.
+	Since     time.Time `json:"since"`
+	Profile   string    `json:"profile,omitempty"`
+	Interface string    `json:"interface,omitempty"`
+	// Addresses are the tunnel's addresses in CIDR form, IPv4 first.
+	Addresses     []string   `json:"addresses,omitempty"`
+	Endpoint      string     `json:"endpoint,omitempty"`
+	LastHandshake *time.Time `json:"last_handshake,omitempty"`
+	RxBytes       uint64     `json:"rx_bytes"`
+	TxBytes       uint64     `json:"tx_bytes"`
+	// TunnelIPv6 tells whether IPv6 is carried by the tunnel; when false
+	// while connected, IPv6 is blocked rather than leaked.
+	TunnelIPv6        bool                `json:"tunnel_ipv6"`
+	KillSwitch        settings.KillSwitch `json:"kill_switch"`
+	KillSwitchEngaged bool                `json:"kill_switch_engaged"`
+	DNS               DNSStatus           `json:"dns"`
+	LastError         string              `json:"last_error,omitempty"`
+	// Retry is when the next connection attempt is due in the error state.
+	Retry *time.Time `json:"retry,omitempty"`
+	// CanControl tells the caller whether it may change state.
+	CanControl bool `json:"can_control"`
+}
+
+// DNSStatus tells which DNS the system uses while connected.
+type DNSStatus struct {
+	Mode settings.DNSMode `json:"mode"`
+	// Resolvers are the local resolver addresses the OS is pointed at.
+	Resolvers []string `json:"resolvers,omitempty"`
+	// Upstreams are where the resolver forwards queries.
+	Upstreams []string `json:"upstreams,omitempty"`
+	// Manager is how the system DNS was changed (e.g. "systemd-resolved").
+	Manager string `json:"manager,omitempty"`
+}
+
+// ConnectRequest asks the service to connect. An empty profile means the
+// last used one.
+type ConnectRequest struct {
+	Profile string `json:"profile,omitempty"`
+}
+
+// ImportRequest carries a profile's text, read by the client as the user, so
+// the service never opens user-supplied paths.
+type ImportRequest struct {
+	Name string `json:"name"`
+	Text string `json:"text"`
+}
+
+// ImportResponse reports an import and its warnings (e.g. scripts ignored).
+type ImportResponse struct {
+	Profile  ProfileInfo `json:"profile"`
+	Warnings []string    `json:"warnings,omitempty"`
+}
+
+// ProfileInfo describes a stored profile without its secrets.
+type ProfileInfo struct {
+	Name      string   `json:"name"`
+	Addresses []string `json:"addresses"`
+	DNS       []string `json:"dns,omitempty"`
+	Endpoints []string `json:"endpoints"`
+	PublicKey string   `json:"public_key"`
+	Peers     int      `json:"peers"`
+	LastUsed  bool     `json:"last_used,omitempty"`
+}
+
+// ExportResponse holds a profile's full wg-quick text, private key included;
+// only authorized callers get it.
+type ExportResponse struct {
+	Name string `json:"name"`
+	Text string `json:"text"`
+}
+
+// FirewallResponse describes the active kill switch policy and the rules the
+// backend actually installed.
+type FirewallResponse struct {
+	Policy string `json:"policy"`
+	Rules  string `json:"rules"`
+}
+
+// LogsResponse holds the last lines of the service log.
+type LogsResponse struct {
+	Lines []string `json:"lines"`
+}
+
+// ErrorResponse is the body of every non-2xx answer.
+type ErrorResponse struct {
+	Error string `json:"error"`
+}
