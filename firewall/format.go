@@ -1,0 +1,143 @@
+package firewall
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// String renders the policy for `palisade firewall show`: a headline such
+// as "engaged (auto, reconnecting)", then one line per rule and chain.
+func (p Policy) String() string {
+	var sb strings.Builder
+	state := "not engaged"
+	if p.Engaged {
+		state = "engaged"
+	}
+	fmt.Fprintf(&sb, "%s (%s)\n", state, p.Why)
+	if p.Empty() {
+		sb.WriteString("no rules\n")
+		return sb.String()
+	}
+	for _, c := range p.chains() {
+		if len(c.rules) == 0 {
+			continue
+		}
+		fmt.Fprintf(&sb, "%s:\n", c.name)
+		for _, r := range c.rules {
+			fmt.Fprintf(&sb, "  %-60s # %s\n", r.Match(c.dir), r.Reason)
+		}
+	}
+	return sb.String()
+}
+
+// Direction names the chain a rule sits in.
+type Direction uint8
+
+// Chains.
+const (
+	DirOutput Direction = iota
+	DirInput
+	DirForward
+)
+
+func (d Direction) String() string {
+	return [...]string{"output", "input", "forward"}[d]
+}
+
+type chain struct {
+	name  string
+	dir   Direction
+	rules []Rule
+}
+
+func (p Policy) chains() []chain {
+	return []chain{
+		{DirOutput.String(), DirOutput, p.Output},
+		{DirInput.String(), DirInput, p.Input},
+		{DirForward.String(), DirForward, p.Forward},
+	}
+}
+
+func (a Action) String() string {
+	return [...]string{"accept", "reject", "drop"}[a]
+}
+
+func (f Family) String() string {
+	return [...]string{"", "ip", "ip6"}[f]
+}
+
+func (p Proto) String() string {
+	return [...]string{"", "tcp", "udp", "icmpv6"}[p]
+}
+
+// Match renders the rule's verdict and matches in an nft-like syntax.
+func (r Rule) Match(d Direction) string {
+	var w []string
+	add := func(s ...string) { w = append(w, s...) }
+	add(r.Action.String())
+	if r.Family != FamilyAny {
+		add(r.Family.String())
+	}
+	if r.Loopback {
+		add("loopback")
+	}
+	if r.Iface != "" {
+		dir := "oif"
+		if d == DirInput {
+			dir = "iif"
+		}
+		if r.NotIface {
+			dir += " !="
+		}
+		add(dir, r.Iface)
+	}
+	if r.Established {
+		add("established,related")
+	}
+	if r.Proto != ProtoAny {
+		add(r.Proto.String())
+	}
+	if r.ICMPType != 0 {
+		add("type", fmt.Sprint(r.ICMPType))
+	}
+	if len(r.Src) > 0 {
+		add("from", prefixList(r.Src))
+	}
+	if r.SrcPort != 0 {
+		add("sport", fmt.Sprint(r.SrcPort))
+	}
+	if len(r.Dst) > 0 {
+		to := "to"
+		if r.NotDst {
+			to = "to !="
+		}
+		add(to, prefixList(r.Dst))
+	}
+	if r.DstPort != 0 {
+		add("dport", fmt.Sprint(r.DstPort))
+	}
+	if r.Service {
+		add(fmt.Sprintf("service(mark %#x)", r.Mark))
+	}
+	return strings.Join(w, " ")
+}
+
+func prefixList(ps []netip.Prefix) string {
+	if len(ps) == 1 {
+		return prefixString(ps[0])
+	}
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = prefixString(p)
+	}
+	return "{" + strings.Join(s, ", ") + "}"
+}
+
+// prefixString omits the length of single-address prefixes.
+func prefixString(p netip.Prefix) string {
+	if p.IsSingleIP() {
+		return p.Addr().String()
+	}
+	return p.String()
+}

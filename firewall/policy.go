@@ -1,0 +1,193 @@
+// Package firewall computes Palisade's dual-stack kill switch as a plain
+// value (Policy) and renders it through one backend per OS: nftables on
+// Linux, a pf anchor on macOS and WFP filters on Windows.
+//
+// The deciding logic lives in Compute and is OS-free; backends only
+// translate rules and install them atomically.
+package firewall
+
+import "net/netip"
+
+// Mode is the kill switch setting.
+type Mode string
+
+// Kill switch modes.
+const (
+	ModeOff    Mode = "off"
+	ModeAuto   Mode = "auto"
+	ModeAlways Mode = "always"
+)
+
+// TunnelState is the tunnel manager's state, as far as the firewall cares.
+type TunnelState string
+
+// Tunnel states.
+const (
+	StateDisconnected  TunnelState = "disconnected"
+	StateConnecting    TunnelState = "connecting"
+	StateConnected     TunnelState = "connected"
+	StateReconnecting  TunnelState = "reconnecting"
+	StateDisconnecting TunnelState = "disconnecting"
+	StateError         TunnelState = "error"
+)
+
+// Input is everything the policy depends on.
+type Input struct {
+	State TunnelState
+	Mode  Mode
+	// Armed is set in auto mode once a connect has succeeded, and cleared
+	// when the user disconnects, so the block survives drops and errors.
+	Armed    bool
+	AllowLAN bool
+	// HostIPv6 reports whether the host has IPv6 at all; without it no
+	// IPv6-specific accepts are rendered, but IPv6 is still rejected.
+	HostIPv6 bool
+	// Tunnel is nil when no tunnel interface exists.
+	Tunnel *Tunnel
+	// Endpoints are the resolved WireGuard peer endpoints.
+	Endpoints []netip.AddrPort
+	// FwMark is the mark on the service's WireGuard socket (Linux).
+	FwMark uint32
+	DNS    DNS
+	// OnLink are the on-link prefixes of the physical interfaces.
+	OnLink []netip.Prefix
+}
+
+// Tunnel describes the tunnel interface.
+type Tunnel struct {
+	Interface string
+	Addresses []netip.Prefix
+}
+
+// HasIPv6 reports whether the tunnel carries IPv6.
+func (t *Tunnel) HasIPv6() bool {
+	for _, a := range t.Addresses {
+		if a.Addr().Is6() && !a.Addr().Is4In6() {
+			return true
+		}
+	}
+	return false
+}
+
+// DNS describes the local resolver the kill switch must let through.
+type DNS struct {
+	// Manage is false for DNS mode "existing": then no port-53 rules exist.
+	Manage    bool
+	Resolvers []netip.Addr
+	Upstreams []netip.AddrPort
+	// Mark is the mark on the resolver's upstream sockets (Linux).
+	Mark uint32
+}
+
+// Family restricts a rule to one address family.
+type Family uint8
+
+// Families. FamilyAny rules carry no addresses.
+const (
+	FamilyAny Family = iota
+	FamilyIPv4
+	FamilyIPv6
+)
+
+// Proto is the transport protocol a rule matches.
+type Proto uint8
+
+// Protocols.
+const (
+	ProtoAny Proto = iota
+	ProtoTCP
+	ProtoUDP
+	ProtoICMPv6
+)
+
+// Action is a rule's verdict.
+type Action uint8
+
+// Verdicts. Reject answers with a TCP reset or an ICMP(v6)
+// administratively-prohibited error so applications fail over at once.
+const (
+	Accept Action = iota
+	Reject
+	Drop
+)
+
+// Rule is one match-and-verdict line. Empty fields match anything; all set
+// fields must match. Within a chain, the first matching rule decides.
+type Rule struct {
+	Family Family
+	Proto  Proto
+	// Loopback matches packets on the loopback interface.
+	Loopback bool
+	// Iface is the interface the packet arrives on (input chain) or leaves
+	// through (output and forward chains); NotIface inverts the match.
+	Iface    string
+	NotIface bool
+	Src      []netip.Prefix
+	// Dst matches any of the prefixes, or, with NotDst, none of them.
+	Dst      []netip.Prefix
+	NotDst   bool
+	SrcPort  uint16
+	DstPort  uint16
+	ICMPType uint8
+	// Service restricts the rule to the service's own sockets: by Mark on
+	// Linux, by user root on macOS, by application ID on Windows.
+	Service bool
+	Mark    uint32
+	// Established matches packets of connections already allowed.
+	Established bool
+	Action      Action
+	Reason      string
+}
+
+// Policy is the complete firewall state to install. The zero Policy means
+// "nothing to filter": backends remove everything of theirs.
+type Policy struct {
+	// Engaged reports whether the kill switch blocks; Why says the mode and
+	// state that decided it.
+	Engaged bool
+	Why     string
+	// Persistent asks backends that can to keep the block while the
+	// service is not running (mode always).
+	Persistent bool
+	Output     []Rule
+	Input      []Rule
+	Forward    []Rule
+}
+
+// Empty reports whether the policy has no rules at all.
+func (p Policy) Empty() bool {
+	return len(p.Output) == 0 && len(p.Input) == 0 && len(p.Forward) == 0
+}
+
+// Compute derives the policy from the tunnel manager's state and settings.
+func Compute(in Input) Policy {
+	engaged, why := engagement(in)
+	p := Policy{Engaged: engaged, Why: why, Persistent: engaged && in.Mode == ModeAlways}
+	b := builder{in: in}
+	if engaged {
+		p.Output = b.engagedOutput()
+		p.Input = b.engagedInput()
+		p.Forward = b.engagedForward()
+		return p
+	}
+	p.Output = b.idleOutput()
+	p.Input = b.idleInput()
+	p.Forward = b.idleForward()
+	return p
+}
+
+// engagement decides whether the kill switch blocks, and says why.
+func engagement(in Input) (bool, string) {
+	why := string(in.Mode) + ", " + string(in.State)
+	switch in.Mode {
+	case ModeAlways:
+		return true, why
+	case ModeAuto:
+		if in.Armed || in.State == StateConnected {
+			return true, why
+		}
+		return false, why + ", not armed"
+	default:
+		return false, why
+	}
+}

@@ -1,0 +1,302 @@
+package firewall
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var (
+	allStates = []TunnelState{StateDisconnected, StateConnecting, StateConnected, StateReconnecting, StateDisconnecting, StateError}
+	allModes  = []Mode{ModeOff, ModeAuto, ModeAlways}
+	onLink6   = netip.MustParsePrefix("2001:db8:5:6::/64")
+	onLink4   = netip.MustParsePrefix("198.51.100.0/24")
+	ep4       = netip.MustParseAddrPort("203.0.113.7:51820")
+	ep6       = netip.MustParseAddrPort("[2001:db8:ff::7]:51820")
+	upTunnel4 = netip.MustParseAddrPort("10.64.0.1:53")
+	upTunnel6 = netip.MustParseAddrPort("[fd00:64::1]:53")
+	upPublic4 = netip.MustParseAddrPort("9.9.9.9:53")
+	upPublic6 = netip.MustParseAddrPort("[2620:fe::fe]:853")
+)
+
+// testInput builds an input with every feature present, so each test can
+// check that the right parts of it are rendered.
+func testInput(state TunnelState, mode Mode, armed, lan, tunnel6, host6 bool) Input {
+	in := Input{
+		State: state, Mode: mode, Armed: armed, AllowLAN: lan, HostIPv6: host6,
+		Endpoints: []netip.AddrPort{ep4, ep6},
+		FwMark:    0xca6c,
+		DNS: DNS{
+			Manage:    true,
+			Resolvers: []netip.Addr{netip.MustParseAddr("127.80.73.65"), netip.MustParseAddr("fe80::80:73:65")},
+			Upstreams: []netip.AddrPort{upTunnel4, upTunnel6, upPublic4, upPublic6},
+			Mark:      0xca6d,
+		},
+		OnLink: []netip.Prefix{onLink4, onLink6},
+	}
+	if state != StateDisconnected {
+		in.Tunnel = &Tunnel{Interface: "palisade0", Addresses: []netip.Prefix{netip.MustParsePrefix("10.64.1.2/32")}}
+		if tunnel6 {
+			in.Tunnel.Addresses = append(in.Tunnel.Addresses, netip.MustParsePrefix("fd00:64::2/128"))
+		}
+	}
+	return in
+}
+
+func wantEngaged(in Input) bool {
+	switch in.Mode {
+	case ModeAlways:
+		return true
+	case ModeAuto:
+		return in.Armed || in.State == StateConnected
+	}
+	return false
+}
+
+func index(rs []Rule, pred func(Rule) bool) int {
+	return slices.IndexFunc(rs, pred)
+}
+
+func isLoopback(r Rule) bool { return r.Loopback && r.Action == Accept }
+func isEndpoint(r Rule) bool { return r.Service && r.Mark == 0xca6c && r.DstPort == 51820 }
+func isDNSReject(r Rule) bool {
+	return r.DstPort == 53 && r.Action == Reject && r.Iface == "" && len(r.Dst) == 0
+}
+func isTunnel(r Rule) bool {
+	return r.Iface == "palisade0" && !r.NotIface && r.Action == Accept && r.Proto == ProtoAny
+}
+func isLAN(f Family) func(Rule) bool {
+	return func(r Rule) bool {
+		return r.Family == f && r.Action == Accept && (slices.Contains(r.Dst, lan4[0]) || slices.Contains(r.Dst, ula6[0]) || slices.Contains(r.Src, lan4[0]) || slices.Contains(r.Src, ula6[0]))
+	}
+}
+func isFinal(a Action) func(Rule) bool {
+	return func(r Rule) bool {
+		return r.Action == a && r.Family == FamilyAny && r.Proto == ProtoAny && !r.Loopback &&
+			r.Iface == "" && len(r.Src)+len(r.Dst) == 0 && r.SrcPort+r.DstPort == 0 && !r.Established
+	}
+}
+func isV6Block(r Rule) bool { return r.Family == FamilyIPv6 && r.NotDst && r.Action == Reject }
+func isCVE(r Rule) bool     { return r.NotIface && r.Action == Drop }
+func isNDP(r Rule) bool     { return r.Proto == ProtoICMPv6 && r.ICMPType == icmp6NeighborSolicit }
+func isDHCP6(r Rule) bool   { return r.DstPort == dhcp6ServerPort || r.DstPort == dhcp6ClientPort }
+
+// TestComputeMatrix covers every state × mode × armed × allow_lan ×
+// tunnel IPv6 × host IPv6 combination.
+func TestComputeMatrix(t *testing.T) {
+	for _, state := range allStates {
+		for _, mode := range allModes {
+			for _, armed := range []bool{false, true} {
+				for _, lan := range []bool{false, true} {
+					for _, tun6 := range []bool{false, true} {
+						for _, host6 := range []bool{false, true} {
+							in := testInput(state, mode, armed, lan, tun6, host6)
+							name := fmt.Sprintf("%s/%s/armed=%v/lan=%v/tun6=%v/host6=%v", state, mode, armed, lan, tun6, host6)
+							t.Run(name, func(t *testing.T) { checkPolicy(t, in, Compute(in)) })
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func checkPolicy(t *testing.T, in Input, p Policy) {
+	t.Helper()
+	if p.Engaged != wantEngaged(in) {
+		t.Fatalf("engaged = %v, want %v", p.Engaged, wantEngaged(in))
+	}
+	if p.Persistent != (p.Engaged && in.Mode == ModeAlways) {
+		t.Errorf("persistent = %v", p.Persistent)
+	}
+	tunnelUp := in.Tunnel != nil
+	leaky6 := tunnelUp && !in.Tunnel.HasIPv6()
+	if got := index(p.Output, isV6Block) >= 0; got != leaky6 {
+		t.Errorf("output v6 block present = %v, want %v", got, leaky6)
+	}
+	if got := index(p.Forward, isV6Block) >= 0; got != leaky6 {
+		t.Errorf("forward v6 block present = %v, want %v", got, leaky6)
+	}
+	if got := index(p.Input, isCVE) >= 0; got != tunnelUp {
+		t.Errorf("CVE-2019-14899 drop present = %v, want %v", got, tunnelUp)
+	}
+	if !p.Engaged {
+		checkIdle(t, p, tunnelUp, leaky6)
+		return
+	}
+	checkEngagedOutput(t, in, p.Output)
+	checkEngagedInput(t, in, p.Input)
+	checkEngagedForward(t, in, p.Forward)
+}
+
+func checkIdle(t *testing.T, p Policy, tunnelUp, leaky6 bool) {
+	t.Helper()
+	if p.Empty() == tunnelUp {
+		t.Errorf("empty = %v with tunnel up = %v", p.Empty(), tunnelUp)
+	}
+	for _, rs := range [][]Rule{p.Output, p.Input, p.Forward} {
+		if i := index(rs, isFinal(Reject)); i >= 0 {
+			t.Errorf("idle policy has a catch-all reject: %+v", rs[i])
+		}
+		if i := index(rs, isFinal(Drop)); i >= 0 {
+			t.Errorf("idle policy has a catch-all drop: %+v", rs[i])
+		}
+		if i := index(rs, isDNSReject); i >= 0 {
+			t.Errorf("idle policy rejects DNS: %+v", rs[i])
+		}
+	}
+	if leaky6 && index(p.Output, isEndpoint) > index(p.Output, isV6Block) {
+		t.Errorf("endpoint accept must precede the IPv6 block")
+	}
+}
+
+func checkEngagedOutput(t *testing.T, in Input, rs []Rule) {
+	t.Helper()
+	order := []int{index(rs, isLoopback), index(rs, isEndpoint), index(rs, isDNSReject)}
+	if in.Tunnel != nil {
+		order = append(order, index(rs, isTunnel))
+	}
+	if in.AllowLAN {
+		order = append(order, index(rs, isLAN(FamilyIPv4)))
+	}
+	order = append(order, index(rs, isFinal(Reject)))
+	if slices.Contains(order, -1) || !slices.IsSorted(order) {
+		t.Errorf("output order loopback, endpoint, dns-reject, tunnel, lan, reject = %v\n%s", order, Policy{Output: rs})
+	}
+	if i := index(rs, isFinal(Reject)); i != len(rs)-1 {
+		t.Errorf("catch-all reject at %d of %d", i, len(rs))
+	}
+	if got := index(rs, isLAN(FamilyIPv4)) >= 0; got != in.AllowLAN {
+		t.Errorf("v4 LAN accept = %v, want %v", got, in.AllowLAN)
+	}
+	want6 := in.AllowLAN && in.HostIPv6
+	if got := index(rs, isLAN(FamilyIPv6)) >= 0; got != want6 {
+		t.Errorf("v6 LAN accept = %v, want %v", got, want6)
+	}
+	if got := index(rs, isNDP) >= 0; got != in.HostIPv6 {
+		t.Errorf("NDP accept = %v, want %v", got, in.HostIPv6)
+	}
+	if got := index(rs, isDHCP6) >= 0; got != in.HostIPv6 {
+		t.Errorf("DHCPv6 accept = %v, want %v", got, in.HostIPv6)
+	}
+	if in.AllowLAN {
+		lan := rs[index(rs, isLAN(FamilyIPv4))]
+		if !slices.Contains(lan.Dst, onLink4) {
+			t.Errorf("on-link prefix missing from LAN accept: %v", lan.Dst)
+		}
+	}
+	checkUpstreams(t, in, rs)
+}
+
+// checkUpstreams: only the resolver may reach upstreams, and only through
+// the tunnel unless the upstream is on an allowed LAN.
+func checkUpstreams(t *testing.T, in Input, rs []Rule) {
+	t.Helper()
+	reject := index(rs, isDNSReject)
+	for _, u := range in.DNS.Upstreams {
+		i := index(rs, func(r Rule) bool { return slices.Contains(r.Dst, hostPrefix(u.Addr())) && r.DstPort == u.Port() })
+		public := u == upPublic4 || u == upPublic6
+		want := (in.Tunnel != nil || (in.AllowLAN && !public)) && (u.Addr().Is4() || in.HostIPv6)
+		if (i >= 0) != want {
+			t.Errorf("upstream %v accept present = %v, want %v", u, i >= 0, want)
+			continue
+		}
+		if i < 0 {
+			continue
+		}
+		r := rs[i]
+		if !r.Service || r.Mark != in.DNS.Mark || i > reject {
+			t.Errorf("upstream rule %+v not restricted to the resolver before the DNS reject", r)
+		}
+		if in.AllowLAN && u == upTunnel6 && r.Iface != "" {
+			t.Errorf("ULA upstream with allow_lan restricted to %q", r.Iface)
+		}
+		if (public || !in.AllowLAN) && r.Iface != "palisade0" {
+			t.Errorf("upstream %v without allow_lan not restricted to the tunnel: %q", u, r.Iface)
+		}
+	}
+}
+
+func checkEngagedInput(t *testing.T, in Input, rs []Rule) {
+	t.Helper()
+	est := index(rs, func(r Rule) bool { return r.Established })
+	if est < 0 || rs[len(rs)-1].Action != Drop {
+		t.Fatalf("input lacks established accept or final drop:\n%s", Policy{Input: rs})
+	}
+	if cve := index(rs, isCVE); in.Tunnel != nil && (cve < 0 || cve > est) {
+		t.Errorf("CVE-2019-14899 drop at %d must precede established at %d", cve, est)
+	}
+	if got := index(rs, isLAN(FamilyIPv4)) >= 0; got != in.AllowLAN {
+		t.Errorf("inbound LAN accept = %v, want %v", got, in.AllowLAN)
+	}
+}
+
+func checkEngagedForward(t *testing.T, in Input, rs []Rule) {
+	t.Helper()
+	if i := index(rs, isFinal(Reject)); i != len(rs)-1 {
+		t.Errorf("forward catch-all reject at %d of %d", i, len(rs))
+	}
+	if i := index(rs, isEndpoint); i >= 0 {
+		t.Errorf("forwarded traffic may reach the endpoint: %+v", rs[i])
+	}
+	dns := index(rs, isDNSReject)
+	if lan := index(rs, isLAN(FamilyIPv4)); lan >= 0 && dns > lan {
+		t.Errorf("forward DNS reject at %d after LAN accept at %d", dns, lan)
+	}
+}
+
+func TestDNSExistingHasNoPort53Rules(t *testing.T) {
+	in := testInput(StateConnected, ModeAlways, true, true, true, true)
+	in.DNS.Manage = false
+	p := Compute(in)
+	for _, rs := range [][]Rule{p.Output, p.Input, p.Forward} {
+		if i := index(rs, func(r Rule) bool { return r.DstPort == 53 }); i >= 0 {
+			t.Errorf("port-53 rule with DNS mode existing: %+v", rs[i])
+		}
+	}
+}
+
+func TestV6BlockAllowsOnLinkAndLinkLocal(t *testing.T) {
+	in := testInput(StateConnected, ModeOff, false, true, false, true)
+	p := Compute(in)
+	r := p.Output[index(p.Output, isV6Block)]
+	for _, want := range []netip.Prefix{onLink6, linkLocal6[0], ula6[0]} {
+		if !slices.Contains(r.Dst, want) {
+			t.Errorf("v6 block does not exempt %v: %v", want, r.Dst)
+		}
+	}
+	in.AllowLAN = false
+	r = Compute(in).Output[index(Compute(in).Output, isV6Block)]
+	if slices.Contains(r.Dst, ula6[0]) {
+		t.Errorf("v6 block exempts ULA without allow_lan")
+	}
+}
+
+func TestEmptyWhenNothingToFilter(t *testing.T) {
+	p := Compute(Input{State: StateDisconnected, Mode: ModeAuto, HostIPv6: true})
+	if !p.Empty() || p.Engaged {
+		t.Fatalf("want empty idle policy, got\n%s", p)
+	}
+}
+
+func TestString(t *testing.T) {
+	p := Compute(testInput(StateReconnecting, ModeAuto, true, true, false, true))
+	s := p.String()
+	for _, want := range []string{
+		"engaged (auto, reconnecting)\n",
+		"accept ip udp to 203.0.113.7 dport 51820 service(mark 0xca6c)",
+		"reject ip6 to != {::1, fe80::/10, ff00::/8, 2001:db8:5:6::/64, fc00::/7}",
+		"drop ip iif != palisade0 to 10.64.1.2",
+		"# allow_lan",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("String() lacks %q:\n%s", want, s)
+		}
+	}
+	idle := Compute(Input{State: StateDisconnected, Mode: ModeAuto}).String()
+	if idle != "not engaged (auto, disconnected, not armed)\nno rules\n" {
+		t.Errorf("idle String() = %q", idle)
+	}
+}

@@ -1,0 +1,332 @@
+package firewall
+
+import (
+	"net/netip"
+	"slices"
+)
+
+// ICMPv6 types the kill switch lets through (RFC 4443, RFC 4861).
+const (
+	icmp6PacketTooBig     = 2
+	icmp6RouterSolicit    = 133
+	icmp6RouterAdvert     = 134
+	icmp6NeighborSolicit  = 135
+	icmp6NeighborAdvert   = 136
+	icmp6Redirect         = 137
+	dnsPort               = 53
+	dhcp4ClientPort       = 68
+	dhcp4ServerPort       = 67
+	dhcp6ClientPort       = 546
+	dhcp6ServerPort       = 547
+	reasonRejectRest      = "kill switch: everything else is rejected"
+	reasonDropRestInbound = "kill switch: everything else inbound is dropped"
+)
+
+var (
+	lan4 = prefixes("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+		"224.0.0.0/24", "239.0.0.0/8", "255.255.255.255/32")
+	lan6 = prefixes("fe80::/10", "fc00::/7", "ff01::/16", "ff02::/16", "ff03::/16",
+		"ff04::/16", "ff05::/16")
+	linkLocal6     = prefixes("fe80::/10")
+	dhcp6Servers   = prefixes("ff02::1:2/128", "ff05::1:3/128")
+	allRouters6    = prefixes("ff02::2/128")
+	ula6           = prefixes("fc00::/7")
+	nonRoutedIPv6  = prefixes("::1/128", "fe80::/10", "ff00::/8")
+	tcpAndUDP      = []Proto{ProtoUDP, ProtoTCP}
+	bothFamilies   = []Family{FamilyIPv4, FamilyIPv6}
+	reasonV6NoTun  = "tunnel has no IPv6: off-link IPv6 would leak, reject it"
+	reasonCVE      = "drop packets for a tunnel address that did not arrive on the tunnel (CVE-2019-14899)"
+	reasonLoopback = "loopback"
+)
+
+func prefixes(ss ...string) []netip.Prefix {
+	out := make([]netip.Prefix, len(ss))
+	for i, s := range ss {
+		out[i] = netip.MustParsePrefix(s)
+	}
+	return out
+}
+
+// builder renders the rule lists for one Input.
+type builder struct {
+	in Input
+}
+
+func (b builder) engagedOutput() []Rule {
+	rs := []Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}
+	rs = append(rs, b.endpointsOut()...)
+	rs = append(rs, b.v6Block()...)
+	rs = append(rs, b.dnsOut()...)
+	rs = append(rs, b.tunnelAccept("tunnel interface")...)
+	rs = append(rs, b.linkServicesOut()...)
+	rs = append(rs, b.lan(false)...)
+	return append(rs, Rule{Action: Reject, Reason: reasonRejectRest})
+}
+
+func (b builder) engagedInput() []Rule {
+	rs := []Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}
+	rs = append(rs, b.cve()...)
+	rs = append(rs, Rule{Established: true, Action: Accept, Reason: "replies to allowed connections"})
+	rs = append(rs, b.endpointsIn()...)
+	rs = append(rs, b.tunnelAccept("tunnel interface")...)
+	rs = append(rs, b.linkServicesIn()...)
+	rs = append(rs, b.lan(true)...)
+	return append(rs, Rule{Action: Drop, Reason: reasonDropRestInbound})
+}
+
+// engagedForward holds containers and VMs to the output rules. Their DNS
+// may go through the tunnel since they cannot reach the local resolver.
+func (b builder) engagedForward() []Rule {
+	rs := []Rule{{Established: true, Action: Accept, Reason: "replies to allowed connections"}}
+	rs = append(rs, b.v6Block()...)
+	rs = append(rs, b.tunnelAccept("forwarded into the tunnel")...)
+	if b.in.DNS.Manage {
+		rs = append(rs, dnsReject("forwarded DNS outside the tunnel")...)
+	}
+	rs = append(rs, b.lan(false)...)
+	return append(rs, Rule{Action: Reject, Reason: reasonRejectRest})
+}
+
+func (b builder) idleOutput() []Rule {
+	v6 := b.v6Block()
+	if len(v6) == 0 {
+		return nil
+	}
+	rs := []Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}
+	rs = append(rs, b.endpointsOut()...)
+	return append(rs, v6...)
+}
+
+func (b builder) idleInput() []Rule {
+	cve := b.cve()
+	if len(cve) == 0 {
+		return nil
+	}
+	return append([]Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}, cve...)
+}
+
+func (b builder) idleForward() []Rule {
+	return b.v6Block()
+}
+
+func (b builder) endpointsOut() []Rule {
+	var rs []Rule
+	for _, ep := range b.in.Endpoints {
+		rs = append(rs, Rule{
+			Family: familyOf(ep.Addr()), Proto: ProtoUDP,
+			Dst: []netip.Prefix{hostPrefix(ep.Addr())}, DstPort: ep.Port(),
+			Service: true, Mark: b.in.FwMark, Action: Accept,
+			Reason: "WireGuard endpoint, only from the service's own socket",
+		})
+	}
+	return rs
+}
+
+func (b builder) endpointsIn() []Rule {
+	var rs []Rule
+	for _, ep := range b.in.Endpoints {
+		rs = append(rs, Rule{
+			Family: familyOf(ep.Addr()), Proto: ProtoUDP,
+			Src: []netip.Prefix{hostPrefix(ep.Addr())}, SrcPort: ep.Port(),
+			Action: Accept, Reason: "WireGuard endpoint (peer-initiated handshakes)",
+		})
+	}
+	return rs
+}
+
+// v6Block rejects off-link IPv6 while a tunnel without IPv6 is up, kill
+// switch or not, so nothing prefers a leaking IPv6 path.
+func (b builder) v6Block() []Rule {
+	t := b.in.Tunnel
+	if t == nil || t.HasIPv6() {
+		return nil
+	}
+	allowed := slices.Clone(nonRoutedIPv6)
+	allowed = append(allowed, only(b.in.OnLink, FamilyIPv6)...)
+	if b.in.AllowLAN {
+		allowed = append(allowed, ula6...)
+	}
+	return []Rule{{Family: FamilyIPv6, Dst: allowed, NotDst: true, Action: Reject, Reason: reasonV6NoTun}}
+}
+
+func (b builder) cve() []Rule {
+	t := b.in.Tunnel
+	if t == nil || t.Interface == "" {
+		return nil
+	}
+	var rs []Rule
+	for _, f := range bothFamilies {
+		var dst []netip.Prefix
+		for _, a := range t.Addresses {
+			if familyOf(a.Addr()) == f {
+				dst = append(dst, hostPrefix(a.Addr()))
+			}
+		}
+		if len(dst) > 0 {
+			rs = append(rs, Rule{Family: f, Iface: t.Interface, NotIface: true, Dst: dst, Action: Drop, Reason: reasonCVE})
+		}
+	}
+	return rs
+}
+
+func (b builder) tunnelAccept(reason string) []Rule {
+	if b.in.Tunnel == nil || b.in.Tunnel.Interface == "" {
+		return nil
+	}
+	return []Rule{{Iface: b.in.Tunnel.Interface, Action: Accept, Reason: reason}}
+}
+
+// dnsOut lets DNS reach the local resolver, lets only the resolver reach
+// its upstreams, and rejects every other port-53 packet before the LAN
+// accepts could let it out.
+func (b builder) dnsOut() []Rule {
+	d := b.in.DNS
+	if !d.Manage {
+		return nil
+	}
+	var rs []Rule
+	for _, f := range bothFamilies {
+		var dst []netip.Prefix
+		for _, a := range d.Resolvers {
+			if familyOf(a) == f && b.wants(f) {
+				dst = append(dst, hostPrefix(a))
+			}
+		}
+		for _, p := range tcpAndUDP {
+			if len(dst) > 0 {
+				rs = append(rs, Rule{Family: f, Proto: p, Dst: dst, DstPort: dnsPort, Action: Accept, Reason: "DNS to the local resolver"})
+			}
+		}
+	}
+	for _, u := range d.Upstreams {
+		rs = append(rs, b.upstream(u)...)
+	}
+	return append(rs, dnsReject("DNS anywhere else (leak)")...)
+}
+
+// upstream lets the resolver reach one upstream: through the tunnel, or
+// over the LAN when the upstream is local and the LAN is allowed.
+func (b builder) upstream(u netip.AddrPort) []Rule {
+	f := familyOf(u.Addr())
+	if !b.wants(f) {
+		return nil
+	}
+	iface, reason := "", "resolver to its LAN upstream"
+	if !b.in.AllowLAN || !b.isLAN(u.Addr()) {
+		if b.in.Tunnel == nil || b.in.Tunnel.Interface == "" {
+			return nil
+		}
+		iface, reason = b.in.Tunnel.Interface, "resolver to its upstream through the tunnel"
+	}
+	var rs []Rule
+	for _, p := range tcpAndUDP {
+		rs = append(rs, Rule{
+			Family: f, Proto: p, Iface: iface,
+			Dst: []netip.Prefix{hostPrefix(u.Addr())}, DstPort: u.Port(),
+			Service: true, Mark: b.in.DNS.Mark, Action: Accept, Reason: reason,
+		})
+	}
+	return rs
+}
+
+func dnsReject(reason string) []Rule {
+	return []Rule{
+		{Proto: ProtoUDP, DstPort: dnsPort, Action: Reject, Reason: reason},
+		{Proto: ProtoTCP, DstPort: dnsPort, Action: Reject, Reason: reason},
+	}
+}
+
+// linkServicesOut keeps address configuration and path MTU discovery
+// working while blocked.
+func (b builder) linkServicesOut() []Rule {
+	rs := []Rule{{Family: FamilyIPv4, Proto: ProtoUDP, SrcPort: dhcp4ClientPort, DstPort: dhcp4ServerPort, Action: Accept, Reason: "DHCPv4"}}
+	if !b.in.HostIPv6 {
+		return rs
+	}
+	return append(rs,
+		Rule{Family: FamilyIPv6, Proto: ProtoUDP, Src: linkLocal6, SrcPort: dhcp6ClientPort, Dst: dhcp6Servers, DstPort: dhcp6ServerPort, Action: Accept, Reason: "DHCPv6"},
+		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6RouterSolicit, Dst: allRouters6, Action: Accept, Reason: "NDP router solicitation"},
+		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6NeighborSolicit, Action: Accept, Reason: "NDP neighbor solicitation"},
+		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6NeighborAdvert, Action: Accept, Reason: "NDP neighbor advertisement"},
+		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6PacketTooBig, Action: Accept, Reason: "ICMPv6 packet too big (path MTU)"},
+	)
+}
+
+func (b builder) linkServicesIn() []Rule {
+	rs := []Rule{{Family: FamilyIPv4, Proto: ProtoUDP, SrcPort: dhcp4ServerPort, DstPort: dhcp4ClientPort, Action: Accept, Reason: "DHCPv4"}}
+	if !b.in.HostIPv6 {
+		return rs
+	}
+	return append(rs,
+		Rule{Family: FamilyIPv6, Proto: ProtoUDP, SrcPort: dhcp6ServerPort, Dst: linkLocal6, DstPort: dhcp6ClientPort, Action: Accept, Reason: "DHCPv6"},
+		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6RouterAdvert, Src: linkLocal6, Action: Accept, Reason: "NDP router advertisement"},
+		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6NeighborSolicit, Action: Accept, Reason: "NDP neighbor solicitation"},
+		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6NeighborAdvert, Action: Accept, Reason: "NDP neighbor advertisement"},
+		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6Redirect, Src: linkLocal6, Action: Accept, Reason: "NDP redirect"},
+		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6PacketTooBig, Action: Accept, Reason: "ICMPv6 packet too big (path MTU)"},
+	)
+}
+
+// lan accepts the local network when allowed; inbound matches the source.
+func (b builder) lan(inbound bool) []Rule {
+	if !b.in.AllowLAN {
+		return nil
+	}
+	var rs []Rule
+	for _, f := range bothFamilies {
+		if !b.wants(f) {
+			continue
+		}
+		nets := slices.Clone(lan4)
+		if f == FamilyIPv6 {
+			nets = slices.Clone(lan6)
+		}
+		nets = append(nets, only(b.in.OnLink, f)...)
+		r := Rule{Family: f, Action: Accept, Reason: "allow_lan: local networks and on-link prefixes"}
+		if inbound {
+			r.Src = nets
+		} else {
+			r.Dst = nets
+		}
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// wants reports whether family-specific accepts are rendered for f.
+func (b builder) wants(f Family) bool {
+	return f == FamilyIPv4 || b.in.HostIPv6
+}
+
+func (b builder) isLAN(a netip.Addr) bool {
+	nets := append(slices.Clone(lan4), lan6...)
+	nets = append(nets, b.in.OnLink...)
+	for _, p := range nets {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func only(ps []netip.Prefix, f Family) []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range ps {
+		if p.IsValid() && familyOf(p.Addr()) == f {
+			out = append(out, p.Masked())
+		}
+	}
+	return out
+}
+
+func familyOf(a netip.Addr) Family {
+	if a.Unmap().Is4() {
+		return FamilyIPv4
+	}
+	return FamilyIPv6
+}
+
+func hostPrefix(a netip.Addr) netip.Prefix {
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen())
+}
