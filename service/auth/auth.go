@@ -1,0 +1,75 @@
+// Package auth decides who may talk to the service over its local IPC channel
+// and what they may do. Identity comes from the kernel (peer credentials of a
+// Unix socket, the token of a named-pipe client), never from anything the
+// client says about itself.
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"slices"
+)
+
+// GroupName is the local group whose members may change the service's state
+// without being root or an administrator.
+const GroupName = "palisade"
+
+// Identity is who is on the other end of an IPC connection.
+type Identity struct {
+	UID        int    // numeric user id; -1 when unknown; on Windows the RID of the user SID
+	GIDs       []int  // effective gid and supplementary groups (Unix only)
+	Name       string // user name, for logs
+	Authorized bool   // may change state; everyone may read status
+}
+
+// Decide reports whether a Unix peer may change state: root always may, and so
+// may members of the palisade group when that group exists on this machine.
+func Decide(uid int, gids []int, groupGID int, haveGroup bool) bool {
+	if uid == 0 {
+		return true
+	}
+	return haveGroup && slices.Contains(gids, groupGID)
+}
+
+type ctxKey struct{}
+
+// WithIdentity returns a context carrying id.
+func WithIdentity(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, ctxKey{}, id)
+}
+
+// IdentityFrom returns the identity stored by WithIdentity or ConnContext.
+func IdentityFrom(ctx context.Context) (Identity, bool) {
+	id, ok := ctx.Value(ctxKey{}).(Identity)
+	return id, ok
+}
+
+// ConnContext is meant for http.Server.ConnContext: it resolves the peer once
+// per connection so handlers only look the identity up. A peer that cannot be
+// identified gets an unauthorized identity with UID -1, so failures deny.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	id, err := FromConn(c)
+	if err != nil {
+		slog.Warn("ipc peer not identified, treating as unprivileged", "err", err)
+		id = Identity{UID: -1}
+	}
+	return WithIdentity(ctx, id)
+}
+
+// Well-known SIDs that may always change state on Windows.
+const (
+	sidLocalSystem    = "S-1-5-18"
+	sidAdministrators = "S-1-5-32-544"
+)
+
+// decideSIDs is Decide for a Windows token: SYSTEM, an enabled (elevated)
+// Administrators membership or an enabled palisade group membership.
+// Deny-only groups of a UAC-filtered token are not passed in, so an
+// administrator's unelevated apps need the palisade group like anyone else.
+func decideSIDs(user string, enabledGroups []string, palisadeGroup string) bool {
+	if user == sidLocalSystem || slices.Contains(enabledGroups, sidAdministrators) {
+		return true
+	}
+	return palisadeGroup != "" && slices.Contains(enabledGroups, palisadeGroup)
+}

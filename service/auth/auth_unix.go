@@ -1,0 +1,140 @@
+//go:build linux || darwin
+
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// groupGID resolves the palisade group. Tests replace it so they can exercise
+// group membership without creating a system group.
+var groupGID = func() (int, bool) {
+	g, err := user.LookupGroup(GroupName)
+	if err != nil {
+		var unknown user.UnknownGroupError
+		if !errors.As(err, &unknown) {
+			slog.Warn("palisade group lookup failed, only root may change state", "err", err)
+		}
+		return 0, false
+	}
+	gid, err := strconv.Atoi(g.Gid)
+	if err != nil {
+		return 0, false
+	}
+	return gid, true
+}
+
+// FromConn identifies the process on the other end of a Unix socket
+// connection from the credentials the kernel recorded when it connected.
+func FromConn(c net.Conn) (Identity, error) {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return Identity{}, fmt.Errorf("auth: %T carries no peer credentials", c)
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return Identity{}, err
+	}
+	var uid int
+	var gids []int
+	var credErr error
+	if err := raw.Control(func(fd uintptr) { uid, gids, credErr = peerCreds(int(fd)) }); err != nil {
+		return Identity{}, err
+	}
+	if credErr != nil {
+		return Identity{}, fmt.Errorf("auth: peer credentials: %w", credErr)
+	}
+	gid, have := groupGID()
+	return Identity{
+		UID:        uid,
+		GIDs:       gids,
+		Name:       userName(uid),
+		Authorized: Decide(uid, gids, gid, have),
+	}, nil
+}
+
+func userName(uid int) string {
+	u, err := user.LookupId(strconv.Itoa(uid))
+	if err != nil {
+		return strconv.Itoa(uid)
+	}
+	return u.Username
+}
+
+// Listen creates the service socket. Everyone may connect (0666) because
+// reading status is public; each request is authorized from the peer's
+// credentials instead. The directory must belong to us so nobody can swap the
+// socket underneath clients.
+func Listen(path string) (net.Listener, error) {
+	dir := filepath.Dir(path)
+	if err := secureDir(dir); err != nil {
+		return nil, err
+	}
+	if err := removeStale(path); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(path, 0o666); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
+}
+
+func secureDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("auth: socket directory %s is not a directory", dir)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("auth: socket directory %s is not owned by uid %d", dir, os.Geteuid())
+	}
+	return os.Chmod(dir, 0o755)
+}
+
+// removeStale deletes a socket left by a crashed service, but refuses to
+// touch anything that is not a socket or that still has a listener.
+func removeStale(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fi.Mode()&os.ModeSocket == 0 {
+		return fmt.Errorf("auth: %s exists and is not a socket", path)
+	}
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		c.Close()
+		return fmt.Errorf("auth: another service is listening on %s", path)
+	}
+	slog.Info("removing stale service socket", "path", path)
+	return os.Remove(path)
+}
+
+// Dial connects a client to the service socket.
+func Dial(ctx context.Context, path string) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, "unix", path)
+}
