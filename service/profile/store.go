@@ -1,0 +1,186 @@
+package profile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// ext is the file extension of stored profiles.
+const ext = ".conf"
+
+// Store keeps profiles as <name>.conf files in one directory that only its
+// owner can read, since the files hold private keys.
+type Store struct {
+	dir string
+}
+
+// OpenStore opens the store in dir, creating it with mode 0700 and
+// tightening the mode of an existing directory.
+func OpenStore(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("profile store: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("profile store: %w", err)
+	}
+	return &Store{dir: dir}, nil
+}
+
+// ValidName checks a profile name: 1..64 characters of letters, digits,
+// '.', '_' and '-', not starting with '.' or '-', and not a Windows device
+// name. Names are used as file names, so nothing else gets through.
+func ValidName(name string) error {
+	if name == "" || len(name) > 64 {
+		return fmt.Errorf("profile name must be 1..64 characters, got %d", len(name))
+	}
+	for _, c := range name {
+		if !isNameChar(c) {
+			return fmt.Errorf("profile name %q may only contain letters, digits, '.', '_' and '-'", name)
+		}
+	}
+	if name[0] == '.' || name[0] == '-' {
+		return fmt.Errorf("profile name %q must not start with '.' or '-'", name)
+	}
+	if windowsDevice(name) {
+		return fmt.Errorf("profile name %q is a reserved device name on Windows", name)
+	}
+	return nil
+}
+
+// windowsDevice reports names that Windows maps to devices whatever the
+// extension, such as "con" or "COM1.x".
+func windowsDevice(name string) bool {
+	base, _, _ := strings.Cut(strings.ToUpper(name), ".")
+	switch base {
+	case "CON", "PRN", "AUX", "NUL":
+		return true
+	}
+	return len(base) == 4 && (strings.HasPrefix(base, "COM") || strings.HasPrefix(base, "LPT")) &&
+		base[3] >= '1' && base[3] <= '9'
+}
+
+// NameFromPath suggests a profile name for an imported file: its base name
+// without the .conf extension. The result still needs ValidName.
+func NameFromPath(path string) string {
+	base := filepath.Base(path)
+	if strings.HasSuffix(strings.ToLower(base), ext) {
+		base = base[:len(base)-len(ext)]
+	}
+	return base
+}
+
+func (s *Store) path(name string) string {
+	return filepath.Join(s.dir, name+ext)
+}
+
+// Save stores p under name, replacing any profile of that name. The write is
+// atomic: readers see the old file or the new one, never a mix.
+func (s *Store) Save(name string, p *Profile) error {
+	if err := ValidName(name); err != nil {
+		return err
+	}
+	text := p.Marshal()
+	if _, err := Parse(text); err != nil {
+		return fmt.Errorf("profile %q is not valid, not saving it: %w", name, err)
+	}
+	if err := s.writeAtomic(name, []byte(text)); err != nil {
+		return fmt.Errorf("save profile %q: %w", name, err)
+	}
+	slog.Info("profile saved", "name", name, "peers", len(p.Peers))
+	return nil
+}
+
+func (s *Store) writeAtomic(name string, data []byte) error {
+	// CreateTemp makes the file 0600. Its name starts with '.', which
+	// ValidName refuses, so List never reports a half-written profile.
+	f, err := os.CreateTemp(s.dir, "."+name+"-*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // fails harmlessly once renamed
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, s.path(name)); err != nil {
+		return err
+	}
+	return syncDir(s.dir)
+}
+
+// Load reads and parses the profile called name. A missing profile gives
+// an error matching fs.ErrNotExist.
+func (s *Store) Load(name string) (*Profile, error) {
+	if err := ValidName(name); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(s.path(name))
+	if err != nil {
+		return nil, s.missing(name, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("load profile %q: %w", name, err)
+	}
+	p, err := Parse(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("profile %q (%s) is corrupted: %w", name, s.path(name), err)
+	}
+	return p, nil
+}
+
+func (s *Store) missing(name string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("profile %q does not exist: %w", name, fs.ErrNotExist)
+	}
+	return fmt.Errorf("profile %q: %w", name, err)
+}
+
+// List returns the names of the stored profiles, sorted.
+func (s *Store) List() ([]string, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("list profiles: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ext)
+		if ok && e.Type().IsRegular() && ValidName(name) == nil {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// Remove deletes the profile called name. A missing profile gives an error
+// matching fs.ErrNotExist.
+func (s *Store) Remove(name string) error {
+	if err := ValidName(name); err != nil {
+		return err
+	}
+	if err := os.Remove(s.path(name)); err != nil {
+		return s.missing(name, err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		return fmt.Errorf("remove profile %q: %w", name, err)
+	}
+	slog.Info("profile removed", "name", name)
+	return nil
+}
