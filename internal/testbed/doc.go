@@ -1,0 +1,104 @@
+// Package testbed builds the Linux end-to-end test bed of the design brief out
+// of real network namespaces, veth pairs and a real WireGuard server peer, so
+// tests can run palisaded in the client namespace and count what leaks.
+//
+// Topology (fixed; tests elsewhere hard-code these addresses):
+//
+//	client eth0 ── lan0 lan wan0 ── eth0 server (wireguard-go, tunnel DNS)
+//	                       inet0 ── eth0 internet (TCP/UDP/DNS services, leak counters)
+//
+// lan routes both families without NAT, so anything leaving the client outside
+// the tunnel reaches internet with one of the client's own addresses; server
+// masquerades tunnel traffic, so tunnelled traffic arrives from ServerIPv4 or
+// ServerIPv6.
+//
+// Only the address plan and the pure helpers build on every OS; the bed itself
+// is Linux-only and needs root.
+package testbed
+
+import "net/netip"
+
+// Roles name the namespaces of a bed.
+const (
+	RoleClient   = "client"
+	RoleLAN      = "lan"
+	RoleServer   = "server"
+	RoleInternet = "internet"
+)
+
+// Ports of the bed's services.
+const (
+	WireGuardPort = 51820
+	HTTPPort      = 80
+	EchoPort      = 7
+	DNSPort       = 53
+)
+
+// Names answered by the bed's DNS servers. The public server on internet
+// answers every name but TunnelName; the tunnel server on server answers all.
+const (
+	ExampleName = "example.test." // A ExampleIPv4, AAAA ExampleIPv6
+	V4OnlyName  = "v4only.test."  // A ExampleIPv4 only
+	V6OnlyName  = "v6only.test."  // AAAA ExampleIPv6 only
+	BigName     = "big.test."     // BigRecords A records: too large for plain UDP
+	WhoamiName  = "whoami.test."  // TXT with the querier's source address
+	TunnelName  = "tunnel.test."  // A TunnelNameIPv4, AAAA TunnelNameIPv6
+	BigRecords  = 64
+)
+
+// Addresses of the client's LAN link.
+var (
+	ClientIPv4 = netip.MustParseAddr("192.168.50.2")
+	ClientULA  = netip.MustParseAddr("fd50::2")
+	ClientIPv6 = netip.MustParseAddr("2001:db8:50::2")
+	LANIPv4    = netip.MustParseAddr("192.168.50.1")
+	LANULA     = netip.MustParseAddr("fd50::1")
+	LANIPv6    = netip.MustParseAddr("2001:db8:50::1")
+
+	ClientPrefixIPv4 = netip.MustParsePrefix("192.168.50.0/24")
+	ClientPrefixULA  = netip.MustParsePrefix("fd50::/64")
+	ClientPrefixIPv6 = netip.MustParsePrefix("2001:db8:50::/64")
+)
+
+// Addresses of the server and internet hosts and of the tunnel.
+var (
+	LANWANIPv4 = netip.MustParseAddr("198.51.100.1")
+	LANWANIPv6 = netip.MustParseAddr("2001:db8:100::1")
+	ServerIPv4 = netip.MustParseAddr("198.51.100.2")
+	ServerIPv6 = netip.MustParseAddr("2001:db8:100::2")
+
+	LANInetIPv4  = netip.MustParseAddr("203.0.113.1")
+	LANInetIPv6  = netip.MustParseAddr("2001:db8:200::1")
+	InternetIPv4 = netip.MustParseAddr("203.0.113.10")
+	InternetIPv6 = netip.MustParseAddr("2001:db8:200::10")
+
+	TunnelServerIPv4 = netip.MustParseAddr("10.64.0.1")
+	TunnelServerIPv6 = netip.MustParseAddr("fd64::1")
+	TunnelClientIPv4 = netip.MustParseAddr("10.64.0.2")
+	TunnelClientIPv6 = netip.MustParseAddr("fd64::2")
+
+	ExampleIPv4    = netip.MustParseAddr("203.0.113.80")
+	ExampleIPv6    = netip.MustParseAddr("2001:db8:200::80")
+	TunnelNameIPv4 = netip.MustParseAddr("10.64.0.80")
+	TunnelNameIPv6 = netip.MustParseAddr("fd64::80")
+)
+
+// ResolvConf is what a daemon started with StartDaemon finds in
+// /etc/resolv.conf: the public DNS server, as an ISP would hand out.
+const ResolvConf = "nameserver 203.0.113.10\nnameserver 2001:db8:200::10\n"
+
+// Options shape a bed.
+type Options struct {
+	// ClientNoIPv6 sets disable_ipv6=1 on every client interface, like a host
+	// with IPv6 turned off; the client then has no IPv6 address or route.
+	ClientNoIPv6 bool
+	// ServerNoIPv6Tunnel gives the server peer only 10.64.0.1, for IPv4-only
+	// profiles.
+	ServerNoIPv6Tunnel bool
+}
+
+// ProfileOptions shape the client profile returned by ProfileText.
+type ProfileOptions struct {
+	IPv4Only     bool // tunnel addresses and AllowedIPs of IPv4 only
+	EndpointIPv6 bool // endpoint [2001:db8:100::2]:51820 instead of 198.51.100.2:51820
+}

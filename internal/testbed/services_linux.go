@@ -1,0 +1,143 @@
+package testbed
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// services are the in-process servers of a bed. Their sockets are opened
+// inside the namespaces and served from ordinary goroutines.
+type services struct {
+	mu      sync.Mutex
+	closers []io.Closer
+	wg      sync.WaitGroup
+}
+
+// startServices opens the internet host's TCP, UDP echo and public DNS
+// services and the server's tunnel DNS.
+func (b *Bed) startServices() error {
+	s := &b.services
+	err := b.Do(RoleInternet, func() error {
+		for _, a := range []netip.Addr{InternetIPv4, InternetIPv6} {
+			l, err := net.Listen("tcp", netip.AddrPortFrom(a, HTTPPort).String())
+			if err != nil {
+				return err
+			}
+			s.add(l)
+			s.wg.Go(func() { serveWhoami(l) })
+			pc, err := net.ListenPacket("udp", netip.AddrPortFrom(a, EchoPort).String())
+			if err != nil {
+				return err
+			}
+			s.add(pc)
+			s.wg.Go(func() { serveEcho(pc) })
+			if err := s.listenDNS(a, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	tunnelAddrs := []netip.Addr{TunnelServerIPv4}
+	if !b.opts.ServerNoIPv6Tunnel {
+		tunnelAddrs = append(tunnelAddrs, TunnelServerIPv6)
+	}
+	// The sockets outlive StopServer: bound sockets stay valid while the
+	// tunnel address is gone and serve again once StartServer re-adds it.
+	return b.Do(RoleServer, func() error {
+		for _, a := range tunnelAddrs {
+			if err := s.listenDNS(a, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// listenDNS opens UDP and TCP DNS sockets on a and serves them.
+func (s *services) listenDNS(a netip.Addr, tunnel bool) error {
+	addr := netip.AddrPortFrom(a, DNSPort).String()
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return err
+	}
+	s.add(pc)
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.add(l)
+	h := dnsHandler(tunnel)
+	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: h}, {Listener: l, Handler: h}} {
+		s.wg.Go(func() { srv.ActivateAndServe() })
+	}
+	return nil
+}
+
+func (s *services) add(c io.Closer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closers = append(s.closers, c)
+}
+
+// close closes every socket, which ends every serving goroutine, and waits
+// for them.
+func (s *services) close() {
+	s.mu.Lock()
+	for _, c := range s.closers {
+		c.Close()
+	}
+	s.closers = nil
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+// serveWhoami answers each TCP connection with the peer's address and a
+// newline, then closes it.
+func serveWhoami(l net.Listener) {
+	for {
+		c, err := l.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return
+		}
+		if err != nil {
+			continue
+		}
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		io.WriteString(c, sourceOf(c.RemoteAddr())+"\n")
+		c.Close()
+	}
+}
+
+// serveEcho answers each UDP datagram with the sender's address and a
+// newline.
+func serveEcho(pc net.PacketConn) {
+	buf := make([]byte, 2048)
+	for {
+		_, from, err := pc.ReadFrom(buf)
+		if errors.Is(err, net.ErrClosed) {
+			return
+		}
+		if err != nil {
+			continue
+		}
+		pc.WriteTo([]byte(sourceOf(from)+"\n"), from)
+	}
+}
+
+// sourceOf renders a remote address as a bare IP.
+func sourceOf(a net.Addr) string {
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return ap.Addr().Unmap().String()
+}

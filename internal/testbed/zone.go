@@ -1,0 +1,81 @@
+package testbed
+
+import (
+	"net"
+	"net/netip"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// answer builds the reply of the bed's DNS servers. tunnel selects the
+// server-side zone, which alone knows TunnelName; src is the querier's address
+// as the server saw it.
+func answer(req *dns.Msg, src netip.Addr, tunnel bool) *dns.Msg {
+	m := new(dns.Msg)
+	m.SetReply(req)
+	m.Authoritative = true
+	if len(req.Question) != 1 {
+		m.Rcode = dns.RcodeFormatError
+		return m
+	}
+	q := req.Question[0]
+	name := strings.ToLower(q.Name)
+	hdr := func(t uint16) dns.RR_Header {
+		return dns.RR_Header{Name: q.Name, Rrtype: t, Class: dns.ClassINET, Ttl: 60}
+	}
+	var v4, v6 []netip.Addr
+	switch {
+	case name == ExampleName:
+		v4, v6 = []netip.Addr{ExampleIPv4}, []netip.Addr{ExampleIPv6}
+	case name == V4OnlyName:
+		v4 = []netip.Addr{ExampleIPv4}
+	case name == V6OnlyName:
+		v6 = []netip.Addr{ExampleIPv6}
+	case name == BigName:
+		for i := range BigRecords {
+			v4 = append(v4, netip.AddrFrom4([4]byte{203, 0, 113, byte(100 + i)}))
+		}
+	case name == TunnelName && tunnel:
+		v4, v6 = []netip.Addr{TunnelNameIPv4}, []netip.Addr{TunnelNameIPv6}
+	case name == WhoamiName:
+		if q.Qtype == dns.TypeTXT {
+			m.Answer = append(m.Answer, &dns.TXT{Hdr: hdr(dns.TypeTXT), Txt: []string{src.Unmap().String()}})
+		}
+		return m
+	default:
+		m.Rcode = dns.RcodeNameError
+		return m
+	}
+	switch q.Qtype {
+	case dns.TypeA:
+		for _, a := range v4 {
+			m.Answer = append(m.Answer, &dns.A{Hdr: hdr(dns.TypeA), A: net.IP(a.AsSlice())})
+		}
+	case dns.TypeAAAA:
+		for _, a := range v6 {
+			m.Answer = append(m.Answer, &dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: net.IP(a.AsSlice())})
+		}
+	}
+	return m
+}
+
+// dnsHandler serves answer over UDP and TCP, truncating UDP replies to what
+// the querier can take so BigName exercises TCP fallback.
+func dnsHandler(tunnel bool) dns.HandlerFunc {
+	return func(w dns.ResponseWriter, req *dns.Msg) {
+		var src netip.Addr
+		if ap, err := netip.ParseAddrPort(w.RemoteAddr().String()); err == nil {
+			src = ap.Addr()
+		}
+		m := answer(req, src, tunnel)
+		if _, udp := w.RemoteAddr().(*net.UDPAddr); udp {
+			size := dns.MinMsgSize
+			if opt := req.IsEdns0(); opt != nil {
+				size = int(opt.UDPSize())
+			}
+			m.Truncate(size)
+		}
+		w.WriteMsg(m)
+	}
+}
