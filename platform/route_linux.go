@@ -1,0 +1,163 @@
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Rule priorities: the suppressing lookup of main must come before the
+// fwmark rule, as wg-quick does it.
+const (
+	prioSuppress = 5208
+	prioTunnel   = 5209
+)
+
+// NewRouter returns the Linux router: wg-quick style policy routing for both
+// families through netlink.
+func NewRouter(log *slog.Logger) Router {
+	return &linuxRouter{log: log}
+}
+
+type linuxRouter struct {
+	log *slog.Logger
+}
+
+func (r *linuxRouter) Up(cfg TunnelConfig) error {
+	plan := MakePlan(cfg)
+	link, err := netlink.LinkByName(cfg.Interface)
+	if err != nil {
+		return fmt.Errorf("tunnel link %s: %w", cfg.Interface, err)
+	}
+	for _, a := range plan.Addresses {
+		addr := &netlink.Addr{IPNet: prefixNet(a)}
+		if a.Addr().Is6() {
+			addr.Flags = unix.IFA_F_NODAD
+		}
+		if err := netlink.AddrReplace(link, addr); err != nil {
+			return fmt.Errorf("address %s on %s: %w", a, cfg.Interface, err)
+		}
+	}
+	if cfg.MTU > 0 {
+		if err := netlink.LinkSetMTU(link, cfg.MTU); err != nil {
+			return fmt.Errorf("MTU %d on %s: %w", cfg.MTU, cfg.Interface, err)
+		}
+	}
+	if err := netlink.LinkSetUp(link); err != nil {
+		return fmt.Errorf("link %s up: %w", cfg.Interface, err)
+	}
+	idx := link.Attrs().Index
+	for _, p := range plan.Routes {
+		if err := netlink.RouteReplace(&netlink.Route{LinkIndex: idx, Dst: prefixNet(p)}); err != nil {
+			return fmt.Errorf("route %s via %s: %w", p, cfg.Interface, err)
+		}
+	}
+	if plan.Default4 {
+		if err := r.policyRoute(unix.AF_INET, &netlink.Route{LinkIndex: idx}); err != nil {
+			return err
+		}
+	}
+	if plan.Default6 {
+		if err := r.policyRoute(unix.AF_INET6, &netlink.Route{LinkIndex: idx}); err != nil {
+			return err
+		}
+	}
+	if plan.Block6 {
+		if err := r.policyRoute(unix.AF_INET6, &netlink.Route{Type: unix.RTN_UNREACHABLE}); err != nil {
+			return err
+		}
+	}
+	r.log.Info("routes up", "iface", cfg.Interface, "default4", plan.Default4, "default6", plan.Default6, "block6", plan.Block6, "routes", len(plan.Routes))
+	return nil
+}
+
+// policyRoute puts a family's default route into Table and steers every
+// packet without FwMark there, keeping main's more specific routes (the LAN)
+// through suppress_prefixlength 0.
+func (r *linuxRouter) policyRoute(family int, rt *netlink.Route) error {
+	rt.Table = Table
+	rt.Family = family
+	if family == unix.AF_INET {
+		rt.Dst = &net.IPNet{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(0, 32)}
+		if err := os.WriteFile("/proc/sys/net/ipv4/conf/all/src_valid_mark", []byte("1"), 0o644); err != nil {
+			return fmt.Errorf("src_valid_mark: %w", err)
+		}
+	} else {
+		rt.Dst = &net.IPNet{IP: net.IPv6zero, Mask: net.CIDRMask(0, 128)}
+	}
+	if err := netlink.RouteReplace(rt); err != nil {
+		return fmt.Errorf("default route in table %d: %w", Table, err)
+	}
+	suppress := netlink.NewRule()
+	suppress.Family = family
+	suppress.Priority = prioSuppress
+	suppress.Table = unix.RT_TABLE_MAIN
+	suppress.SuppressPrefixlen = 0
+	tunnel := netlink.NewRule()
+	tunnel.Family = family
+	tunnel.Priority = prioTunnel
+	tunnel.Table = Table
+	tunnel.Mark = FwMark
+	tunnel.Invert = true
+	for _, rule := range []*netlink.Rule{suppress, tunnel} {
+		if err := netlink.RuleAdd(rule); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("policy rule (prio %d): %w", rule.Priority, err)
+		}
+	}
+	return nil
+}
+
+// Down removes the rules and the table. The tunnel's own addresses and
+// routes vanish with the interface when the device closes.
+func (r *linuxRouter) Down() error {
+	var errs []error
+	for _, family := range []int{unix.AF_INET, unix.AF_INET6} {
+		rules, err := netlink.RuleList(family)
+		if err != nil {
+			if family == unix.AF_INET6 && !HasIPv6() {
+				continue
+			}
+			errs = append(errs, err)
+			continue
+		}
+		for _, rule := range rules {
+			if rule.Priority == prioSuppress || rule.Priority == prioTunnel {
+				if err := netlink.RuleDel(&rule); err != nil && !errors.Is(err, unix.ENOENT) {
+					errs = append(errs, fmt.Errorf("delete rule %d: %w", rule.Priority, err))
+				}
+			}
+		}
+		routes, err := netlink.RouteListFiltered(family, &netlink.Route{Table: Table}, netlink.RT_FILTER_TABLE)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, rt := range routes {
+			if err := netlink.RouteDel(&rt); err != nil && !errors.Is(err, unix.ESRCH) {
+				errs = append(errs, fmt.Errorf("delete route in table %d: %w", Table, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func prefixNet(p netip.Prefix) *net.IPNet {
+	bits := 32
+	if p.Addr().Is6() {
+		bits = 128
+	}
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), bits)}
+}
+
+// HasIPv6 reports whether the host (this network namespace) has IPv6
+// enabled at all.
+func HasIPv6() bool {
+	b, err := os.ReadFile("/proc/sys/net/ipv6/conf/all/disable_ipv6")
+	return err == nil && len(b) > 0 && b[0] == '0'
+}

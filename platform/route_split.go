@@ -1,0 +1,71 @@
+package platform
+
+import (
+	"net/netip"
+)
+
+// Gateway is a physical default route: where the tunnel endpoint's host
+// route must point on OSes without policy routing.
+type Gateway struct {
+	Interface string
+	NextHop   netip.Addr
+	Metric    uint32
+}
+
+// SplitRoute is one route of a split-default plan.
+type SplitRoute struct {
+	Dst netip.Prefix
+	// Via is the gateway for endpoint host routes; nil routes via the tunnel.
+	Via *Gateway
+	// Reject makes the route unreachable (IPv6 beside a v4-only tunnel).
+	Reject bool
+}
+
+// SplitPlan turns a plan into routes for macOS and Windows: the halves of
+// each tunnelled default, the other allowed IPs, rejecting IPv6 halves when
+// Block6, and a host route per endpoint via the gateway of its family.
+// Endpoints of a family without a gateway are left to the routing table.
+func SplitPlan(p Plan, endpoints []netip.AddrPort, gw4, gw6 *Gateway) []SplitRoute {
+	var out []SplitRoute
+	for _, d := range SplitDefaults(p.Default4, p.Default6) {
+		out = append(out, SplitRoute{Dst: d})
+	}
+	for _, r := range p.Routes {
+		out = append(out, SplitRoute{Dst: r})
+	}
+	if p.Block6 {
+		for _, d := range SplitDefaults(false, true) {
+			out = append(out, SplitRoute{Dst: d, Reject: true})
+		}
+	}
+	seen := map[netip.Addr]bool{}
+	for _, ep := range endpoints {
+		a := ep.Addr().Unmap()
+		gw := gw4
+		if a.Is6() {
+			gw = gw6
+		}
+		if gw == nil || seen[a] {
+			continue
+		}
+		seen[a] = true
+		out = append(out, SplitRoute{Dst: netip.PrefixFrom(a, a.BitLen()), Via: gw})
+	}
+	return out
+}
+
+// BestGateway picks the default route with the lowest metric that is not on
+// the tunnel interface.
+func BestGateway(candidates []Gateway, tunnel string) *Gateway {
+	var best *Gateway
+	for i := range candidates {
+		c := &candidates[i]
+		if c.Interface == tunnel || !c.NextHop.IsValid() {
+			continue
+		}
+		if best == nil || c.Metric < best.Metric {
+			best = c
+		}
+	}
+	return best
+}

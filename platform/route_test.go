@@ -1,0 +1,92 @@
+package platform
+
+import (
+	"net/netip"
+	"reflect"
+	"testing"
+)
+
+func pfx(ss ...string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range ss {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}
+
+func TestMakePlan(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  TunnelConfig
+		want Plan
+	}{{
+		name: "dual stack full tunnel",
+		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), AllowedIPs: pfx("0.0.0.0/0", "::/0"), HostIPv6: true},
+		want: Plan{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), Default4: true, Default6: true},
+	}, {
+		name: "v4-only tunnel on a v6 host blocks IPv6",
+		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32"), AllowedIPs: pfx("0.0.0.0/0"), HostIPv6: true},
+		want: Plan{Addresses: pfx("10.64.0.2/32"), Default4: true, Block6: true},
+	}, {
+		name: "v6 allowed IPs without a v6 address are not routed",
+		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32"), AllowedIPs: pfx("0.0.0.0/0", "::/0"), HostIPv6: true},
+		want: Plan{Addresses: pfx("10.64.0.2/32"), Default4: true, Block6: true},
+	}, {
+		name: "IPv6-disabled host runs single stack",
+		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), AllowedIPs: pfx("0.0.0.0/0", "::/0"), HostIPv6: false},
+		want: Plan{Addresses: pfx("10.64.0.2/32"), Default4: true},
+	}, {
+		name: "split tunnel leaves IPv6 alone",
+		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), AllowedIPs: pfx("10.64.0.0/24", "fd64::/64"), HostIPv6: true},
+		want: Plan{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), Routes: pfx("10.64.0.0/24", "fd64::/64")},
+	}, {
+		name: "v6-only tunnel",
+		cfg:  TunnelConfig{Addresses: pfx("fd64::2/128"), AllowedIPs: pfx("::/0"), HostIPv6: true},
+		want: Plan{Addresses: pfx("fd64::2/128"), Default6: true},
+	}, {
+		name: "host bits are masked",
+		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32"), AllowedIPs: pfx("10.64.0.7/24"), HostIPv6: false},
+		want: Plan{Addresses: pfx("10.64.0.2/32"), Routes: pfx("10.64.0.0/24")},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := MakePlan(tt.cfg); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("MakePlan = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSplitPlan(t *testing.T) {
+	gw4 := &Gateway{Interface: "en0", NextHop: netip.MustParseAddr("192.168.1.1")}
+	gw6 := &Gateway{Interface: "en0", NextHop: netip.MustParseAddr("fe80::1")}
+	eps := []netip.AddrPort{netip.MustParseAddrPort("198.51.100.2:51820"), netip.MustParseAddrPort("[2001:db8::2]:51820"), netip.MustParseAddrPort("198.51.100.2:51821")}
+	got := SplitPlan(Plan{Default4: true, Block6: true}, eps, gw4, gw6)
+	want := []SplitRoute{
+		{Dst: netip.MustParsePrefix("0.0.0.0/1")}, {Dst: netip.MustParsePrefix("128.0.0.0/1")},
+		{Dst: netip.MustParsePrefix("::/1"), Reject: true}, {Dst: netip.MustParsePrefix("8000::/1"), Reject: true},
+		{Dst: netip.MustParsePrefix("198.51.100.2/32"), Via: gw4}, {Dst: netip.MustParsePrefix("2001:db8::2/128"), Via: gw6},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("SplitPlan =\n%+v\nwant\n%+v", got, want)
+	}
+	// An IPv6 endpoint on a host without an IPv6 gateway gets no host route.
+	got = SplitPlan(Plan{Default4: true, Default6: true}, eps[1:2], gw4, nil)
+	if len(got) != 4 {
+		t.Fatalf("expected only the four halves, got %+v", got)
+	}
+}
+
+func TestBestGateway(t *testing.T) {
+	cands := []Gateway{
+		{Interface: "utun3", NextHop: netip.MustParseAddr("10.64.0.1"), Metric: 0},
+		{Interface: "en1", NextHop: netip.MustParseAddr("192.168.2.1"), Metric: 20},
+		{Interface: "en0", NextHop: netip.MustParseAddr("192.168.1.1"), Metric: 10},
+	}
+	if g := BestGateway(cands, "utun3"); g == nil || g.Interface != "en0" {
+		t.Fatalf("BestGateway = %+v, want en0", g)
+	}
+	if g := BestGateway(cands[:1], "utun3"); g != nil {
+		t.Fatalf("tunnel chosen as gateway: %+v", g)
+	}
+}

@@ -1,0 +1,77 @@
+package tunnel
+
+import (
+	"fmt"
+	"log/slog"
+
+	"golang.zx2c4.com/wireguard/conn"
+	"golang.zx2c4.com/wireguard/device"
+	"golang.zx2c4.com/wireguard/tun"
+)
+
+// DefaultMTU is used when the profile sets none; it leaves room for the
+// WireGuard overhead over IPv6 on a 1500-byte link.
+const DefaultMTU = 1420
+
+// Device is a running wireguard-go device on a real TUN.
+type Device struct {
+	name string
+	dev  *device.Device
+}
+
+// Create makes the TUN interface, starts wireguard-go on it and configures
+// it. The interface is brought up at the WireGuard level; its addresses and
+// routes are the platform layer's job.
+func Create(cfg Config, log *slog.Logger) (*Device, error) {
+	mtu := cfg.MTU
+	if mtu == 0 {
+		mtu = DefaultMTU
+	}
+	t, err := tun.CreateTUN(cfg.Name, mtu)
+	if err != nil {
+		return nil, fmt.Errorf("create TUN %s: %w", cfg.Name, err)
+	}
+	name, err := t.Name()
+	if err != nil {
+		t.Close()
+		return nil, fmt.Errorf("TUN name: %w", err)
+	}
+	wl := log.With("component", "wireguard")
+	logger := &device.Logger{
+		Verbosef: func(format string, args ...any) { wl.Debug(fmt.Sprintf(format, args...)) },
+		Errorf:   func(format string, args ...any) { wl.Warn(fmt.Sprintf(format, args...)) },
+	}
+	dev := device.NewDevice(t, conn.NewDefaultBind(), logger)
+	if err := dev.IpcSet(cfg.UAPI()); err != nil {
+		dev.Close()
+		return nil, fmt.Errorf("configure WireGuard: %w", err)
+	}
+	if err := dev.Up(); err != nil {
+		dev.Close()
+		return nil, fmt.Errorf("WireGuard up: %w", err)
+	}
+	return &Device{name: name, dev: dev}, nil
+}
+
+// Name returns the interface name the OS gave the TUN.
+func (d *Device) Name() string { return d.name }
+
+// Reconfigure replaces the peers (and so re-resolves endpoints and restarts
+// handshakes) without touching the interface.
+func (d *Device) Reconfigure(cfg Config) error {
+	return d.dev.IpcSet(cfg.UAPI())
+}
+
+// Stats reads the current peer statistics.
+func (d *Device) Stats() (Stats, error) {
+	s, err := d.dev.IpcGet()
+	if err != nil {
+		return Stats{}, err
+	}
+	return ParseStats(s)
+}
+
+// Close stops the device and removes the TUN interface.
+func (d *Device) Close() {
+	d.dev.Close()
+}
