@@ -1,0 +1,125 @@
+package firewall
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
+	"github.com/google/nftables/userdata"
+)
+
+// tableName is Palisade's one nftables table; nothing else is touched.
+const tableName = "palisade"
+
+// chainPriority runs our base chains at the standard filter priority,
+// after conntrack (-200) so ct state works. Any drop or reject in any
+// base chain is final, so other tables accepting a packet cannot undo our
+// reject, and our accepts cannot undo theirs.
+var chainPriority = nftables.ChainPriorityFilter
+
+type nftBackend struct {
+	log  *slog.Logger
+	opts []nftables.ConnOption
+}
+
+// New returns the nftables backend, which talks netlink directly.
+func New(log *slog.Logger) (Backend, error) {
+	return newNFT(log), nil
+}
+
+func newNFT(log *slog.Logger, opts ...nftables.ConnOption) *nftBackend {
+	return &nftBackend{log: log, opts: opts}
+}
+
+func (b *nftBackend) table() *nftables.Table {
+	return &nftables.Table{Name: tableName, Family: nftables.TableFamilyINet}
+}
+
+// Apply deletes our table (if any) and builds the new one in a single
+// netlink batch, so there is no moment without rules.
+func (b *nftBackend) Apply(p Policy) error {
+	c, err := nftables.New(b.opts...)
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	t := b.table()
+	// Adding first makes the delete valid whether or not the table exists.
+	c.AddTable(t)
+	c.DelTable(t)
+	nrules := 0
+	if !p.Empty() {
+		c.AddTable(t)
+		r := nftRenderer{conn: c, table: t}
+		for _, ch := range p.chains() {
+			if err := r.chain(ch); err != nil {
+				return err
+			}
+		}
+		nrules = r.rules
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("nftables: replacing table %s: %w", tableName, err)
+	}
+	b.log.Info("firewall applied", "backend", "nftables", "engaged", p.Engaged, "why", p.Why, "rules", nrules)
+	return nil
+}
+
+// Remove deletes the palisade table and nothing else.
+func (b *nftBackend) Remove() error {
+	c, err := nftables.New(b.opts...)
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	c.AddTable(b.table())
+	c.DelTable(b.table())
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("nftables: removing table %s: %w", tableName, err)
+	}
+	b.log.Info("firewall removed", "backend", "nftables")
+	return nil
+}
+
+// Show lists the installed rules by the comments they carry, with their
+// packet counters.
+func (b *nftBackend) Show() (string, error) {
+	c, err := nftables.New(b.opts...)
+	if err != nil {
+		return "", fmt.Errorf("nftables: %w", err)
+	}
+	tables, err := c.ListTablesOfFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return "", fmt.Errorf("nftables: %w", err)
+	}
+	i := slices.IndexFunc(tables, func(t *nftables.Table) bool { return t.Name == tableName })
+	if i < 0 {
+		return "no palisade table\n", nil
+	}
+	t := tables[i]
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "table inet %s\n", tableName)
+	for _, name := range []string{"output", "input", "forward"} {
+		ch := &nftables.Chain{Name: name, Table: t}
+		rules, err := c.GetRules(t, ch)
+		if err != nil {
+			return "", fmt.Errorf("nftables: listing chain %s: %w", name, err)
+		}
+		fmt.Fprintf(&sb, "%s:\n", name)
+		for _, r := range rules {
+			comment, _ := userdata.GetString(r.UserData, userdata.TypeComment)
+			fmt.Fprintf(&sb, "  %-8d %s\n", packets(r), comment)
+		}
+	}
+	return sb.String(), nil
+}
+
+func packets(r *nftables.Rule) uint64 {
+	for _, e := range r.Exprs {
+		if c, ok := e.(*expr.Counter); ok {
+			return c.Packets
+		}
+	}
+	return 0
+}
