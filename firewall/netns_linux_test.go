@@ -52,8 +52,14 @@ func (ns *testNS) ip(tb testing.TB, args ...string) {
 }
 
 // backend returns an nftables backend bound to the namespace.
-func (ns *testNS) backend() *nftBackend {
-	return newNFT(slog.New(slog.NewTextHandler(io.Discard, nil)), nftables.WithNetNSFd(int(ns.handle)))
+func (ns *testNS) backend(tb testing.TB) *nftBackend {
+	b := newNFT(slog.New(slog.NewTextHandler(io.Discard, nil)), nftables.WithNetNSFd(int(ns.handle)))
+	tb.Cleanup(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.closeLocked()
+	})
+	return b
 }
 
 func (ns *testNS) conn(tb testing.TB) *nftables.Conn {

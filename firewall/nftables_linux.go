@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
@@ -23,6 +24,12 @@ var chainPriority = nftables.ChainPriorityFilter
 type nftBackend struct {
 	log  *slog.Logger
 	opts []nftables.ConnOption
+
+	mu sync.Mutex
+	// conn is kept open: closing a netlink socket after a table delete
+	// waits for the kernel's deferred cleanup (an RCU grace period), which
+	// would cost more than the whole replacement.
+	conn *nftables.Conn
 }
 
 // New returns the nftables backend, which talks netlink directly.
@@ -34,6 +41,32 @@ func newNFT(log *slog.Logger, opts ...nftables.ConnOption) *nftBackend {
 	return &nftBackend{log: log, opts: opts}
 }
 
+// do runs f with the lasting connection, dropping the connection after a
+// failure so the next call starts from a fresh socket.
+func (b *nftBackend) do(f func(c *nftables.Conn) error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.conn == nil {
+		c, err := nftables.New(append(b.opts, nftables.AsLasting())...)
+		if err != nil {
+			return fmt.Errorf("nftables: %w", err)
+		}
+		b.conn = c
+	}
+	err := f(b.conn)
+	if err != nil {
+		b.closeLocked()
+	}
+	return err
+}
+
+func (b *nftBackend) closeLocked() {
+	if b.conn != nil {
+		b.conn.CloseLasting()
+		b.conn = nil
+	}
+}
+
 func (b *nftBackend) table() *nftables.Table {
 	return &nftables.Table{Name: tableName, Family: nftables.TableFamilyINet}
 }
@@ -41,27 +74,29 @@ func (b *nftBackend) table() *nftables.Table {
 // Apply deletes our table (if any) and builds the new one in a single
 // netlink batch, so there is no moment without rules.
 func (b *nftBackend) Apply(p Policy) error {
-	c, err := nftables.New(b.opts...)
-	if err != nil {
-		return fmt.Errorf("nftables: %w", err)
-	}
-	t := b.table()
-	// Adding first makes the delete valid whether or not the table exists.
-	c.AddTable(t)
-	c.DelTable(t)
 	nrules := 0
-	if !p.Empty() {
+	err := b.do(func(c *nftables.Conn) error {
+		t := b.table()
+		// Adding first makes the delete valid whether or not the table exists.
 		c.AddTable(t)
-		r := nftRenderer{conn: c, table: t}
-		for _, ch := range p.chains() {
-			if err := r.chain(ch); err != nil {
-				return err
+		c.DelTable(t)
+		if !p.Empty() {
+			c.AddTable(t)
+			r := nftRenderer{conn: c, table: t}
+			for _, ch := range p.chains() {
+				if err := r.chain(ch); err != nil {
+					return err
+				}
 			}
+			nrules = r.rules
 		}
-		nrules = r.rules
-	}
-	if err := c.Flush(); err != nil {
-		return fmt.Errorf("nftables: replacing table %s: %w", tableName, err)
+		if err := c.Flush(); err != nil {
+			return fmt.Errorf("nftables: replacing table %s: %w", tableName, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	b.log.Info("firewall applied", "backend", "nftables", "engaged", p.Engaged, "why", p.Why, "rules", nrules)
 	return nil
@@ -69,14 +104,16 @@ func (b *nftBackend) Apply(p Policy) error {
 
 // Remove deletes the palisade table and nothing else.
 func (b *nftBackend) Remove() error {
-	c, err := nftables.New(b.opts...)
+	err := b.do(func(c *nftables.Conn) error {
+		c.AddTable(b.table())
+		c.DelTable(b.table())
+		if err := c.Flush(); err != nil {
+			return fmt.Errorf("nftables: removing table %s: %w", tableName, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("nftables: %w", err)
-	}
-	c.AddTable(b.table())
-	c.DelTable(b.table())
-	if err := c.Flush(); err != nil {
-		return fmt.Errorf("nftables: removing table %s: %w", tableName, err)
+		return err
 	}
 	b.log.Info("firewall removed", "backend", "nftables")
 	return nil
@@ -85,34 +122,32 @@ func (b *nftBackend) Remove() error {
 // Show lists the installed rules by the comments they carry, with their
 // packet counters.
 func (b *nftBackend) Show() (string, error) {
-	c, err := nftables.New(b.opts...)
-	if err != nil {
-		return "", fmt.Errorf("nftables: %w", err)
-	}
-	tables, err := c.ListTablesOfFamily(nftables.TableFamilyINet)
-	if err != nil {
-		return "", fmt.Errorf("nftables: %w", err)
-	}
-	i := slices.IndexFunc(tables, func(t *nftables.Table) bool { return t.Name == tableName })
-	if i < 0 {
-		return "no palisade table\n", nil
-	}
-	t := tables[i]
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "table inet %s\n", tableName)
-	for _, name := range []string{"output", "input", "forward"} {
-		ch := &nftables.Chain{Name: name, Table: t}
-		rules, err := c.GetRules(t, ch)
+	err := b.do(func(c *nftables.Conn) error {
+		tables, err := c.ListTablesOfFamily(nftables.TableFamilyINet)
 		if err != nil {
-			return "", fmt.Errorf("nftables: listing chain %s: %w", name, err)
+			return fmt.Errorf("nftables: %w", err)
 		}
-		fmt.Fprintf(&sb, "%s:\n", name)
-		for _, r := range rules {
-			comment, _ := userdata.GetString(r.UserData, userdata.TypeComment)
-			fmt.Fprintf(&sb, "  %-8d %s\n", packets(r), comment)
+		i := slices.IndexFunc(tables, func(t *nftables.Table) bool { return t.Name == tableName })
+		if i < 0 {
+			sb.WriteString("no palisade table\n")
+			return nil
 		}
-	}
-	return sb.String(), nil
+		fmt.Fprintf(&sb, "table inet %s\n", tableName)
+		for _, name := range []string{"output", "input", "forward"} {
+			rules, err := c.GetRules(tables[i], &nftables.Chain{Name: name, Table: tables[i]})
+			if err != nil {
+				return fmt.Errorf("nftables: listing chain %s: %w", name, err)
+			}
+			fmt.Fprintf(&sb, "%s:\n", name)
+			for _, r := range rules {
+				comment, _ := userdata.GetString(r.UserData, userdata.TypeComment)
+				fmt.Fprintf(&sb, "  %-8d %s\n", packets(r), comment)
+			}
+		}
+		return nil
+	})
+	return sb.String(), err
 }
 
 func packets(r *nftables.Rule) uint64 {

@@ -54,7 +54,7 @@ func ruleCounts(t *testing.T, ns *testNS) map[string]int {
 func TestNFTApplyReplaceRemove(t *testing.T) {
 	needRoot(t)
 	ns := newTestNS(t)
-	b := ns.backend()
+	b := ns.backend(t)
 	addForeignAccept(t, ns)
 
 	p := Compute(engagedInput(true, netip.MustParsePrefix("2001:db8:1::/64")))
@@ -109,7 +109,7 @@ func TestNFTRejectsUnmarkedServiceRule(t *testing.T) {
 	ns := newTestNS(t)
 	in := engagedInput(false)
 	in.FwMark = 0
-	if err := ns.backend().Apply(Compute(in)); err == nil {
+	if err := ns.backend(t).Apply(Compute(in)); err == nil {
 		t.Fatal("a service rule without a mark was accepted")
 	}
 }
@@ -248,7 +248,7 @@ func TestNFTPacketsBothFamilies(t *testing.T) {
 	p := newPair(t)
 	port := p.servers(t)
 	addForeignAccept(t, p.a)
-	b := p.a.backend()
+	b := p.a.backend(t)
 	steps := []struct {
 		name    string
 		in      Input
@@ -291,7 +291,7 @@ func icmpRejected(err error) bool {
 func BenchmarkApply(b *testing.B) {
 	needRoot(b)
 	ns := newTestNS(b)
-	be := ns.backend()
+	be := ns.backend(b)
 	var onLink []netip.Prefix
 	for i := range 4 {
 		onLink = append(onLink,
