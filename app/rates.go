@@ -1,0 +1,53 @@
+package app
+
+import (
+	"fmt"
+	"time"
+)
+
+// minRateInterval keeps two pushes that arrive back to back from producing
+// a wildly noisy rate.
+const minRateInterval = 500 * time.Millisecond
+
+// RateMeter turns successive byte counters into transfer rates.
+type RateMeter struct {
+	at     time.Time
+	rx, tx uint64
+	valid  bool
+}
+
+// Sample records counters seen at a moment and returns the rates in bytes per
+// second since the previous sample. ok is false when there is no rate yet:
+// on the first sample, after counters went backwards (a new tunnel), or when
+// the samples are too close together to measure.
+func (m *RateMeter) Sample(at time.Time, rx, tx uint64) (rxRate, txRate float64, ok bool) {
+	if !m.valid || rx < m.rx || tx < m.tx || at.Before(m.at) {
+		m.at, m.rx, m.tx, m.valid = at, rx, tx, true
+		return 0, 0, false
+	}
+	dt := at.Sub(m.at)
+	if dt < minRateInterval {
+		return 0, 0, false
+	}
+	rxRate = float64(rx-m.rx) / dt.Seconds()
+	txRate = float64(tx-m.tx) / dt.Seconds()
+	m.at, m.rx, m.tx = at, rx, tx
+	return rxRate, txRate, true
+}
+
+// Reset forgets the previous sample, e.g. when the tunnel goes down.
+func (m *RateMeter) Reset() { *m = RateMeter{} }
+
+// FormatRate writes a rate in bytes per second with a decimal unit.
+func FormatRate(bps float64) string {
+	units := []string{"B/s", "kB/s", "MB/s", "GB/s"}
+	i := 0
+	for bps >= 1000 && i < len(units)-1 {
+		bps /= 1000
+		i++
+	}
+	if i == 0 || bps >= 100 {
+		return fmt.Sprintf("%.0f %s", bps, units[i])
+	}
+	return fmt.Sprintf("%.1f %s", bps, units[i])
+}

@@ -1,0 +1,142 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+func TestNewViewConnectedDualStack(t *testing.T) {
+	v := NewView(connected(), t0)
+	checks := map[string][2]string{
+		"state":     {v.State, "Connected"},
+		"profile":   {v.Profile, "work"},
+		"endpoint":  {v.Endpoint, "198.51.100.2:51820"},
+		"ipv4":      {v.IPv4, "10.64.0.2/32"},
+		"ipv6":      {v.IPv6, "fd64::2/128"},
+		"handshake": {v.Handshake, "12 s ago"},
+		"dns":       {v.DNS, "Tunnel · 10.64.0.1, fd64::1"},
+		"button":    {v.ActionLabel, "Disconnect"},
+	}
+	for name, c := range checks {
+		if c[0] != c[1] {
+			t.Errorf("%s = %q, want %q", name, c[0], c[1])
+		}
+	}
+	if v.Tone != ToneGood || v.Icon != IconConnected || v.Action != ActionDisconnect || !v.ActionEnable {
+		t.Errorf("tone/icon/action = %v/%v/%v/%v", v.Tone, v.Icon, v.Action, v.ActionEnable)
+	}
+	if !strings.HasPrefix(v.KillSwitch, "Auto · engaged") {
+		t.Errorf("kill switch = %q", v.KillSwitch)
+	}
+	if !v.CanControl() || v.Problem.Text() != "" {
+		t.Errorf("can control %v, problem %q", v.CanControl(), v.Problem.Text())
+	}
+}
+
+func TestNewViewIPv6EndpointAndNoTunnelIPv6(t *testing.T) {
+	st := connected()
+	st.Endpoint = "[2001:db8::1]:51820"
+	st.Addresses = []string{"10.64.0.2/32"}
+	st.TunnelIPv6 = false
+	v := NewView(st, t0)
+	if v.Endpoint != "[2001:db8::1]:51820" {
+		t.Errorf("endpoint = %q", v.Endpoint)
+	}
+	if v.IPv4 != "10.64.0.2/32" || !strings.HasPrefix(v.IPv6, "blocked") {
+		t.Errorf("ipv4 %q ipv6 %q", v.IPv4, v.IPv6)
+	}
+}
+
+func TestNewViewStates(t *testing.T) {
+	cases := []struct {
+		state   ipc.State
+		engaged bool
+		tone    Tone
+		icon    Icon
+		action  Action
+	}{
+		{ipc.Disconnected, false, ToneNeutral, IconDisconnected, ActionConnect},
+		{ipc.Disconnected, true, ToneBad, IconError, ActionConnect},
+		{ipc.Connecting, false, ToneBusy, IconConnecting, ActionDisconnect},
+		{ipc.Reconnecting, true, ToneBusy, IconConnecting, ActionDisconnect},
+		{ipc.Disconnecting, false, ToneBusy, IconConnecting, ActionNone},
+		{ipc.Error, true, ToneBad, IconError, ActionDisconnect},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprint(c.state, c.engaged), func(t *testing.T) {
+			st := ipc.Status{State: c.state, KillSwitch: settings.KillSwitchAlways, KillSwitchEngaged: c.engaged, CanControl: true}
+			v := NewView(st, t0)
+			if v.Tone != c.tone || v.Icon != c.icon || v.Action != c.action {
+				t.Errorf("got tone %v icon %v action %v", v.Tone, v.Icon, v.Action)
+			}
+			if c.icon == IconError && c.state == ipc.Disconnected && v.Problem.Summary == "" {
+				t.Error("blocked while disconnected is not explained")
+			}
+		})
+	}
+}
+
+func TestNewViewWithoutControl(t *testing.T) {
+	st := connected()
+	st.CanControl = false
+	v := NewView(st, t0)
+	if v.CanControl() || v.ActionEnable || !strings.Contains(v.ControlNote, "palisade group") {
+		t.Errorf("can control %v, enabled %v, note %q", v.CanControl(), v.ActionEnable, v.ControlNote)
+	}
+}
+
+func TestNewViewErrorExplained(t *testing.T) {
+	st := ipc.Status{State: ipc.Error, LastError: "no handshake with peer after 5 attempts", KillSwitch: settings.KillSwitchAuto, KillSwitchEngaged: true}
+	v := NewView(st, t0)
+	if !strings.HasPrefix(v.Problem.Summary, "No handshake") || !strings.Contains(v.Problem.Action, "server is up") || !strings.Contains(v.Problem.Action, "blocked by the kill switch") {
+		t.Errorf("problem = %+v", v.Problem)
+	}
+}
+
+func TestServiceDownView(t *testing.T) {
+	err := fmt.Errorf("%w at /run/x.sock: connection refused", ipc.ErrUnreachable)
+	v := ServiceDownView(err, "linux")
+	if v.ServiceUp || v.CanControl() || v.Icon != IconError {
+		t.Errorf("service down view allows control or has icon %v", v.Icon)
+	}
+	if !strings.Contains(v.Problem.Action, "sudo systemctl start palisaded") || !strings.Contains(v.Problem.Action, "palisaded install") {
+		t.Errorf("action = %q", v.Problem.Action)
+	}
+}
+
+func TestExplain(t *testing.T) {
+	cases := []struct {
+		err     error
+		summary string
+		action  string
+	}{
+		{&ipc.APIError{Status: 403, Message: "forbidden"}, "not allowed", "palisade group"},
+		{&ipc.APIError{Status: 400, Message: "custom DNS: invalid DNS server \"x\""}, "Custom DNS: invalid", ""},
+		{fmt.Errorf("%w: dial", ipc.ErrUnreachable), "not running", "Services"},
+		{errors.New("boom"), "Boom.", ""},
+	}
+	for _, c := range cases {
+		p := Explain(c.err, "windows")
+		if !strings.Contains(p.Summary, c.summary) || !strings.Contains(p.Action, c.action) {
+			t.Errorf("Explain(%v) = %+v", c.err, p)
+		}
+	}
+}
+
+func TestAgo(t *testing.T) {
+	cases := map[time.Duration]string{
+		time.Second: "just now", 45 * time.Second: "45 s ago", 3 * time.Minute: "3 min ago",
+		5 * time.Hour: "5 h ago", 72 * time.Hour: "3 days ago",
+	}
+	for d, want := range cases {
+		if got := Ago(d); got != want {
+			t.Errorf("Ago(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
