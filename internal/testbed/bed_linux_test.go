@@ -267,10 +267,25 @@ func TestDaemon(t *testing.T) {
 
 func TestIperf(t *testing.T) {
 	b := New(t, Options{})
-	for _, fam := range []int{4, 6} {
-		mbps, err := b.Iperf(context.Background(), fam, 1)
-		if err != nil || mbps <= 0 {
-			t.Errorf("iperf over IPv%d: %v Mbit/s, %v", fam, mbps, err)
+	measure := func(path string) {
+		for _, fam := range []int{4, 6} {
+			mbps, err := b.Iperf(context.Background(), fam, 1)
+			if err != nil || mbps <= 0 {
+				t.Errorf("iperf %s over IPv%d: %v Mbit/s, %v", path, fam, mbps, err)
+			}
+			t.Logf("iperf %s over IPv%d: %.0f Mbit/s", path, fam, mbps)
 		}
+	}
+	measure("direct")
+	b.ConnectPlainClient(t)
+	if err := b.ResetLeakCounts(); err != nil {
+		t.Fatal(err)
+	}
+	measure("through the plain client")
+	if counts, err := b.LeakCounts(); err != nil || sum(counts) != 0 {
+		t.Errorf("iperf through the tunnel leaked: %v, %v", counts, err)
+	}
+	if _, err := b.Iperf(context.Background(), 5, 1); err == nil {
+		t.Error("family 5 accepted")
 	}
 }
