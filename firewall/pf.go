@@ -1,0 +1,149 @@
+package firewall
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// pfLoopback is macOS's loopback interface.
+const pfLoopback = "lo0"
+
+// RenderPF renders the policy as pf rules for one anchor. All rules are
+// "quick" so the first match decides, as in the policy. Forward rules are
+// not rendered: pf runs "out" rules on forwarded packets too. Established
+// traffic needs no rule since pf keeps state for every pass.
+func RenderPF(p Policy, anchor string) string {
+	r := pfRenderer{names: map[string]string{}}
+	fmt.Fprintf(&r.tables, "# palisade kill switch, anchor %q: %s\n", anchor, headline(p))
+	for _, ch := range p.chains() {
+		if ch.dir == DirForward {
+			continue
+		}
+		for _, rule := range ch.rules {
+			if rule.Established {
+				continue
+			}
+			r.rule(ch.dir, rule)
+		}
+	}
+	return r.tables.String() + r.rules.String()
+}
+
+func headline(p Policy) string {
+	if p.Engaged {
+		return "engaged (" + p.Why + ")"
+	}
+	return "not engaged (" + p.Why + ")"
+}
+
+type pfRenderer struct {
+	tables strings.Builder
+	rules  strings.Builder
+	// names maps an address list to the table already holding it.
+	names map[string]string
+}
+
+func (r *pfRenderer) rule(dir Direction, rule Rule) {
+	way := "out"
+	if dir == DirInput {
+		way = "in"
+	}
+	match := r.match(rule)
+	fmt.Fprintf(&r.rules, "# %s\n", rule.Reason)
+	switch rule.Action {
+	case Accept:
+		fmt.Fprintf(&r.rules, "pass %s quick%s\n", way, match)
+	case Drop:
+		fmt.Fprintf(&r.rules, "block drop %s quick%s\n", way, match)
+	case Reject:
+		if rule.Proto == ProtoAny || rule.Proto == ProtoTCP {
+			tcp := rule
+			tcp.Proto = ProtoTCP
+			fmt.Fprintf(&r.rules, "block return-rst %s quick%s\n", way, r.match(tcp))
+		}
+		if rule.Proto != ProtoTCP {
+			fmt.Fprintf(&r.rules, "block %s %s quick%s\n", pfReturnICMP(rule.Family), way, match)
+		}
+	}
+}
+
+// pfReturnICMP answers with administratively-prohibited errors.
+func pfReturnICMP(f Family) string {
+	switch f {
+	case FamilyIPv4:
+		return "return-icmp(filter-prohib)"
+	case FamilyIPv6:
+		return "return-icmp6(admin-unreach)"
+	}
+	return "return-icmp(filter-prohib, admin-unreach)"
+}
+
+func (r *pfRenderer) match(rule Rule) string {
+	var w []string
+	switch {
+	case rule.Loopback:
+		w = append(w, "on", pfLoopback)
+	case rule.Iface != "" && rule.NotIface:
+		w = append(w, "on", "!", rule.Iface)
+	case rule.Iface != "":
+		w = append(w, "on", rule.Iface)
+	}
+	switch rule.Family {
+	case FamilyIPv4:
+		w = append(w, "inet")
+	case FamilyIPv6:
+		w = append(w, "inet6")
+	}
+	switch rule.Proto {
+	case ProtoTCP:
+		w = append(w, "proto", "tcp")
+	case ProtoUDP:
+		w = append(w, "proto", "udp")
+	case ProtoICMPv6:
+		w = append(w, "proto", "icmp6")
+	}
+	w = append(w, "from", r.hosts(rule.Src, false))
+	if rule.SrcPort != 0 {
+		w = append(w, "port", fmt.Sprint(rule.SrcPort))
+	}
+	w = append(w, "to", r.hosts(rule.Dst, rule.NotDst))
+	if rule.DstPort != 0 {
+		w = append(w, "port", fmt.Sprint(rule.DstPort))
+	}
+	if rule.ICMPType != 0 {
+		w = append(w, "icmp6-type", fmt.Sprint(rule.ICMPType))
+	}
+	if rule.Service {
+		// The service runs as root; pf matches the socket owner.
+		w = append(w, "user", "root")
+	}
+	return " " + strings.Join(w, " ")
+}
+
+// hosts renders an address match; lists become anchor-local tables,
+// since negated brace lists would expand into an OR of negations.
+func (r *pfRenderer) hosts(ps []netip.Prefix, not bool) string {
+	neg := ""
+	if not {
+		neg = "! "
+	}
+	switch len(ps) {
+	case 0:
+		return "any"
+	case 1:
+		return neg + prefixString(ps[0])
+	}
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = prefixString(p)
+	}
+	list := strings.Join(s, ", ")
+	name, ok := r.names[list]
+	if !ok {
+		name = fmt.Sprintf("<palisade_%d>", len(r.names)+1)
+		r.names[list] = name
+		fmt.Fprintf(&r.tables, "table %s const { %s }\n", name, list)
+	}
+	return neg + name
+}

@@ -1,0 +1,91 @@
+package firewall
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func covers(ps []netip.Prefix, a netip.Addr) bool {
+	return slices.ContainsFunc(ps, func(p netip.Prefix) bool { return p.Contains(a) })
+}
+
+func TestWFPFiltersEngaged(t *testing.T) {
+	p := Compute(testInput(StateConnected, ModeAuto, true, true, false, true))
+	fs := wfpFilters(p)
+	if len(fs) == 0 {
+		t.Fatal("no filters")
+	}
+	for i := 1; i < len(fs); i++ {
+		if fs[i].Weight >= fs[i-1].Weight {
+			t.Fatalf("weights not strictly descending at %d: %d then %d", i, fs[i-1].Weight, fs[i].Weight)
+		}
+	}
+	endpoint := slices.IndexFunc(fs, func(f Filter) bool { return f.AppID && f.RemotePort == 51820 && f.Layer == layerConnectV6 })
+	final := slices.IndexFunc(fs, func(f Filter) bool {
+		return !f.Permit && f.Layer == layerConnectV6 && len(f.RemoteAddrs) == 0 && f.RemotePort == 0 && f.Proto == 0
+	})
+	if endpoint < 0 || final < 0 || endpoint > final {
+		t.Fatalf("endpoint permit %d must precede the IPv6 catch-all block %d", endpoint, final)
+	}
+	if f := fs[endpoint]; !f.Permit || !covers(f.RemoteAddrs, ep6.Addr()) || f.Proto != 17 {
+		t.Errorf("endpoint filter %+v", f)
+	}
+	v6block := slices.IndexFunc(fs, func(f Filter) bool { return !f.Permit && f.Layer == layerConnectV6 && len(f.RemoteAddrs) > 8 })
+	if v6block < 0 {
+		t.Fatal("no IPv6 block for a tunnel without IPv6")
+	}
+	blocked := fs[v6block].RemoteAddrs
+	for _, a := range []string{"2001:db8:ff::1", "2620:fe::fe", "::2"} {
+		if !covers(blocked, netip.MustParseAddr(a)) {
+			t.Errorf("IPv6 block misses %s", a)
+		}
+	}
+	for _, a := range []string{"::1", "fe80::1", "ff02::1", "2001:db8:5:6::9", "fd00::1"} {
+		if covers(blocked, netip.MustParseAddr(a)) {
+			t.Errorf("IPv6 block covers %s", a)
+		}
+	}
+	cve := slices.IndexFunc(fs, func(f Filter) bool { return f.NotIface && f.Layer == layerAcceptV4 })
+	if cve < 0 || fs[cve].Permit || !covers(fs[cve].LocalAddrs, netip.MustParseAddr("10.64.1.2")) {
+		t.Errorf("CVE-2019-14899 block missing or wrong: %d", cve)
+	}
+	ra := slices.IndexFunc(fs, func(f Filter) bool {
+		return f.Layer == layerAcceptV6 && f.Proto == 58 && f.LocalPort == icmp6RouterAdvert
+	})
+	if ra < 0 || !fs[ra].Permit {
+		t.Errorf("router advertisements not permitted inbound")
+	}
+	for _, f := range fs {
+		if strings.HasPrefix(f.Name, "forward") || f.BootTime {
+			t.Errorf("unexpected filter %+v", f)
+		}
+	}
+}
+
+func TestWFPBootTimeOnlyWhenPersistent(t *testing.T) {
+	always := wfpFilters(Compute(testInput(StateDisconnected, ModeAlways, false, true, true, true)))
+	boot := 0
+	for _, f := range always {
+		if f.BootTime {
+			boot++
+			if f.AppID || f.Iface != "" {
+				t.Errorf("boot-time filter depends on the app or an interface: %+v", f)
+			}
+		}
+	}
+	if boot == 0 {
+		t.Error("mode always has no boot-time filters")
+	}
+	auto := wfpFilters(Compute(testInput(StateConnected, ModeAuto, true, true, true, true)))
+	if slices.ContainsFunc(auto, func(f Filter) bool { return f.BootTime }) {
+		t.Error("mode auto has boot-time filters")
+	}
+}
+
+func TestWFPEmptyPolicy(t *testing.T) {
+	if fs := wfpFilters(Compute(Input{State: StateDisconnected, Mode: ModeOff})); len(fs) != 0 {
+		t.Errorf("idle policy without tunnel gives %d filters", len(fs))
+	}
+}
