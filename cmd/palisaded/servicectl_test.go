@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	kservice "github.com/kardianos/service"
+
+	"github.com/palisadevpn/palisade/installer"
+)
+
+func TestSvcOptions(t *testing.T) {
+	const exe = "/usr/bin/palisaded"
+	unit, err := installer.SystemdUnit(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plist, err := installer.LaunchdPlist(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		goos string
+		name string
+		want map[string]any
+	}{
+		{"linux", "palisaded", map[string]any{"SystemdScript": unit, "Restart": "always"}},
+		{"darwin", installer.LaunchdLabel, map[string]any{"LaunchdConfig": plist, "KeepAlive": true, "RunAtLoad": true}},
+		{"windows", "palisaded", map[string]any{"OnFailure": "restart", "DelayedAutoStart": false, "StartType": "automatic"}},
+	}
+	for _, tt := range tests {
+		if got := svcName(tt.goos); got != tt.name {
+			t.Errorf("%s: svcName = %q, want %q", tt.goos, got, tt.name)
+		}
+		opts, err := svcOptions(tt.goos, exe)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.goos, err)
+		}
+		for k, v := range tt.want {
+			if opts[k] != v {
+				t.Errorf("%s: option %s = %v, want %v", tt.goos, k, opts[k], v)
+			}
+		}
+	}
+	if _, err := svcOptions("linux", "relative/palisaded"); err == nil {
+		t.Error("svcOptions accepted a relative binary path")
+	}
+}
+
+func TestSvcServiceConfig(t *testing.T) {
+	cfg, err := serviceConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Name != svcName(runtime.GOOS) || cfg.DisplayName != "Palisade VPN service" {
+		t.Errorf("name %q / %q", cfg.Name, cfg.DisplayName)
+	}
+	if !slices.Equal(cfg.Arguments, []string{"run"}) {
+		t.Errorf("arguments %q, want [run]", cfg.Arguments)
+	}
+	if !filepath.IsAbs(cfg.Executable) {
+		t.Errorf("executable %q is not absolute", cfg.Executable)
+	}
+	if _, err := os.Stat(cfg.Executable); err != nil {
+		t.Errorf("executable: %v", err)
+	}
+	if runtime.GOOS == "linux" {
+		want, _ := installer.SystemdUnit(cfg.Executable)
+		if cfg.Option["SystemdScript"] != want {
+			t.Error("the unit kardianos would install differs from the installer's")
+		}
+	}
+}
+
+func TestSvcStatusText(t *testing.T) {
+	tests := []struct {
+		st   kservice.Status
+		err  error
+		want string
+	}{
+		{kservice.StatusRunning, nil, "running"},
+		{kservice.StatusStopped, nil, "stopped"},
+		{kservice.StatusUnknown, kservice.ErrNotInstalled, "not installed"},
+		{kservice.StatusUnknown, nil, "unknown"},
+	}
+	for _, tt := range tests {
+		if got := svcStatusText(tt.st, tt.err); got != tt.want {
+			t.Errorf("svcStatusText(%v, %v) = %q, want %q", tt.st, tt.err, got, tt.want)
+		}
+	}
+}
+
+// svcManaged runs runManaged in the background and returns its result channel.
+func svcManaged(run func(ctx context.Context) error) <-chan error {
+	res := make(chan error, 1)
+	go func() { res <- runManaged(run) }()
+	return res
+}
+
+func svcWaitResult(t *testing.T, res <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-res:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatal("runManaged did not return")
+		return nil
+	}
+}
+
+func TestSvcRunManagedReturnsRunError(t *testing.T) {
+	boom := errors.New("boom")
+	err := svcWaitResult(t, svcManaged(func(context.Context) error { return boom }))
+	if !errors.Is(err, boom) {
+		t.Fatalf("runManaged = %v, want %v", err, boom)
+	}
+}
+
+func TestSvcRunManagedStopsOnSignal(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows services stop through the SCM, not signals")
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		started := make(chan struct{})
+		cleaned := errors.New("cleaned up after cancel")
+		res := svcManaged(func(ctx context.Context) error {
+			close(started)
+			<-ctx.Done()
+			return cleaned
+		})
+		select {
+		case <-started:
+		case <-time.After(30 * time.Second):
+			t.Fatal("run never started")
+		}
+		if err := syscall.Kill(os.Getpid(), sig); err != nil {
+			t.Fatal(err)
+		}
+		if err := svcWaitResult(t, res); !errors.Is(err, cleaned) {
+			t.Fatalf("%v: runManaged = %v, want run's own result %v", sig, err, cleaned)
+		}
+	}
+}

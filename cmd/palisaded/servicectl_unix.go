@@ -1,0 +1,32 @@
+//go:build linux || darwin
+
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"os/exec"
+	"os/user"
+
+	"github.com/palisadevpn/palisade/service/auth"
+)
+
+// svcRunEnded has nothing to do on Unix: the RunWait hook already returns
+// when run ends, so kardianos stops and the process exits with run's error.
+func svcRunEnded(error) {}
+
+// svcAfterInstall creates the palisade group whose members may control the
+// VPN without root, as the packages' install scripts do.
+func svcAfterInstall(string) error {
+	_, err := user.LookupGroup(auth.GroupName)
+	var unknown user.UnknownGroupError
+	if !errors.As(err, &unknown) {
+		return err
+	}
+	cmd := svcAddGroupCommand()
+	if out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput(); err != nil {
+		return errors.Join(err, errors.New(string(out)))
+	}
+	slog.Info("created group for VPN users", "group", auth.GroupName)
+	return nil
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+	"golang.org/x/sys/windows/svc/mgr"
+
+	"github.com/palisadevpn/palisade/service/auth"
+)
+
+// svcRunEnded handles run returning while the SCM still believes the service
+// runs: kardianos' Execute loop only ends on an SCM request. Exiting without
+// reporting SERVICE_STOPPED counts as a failure, so the recovery actions set
+// at install restart the service.
+func svcRunEnded(err error) {
+	if err != nil {
+		slog.Error("service stopped unexpectedly", "err", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// svcAfterInstall finishes what kardianos cannot express: an unrestricted
+// service SID (WFP filters permit the service by that SID), recovery actions
+// also for non-crash failures, and the local palisade group.
+func svcAfterInstall(name string) error {
+	m, err := mgr.Connect()
+	if err != nil {
+		return err
+	}
+	defer m.Disconnect()
+	s, err := m.OpenService(name)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	info := struct{ ServiceSidType uint32 }{windows.SERVICE_SID_TYPE_UNRESTRICTED}
+	if err := windows.ChangeServiceConfig2(s.Handle, windows.SERVICE_CONFIG_SERVICE_SID_INFO, (*byte)(unsafe.Pointer(&info))); err != nil {
+		return fmt.Errorf("set service SID type: %w", err)
+	}
+	if err := s.SetRecoveryActionsOnNonCrashFailures(true); err != nil {
+		return err
+	}
+	return svcEnsureGroup()
+}
+
+// svcEnsureGroup creates the local group whose members may control the VPN
+// without elevation. net.exe is taken from System32, never from PATH.
+func svcEnsureGroup() error {
+	if _, _, _, err := windows.LookupSID("", auth.GroupName); err == nil {
+		return nil
+	}
+	sys, err := windows.GetSystemDirectory()
+	if err != nil {
+		return err
+	}
+	out, err := exec.Command(filepath.Join(sys, "net.exe"), "localgroup", auth.GroupName, "/add", "/comment:Palisade VPN users").CombinedOutput()
+	if err != nil {
+		return errors.Join(err, errors.New(string(out)))
+	}
+	slog.Info("created group for VPN users", "group", auth.GroupName)
+	return nil
+}
