@@ -207,3 +207,29 @@ func (c *Client) Logs(ctx context.Context, n int) ([]string, error) {
 	err := c.do(ctx, http.MethodGet, fmt.Sprintf("%s?n=%d", PathLogs, n), nil, &r)
 	return r.Lines, err
 }
+
+// FollowLogs prints the last n lines of the service log and then every new
+// line, until ctx ends.
+func (c *Client) FollowLogs(ctx context.Context, n int, fn func(line string)) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://palisade%s?n=%d&follow=1", PathLogs, n), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w at %s: %v", ErrUnreachable, c.socket, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return decodeResponse(resp, nil)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), MaxBody)
+	for sc.Scan() {
+		fn(sc.Text())
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return sc.Err()
+}

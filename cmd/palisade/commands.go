@@ -1,0 +1,328 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/profile"
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+func (c *cli) status(args []string) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, err := c.client.Status(c.ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(c.out, st)
+	}
+	printStatus(c.out, st)
+	return nil
+}
+
+func printStatus(w io.Writer, st ipc.Status) {
+	fmt.Fprintf(w, "state:       %s (since %s)\n", st.State, st.Since.Local().Format(time.TimeOnly))
+	if st.Profile != "" {
+		fmt.Fprintf(w, "profile:     %s\n", st.Profile)
+	}
+	if st.Interface != "" {
+		fmt.Fprintf(w, "interface:   %s %s\n", st.Interface, strings.Join(st.Addresses, " "))
+	}
+	if st.Endpoint != "" {
+		fmt.Fprintf(w, "endpoint:    %s\n", st.Endpoint)
+	}
+	if st.LastHandshake != nil {
+		fmt.Fprintf(w, "handshake:   %s ago\n", time.Since(*st.LastHandshake).Round(time.Second))
+		fmt.Fprintf(w, "transfer:    %d B received, %d B sent\n", st.RxBytes, st.TxBytes)
+	}
+	if st.State == ipc.Connected && !st.TunnelIPv6 {
+		fmt.Fprintln(w, "ipv6:        blocked (the tunnel carries no IPv6)")
+	}
+	engaged := "not engaged"
+	if st.KillSwitchEngaged {
+		engaged = "engaged"
+	}
+	fmt.Fprintf(w, "kill switch: %s, %s\n", st.KillSwitch, engaged)
+	fmt.Fprintf(w, "dns:         %s", st.DNS.Mode)
+	if len(st.DNS.Upstreams) > 0 {
+		fmt.Fprintf(w, " via %s (%s)", strings.Join(st.DNS.Upstreams, ", "), st.DNS.Manager)
+	}
+	fmt.Fprintln(w)
+	if st.LastError != "" {
+		fmt.Fprintf(w, "last error:  %s\n", st.LastError)
+	}
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (c *cli) connect(args []string) error {
+	fs := flag.NewFlagSet("connect", flag.ContinueOnError)
+	wait := fs.Bool("wait", false, "wait until connected or failed")
+	timeout := fs.Duration("timeout", 60*time.Second, "how long --wait waits")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return errors.New("connect takes at most one profile name")
+	}
+	name := ""
+	if len(pos) == 1 {
+		name = pos[0]
+	}
+	if err := c.client.Connect(c.ctx, name); err != nil {
+		return err
+	}
+	if !*wait {
+		return nil
+	}
+	return c.waitConnected(*timeout)
+}
+
+// errDone ends a status watch.
+var errDone = errors.New("done")
+
+func (c *cli) waitConnected(timeout time.Duration) error {
+	ctx, cancel := contextWithTimeout(c.ctx, timeout)
+	defer cancel()
+	var result error
+	err := c.client.Watch(ctx, func(st ipc.Status) {
+		switch st.State {
+		case ipc.Connected:
+			fmt.Fprintf(c.out, "connected: %s via %s\n", strings.Join(st.Addresses, " "), st.Endpoint)
+			result = errDone
+			cancel()
+		case ipc.Error:
+			result = fmt.Errorf("connection failed: %s", st.LastError)
+			cancel()
+		}
+	})
+	switch {
+	case result == errDone:
+		return nil
+	case result != nil:
+		return result
+	case ctx.Err() != nil && c.ctx.Err() == nil:
+		return fmt.Errorf("not connected after %s", timeout)
+	}
+	return err
+}
+
+func (c *cli) disconnect(args []string) error {
+	if len(args) != 0 {
+		return errors.New("disconnect takes no arguments")
+	}
+	return c.client.Disconnect(c.ctx)
+}
+
+func (c *cli) profile(args []string) error {
+	if len(args) == 0 {
+		return errors.New("profile needs a subcommand: check, import, list, remove, export")
+	}
+	switch sub, rest := args[0], args[1:]; sub {
+	case "check":
+		return c.profileCheck(rest)
+	case "import":
+		return c.profileImport(rest)
+	case "list":
+		return c.profileList(rest)
+	case "remove":
+		if len(rest) != 1 {
+			return errors.New("usage: palisade profile remove NAME")
+		}
+		return c.client.RemoveProfile(c.ctx, rest[0])
+	case "export":
+		if len(rest) != 1 {
+			return errors.New("usage: palisade profile export NAME")
+		}
+		r, err := c.client.Export(c.ctx, rest[0])
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(c.out, r.Text)
+		return err
+	default:
+		return fmt.Errorf("unknown profile subcommand %q", sub)
+	}
+}
+
+// readProfileFile reads a profile as the invoking user, with a size bound.
+func readProfileFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, profile.MaxFileSize+1))
+	if err != nil {
+		return "", err
+	}
+	return string(data), nil
+}
+
+func (c *cli) profileCheck(args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: palisade profile check FILE")
+	}
+	text, err := readProfileFile(args[0])
+	if err != nil {
+		return err
+	}
+	p, err := profile.Parse(text)
+	if err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	for _, w := range p.Warnings() {
+		fmt.Fprintln(c.errw, "warning:", w)
+	}
+	_, err = io.WriteString(c.out, p.Redacted().Marshal())
+	return err
+}
+
+func (c *cli) profileImport(args []string) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	name := fs.String("name", "", "profile name (default: the file name without .conf)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("usage: palisade profile import FILE [--name NAME]")
+	}
+	text, err := readProfileFile(pos[0])
+	if err != nil {
+		return err
+	}
+	if *name == "" {
+		*name = profile.NameFromPath(pos[0])
+	}
+	r, err := c.client.Import(c.ctx, *name, text)
+	if err != nil {
+		return err
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintln(c.errw, "warning:", w)
+	}
+	fmt.Fprintf(c.out, "imported %s (%s)\n", r.Profile.Name, strings.Join(r.Profile.Addresses, ", "))
+	return nil
+}
+
+func (c *cli) profileList(args []string) error {
+	if len(args) != 0 {
+		return errors.New("usage: palisade profile list")
+	}
+	ps, err := c.client.Profiles(c.ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		mark := " "
+		if p.LastUsed {
+			mark = "*"
+		}
+		fmt.Fprintf(c.out, "%s %-20s %-40s %s\n", mark, p.Name, strings.Join(p.Addresses, ", "), strings.Join(p.Endpoints, ", "))
+	}
+	return nil
+}
+
+func (c *cli) set(args []string) error {
+	if len(args) < 2 {
+		return errors.New("usage: palisade set killswitch|allow-lan|ipv6|dns VALUE...")
+	}
+	s, err := c.client.Settings(c.ctx)
+	if err != nil {
+		return err
+	}
+	if err := applySetting(&s, args[0], args[1:]); err != nil {
+		return err
+	}
+	_, err = c.client.SetSettings(c.ctx, s)
+	return err
+}
+
+// applySetting changes one setting as typed on the command line, validating
+// it before anything is sent.
+func applySetting(s *settings.Settings, key string, vals []string) error {
+	var err error
+	one := func() (string, error) {
+		if len(vals) != 1 {
+			return "", fmt.Errorf("%s takes exactly one value", key)
+		}
+		return vals[0], nil
+	}
+	var v string
+	switch key {
+	case "killswitch", "kill-switch":
+		if v, err = one(); err == nil {
+			s.KillSwitch, err = settings.ParseKillSwitch(v)
+		}
+	case "allow-lan":
+		if v, err = one(); err == nil {
+			s.AllowLAN, err = onOff(v)
+		}
+	case "ipv6":
+		if v, err = one(); err == nil {
+			s.IPv6, err = onOff(v)
+		}
+	case "dns":
+		var mode settings.DNSMode
+		if mode, err = settings.ParseDNSMode(vals[0]); err != nil {
+			return err
+		}
+		s.DNS.Mode = mode
+		if mode == settings.DNSCustom || (mode == settings.DNSHandshake && len(vals) > 1) {
+			if _, err = settings.ParseDNSServers(vals[1:]); err != nil {
+				return err
+			}
+			if mode == settings.DNSCustom {
+				s.DNS.Custom = vals[1:]
+			} else {
+				s.DNS.Handshake = vals[1:]
+			}
+		} else if len(vals) > 1 {
+			return fmt.Errorf("dns %s takes no addresses", mode)
+		}
+	default:
+		return fmt.Errorf("unknown setting %q: use killswitch, allow-lan, ipv6 or dns", key)
+	}
+	if err != nil {
+		return err
+	}
+	return s.Validate()
+}
+
+func (c *cli) showSettings(args []string) error {
+	s, err := c.client.Settings(c.ctx)
+	if err != nil {
+		return err
+	}
+	return printJSON(c.out, s)
+}
+
+func (c *cli) firewall(args []string) error {
+	if len(args) != 1 || args[0] != "show" {
+		return errors.New("usage: palisade firewall show")
+	}
+	r, err := c.client.Firewall(c.ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "policy:\n%s\ninstalled rules:\n%s", r.Policy, r.Rules)
+	return nil
+}

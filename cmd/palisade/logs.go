@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+)
+
+func (c *cli) logs(args []string) error {
+	fs := flag.NewFlagSet("logs", flag.ContinueOnError)
+	follow := fs.Bool("f", false, "follow the log")
+	n := fs.Int("n", 100, "how many lines")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *follow {
+		return c.client.FollowLogs(c.ctx, *n, func(line string) { fmt.Fprintln(c.out, line) })
+	}
+	lines, err := c.client.Logs(c.ctx, *n)
+	if err != nil {
+		return err
+	}
+	for _, l := range lines {
+		fmt.Fprintln(c.out, l)
+	}
+	return nil
+}
+
+func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, d)
+}

@@ -1,0 +1,84 @@
+// Command palisaded is the Palisade service: it runs as root (SYSTEM on
+// Windows), owns the tunnel, routes, kill switch and DNS, and serves the
+// local API the GUI and CLI use.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/palisadevpn/palisade/service"
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/logging"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	var err error
+	switch cmd := os.Args[1]; cmd {
+	case "run":
+		err = runCommand(os.Args[2:])
+	case "install", "uninstall", "start", "stop", "status":
+		err = controlService(cmd)
+	case "-h", "--help", "help":
+		usage()
+	default:
+		fmt.Fprintf(os.Stderr, "palisaded: unknown command %q\n", cmd)
+		usage()
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "palisaded:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage: palisaded COMMAND
+  run [--socket PATH] [--state-dir DIR] [--debug]   run the service in the foreground
+  install | uninstall | start | stop | status        manage the system service
+`)
+}
+
+func runCommand(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	socket := fs.String("socket", envOr("PALISADE_SOCKET", ipc.DefaultSocket), "API socket path")
+	stateDir := fs.String("state-dir", defaultStateDir(), "state directory")
+	debug := fs.Bool("debug", false, "verbose logging")
+	staleAfter := fs.Duration("stale-after", service.DefaultTiming.StaleAfter, "handshake age that triggers reconnecting")
+	hsTimeout := fs.Duration("handshake-timeout", service.DefaultTiming.HandshakeTimeout, "how long to wait for a handshake")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	if err := os.MkdirAll(*stateDir, 0o700); err != nil {
+		return err
+	}
+	log, closer, err := logging.New(*stateDir, level)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	slog.SetDefault(log)
+	timing := service.DefaultTiming
+	timing.StaleAfter, timing.HandshakeTimeout = *staleAfter, *hsTimeout
+	return runManaged(func(ctx context.Context) error {
+		return service.Run(ctx, service.Options{Socket: *socket, StateDir: *stateDir, Timing: timing, Log: log})
+	})
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

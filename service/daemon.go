@@ -1,0 +1,67 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/palisadevpn/palisade/firewall"
+	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/service/auth"
+)
+
+// Options configure a daemon run.
+type Options struct {
+	Socket   string
+	StateDir string
+	Timing   Timing
+	Log      *slog.Logger
+	// NoFirewall runs without a packet filter backend (the kill switch is
+	// then only computed, never installed); for hosts without one.
+	NoFirewall bool
+}
+
+// Run is the whole service: it recovers leftovers, applies the kill switch,
+// serves the API until ctx ends, then tears down.
+func Run(ctx context.Context, o Options) error {
+	log := o.Log
+	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
+		return fmt.Errorf("state directory: %w", err)
+	}
+	env := Env{Log: log, StateDir: o.StateDir, Timing: o.Timing, Router: platform.NewRouter(log)}
+	if !o.NoFirewall {
+		fw, err := firewall.New(log)
+		if err != nil {
+			return fmt.Errorf("firewall backend: %w", err)
+		}
+		env.Firewall = fw
+	}
+	if err := addPlatform(&env); err != nil {
+		return err
+	}
+	m, err := New(env)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	ln, err := auth.Listen(o.Socket)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.Socket, err)
+	}
+	srv := NewServer(m, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("palisaded ready", "socket", o.Socket, "state_dir", o.StateDir)
+	select {
+	case <-ctx.Done():
+		log.Info("palisaded stopping")
+	case err = <-errc:
+		log.Error("ipc server failed", "err", err)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	return err
+}

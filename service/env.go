@@ -1,0 +1,84 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"path/filepath"
+
+	"github.com/palisadevpn/palisade/firewall"
+	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/service/tunnel"
+)
+
+// DNSControl runs the local resolver and points the system at it.
+type DNSControl interface {
+	// Up starts (or updates) the resolver with these upstreams and points
+	// the system DNS at it through the tunnel interface.
+	Up(iface string, upstreams []netip.AddrPort, filterAAAA bool, domains []string) (DNSInfo, error)
+	// Down stops the resolver and restores the system DNS.
+	Down() error
+}
+
+// DNSInfo says what Up set up.
+type DNSInfo struct {
+	Resolvers []netip.Addr
+	Manager   string
+}
+
+// Env is everything the manager depends on; production values come from
+// the platform packages, tests inject their own.
+type Env struct {
+	Log      *slog.Logger
+	StateDir string
+	// Interface is the name asked for the tunnel interface.
+	Interface string
+	Timing    Timing
+	NewDevice func(cfg tunnel.Config, log *slog.Logger) (Device, error)
+	Router    platform.Router
+	// Firewall and DNS may be nil: then the manager runs without them.
+	Firewall firewall.Backend
+	DNS      DNSControl
+	// Resolve looks up an endpoint host name (A and AAAA).
+	Resolve  func(ctx context.Context, host string) ([]netip.Addr, error)
+	HostIPv6 func() bool
+	// OnLink lists the on-link prefixes of the physical interfaces.
+	OnLink func() []netip.Prefix
+	// Cleanup undoes leftovers of a crashed run before anything else.
+	Cleanup func() error
+}
+
+// ProfileDir is where profiles are stored.
+func (e Env) ProfileDir() string { return filepath.Join(e.StateDir, "profiles") }
+
+func (e *Env) fill() error {
+	if e.StateDir == "" || e.Router == nil {
+		return errors.New("service: state directory and router are required")
+	}
+	if e.Log == nil {
+		e.Log = slog.Default()
+	}
+	if e.Interface == "" {
+		e.Interface = "palisade0"
+	}
+	if e.Timing == (Timing{}) {
+		e.Timing = DefaultTiming
+	}
+	if e.NewDevice == nil {
+		e.NewDevice = func(cfg tunnel.Config, log *slog.Logger) (Device, error) { return tunnel.Create(cfg, log) }
+	}
+	if e.Resolve == nil {
+		e.Resolve = func(ctx context.Context, host string) ([]netip.Addr, error) {
+			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+		}
+	}
+	if e.HostIPv6 == nil {
+		e.HostIPv6 = platform.HasIPv6
+	}
+	if e.OnLink == nil {
+		e.OnLink = func() []netip.Prefix { return nil }
+	}
+	return nil
+}

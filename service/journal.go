@@ -1,0 +1,57 @@
+package service
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+// journal is what the service must know after a crash or reboot: whether it
+// was connected (to reconnect) and whether the auto kill switch was armed
+// (to keep blocking until the user decides).
+type journal struct {
+	Connected   bool   `json:"connected"`
+	LastProfile string `json:"last_profile,omitempty"`
+	Armed       bool   `json:"armed"`
+}
+
+const journalFile = "state.json"
+
+func (m *Manager) loadJournal() journal {
+	var j journal
+	data, err := os.ReadFile(filepath.Join(m.env.StateDir, journalFile))
+	if err == nil {
+		if err := json.Unmarshal(data, &j); err != nil {
+			m.env.Log.Warn("journal unreadable, starting fresh", "err", err)
+			return journal{}
+		}
+	}
+	return j
+}
+
+// saveJournalLocked is written before the network is changed, so a crash at
+// any later point finds the intent on disk.
+func (m *Manager) saveJournalLocked(connected bool) {
+	j := journal{Connected: connected, LastProfile: m.lastUse, Armed: m.armed}
+	data, _ := json.Marshal(j)
+	if err := settings.WriteFileAtomic(filepath.Join(m.env.StateDir, journalFile), data, 0o600); err != nil {
+		m.env.Log.Error("journal write failed", "err", err)
+	}
+}
+
+// recoverLeftovers undoes what a previous run left behind: policy rules and
+// the routing table, and the system DNS. The firewall is not removed here:
+// it is re-rendered right after from the journal and settings, so a crash
+// while engaged never opens a window.
+func (m *Manager) recoverLeftovers() {
+	if err := m.env.Router.Down(); err != nil {
+		m.env.Log.Warn("leftover routes: cleanup incomplete", "err", err)
+	}
+	if m.env.Cleanup != nil {
+		if err := m.env.Cleanup(); err != nil {
+			m.env.Log.Warn("leftovers: cleanup incomplete", "err", err)
+		}
+	}
+}

@@ -1,0 +1,187 @@
+package service
+
+import (
+	"net/netip"
+	"reflect"
+
+	"github.com/palisadevpn/palisade/firewall"
+	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/profile"
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+// HandshakeDNS are the default upstreams of the handshake DNS mode:
+// HDNS.io's public resolvers, which answer Handshake (HNS) names as well as
+// ICANN ones.
+var HandshakeDNS = []netip.Addr{netip.MustParseAddr("103.196.38.38"), netip.MustParseAddr("103.196.38.39")}
+
+// netState is what the manager has set up on the host.
+type netState struct {
+	dev       Device
+	plan      platform.Plan
+	endpoints []netip.AddrPort
+	dns       *DNSInfo
+	upstreams []netip.AddrPort
+	policy    firewall.Policy
+	applied   bool
+}
+
+// firewallInput describes the manager's state for the policy.
+func (m *Manager) firewallInputLocked() firewall.Input {
+	in := firewall.Input{
+		State:     firewall.TunnelState(m.status.State),
+		Mode:      firewall.Mode(m.settings.KillSwitch),
+		Armed:     m.armed,
+		AllowLAN:  m.settings.AllowLAN,
+		HostIPv6:  m.env.HostIPv6(),
+		Endpoints: m.net.endpoints,
+		FwMark:    platform.FwMark,
+		OnLink:    m.env.OnLink(),
+	}
+	if m.net.dev != nil {
+		in.Tunnel = &firewall.Tunnel{Interface: m.net.dev.Name(), Addresses: m.net.plan.Addresses}
+	}
+	if m.settings.DNS.Mode != settings.DNSExisting {
+		in.DNS = firewall.DNS{Manage: true, Upstreams: m.net.upstreams, Mark: platform.DNSMark}
+		if m.net.dns != nil {
+			in.DNS.Resolvers = m.net.dns.Resolvers
+		}
+	}
+	return in
+}
+
+// applyNetLocked re-renders the firewall for the current state (only when
+// the policy changed) and refreshes the status fields that describe it.
+func (m *Manager) applyNetLocked() {
+	p := firewall.Compute(m.firewallInputLocked())
+	if m.env.Firewall != nil && (!m.net.applied || !reflect.DeepEqual(p, m.net.policy)) {
+		if err := m.env.Firewall.Apply(p); err != nil {
+			m.env.Log.Error("firewall apply failed", "err", err)
+			m.status.LastError = "firewall: " + err.Error()
+		} else {
+			m.net.policy, m.net.applied = p, true
+			m.env.Log.Info("firewall", "engaged", p.Engaged, "why", p.Why, "rules", len(p.Output)+len(p.Input)+len(p.Forward))
+		}
+	}
+	s := &m.status
+	s.KillSwitch = m.settings.KillSwitch
+	s.KillSwitchEngaged = p.Engaged
+	s.Interface, s.Addresses, s.Endpoint, s.TunnelIPv6 = "", nil, "", false
+	if m.net.dev != nil {
+		s.Interface = m.net.dev.Name()
+		for _, a := range m.net.plan.Addresses {
+			s.Addresses = append(s.Addresses, a.String())
+		}
+		s.TunnelIPv6 = m.net.plan.Default6
+	}
+	if len(m.net.endpoints) > 0 {
+		s.Endpoint = m.net.endpoints[0].String()
+	}
+	s.DNS = ipc.DNSStatus{Mode: m.settings.DNS.Mode}
+	if m.net.dns != nil {
+		s.DNS.Manager = m.net.dns.Manager
+		s.DNS.Resolvers = stringsOf(m.net.dns.Resolvers)
+		s.DNS.Upstreams = stringsOf(m.net.upstreams)
+	}
+}
+
+// FirewallDescription returns the active policy and the installed rules.
+func (m *Manager) FirewallDescription() ipc.FirewallResponse {
+	m.mu.Lock()
+	p := m.net.policy
+	m.mu.Unlock()
+	r := ipc.FirewallResponse{Policy: p.String()}
+	if m.env.Firewall == nil {
+		r.Rules = "no firewall backend on this system"
+		return r
+	}
+	rules, err := m.env.Firewall.Show()
+	if err != nil {
+		rules = "error reading rules: " + err.Error()
+	}
+	r.Rules = rules
+	return r
+}
+
+// upstreamsFor picks the resolver's upstreams for the DNS mode.
+func upstreamsFor(p *profile.Profile, s settings.Settings) []netip.AddrPort {
+	var addrs []netip.Addr
+	switch s.DNS.Mode {
+	case settings.DNSTunnel:
+		addrs = p.Interface.DNS
+	case settings.DNSCustom:
+		addrs, _ = settings.ParseDNSServers(s.DNS.Custom)
+	case settings.DNSHandshake:
+		addrs, _ = settings.ParseDNSServers(s.DNS.Handshake)
+		if len(addrs) == 0 {
+			addrs = HandshakeDNS
+		}
+	}
+	var out []netip.AddrPort
+	for _, a := range addrs {
+		out = append(out, netip.AddrPortFrom(a, 53))
+	}
+	return out
+}
+
+// startDNSLocked points the system at the local resolver. Without upstreams
+// (a tunnel profile with no DNS=) the system DNS is left alone.
+func (m *Manager) startDNSLocked(p *profile.Profile, s settings.Settings) {
+	if m.env.DNS == nil || s.DNS.Mode == settings.DNSExisting || m.net.dev == nil {
+		return
+	}
+	ups := upstreamsFor(p, s)
+	if len(ups) == 0 {
+		m.env.Log.Warn("dns: the profile has no DNS servers; system DNS left unchanged")
+		return
+	}
+	m.net.upstreams = ups
+	// The firewall must let the resolver reach its upstreams before it asks.
+	m.applyNetLocked()
+	info, err := m.env.DNS.Up(m.net.dev.Name(), ups, !m.net.plan.Default6, p.Interface.DNSSearch)
+	if err != nil {
+		m.env.Log.Error("dns: could not set up the local resolver", "err", err)
+		m.status.LastError = "DNS: " + err.Error()
+		return
+	}
+	m.net.dns = &info
+	m.env.Log.Info("dns up", "manager", info.Manager, "upstreams", ups, "filter_aaaa", !m.net.plan.Default6)
+}
+
+func (m *Manager) stopDNSLocked() {
+	if m.net.dns == nil {
+		m.net.upstreams = nil
+		return
+	}
+	if err := m.env.DNS.Down(); err != nil {
+		m.env.Log.Warn("dns down", "err", err)
+	}
+	m.net.dns, m.net.upstreams = nil, nil
+}
+
+// shutdownNetLocked runs at service stop: with kill switch always the block
+// stays (and is persistent); otherwise every rule is removed.
+func (m *Manager) shutdownNetLocked() {
+	m.stopDNSLocked()
+	if m.env.Firewall == nil {
+		return
+	}
+	if m.settings.KillSwitch == settings.KillSwitchAlways {
+		m.applyNetLocked()
+		m.env.Log.Info("stopping with kill switch always: the block stays")
+		return
+	}
+	if err := m.env.Firewall.Remove(); err != nil {
+		m.env.Log.Warn("firewall remove", "err", err)
+	}
+	m.net.applied = false
+}
+
+func stringsOf[T interface{ String() string }](xs []T) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = x.String()
+	}
+	return out
+}

@@ -1,0 +1,92 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/profile"
+)
+
+// Import parses and stores a profile from its text. The text comes from the
+// client, which read the file as the user; the service opens no user paths.
+func (m *Manager) Import(name, text string) (ipc.ImportResponse, error) {
+	if err := profile.ValidName(name); err != nil {
+		return ipc.ImportResponse{}, err
+	}
+	p, err := profile.Parse(text)
+	if err != nil {
+		return ipc.ImportResponse{}, err
+	}
+	if len(p.Interface.Addresses) == 0 {
+		return ipc.ImportResponse{}, errors.New("the profile has no Address: the tunnel would have no IP to send from")
+	}
+	if err := m.profiles.Save(name, p); err != nil {
+		return ipc.ImportResponse{}, fmt.Errorf("store profile: %w", err)
+	}
+	m.env.Log.Info("profile imported", "name", name, "peers", len(p.Peers), "scripts", p.HasScripts())
+	return ipc.ImportResponse{Profile: m.info(name, p), Warnings: p.Warnings()}, nil
+}
+
+// Profiles lists the stored profiles without their secrets.
+func (m *Manager) Profiles() ([]ipc.ProfileInfo, error) {
+	names, err := m.profiles.List()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ipc.ProfileInfo, 0, len(names))
+	for _, n := range names {
+		p, err := m.profiles.Load(n)
+		if err != nil {
+			m.env.Log.Warn("stored profile unreadable", "name", n, "err", err)
+			out = append(out, ipc.ProfileInfo{Name: n})
+			continue
+		}
+		out = append(out, m.info(n, p))
+	}
+	return out, nil
+}
+
+func (m *Manager) info(name string, p *profile.Profile) ipc.ProfileInfo {
+	m.mu.Lock()
+	last := m.lastUse
+	m.mu.Unlock()
+	info := ipc.ProfileInfo{
+		Name:      name,
+		Addresses: stringsOf(p.Interface.Addresses),
+		DNS:       stringsOf(p.Interface.DNS),
+		PublicKey: p.Interface.PrivateKey.Public().String(),
+		Peers:     len(p.Peers),
+		LastUsed:  name == last,
+	}
+	for _, peer := range p.Peers {
+		if peer.Endpoint != nil {
+			info.Endpoints = append(info.Endpoints, peer.Endpoint.String())
+		}
+	}
+	return info
+}
+
+// RemoveProfile deletes a stored profile; the connected one cannot be.
+func (m *Manager) RemoveProfile(name string) error {
+	m.mu.Lock()
+	inUse := m.cancel != nil && m.status.Profile == name
+	m.mu.Unlock()
+	if inUse {
+		return fmt.Errorf("profile %q is in use: disconnect first", name)
+	}
+	if err := m.profiles.Remove(name); err != nil {
+		return err
+	}
+	m.env.Log.Info("profile removed", "name", name)
+	return nil
+}
+
+// Export returns a profile's full text, private key included.
+func (m *Manager) Export(name string) (ipc.ExportResponse, error) {
+	p, err := m.profiles.Load(name)
+	if err != nil {
+		return ipc.ExportResponse{}, err
+	}
+	return ipc.ExportResponse{Name: name, Text: p.Marshal()}, nil
+}

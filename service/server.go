@@ -1,0 +1,302 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/palisadevpn/palisade/service/auth"
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/logging"
+	"github.com/palisadevpn/palisade/service/profile"
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+// Server serves the local API for a manager.
+type Server struct {
+	m   *Manager
+	log *slog.Logger
+	srv *http.Server
+}
+
+// NewServer wires the API handlers. Every connection is identified from
+// the kernel's peer credentials; only authorized callers may change state.
+func NewServer(m *Manager, log *slog.Logger) *Server {
+	s := &Server{m: m, log: log}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+ipc.PathStatus, s.status)
+	mux.HandleFunc("GET "+ipc.PathStream, s.stream)
+	mux.HandleFunc("POST "+ipc.PathConnect, s.control(s.connect))
+	mux.HandleFunc("POST "+ipc.PathDisconnect, s.control(s.disconnect))
+	mux.HandleFunc("GET "+ipc.PathProfiles, s.profiles)
+	mux.HandleFunc("POST "+ipc.PathProfiles, s.control(s.importProfile))
+	mux.HandleFunc("DELETE "+ipc.PathProfile+"{name}", s.control(s.removeProfile))
+	mux.HandleFunc("GET "+ipc.PathProfile+"{name}/export", s.control(s.export))
+	mux.HandleFunc("GET "+ipc.PathSettings, s.getSettings)
+	mux.HandleFunc("PUT "+ipc.PathSettings, s.control(s.putSettings))
+	mux.HandleFunc("GET "+ipc.PathFirewall, s.firewall)
+	mux.HandleFunc("GET "+ipc.PathLogs, s.control(s.logs))
+	s.srv = &http.Server{
+		Handler:           s.recoverer(mux),
+		ConnContext:       auth.ConnContext,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+// Serve answers requests on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.srv.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops serving; open status streams are cut.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.srv.Shutdown(ctx)
+}
+
+// recoverer keeps one handler's panic from taking the service down.
+func (s *Server) recoverer(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("ipc handler panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
+				writeError(w, http.StatusInternalServerError, errors.New("internal error"))
+			}
+		}()
+		r.Body = http.MaxBytesReader(w, r.Body, ipc.MaxBody)
+		h.ServeHTTP(w, r)
+	})
+}
+
+func identity(r *http.Request) auth.Identity {
+	id, _ := auth.IdentityFrom(r.Context())
+	return id
+}
+
+// control guards a mutating handler.
+func (s *Server) control(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := identity(r)
+		if !id.Authorized {
+			s.log.Warn("ipc refused", "path", r.URL.Path, "uid", id.UID, "user", id.Name)
+			writeError(w, http.StatusForbidden, fmt.Errorf("permission denied: only root, administrators and members of the %q group may do this", auth.GroupName))
+			return
+		}
+		h(w, r)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, err error) {
+	writeJSON(w, code, ipc.ErrorResponse{Error: err.Error()})
+}
+
+// readJSON decodes a bounded body strictly: unknown fields and trailing
+// data are errors, so garbage never half-applies.
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("bad request body: %w", err)
+	}
+	if dec.More() {
+		return errors.New("bad request body: trailing data")
+	}
+	return nil
+}
+
+func (s *Server) statusFor(r *http.Request, st ipc.Status) ipc.Status {
+	st.CanControl = identity(r).Authorized
+	return st
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.statusFor(r, s.m.Status()))
+}
+
+// stream pushes one JSON status per line on every change.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, http.StatusInternalServerError, errors.New("streaming unsupported"))
+		return
+	}
+	// Streams outlive the server's read timeout.
+	http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	ch, stop := s.m.Subscribe()
+	defer stop()
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	enc := json.NewEncoder(w)
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case st, ok := <-ch:
+			if !ok {
+				return
+			}
+			if err := enc.Encode(s.statusFor(r, st)); err != nil {
+				return
+			}
+			flusher.Flush()
+		}
+	}
+}
+
+func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
+	var req ipc.ConnectRequest
+	if r.ContentLength != 0 {
+		if err := readJSON(r, &req); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+	}
+	if err := s.m.Connect(req.Profile); err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, s.statusFor(r, s.m.Status()))
+}
+
+func (s *Server) disconnect(w http.ResponseWriter, r *http.Request) {
+	s.m.Disconnect()
+	writeJSON(w, http.StatusOK, s.statusFor(r, s.m.Status()))
+}
+
+func (s *Server) profiles(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.m.Profiles()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ps)
+}
+
+func (s *Server) importProfile(w http.ResponseWriter, r *http.Request) {
+	var req ipc.ImportRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	resp, err := s.m.Import(req.Name, req.Text)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, resp)
+}
+
+func (s *Server) removeProfile(w http.ResponseWriter, r *http.Request) {
+	if err := s.m.RemoveProfile(r.PathValue("name")); err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) export(w http.ResponseWriter, r *http.Request) {
+	resp, err := s.m.Export(r.PathValue("name"))
+	if err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.m.Settings())
+}
+
+func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
+	var in settings.Settings
+	if err := readJSON(r, &in); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	out, err := s.m.SetSettings(in)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) firewall(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.m.FirewallDescription())
+}
+
+func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
+	n := 200
+	if v := r.URL.Query().Get("n"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > 10000 {
+			writeError(w, http.StatusBadRequest, errors.New("n must be a number from 1 to 10000"))
+			return
+		}
+	}
+	lines, err := logging.Tail(s.m.env.StateDir, n)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	if r.URL.Query().Get("follow") != "1" {
+		writeJSON(w, http.StatusOK, ipc.LogsResponse{Lines: lines})
+		return
+	}
+	s.followLogs(w, r, lines)
+}
+
+// followLogs streams the log as plain text lines until the client leaves.
+func (s *Server) followLogs(w http.ResponseWriter, r *http.Request, first []string) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, http.StatusInternalServerError, errors.New("streaming unsupported"))
+		return
+	}
+	http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	for _, l := range first {
+		fmt.Fprintln(w, l)
+	}
+	flusher.Flush()
+	logging.Follow(r.Context(), s.m.env.StateDir, func(line string) {
+		fmt.Fprintln(w, line)
+		flusher.Flush()
+	})
+}
+
+// statusOf maps manager errors to HTTP codes.
+func statusOf(err error) int {
+	var pe *profile.ParseError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return http.StatusNotFound
+	case errors.As(err, &pe), strings.Contains(err.Error(), "in use"):
+		return http.StatusConflict
+	}
+	return http.StatusBadRequest
+}

@@ -1,0 +1,290 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/profile"
+	"github.com/palisadevpn/palisade/service/settings"
+	"github.com/palisadevpn/palisade/service/tunnel"
+)
+
+// minKeepalive keeps handshakes fresh on idle tunnels, so "no handshake for
+// StaleAfter" really means the server is gone.
+const minKeepalive = 25
+
+// session runs one connection until ctx ends: bring-up failures tear down
+// and retry with backoff; handshake trouble keeps the tunnel (so traffic
+// never falls back to the LAN) and re-arms the peers.
+func (m *Manager) session(ctx context.Context, p *profile.Profile, done chan struct{}) {
+	defer close(done)
+	for attempt := 1; ; attempt++ {
+		m.mu.Lock()
+		m.status.Retry = nil
+		m.setStateLocked(ipc.Connecting, "connect")
+		s := m.settings
+		m.mu.Unlock()
+		cfg, err := m.tunnelConfig(ctx, p, s, nil)
+		var dev Device
+		if err == nil {
+			dev, err = m.bringUp(cfg, p, s)
+		}
+		if err == nil {
+			err = m.watch(ctx, dev, p, s, cfg)
+		}
+		m.mu.Lock()
+		m.tearDownLocked()
+		m.mu.Unlock()
+		if ctx.Err() != nil {
+			return
+		}
+		delay := backoff(m.env.Timing, attempt)
+		m.fail(err, delay)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+	}
+}
+
+func backoff(t Timing, attempt int) time.Duration {
+	d := t.RetryMin
+	for i := 1; i < attempt && d < t.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, t.RetryMax)
+}
+
+func (m *Manager) fail(err error, retryIn time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	retry := time.Now().Add(retryIn)
+	m.status.Retry = &retry
+	m.status.LastError = err.Error()
+	m.setStateLocked(ipc.Error, err.Error())
+}
+
+// tunnelConfig turns the profile into a device configuration, resolving
+// endpoint host names. prev supplies the last good addresses when a name no
+// longer resolves (the resolver may itself depend on the dead tunnel).
+func (m *Manager) tunnelConfig(ctx context.Context, p *profile.Profile, s settings.Settings, prev *tunnel.Config) (tunnel.Config, error) {
+	cfg := tunnel.Config{
+		Name:       m.env.Interface,
+		MTU:        p.Interface.MTU,
+		PrivateKey: p.Interface.PrivateKey,
+		ListenPort: p.Interface.ListenPort,
+		FwMark:     platform.FwMark,
+	}
+	hostV6 := m.env.HostIPv6()
+	for i, pp := range p.Peers {
+		peer := tunnel.Peer{PublicKey: pp.PublicKey, PresharedKey: pp.PresharedKey, Keepalive: max(pp.PersistentKeepalive, minKeepalive)}
+		for _, a := range pp.AllowedIPs {
+			if a.Addr().Is6() && !s.IPv6 {
+				continue
+			}
+			peer.AllowedIPs = append(peer.AllowedIPs, a)
+		}
+		if pp.Endpoint != nil {
+			ep, err := m.resolveEndpoint(ctx, *pp.Endpoint, hostV6)
+			if err != nil && prev != nil && i < len(prev.Peers) {
+				ep, err = prev.Peers[i].Endpoint, nil
+			}
+			if err != nil {
+				return tunnel.Config{}, err
+			}
+			peer.Endpoint = ep
+		}
+		cfg.Peers = append(cfg.Peers, peer)
+	}
+	return cfg, nil
+}
+
+// resolveEndpoint resolves a host name before the tunnel is up, preferring
+// IPv4 unless the host has only IPv6 answers it can use.
+func (m *Manager) resolveEndpoint(ctx context.Context, ep profile.Endpoint, hostV6 bool) (netip.AddrPort, error) {
+	if a, ok := ep.Addr(); ok {
+		return netip.AddrPortFrom(a, ep.Port), nil
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	addrs, err := m.env.Resolve(rctx, ep.Host)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("resolve endpoint %s: %w", ep.Host, err)
+	}
+	var v6 netip.Addr
+	for _, a := range addrs {
+		a = a.Unmap()
+		if a.Is4() {
+			m.env.Log.Info("endpoint resolved", "host", ep.Host, "addr", a)
+			return netip.AddrPortFrom(a, ep.Port), nil
+		}
+		if !v6.IsValid() {
+			v6 = a
+		}
+	}
+	if v6.IsValid() && hostV6 {
+		m.env.Log.Info("endpoint resolved", "host", ep.Host, "addr", v6)
+		return netip.AddrPortFrom(v6, ep.Port), nil
+	}
+	return netip.AddrPort{}, fmt.Errorf("resolve endpoint %s: no usable address", ep.Host)
+}
+
+// bringUp opens the firewall for the endpoints first, then creates the
+// device and its routes, then DNS.
+func (m *Manager) bringUp(cfg tunnel.Config, p *profile.Profile, s settings.Settings) (Device, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.net.endpoints = endpointsOf(cfg.Peers)
+	m.applyNetLocked()
+	dev, err := m.env.NewDevice(cfg, m.env.Log)
+	if err != nil {
+		return nil, err
+	}
+	m.net.dev = dev
+	tc := platform.TunnelConfig{
+		Interface: dev.Name(),
+		MTU:       cfg.MTU,
+		Endpoints: m.net.endpoints,
+		HostIPv6:  m.env.HostIPv6(),
+	}
+	for _, a := range p.Interface.Addresses {
+		if a.Addr().Is4() || s.IPv6 {
+			tc.Addresses = append(tc.Addresses, a)
+		}
+	}
+	for _, peer := range cfg.Peers {
+		tc.AllowedIPs = append(tc.AllowedIPs, peer.AllowedIPs...)
+	}
+	m.net.plan = platform.MakePlan(tc)
+	if err := m.env.Router.Up(tc); err != nil {
+		return dev, err
+	}
+	m.startDNSLocked(p, s)
+	m.applyNetLocked()
+	return dev, nil
+}
+
+// watch follows the handshakes until ctx ends. It returns an error only
+// when the device itself fails.
+func (m *Manager) watch(ctx context.Context, dev Device, p *profile.Profile, s settings.Settings, cfg tunnel.Config) error {
+	t := m.env.Timing
+	phase, phaseStart, attempt := ipc.Connecting, time.Now().Add(-time.Second), 0
+	var nextRetry time.Time
+	tick := time.NewTicker(t.Poll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		st, err := dev.Stats()
+		if err != nil {
+			return fmt.Errorf("WireGuard device: %w", err)
+		}
+		now := time.Now()
+		hs := st.LastHandshake
+		next, reason, rearm := step(t, phase, phaseStart, nextRetry, hs, now)
+		if rearm {
+			attempt++
+			if c, err := m.tunnelConfig(ctx, p, s, &cfg); err == nil {
+				cfg = c
+			}
+			if err := dev.Reconfigure(cfg); err != nil {
+				return fmt.Errorf("reconfigure WireGuard: %w", err)
+			}
+		}
+		if next == ipc.Error && phase != ipc.Error {
+			nextRetry = now.Add(backoff(t, attempt+1))
+		}
+		if next == ipc.Connected {
+			attempt = 0
+		}
+		if next != phase || rearm {
+			phaseStart = now.Add(-time.Millisecond)
+		}
+		m.mu.Lock()
+		m.updateStatsLocked(st, cfg)
+		if next == ipc.Error {
+			m.status.LastError = reason
+			m.status.Retry = &nextRetry
+		} else if next == ipc.Connected {
+			m.status.LastError, m.status.Retry = "", nil
+		}
+		m.setStateLocked(next, reason)
+		m.mu.Unlock()
+		phase = next
+	}
+}
+
+// step is the handshake state machine: from the phase, when it began, the
+// last handshake and the clock, it returns the next phase, the reason, and
+// whether to re-arm the peers (re-resolve, new handshake).
+func step(t Timing, phase ipc.State, since, nextRetry, hs, now time.Time) (ipc.State, string, bool) {
+	switch phase {
+	case ipc.Connected:
+		if now.Sub(hs) > t.StaleAfter {
+			return ipc.Reconnecting, fmt.Sprintf("no handshake for %s", t.StaleAfter), true
+		}
+		return ipc.Connected, "handshake fresh", false
+	case ipc.Connecting, ipc.Reconnecting, ipc.Error:
+		if hs.After(since) {
+			return ipc.Connected, "handshake completed", false
+		}
+	}
+	switch {
+	case phase == ipc.Connecting && now.Sub(since) > t.HandshakeTimeout:
+		return ipc.Error, fmt.Sprintf("no handshake with the server within %s: it may be down, unreachable from this network, or the keys may not match", t.HandshakeTimeout), false
+	case phase == ipc.Error && !now.Before(nextRetry):
+		return ipc.Connecting, "retry", true
+	case phase == ipc.Reconnecting && now.Sub(since) > t.HandshakeTimeout:
+		return ipc.Reconnecting, "still no handshake, retrying", true
+	}
+	return phase, "waiting for handshake", false
+}
+
+func (m *Manager) updateStatsLocked(st tunnel.Stats, cfg tunnel.Config) {
+	m.status.RxBytes, m.status.TxBytes = st.RxBytes, st.TxBytes
+	m.status.LastHandshake = nil
+	if !st.LastHandshake.IsZero() {
+		hs := st.LastHandshake
+		m.status.LastHandshake = &hs
+	}
+	eps := endpointsOf(cfg.Peers)
+	if len(eps) > 0 && !sameAddrPorts(eps, m.net.endpoints) {
+		m.net.endpoints = eps
+	}
+}
+
+func sameAddrPorts(a, b []netip.AddrPort) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// tearDownLocked removes the device, its routes and DNS. The firewall is
+// re-rendered for the new state by the caller's next transition.
+func (m *Manager) tearDownLocked() {
+	m.stopDNSLocked()
+	if err := m.env.Router.Down(); err != nil {
+		m.env.Log.Warn("routes down", "err", err)
+	}
+	if m.net.dev != nil {
+		m.net.dev.Close()
+		m.net.dev = nil
+	}
+	m.net.plan = platform.Plan{}
+	m.net.endpoints = nil
+	m.status.RxBytes, m.status.TxBytes, m.status.LastHandshake = 0, 0, nil
+}
