@@ -21,10 +21,10 @@ type cli struct {
 }
 
 type command struct {
-	name  string
-	args  string
-	help  string
-	run   func(c *cli, args []string) error
+	name string
+	args string
+	help string
+	run  func(c *cli, args []string) error
 }
 
 var commands []command
