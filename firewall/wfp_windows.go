@@ -1,0 +1,282 @@
+package firewall
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/tailscale/wf"
+	"golang.org/x/sys/windows"
+	"golang.zx2c4.com/wireguard/windows/tunnel/winipcfg"
+)
+
+var (
+	wfpProvider = wf.ProviderID(windows.GUID{Data1: 0x70616c69, Data2: 0x7361, Data3: 0x6465, Data4: [8]byte{0x6b, 0x69, 0x6c, 0x6c, 0x73, 0x77, 0x00, 0x01}})
+	wfpSublayer = wf.SublayerID(windows.GUID{Data1: 0x70616c69, Data2: 0x7361, Data3: 0x6465, Data4: [8]byte{0x6b, 0x69, 0x6c, 0x6c, 0x73, 0x77, 0x00, 0x02}})
+
+	wfpLayers = map[wfpLayer]wf.LayerID{
+		layerConnectV4: wf.LayerALEAuthConnectV4,
+		layerConnectV6: wf.LayerALEAuthConnectV6,
+		layerAcceptV4:  wf.LayerALEAuthRecvAcceptV4,
+		layerAcceptV6:  wf.LayerALEAuthRecvAcceptV6,
+	}
+
+	fwpuclnt       = windows.NewLazySystemDLL("fwpuclnt.dll")
+	procTxnBegin   = fwpuclnt.NewProc("FwpmTransactionBegin0")
+	procTxnCommit  = fwpuclnt.NewProc("FwpmTransactionCommit0")
+	procTxnAbort   = fwpuclnt.NewProc("FwpmTransactionAbort0")
+	errNoWFPHandle = errors.New("wfp: session has no engine handle")
+)
+
+type wfpBackend struct {
+	log *slog.Logger
+	// appID identifies the service executable, whose sockets (WireGuard
+	// and the resolver's upstream queries) may pass.
+	appID string
+
+	mu   sync.Mutex
+	sess *wf.Session
+}
+
+// New opens a WFP session for the running service executable.
+func New(log *slog.Logger) (Backend, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("wfp: %w", err)
+	}
+	appID, err := wf.AppID(exe)
+	if err != nil {
+		return nil, fmt.Errorf("wfp: app ID of %s: %w", exe, err)
+	}
+	sess, err := wf.New(&wf.Options{
+		Name:                    "Palisade",
+		Description:             "Palisade VPN kill switch",
+		TransactionStartTimeout: 5 * time.Second,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wfp: open session: %w", err)
+	}
+	return &wfpBackend{log: log, appID: appID, sess: sess}, nil
+}
+
+// Apply replaces our provider, sublayer and filters in one transaction.
+// For mode always they are persistent and boot-time filters are added,
+// so the block holds while the service is stopped and during boot.
+func (b *wfpBackend) Apply(p Policy) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fs := wfpFilters(p)
+	rules := make([]*wf.Rule, 0, len(fs))
+	for _, f := range fs {
+		r, err := b.rule(f, p.Persistent)
+		if err != nil {
+			return err
+		}
+		rules = append(rules, r)
+	}
+	err := b.transaction(func() error {
+		if err := b.removeLocked(); err != nil {
+			return err
+		}
+		if len(rules) == 0 {
+			return nil
+		}
+		if err := b.sess.AddProvider(&wf.Provider{ID: wfpProvider, Name: "Palisade", Persistent: p.Persistent}); err != nil {
+			return fmt.Errorf("wfp: add provider: %w", err)
+		}
+		sl := &wf.Sublayer{ID: wfpSublayer, Name: "Palisade kill switch", Provider: wfpProvider, Persistent: p.Persistent, Weight: 0xffff}
+		if err := b.sess.AddSublayer(sl); err != nil {
+			return fmt.Errorf("wfp: add sublayer: %w", err)
+		}
+		for _, r := range rules {
+			if err := b.sess.AddRule(r); err != nil {
+				return fmt.Errorf("wfp: add filter %q: %w", r.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	b.log.Info("firewall applied", "backend", "wfp", "engaged", p.Engaged, "why", p.Why, "filters", len(rules), "persistent", p.Persistent)
+	return nil
+}
+
+// Remove deletes our filters, sublayer and provider, nothing else.
+func (b *wfpBackend) Remove() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.transaction(b.removeLocked); err != nil {
+		return err
+	}
+	b.log.Info("firewall removed", "backend", "wfp")
+	return nil
+}
+
+func (b *wfpBackend) removeLocked() error {
+	rules, err := b.sess.Rules()
+	if err != nil {
+		return fmt.Errorf("wfp: list filters: %w", err)
+	}
+	for _, r := range rules {
+		if r.Provider == wfpProvider {
+			if err := b.sess.DeleteRule(r.ID); err != nil {
+				return fmt.Errorf("wfp: delete filter %q: %w", r.Name, err)
+			}
+		}
+	}
+	sls, err := b.sess.Sublayers(wfpProvider)
+	if err != nil {
+		return fmt.Errorf("wfp: list sublayers: %w", err)
+	}
+	for _, sl := range sls {
+		if err := b.sess.DeleteSublayer(sl.ID); err != nil {
+			return fmt.Errorf("wfp: delete sublayer: %w", err)
+		}
+	}
+	providers, err := b.sess.Providers()
+	if err != nil {
+		return fmt.Errorf("wfp: list providers: %w", err)
+	}
+	for _, p := range providers {
+		if p.ID == wfpProvider {
+			if err := b.sess.DeleteProvider(p.ID); err != nil {
+				return fmt.Errorf("wfp: delete provider: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// Show lists our installed filters in weight order.
+func (b *wfpBackend) Show() (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	rules, err := b.sess.Rules()
+	if err != nil {
+		return "", fmt.Errorf("wfp: list filters: %w", err)
+	}
+	var sb strings.Builder
+	n := 0
+	for _, r := range rules {
+		if r.Provider != wfpProvider {
+			continue
+		}
+		n++
+		action := "block"
+		if r.Action == wf.ActionPermit {
+			action = "permit"
+		}
+		fmt.Fprintf(&sb, "%6d %-6s %-28s boot=%-5v %s\n", r.Weight, action, r.Layer, r.BootTime, r.Name)
+	}
+	if n == 0 {
+		return "no palisade filters\n", nil
+	}
+	return sb.String(), nil
+}
+
+func (b *wfpBackend) rule(f Filter, persistent bool) (*wf.Rule, error) {
+	id, err := windows.GenerateGUID()
+	if err != nil {
+		return nil, fmt.Errorf("wfp: %w", err)
+	}
+	r := &wf.Rule{
+		ID: wf.RuleID(id), Name: f.Name, Layer: wfpLayers[f.Layer],
+		Sublayer: wfpSublayer, Provider: wfpProvider, Weight: f.Weight,
+		Action: wf.ActionBlock, HardAction: !f.Permit,
+		Persistent: persistent && !f.BootTime, BootTime: f.BootTime,
+	}
+	if f.Permit {
+		r.Action = wf.ActionPermit
+	}
+	conds, err := b.conditions(f)
+	if err != nil {
+		return nil, err
+	}
+	r.Conditions = conds
+	return r, nil
+}
+
+func (b *wfpBackend) conditions(f Filter) ([]*wf.Match, error) {
+	var ms []*wf.Match
+	add := func(field wf.FieldID, op wf.MatchType, v any) {
+		ms = append(ms, &wf.Match{Field: field, Op: op, Value: v})
+	}
+	if f.Loopback {
+		add(wf.FieldFlags, wf.MatchTypeFlagsAllSet, wf.ConditionFlagIsLoopback)
+	}
+	if f.Iface != "" {
+		luid, err := interfaceLUID(f.Iface)
+		if err != nil {
+			return nil, err
+		}
+		op := wf.MatchTypeEqual
+		if f.NotIface {
+			op = wf.MatchTypeNotEqual
+		}
+		add(wf.FieldIPLocalInterface, op, uint64(luid))
+	}
+	if f.Proto != 0 {
+		add(wf.FieldIPProtocol, wf.MatchTypeEqual, wf.IPProto(f.Proto))
+	}
+	for _, p := range f.RemoteAddrs {
+		add(wf.FieldIPRemoteAddress, wf.MatchTypeEqual, p)
+	}
+	for _, p := range f.LocalAddrs {
+		add(wf.FieldIPLocalAddress, wf.MatchTypeEqual, p)
+	}
+	if f.RemotePort != 0 {
+		add(wf.FieldIPRemotePort, wf.MatchTypeEqual, f.RemotePort)
+	}
+	if f.LocalPort != 0 {
+		add(wf.FieldIPLocalPort, wf.MatchTypeEqual, f.LocalPort)
+	}
+	if f.AppID {
+		add(wf.FieldALEAppID, wf.MatchTypeEqual, b.appID)
+	}
+	return ms, nil
+}
+
+func interfaceLUID(name string) (winipcfg.LUID, error) {
+	ifc, err := net.InterfaceByName(name)
+	if err != nil {
+		return 0, fmt.Errorf("wfp: interface %s: %w", name, err)
+	}
+	luid, err := winipcfg.LUIDFromIndex(uint32(ifc.Index))
+	if err != nil {
+		return 0, fmt.Errorf("wfp: LUID of %s: %w", name, err)
+	}
+	return luid, nil
+}
+
+// transaction runs f inside a WFP transaction on the session's engine
+// handle, so the old filters and the new ones are swapped atomically.
+func (b *wfpBackend) transaction(f func() error) error {
+	h := sessionHandle(b.sess)
+	if h == 0 {
+		return errNoWFPHandle
+	}
+	if r, _, _ := procTxnBegin.Call(uintptr(h), 0); r != 0 {
+		return fmt.Errorf("wfp: begin transaction: %w", windows.Errno(r))
+	}
+	if err := f(); err != nil {
+		procTxnAbort.Call(uintptr(h))
+		return err
+	}
+	if r, _, _ := procTxnCommit.Call(uintptr(h)); r != 0 {
+		return fmt.Errorf("wfp: commit transaction: %w", windows.Errno(r))
+	}
+	return nil
+}
+
+// sessionHandle reads the engine handle that wf.Session keeps as its
+// first field; the pinned wf version does not export transactions.
+func sessionHandle(s *wf.Session) windows.Handle {
+	return *(*windows.Handle)(unsafe.Pointer(s))
+}
