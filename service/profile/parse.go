@@ -65,6 +65,9 @@ func Parse(text string) (*Profile, error) {
 	if len(text) > MaxFileSize {
 		return nil, &ParseError{Msg: fmt.Sprintf("file is larger than %d bytes", MaxFileSize)}
 	}
+	if strings.HasPrefix(text, "\xff\xfe") || strings.HasPrefix(text, "\xfe\xff") {
+		return nil, &ParseError{Line: 1, Msg: "file is UTF-16 text; save it as UTF-8"}
+	}
 	text = strings.TrimPrefix(text, "\uFEFF")
 	ps := parser{seen: map[string]int{}, pubKeys: map[Key]int{}}
 	for i, raw := range strings.Split(text, "\n") {
