@@ -90,7 +90,7 @@ func TestBadFiles(t *testing.T) {
 		{"unknown key", head + "Foo = bar\n" + peer, `line 3: unknown key "Foo" in [Interface]`},
 		{"peer key in interface", head + "PublicKey = " + testPub + "\n" + peer,
 			"line 3: PublicKey belongs in a [Peer] section, not [Interface]"},
-		{"interface key in peer", head + peer + "MTU = 1420\n", "line 5: MTU belongs in a [Interface] section, not [Peer]"},
+		{"interface key in peer", head + peer + "MTU = 1420\n", "line 5: MTU belongs in the [Interface] section, not [Peer]"},
 		{"outside section", "PrivateKey = " + testPriv + "\n" + head, "line 1: PrivateKey is outside a section; add [Interface] or [Peer] above it"},
 		{"no equals", "[Interface]\nPrivateKey\n", `line 2: expected "Key = Value" or a [Section] header`},
 		{"no key name", head + "= 1\n", "line 3: missing key name before '='"},

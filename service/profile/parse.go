@@ -129,8 +129,11 @@ func (ps *parser) parseLine(n int, raw string) error {
 	if !known {
 		return ps.errorf("unknown key %q in [%s]", key, ps.section)
 	}
-	if section[name] != ps.section {
-		return ps.errorf("%s belongs in a [%s] section, not [%s]", name, section[name], ps.section)
+	if section[name] == "Interface" && ps.section != "Interface" {
+		return ps.errorf("%s belongs in the [Interface] section, not [Peer]", name)
+	}
+	if section[name] == "Peer" && ps.section != "Peer" {
+		return ps.errorf("%s belongs in a [Peer] section, not [Interface]", name)
 	}
 	if ps.section == "Interface" {
 		return ps.interfaceKey(name, value)
