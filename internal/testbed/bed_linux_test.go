@@ -166,6 +166,11 @@ func TestServerRestart(t *testing.T) {
 	b.ConnectPlainClient(t)
 	for _, f := range families {
 		probeAll(t, b, f, f.server)
+		// The tunnel DNS sockets were bound before the restart.
+		m, err := b.ProbeDNS(context.Background(), netip.AddrPortFrom(f.tunnelDNS, DNSPort), TunnelName, dns.TypeA)
+		if err != nil || len(m.Answer) != 1 {
+			t.Errorf("%s tunnel DNS after restart: %v, %v", f.name, m, err)
+		}
 	}
 }
 

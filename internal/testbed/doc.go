@@ -93,7 +93,7 @@ type Options struct {
 	// with IPv6 turned off; the client then has no IPv6 address or route.
 	ClientNoIPv6 bool
 	// ServerNoIPv6Tunnel gives the server peer only 10.64.0.1, for IPv4-only
-	// profiles.
+	// profiles (ProfileOptions.IPv4Only) and tunnel DNS on 10.64.0.1 only.
 	ServerNoIPv6Tunnel bool
 }
 

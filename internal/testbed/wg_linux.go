@@ -27,22 +27,30 @@ var wgBuild struct {
 	err  error
 }
 
-// wireguardGo builds the upstream wireguard-go of go.mod once per process.
-// Each process renames its build into place, so parallel test binaries never
-// exec a half-written file.
+// wireguardGo returns the upstream wireguard-go at go.mod's version, built
+// once and cached across processes under that version; a build is renamed into
+// place, so parallel test binaries never exec a half-written file.
 func wireguardGo() (string, error) {
 	wgBuild.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		const mod = "golang.zx2c4.com/wireguard"
+		version, err := run(ctx, nil, "go", "list", "-m", "-f", "{{.Version}}", mod)
+		if wgBuild.err = err; err != nil {
+			return
+		}
 		dir := filepath.Join(os.TempDir(), "palisade-testbed")
 		if wgBuild.err = os.MkdirAll(dir, 0o755); wgBuild.err != nil {
 			return
 		}
-		tmp := filepath.Join(dir, fmt.Sprintf("wireguard-go.%d", os.Getpid()))
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		if _, wgBuild.err = run(ctx, nil, "go", "build", "-o", tmp, "golang.zx2c4.com/wireguard"); wgBuild.err != nil {
+		wgBuild.path = filepath.Join(dir, "wireguard-go@"+strings.TrimSpace(string(version)))
+		if _, err := os.Stat(wgBuild.path); err == nil {
 			return
 		}
-		wgBuild.path = filepath.Join(dir, "wireguard-go")
+		tmp := fmt.Sprintf("%s.%d", wgBuild.path, os.Getpid())
+		if _, wgBuild.err = run(ctx, nil, "go", "build", "-o", tmp, mod); wgBuild.err != nil {
+			return
+		}
 		wgBuild.err = os.Rename(tmp, wgBuild.path)
 	})
 	return wgBuild.path, wgBuild.err
