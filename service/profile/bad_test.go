@@ -94,6 +94,8 @@ func TestBadFiles(t *testing.T) {
 		{"outside section", "PrivateKey = " + testPriv + "\n" + head, "line 1: PrivateKey is outside a section; add [Interface] or [Peer] above it"},
 		{"no equals", "[Interface]\nPrivateKey\n", `line 2: expected "Key = Value" or a [Section] header`},
 		{"no key name", head + "= 1\n", "line 3: missing key name before '='"},
+		{"key without equals", "[Interface]\nPrivateKey " + testPriv + "\n",
+			`line 2: expected "Key = Value"; the text before '=' is not a key name`},
 		{"duplicate key", head + "privatekey = " + testPriv + "\n" + peer, "line 3: duplicate PrivateKey (first set on line 2)"},
 		{"duplicate endpoint", head + peer + "Endpoint = 198.51.100.1:1\nEndpoint = 198.51.100.2:1\n",
 			"line 6: duplicate Endpoint (first set on line 5)"},
@@ -149,10 +151,11 @@ func TestLimitsAccepted(t *testing.T) {
 // TestKeyErrorsHideSecret checks that a mistyped private key is not echoed
 // into error messages, which end up in logs.
 func TestKeyErrorsHideSecret(t *testing.T) {
-	for _, bad := range []string{testPriv[:43], testPriv[:42] + "!=", testPriv + "A"} {
-		_, err := Parse("[Interface]\nPrivateKey = " + bad + "\n" + peer)
-		if err == nil || strings.Contains(err.Error(), bad[:20]) {
-			t.Errorf("PrivateKey %q: error %v", bad, err)
+	for _, line := range []string{"PrivateKey = " + testPriv[:43], "PrivateKey = " + testPriv[:42] + "!=",
+		"PrivateKey = " + testPriv + "A", "PrivateKey " + testPriv, "PrivateKey: " + testPriv, testPriv} {
+		_, err := Parse("[Interface]\n" + line + "\n" + peer)
+		if err == nil || strings.Contains(err.Error(), testPriv[:20]) {
+			t.Errorf("line %q: error %v", line, err)
 		}
 	}
 }

@@ -114,6 +114,10 @@ func (ps *parser) parseLine(n int, raw string) error {
 	case s[0] == '[':
 		return ps.startSection(s)
 	}
+	return ps.keyValue(s)
+}
+
+func (ps *parser) keyValue(s string) error {
 	key, value, ok := strings.Cut(s, "=")
 	if !ok {
 		return ps.errorf(`expected "Key = Value" or a [Section] header`)
@@ -121,6 +125,10 @@ func (ps *parser) parseLine(n int, raw string) error {
 	key, value = strings.TrimSpace(key), strings.TrimSpace(value)
 	if key == "" {
 		return ps.errorf("missing key name before '='")
+	}
+	if !keyName(key) {
+		// Not quoted: a pasted "PrivateKey <base64>=" line lands here.
+		return ps.errorf(`expected "Key = Value"; the text before '=' is not a key name`)
 	}
 	if ps.section == "" {
 		return ps.errorf("%s is outside a section; add [Interface] or [Peer] above it", key)
@@ -139,6 +147,19 @@ func (ps *parser) parseLine(n int, raw string) error {
 		return ps.interfaceKey(name, value)
 	}
 	return ps.peerKey(name, value)
+}
+
+// keyName reports whether s could be a key: up to 32 ASCII letters.
+func keyName(s string) bool {
+	if len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // checkText rejects binary content early so that nothing later has to cope
