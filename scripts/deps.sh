@@ -7,7 +7,7 @@ pkgs=(
   nftables iproute2 wireguard-tools iperf3 dnsperf dnsmasq-base unbound
   dnsutils procps psmisc iputils-ping netcat-openbsd tcpdump util-linux
   xvfb dbus-x11 dbus imagemagick librsvg2-bin libgl1-mesa-dev xorg-dev pkg-config gcc
-  systemd
+  systemd wixl msitools
 )
 
 missing=()
