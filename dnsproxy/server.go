@@ -1,0 +1,267 @@
+// Package dnsproxy is Palisade's local resolver. While a tunnel is up the OS is
+// pointed at it; it forwards to the chosen upstreams (through the tunnel), caches
+// answers, and drops IPv6 answers when the tunnel carries no IPv6.
+package dnsproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// DefaultListen are the addresses the service binds: a 127/8 address that no
+// other resolver uses, and a link-local address on the loopback interface for
+// IPv6-only clients. Both are host-local, so nothing off the host can reach them.
+var DefaultListen = []netip.AddrPort{
+	netip.MustParseAddrPort("127.80.73.65:53"),
+	netip.AddrPortFrom(netip.MustParseAddr("fe80::80:73:65").WithZone(loopbackZone), 53),
+}
+
+const (
+	defaultCacheSize = 4096
+	defaultTimeout   = 2 * time.Second
+	// ednsSize is the UDP payload size we advertise to clients and upstreams:
+	// the DNS Flag Day 2020 value, which avoids IP fragmentation on any path.
+	ednsSize = 1232
+)
+
+// Config configures a Server.
+type Config struct {
+	Listen     []netip.AddrPort // UDP and TCP on each; port 0 picks one port for both
+	Upstreams  []netip.AddrPort // IPv4 and/or IPv6
+	FilterAAAA bool             // the tunnel has no IPv6: answer AAAA with empty NOERROR
+	CacheSize  int              // entries; 0 means 4096
+	Mark       uint32           // Linux SO_MARK on upstream sockets; 0 means none
+	Timeout    time.Duration    // per upstream attempt; 0 means 2 s
+	Log        *slog.Logger     // nil means slog.Default()
+}
+
+// Stats are cumulative counters since the server was created.
+type Stats struct {
+	Queries          uint64 // requests received, including refused ones
+	CacheHits        uint64 // answered from the cache
+	UpstreamFailures uint64 // upstream attempts that failed or timed out
+	ServFails        uint64 // queries answered SERVFAIL because every upstream failed
+	Refused          uint64 // queries refused because they came from off the host
+}
+
+// Server is the local DNS resolver.
+type Server struct {
+	listen  []netip.AddrPort
+	timeout time.Duration
+	mark    uint32
+	log     *slog.Logger
+	cache   *cache
+	loZones map[string]bool
+
+	mu         sync.Mutex
+	upstreams  []netip.AddrPort
+	filterAAAA bool
+	servers    []*dns.Server
+	bound      []netip.AddrPort
+
+	// preferred is the index of the upstream that answered last; queries start
+	// there so a dead first upstream costs one timeout, not one per query.
+	preferred atomic.Int32
+	// exchange sends one query to one upstream; tests of pure logic replace it.
+	exchange func(ctx context.Context, m *dns.Msg, network string, upstream netip.AddrPort) (*dns.Msg, error)
+
+	queries, hits, upFails, servFails, refused atomic.Uint64
+}
+
+// New validates cfg and returns a server that is not yet listening.
+func New(cfg Config) (*Server, error) {
+	if len(cfg.Listen) == 0 {
+		return nil, errors.New("dnsproxy: no listen address")
+	}
+	for _, a := range cfg.Listen {
+		if !a.IsValid() {
+			return nil, fmt.Errorf("dnsproxy: invalid listen address %v", a)
+		}
+	}
+	if err := validUpstreams(cfg.Upstreams); err != nil {
+		return nil, err
+	}
+	if cfg.CacheSize < 0 || cfg.Timeout < 0 {
+		return nil, errors.New("dnsproxy: negative cache size or timeout")
+	}
+	s := &Server{
+		listen:     slices.Clone(cfg.Listen),
+		timeout:    cmpOr(cfg.Timeout, defaultTimeout),
+		mark:       cfg.Mark,
+		log:        cfg.Log,
+		cache:      newCache(cmpOr(cfg.CacheSize, defaultCacheSize), time.Now),
+		loZones:    loopbackZones(),
+		upstreams:  slices.Clone(cfg.Upstreams),
+		filterAAAA: cfg.FilterAAAA,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.exchange = s.exchangeNet
+	return s, nil
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+func validUpstreams(ups []netip.AddrPort) error {
+	if len(ups) == 0 {
+		return errors.New("dnsproxy: no upstream")
+	}
+	for _, u := range ups {
+		if !u.IsValid() || u.Port() == 0 || u.Addr().IsUnspecified() {
+			return fmt.Errorf("dnsproxy: invalid upstream %v", u)
+		}
+	}
+	return nil
+}
+
+// Start binds UDP and TCP on every listen address and serves them. If any bind
+// fails, the listeners already opened are closed and the error is returned.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.servers != nil {
+		return errors.New("dnsproxy: already started")
+	}
+	var servers []*dns.Server
+	var bound []netip.AddrPort
+	for _, a := range s.listen {
+		pc, ln, err := listenPair(a)
+		if err != nil {
+			closeAll(servers)
+			return fmt.Errorf("dnsproxy: listen on %v: %w", a, err)
+		}
+		bound = append(bound, pc.LocalAddr().(*net.UDPAddr).AddrPort())
+		servers = append(servers,
+			&dns.Server{PacketConn: pc, Handler: s, UDPSize: ednsSize},
+			&dns.Server{Listener: ln, Handler: s})
+	}
+	for _, srv := range servers {
+		serve(srv)
+	}
+	s.servers, s.bound = servers, bound
+	s.log.Info("dnsproxy: listening", "addrs", bound, "upstreams", s.upstreams, "filterAAAA", s.filterAAAA)
+	return nil
+}
+
+// listenPair binds UDP and TCP on the same port. With port 0 the kernel picks
+// the UDP port, and the TCP bind may then collide with another socket, so a few
+// fresh picks are tried.
+func listenPair(a netip.AddrPort) (net.PacketConn, net.Listener, error) {
+	var lastErr error
+	for range 10 {
+		pc, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(a))
+		if err != nil {
+			return nil, nil, err
+		}
+		port := pc.LocalAddr().(*net.UDPAddr).Port
+		ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(a.Addr(), uint16(port))))
+		if err == nil {
+			return pc, ln, nil
+		}
+		pc.Close()
+		lastErr = err
+		if a.Port() != 0 {
+			break
+		}
+	}
+	return nil, nil, lastErr
+}
+
+// serve runs srv and returns once it is accepting, so Close never races a
+// server that has not started yet.
+func serve(srv *dns.Server) {
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	failed := make(chan error, 1)
+	go func() { failed <- srv.ActivateAndServe() }()
+	select {
+	case <-started:
+	case <-failed:
+	}
+}
+
+func closeAll(servers []*dns.Server) {
+	for _, srv := range servers {
+		if srv.PacketConn != nil {
+			srv.PacketConn.Close()
+		}
+		if srv.Listener != nil {
+			srv.Listener.Close()
+		}
+	}
+}
+
+// Addrs returns the addresses actually bound (useful with port 0), or nil
+// before Start.
+func (s *Server) Addrs() []netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.bound)
+}
+
+// Update replaces the upstreams and the AAAA filter at runtime. The cache is
+// flushed when the upstreams change, since answers from the old ones may be
+// what the user switched away from.
+func (s *Server) Update(upstreams []netip.AddrPort, filterAAAA bool) {
+	s.mu.Lock()
+	changed := !slices.Equal(s.upstreams, upstreams)
+	if changed {
+		s.upstreams = slices.Clone(upstreams)
+		s.preferred.Store(0)
+	}
+	s.filterAAAA = filterAAAA
+	s.mu.Unlock()
+	if changed {
+		s.cache.flush()
+	}
+	s.log.Info("dnsproxy: updated", "upstreams", upstreams, "filterAAAA", filterAAAA, "cacheFlushed", changed)
+}
+
+func (s *Server) settings() ([]netip.AddrPort, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.upstreams, s.filterAAAA
+}
+
+// Close stops all listeners. In-flight queries get up to one timeout to finish.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	servers := s.servers
+	s.servers, s.bound = nil, nil
+	s.mu.Unlock()
+	var errs []error
+	for _, srv := range servers {
+		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+		errs = append(errs, srv.ShutdownContext(ctx))
+		cancel()
+	}
+	return errors.Join(errs...)
+}
+
+// Stats returns the counters.
+func (s *Server) Stats() Stats {
+	return Stats{
+		Queries:          s.queries.Load(),
+		CacheHits:        s.hits.Load(),
+		UpstreamFailures: s.upFails.Load(),
+		ServFails:        s.servFails.Load(),
+		Refused:          s.refused.Load(),
+	}
+}
