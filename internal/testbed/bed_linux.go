@@ -238,6 +238,13 @@ func (b *Bed) close() {
 	if err := b.StopServer(); err != nil {
 		b.t.Logf("testbed: stop server: %v", err)
 	}
+	if b.t.Failed() {
+		logs, _ := filepath.Glob(filepath.Join(b.dir, "*.log"))
+		for _, l := range logs {
+			out, _ := os.ReadFile(l)
+			b.t.Logf("testbed: %s:\n%s", filepath.Base(l), out)
+		}
+	}
 	removeBed(b.id)
 }
 

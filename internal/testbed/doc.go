@@ -12,8 +12,19 @@
 // masquerades tunnel traffic, so tunnelled traffic arrives from ServerIPv4 or
 // ServerIPv6.
 //
+// Typical use from a Linux test:
+//
+//	b := testbed.New(t, testbed.Options{})
+//	d := b.StartDaemon(t, palisaded, args...) // in the client namespace
+//	// import b.ProfileText(testbed.ProfileOptions{}) and connect via d.Exec(cli, ...)
+//	b.ResetLeakCounts()
+//	src, err := b.ProbeTCP(ctx, netip.AddrPortFrom(testbed.InternetIPv6, testbed.HTTPPort))
+//	// src == testbed.ServerIPv6.String() when tunnelled
+//	counts, err := b.LeakCounts() // all zero when nothing leaked
+//
 // Only the address plan and the pure helpers build on every OS; the bed itself
-// is Linux-only and needs root.
+// is Linux-only and needs root, so tests using it belong in _linux_test.go
+// files.
 package testbed
 
 import "net/netip"
