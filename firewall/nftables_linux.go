@@ -82,7 +82,7 @@ func (b *nftBackend) Apply(p Policy) error {
 		c.DelTable(t)
 		if !p.Empty() {
 			c.AddTable(t)
-			r := nftRenderer{conn: c, table: t}
+			r := nftRenderer{conn: c, table: t, sets: map[string]*nftables.Set{}}
 			for _, ch := range p.chains() {
 				if err := r.chain(ch); err != nil {
 					return err

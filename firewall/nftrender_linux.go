@@ -18,7 +18,9 @@ import (
 type nftRenderer struct {
 	conn  *nftables.Conn
 	table *nftables.Table
-	sets  int
+	// sets holds the sets added so far by content, so rules matching the
+	// same list share one set.
+	sets  map[string]*nftables.Set
 	rules int
 }
 
@@ -214,9 +216,13 @@ func maskBytes(bits, n int) []byte {
 
 // addrSet adds a named interval set holding the merged prefixes.
 func (r *nftRenderer) addrSet(f Family, ps []netip.Prefix) (*nftables.Set, error) {
-	r.sets++
+	key := fmt.Sprint(ps)
+	if set, ok := r.sets[key]; ok {
+		return set, nil
+	}
+	n := len(r.sets) + 1
 	set := &nftables.Set{
-		Table: r.table, Name: fmt.Sprintf("addrs%d", r.sets), ID: uint32(r.sets),
+		Table: r.table, Name: fmt.Sprintf("addrs%d", n), ID: uint32(n),
 		Constant: true, Interval: true, KeyType: nftables.TypeIPAddr,
 	}
 	if f == FamilyIPv6 {
@@ -233,6 +239,7 @@ func (r *nftRenderer) addrSet(f Family, ps []netip.Prefix) (*nftables.Set, error
 	if err := r.conn.AddSet(set, intervalElements(ips.Ranges())); err != nil {
 		return nil, fmt.Errorf("nftables: address set: %w", err)
 	}
+	r.sets[key] = set
 	return set, nil
 }
 
