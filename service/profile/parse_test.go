@@ -236,3 +236,31 @@ func TestParseErrorType(t *testing.T) {
 		t.Fatalf("empty file: %v should be a whole-file *ParseError", err)
 	}
 }
+
+func BenchmarkParse(b *testing.B) {
+	data, err := os.ReadFile("testdata/openwrt.conf")
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := string(data)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		if _, err := Parse(text); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMarshal(b *testing.B) {
+	data, err := os.ReadFile("testdata/openwrt.conf")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := Parse(string(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		p.Marshal()
+	}
+}
