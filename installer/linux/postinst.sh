@@ -1,0 +1,18 @@
+#!/bin/sh
+# Runs after install and upgrade (deb: "configure"; rpm: $1 = 1 or 2).
+# Creates the group whose members may control the VPN, then (re)starts the
+# service so an upgrade runs the new binary.
+set -e
+
+case "$1" in
+  abort-*) exit 0 ;;
+esac
+
+getent group palisade >/dev/null 2>&1 || groupadd --system palisade
+
+if [ -d /run/systemd/system ]; then
+  systemctl daemon-reload
+  systemctl enable palisaded.service
+  systemctl restart palisaded.service
+fi
+exit 0
