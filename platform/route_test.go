@@ -90,3 +90,25 @@ func TestBestGateway(t *testing.T) {
 		t.Fatalf("tunnel chosen as gateway: %+v", g)
 	}
 }
+
+func TestOnLink(t *testing.T) {
+	gw := netip.MustParseAddr("192.168.50.1")
+	routes := []Route{
+		{Dst: netip.MustParsePrefix("0.0.0.0/0"), Interface: "eth0", Gateway: gw},
+		{Dst: netip.MustParsePrefix("192.168.50.0/24"), Interface: "eth0"},
+		{Dst: netip.MustParsePrefix("2001:db8:50::/64"), Interface: "eth0"},
+		{Dst: netip.MustParsePrefix("2001:db8:51::/56"), Interface: "wlan0"},
+		{Dst: netip.MustParsePrefix("fd50::/64"), Interface: "eth0"},
+		{Dst: netip.MustParsePrefix("fe80::/64"), Interface: "eth0"},
+		{Dst: netip.MustParsePrefix("ff00::/8"), Interface: "eth0"},
+		{Dst: netip.MustParsePrefix("10.64.0.0/24"), Interface: "palisade0"},
+		{Dst: netip.MustParsePrefix("127.0.0.0/8"), Interface: "lo", Loopback: true},
+		{Dst: netip.MustParsePrefix("2001:db8:99::/48"), Interface: "eth0", Gateway: netip.MustParseAddr("fe80::1")},
+		{Dst: netip.MustParsePrefix("192.168.50.0/24"), Interface: "eth1"},
+	}
+	got := OnLink(routes, "palisade0")
+	want := pfx("192.168.50.0/24", "2001:db8:50::/64", "2001:db8:51::/56", "fd50::/64")
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("OnLink = %v, want %v", got, want)
+	}
+}

@@ -46,6 +46,12 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer m.Close()
+	stopWatch, err := watchNetwork(m, log)
+	if err != nil {
+		log.Warn("network monitor unavailable: LAN prefixes are refreshed only on state changes", "err", err)
+	} else {
+		defer stopWatch()
+	}
 	ln, err := auth.Listen(o.Socket)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.Socket, err)

@@ -219,6 +219,14 @@ func (m *Manager) setStateLocked(s ipc.State, reason string) {
 	m.publishLocked()
 }
 
+// NetworkChanged re-renders the firewall after the host's addresses or
+// routes changed, so allow-LAN follows the on-link prefixes.
+func (m *Manager) NetworkChanged() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.applyNetLocked()
+}
+
 // Settings returns the current settings.
 func (m *Manager) Settings() settings.Settings {
 	m.mu.Lock()

@@ -1,4 +1,34 @@
 package service
 
+import (
+	"log/slog"
+	"net/netip"
+
+	"github.com/palisadevpn/palisade/platform"
+)
+
 // addPlatform adds the per-OS parts beyond routing and the firewall.
-func addPlatform(env *Env) error { return nil }
+func addPlatform(env *Env) error {
+	iface := env.Interface
+	if iface == "" {
+		iface = "palisade0"
+	}
+	log := env.Log
+	env.OnLink = func() []netip.Prefix {
+		p, err := platform.OnLinkPrefixes(iface)
+		if err != nil {
+			log.Warn("on-link prefixes unreadable", "err", err)
+		}
+		return p
+	}
+	return nil
+}
+
+// watchNetwork re-renders the firewall when the host's prefixes change.
+func watchNetwork(m *Manager, log *slog.Logger) (stop func(), err error) {
+	mon, err := platform.NewMonitor(log, m.NetworkChanged)
+	if err != nil {
+		return nil, err
+	}
+	return mon.Close, nil
+}

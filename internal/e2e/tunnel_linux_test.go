@@ -1,0 +1,169 @@
+// Package e2e runs the real palisaded and palisade binaries in the network
+// namespace test bed and checks what really crosses the network.
+package e2e
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/internal/testbed"
+	"github.com/palisadevpn/palisade/service/ipc"
+)
+
+// Both families reach internet through the tunnel: the far side sees the
+// server's address, never the client's.
+func TestDualStackThroughTunnel(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts testbed.ProfileOptions
+	}{{"ipv4-endpoint", testbed.ProfileOptions{}}, {"ipv6-endpoint", testbed.ProfileOptions{EndpointIPv6: true}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := start(t, testbed.Options{})
+			n.importProfile(t, "bed", tc.opts)
+			st := n.connect(t, "bed")
+			if !st.TunnelIPv6 || len(st.Addresses) != 2 {
+				t.Errorf("status does not show a dual-stack tunnel: %+v", st)
+			}
+			wantEP := netip.AddrPortFrom(testbed.ServerIPv4, testbed.WireGuardPort).String()
+			if tc.opts.EndpointIPv6 {
+				wantEP = netip.AddrPortFrom(testbed.ServerIPv6, testbed.WireGuardPort).String()
+			}
+			if st.Endpoint != wantEP {
+				t.Errorf("endpoint %q, want %q", st.Endpoint, wantEP)
+			}
+			n.bed.ResetLeakCounts()
+			for addr, want := range map[netip.Addr]netip.Addr{testbed.InternetIPv4: testbed.ServerIPv4, testbed.InternetIPv6: testbed.ServerIPv6} {
+				seen, err := n.probeSeen(t, addr)
+				if err != nil {
+					t.Fatalf("probe %s through the tunnel: %v", addr, err)
+				}
+				if seen != want.String() {
+					t.Errorf("internet saw %s from %s, want the server's %s", addr, seen, want)
+				}
+			}
+			if c := n.leaks(t); total(c, "") != 0 {
+				t.Errorf("packets left outside the tunnel: %v", c)
+			}
+			out, err := n.cli(t, "status", "--json")
+			if err != nil || !strings.Contains(out, `"state": "connected"`) {
+				t.Errorf("status --json: %v\n%s", err, out)
+			}
+		})
+	}
+}
+
+// A v4-only profile on a dual-stack host: IPv6 to internet must fail fast
+// and nothing may leave the physical interface, even with the kill switch off.
+func TestIPv4OnlyProfileBlocksIPv6(t *testing.T) {
+	n := start(t, testbed.Options{ServerNoIPv6Tunnel: true})
+	if out, err := n.cli(t, "set", "killswitch", "off"); err != nil {
+		t.Fatalf("set killswitch off: %v\n%s", err, out)
+	}
+	n.importProfile(t, "v4", testbed.ProfileOptions{IPv4Only: true})
+	st := n.connect(t, "v4")
+	if st.TunnelIPv6 {
+		t.Errorf("v4-only tunnel reported as carrying IPv6")
+	}
+	if seen, err := n.probeSeen(t, testbed.InternetIPv4); err != nil || seen != testbed.ServerIPv4.String() {
+		t.Fatalf("IPv4 through the tunnel: seen %q, %v", seen, err)
+	}
+	n.bed.ResetLeakCounts()
+	begin := time.Now()
+	if seen, err := n.probeSeen(t, testbed.InternetIPv6); err == nil {
+		t.Fatalf("IPv6 reached internet beside a v4-only tunnel (seen as %s)", seen)
+	}
+	// Unreachable routes answer at once; a black hole would take the whole
+	// probe timeout.
+	if d := time.Since(begin); d > 2*time.Second {
+		t.Errorf("IPv6 failure took %s: it should fail fast", d)
+	}
+	if c := n.leaks(t); total(c, "ipv6") != 0 {
+		t.Errorf("IPv6 leaked: %v", c)
+	}
+	// The LAN's global IPv6 prefix stays reachable.
+	if err := n.bed.ProbePing(context.Background(), testbed.LANIPv6); err != nil {
+		t.Errorf("LAN IPv6 neighbour unreachable: %v", err)
+	}
+}
+
+// A host with IPv6 disabled runs single-stack without errors.
+func TestIPv6DisabledHost(t *testing.T) {
+	n := start(t, testbed.Options{ClientNoIPv6: true})
+	n.importProfile(t, "bed", testbed.ProfileOptions{})
+	st := n.connect(t, "bed")
+	if len(st.Addresses) != 1 || st.LastError != "" {
+		t.Errorf("expected one IPv4 address and no error: %+v", st)
+	}
+	if seen, err := n.probeSeen(t, testbed.InternetIPv4); err != nil || seen != testbed.ServerIPv4.String() {
+		t.Fatalf("IPv4 through the tunnel: seen %q, %v", seen, err)
+	}
+}
+
+// The server goes away: Connected → Reconnecting; it comes back: Connected.
+func TestServerRestartReconnects(t *testing.T) {
+	n := start(t, testbed.Options{}, "--stale-after", "6s", "--handshake-timeout", "5s")
+	n.importProfile(t, "bed", testbed.ProfileOptions{})
+	n.connect(t, "bed")
+	n.bed.StopServer()
+	n.waitState(t, ipc.Reconnecting, 30*time.Second)
+	n.bed.StartServer()
+	n.waitState(t, ipc.Connected, 45*time.Second)
+	if seen, err := n.probeSeen(t, testbed.InternetIPv6); err != nil || seen != testbed.ServerIPv6.String() {
+		t.Fatalf("IPv6 after reconnect: seen %q, %v", seen, err)
+	}
+}
+
+// An unreachable server ends in Error with a retry, not a hang.
+func TestUnreachableServerErrors(t *testing.T) {
+	n := start(t, testbed.Options{}, "--handshake-timeout", "3s")
+	n.importProfile(t, "bed", testbed.ProfileOptions{})
+	n.bed.StopServer()
+	if out, err := n.cli(t, "connect", "bed", "--wait", "--timeout", "30s"); err == nil {
+		t.Fatalf("connect --wait succeeded against a dead server:\n%s", out)
+	} else if !strings.Contains(out, "no handshake") {
+		t.Errorf("error does not explain the failure:\n%s", out)
+	}
+	st := n.waitState(t, ipc.Error, 10*time.Second)
+	if st.Retry == nil || st.LastError == "" {
+		t.Errorf("error state without retry or reason: %+v", st)
+	}
+}
+
+// Disconnect and daemon exit leave the client namespace as they found it.
+func TestTeardownRestoresNetwork(t *testing.T) {
+	bed := testbed.New(t, testbed.Options{})
+	before, err := bed.Snapshot(testbed.RoleClient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bins.err != nil {
+		t.Fatal(bins.err)
+	}
+	n := &node{bed: bed, socket: t.TempDir() + "/p.sock", state: t.TempDir()}
+	n.launch(t)
+	n.importProfile(t, "bed", testbed.ProfileOptions{})
+	n.connect(t, "bed")
+	if out, err := n.cli(t, "disconnect"); err != nil {
+		t.Fatalf("disconnect: %v\n%s", err, out)
+	}
+	compareSnapshot(t, bed, before, "after disconnect")
+	n.connect(t, "bed")
+	if err := n.daemon.Stop(); err != nil {
+		t.Fatalf("daemon stop: %v", err)
+	}
+	compareSnapshot(t, bed, before, "after the daemon exited while connected")
+}
+
+func compareSnapshot(t *testing.T, bed *testbed.Bed, before, when string) {
+	t.Helper()
+	after, err := bed.Snapshot(testbed.RoleClient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after != before {
+		t.Errorf("network %s differs from before start:\n--- before\n%s\n--- after\n%s", when, before, after)
+	}
+}

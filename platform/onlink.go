@@ -1,0 +1,46 @@
+package platform
+
+import (
+	"net/netip"
+	"slices"
+)
+
+// Route is a routing-table entry as far as on-link discovery cares.
+type Route struct {
+	Dst       netip.Prefix
+	Interface string
+	// Gateway is set for routes via a next hop; on-link routes have none.
+	Gateway netip.Addr
+	// Loopback marks routes on a loopback interface.
+	Loopback bool
+}
+
+// linkLocal6 is left out: allow-LAN covers all of fe80::/10 anyway.
+var linkLocal6 = netip.MustParsePrefix("fe80::/10")
+
+// OnLink picks the on-link prefixes of the physical interfaces from a
+// routing table: routes without a gateway that are not default routes, not
+// on loopback or the tunnel, not link-local or multicast. Any prefix length
+// counts: a global IPv6 /64 is how IPv6 LAN neighbours actually talk.
+func OnLink(routes []Route, tunnel string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, r := range routes {
+		d := r.Dst
+		switch {
+		case !d.IsValid(), d.Bits() == 0, r.Gateway.IsValid(), r.Loopback, r.Interface == tunnel,
+			d.Addr().IsMulticast(), d.Addr().Is6() && linkLocal6.Overlaps(d):
+			continue
+		}
+		d = d.Masked()
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, func(a, b netip.Prefix) int {
+		if c := a.Addr().Compare(b.Addr()); c != 0 {
+			return c
+		}
+		return a.Bits() - b.Bits()
+	})
+	return out
+}
