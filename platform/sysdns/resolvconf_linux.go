@@ -74,9 +74,12 @@ func deleteRecord(log *slog.Logger, bin, journal string) error {
 	}
 	record := strings.TrimSpace(string(data))
 	if record != "" {
-		// -f: a record that is already gone is not an error.
-		if err := runResolvconf(bin, nil, "-f", "-d", record); err != nil {
-			return err
+		// openresolv fails on a record that is already gone unless given -f,
+		// which Debian's resolvconf does not take before -d; try both forms.
+		if err := runResolvconf(bin, nil, "-d", record); err != nil {
+			if ferr := runResolvconf(bin, nil, "-f", "-d", record); ferr != nil {
+				return err
+			}
 		}
 		log.Info("sysdns: deleted resolvconf record", "record", record)
 	}

@@ -1,0 +1,59 @@
+package sysdns
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+
+	"github.com/vishvananda/netlink"
+)
+
+// ErrNoIPv6 is returned by AddLoopbackAddrs when the host has IPv6 disabled;
+// the resolver then runs on its IPv4 address only.
+var ErrNoIPv6 = errors.New("sysdns: IPv6 is disabled on this host")
+
+// loopbackV6 is the resolver's IPv6 address as a host prefix, so it adds no
+// on-link route for the rest of fe80::/64 on lo.
+func loopbackV6() *netlink.Addr {
+	return &netlink.Addr{IPNet: &net.IPNet{IP: LoopbackIPv6.AsSlice(), Mask: net.CIDRMask(128, 128)}}
+}
+
+// AddLoopbackAddrs puts fe80::80:73:65/128 on lo. 127.80.73.65 needs nothing:
+// Linux routes all of 127/8 to lo.
+func AddLoopbackAddrs() error {
+	if ipv6Disabled() {
+		return ErrNoIPv6
+	}
+	lo, err := netlink.LinkByName("lo")
+	if err != nil {
+		return fmt.Errorf("sysdns: %w", err)
+	}
+	if err := netlink.AddrReplace(lo, loopbackV6()); err != nil {
+		return fmt.Errorf("sysdns: add %v to lo: %w", LoopbackIPv6, err)
+	}
+	return nil
+}
+
+// RemoveLoopbackAddrs removes what AddLoopbackAddrs added; an address that is
+// already gone is not an error.
+func RemoveLoopbackAddrs() error {
+	if ipv6Disabled() {
+		return nil
+	}
+	lo, err := netlink.LinkByName("lo")
+	if err != nil {
+		return fmt.Errorf("sysdns: %w", err)
+	}
+	err = netlink.AddrDel(lo, loopbackV6())
+	if err != nil && !errors.Is(err, syscall.EADDRNOTAVAIL) && !errors.Is(err, syscall.ENOENT) {
+		return fmt.Errorf("sysdns: remove %v from lo: %w", LoopbackIPv6, err)
+	}
+	return nil
+}
+
+func ipv6Disabled() bool {
+	b, err := os.ReadFile("/proc/sys/net/ipv6/conf/lo/disable_ipv6")
+	return err != nil || (len(b) > 0 && b[0] == '1')
+}
