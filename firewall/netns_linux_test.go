@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/nftables"
 	"github.com/vishvananda/netns"
@@ -98,4 +102,113 @@ func run(tb testing.TB, name string, args ...string) {
 	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
 		tb.Fatalf("%s %s: %v: %s", name, strings.Join(args, " "), err, out)
 	}
+}
+
+// pair is two namespaces joined by a veth, addressed outside every LAN
+// range: 198.51.100.0/24 and 2001:db8:1::/64.
+type pair struct {
+	a, b *testNS
+}
+
+var (
+	pairNet4 = netip.MustParsePrefix("198.51.100.0/24")
+	pairNet6 = netip.MustParsePrefix("2001:db8:1::/64")
+	peer4    = netip.MustParseAddr("198.51.100.2")
+	peer6    = netip.MustParseAddr("2001:db8:1::2")
+)
+
+func newPair(t *testing.T) pair {
+	t.Helper()
+	p := pair{newTestNS(t), newTestNS(t)}
+	p.a.ip(t, "link", "add", "a0", "type", "veth", "peer", "name", "b0", "netns", p.b.name)
+	p.a.ip(t, "addr", "add", "198.51.100.1/24", "dev", "a0")
+	p.a.ip(t, "addr", "add", "2001:db8:1::1/64", "dev", "a0", "nodad")
+	p.b.ip(t, "addr", "add", "198.51.100.2/24", "dev", "b0")
+	p.b.ip(t, "addr", "add", "2001:db8:1::2/64", "dev", "b0", "nodad")
+	p.a.ip(t, "link", "set", "a0", "up")
+	p.b.ip(t, "link", "set", "b0", "up")
+	return p
+}
+
+// serve starts a TCP listener and UDP echo servers in ns, on port or a
+// free one, and returns the port. UDP binds each of udpAddrs (default:
+// the wildcard), so replies leave from the address that was asked.
+func serve(t *testing.T, ns *testNS, port int, udpAddrs ...netip.Addr) int {
+	t.Helper()
+	if len(udpAddrs) == 0 {
+		udpAddrs = []netip.Addr{netip.IPv6Unspecified()}
+	}
+	var tl net.Listener
+	var uls []net.PacketConn
+	ns.do(t, func() {
+		var err error
+		if tl, err = net.Listen("tcp", net.JoinHostPort("::", strconv.Itoa(port))); err != nil {
+			t.Fatal(err)
+		}
+		port = tl.Addr().(*net.TCPAddr).Port
+		for _, a := range udpAddrs {
+			ul, err := net.ListenPacket("udp", netip.AddrPortFrom(a, uint16(port)).String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			uls = append(uls, ul)
+		}
+	})
+	t.Cleanup(func() {
+		tl.Close()
+		for _, ul := range uls {
+			ul.Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := tl.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	for _, ul := range uls {
+		go echo(ul)
+	}
+	return port
+}
+
+func echo(ul net.PacketConn) {
+	buf := make([]byte, 1500)
+	for {
+		n, from, err := ul.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		ul.WriteTo(buf[:n], from)
+	}
+}
+
+// probe connects by TCP and exchanges one UDP datagram from ns to addr;
+// each waits at most three seconds.
+func probe(t *testing.T, ns *testNS, addr netip.Addr, port int) (tcpErr, udpErr error) {
+	t.Helper()
+	target := net.JoinHostPort(addr.String(), strconv.Itoa(port))
+	ns.do(t, func() {
+		c, err := net.DialTimeout("tcp", target, 3*time.Second)
+		if err == nil {
+			c.Close()
+		}
+		tcpErr = err
+		u, err := net.Dial("udp", target)
+		if err != nil {
+			udpErr = err
+			return
+		}
+		defer u.Close()
+		u.SetDeadline(time.Now().Add(3 * time.Second))
+		if _, err := u.Write([]byte("ping")); err != nil {
+			udpErr = err
+			return
+		}
+		_, udpErr = u.Read(make([]byte, 16))
+	})
+	return tcpErr, udpErr
 }

@@ -2,13 +2,10 @@ package firewall
 
 import (
 	"errors"
-	"net"
 	"net/netip"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
@@ -152,101 +149,10 @@ func hookName(h *nftables.ChainHook) string {
 	return "in"
 }
 
-// pair is two namespaces joined by a veth, addressed outside every LAN
-// range: 198.51.100.0/24 and 2001:db8:1::/64.
-type pair struct {
-	a, b *testNS
-}
-
-var (
-	pairNet4 = netip.MustParsePrefix("198.51.100.0/24")
-	pairNet6 = netip.MustParsePrefix("2001:db8:1::/64")
-	peer4    = netip.MustParseAddr("198.51.100.2")
-	peer6    = netip.MustParseAddr("2001:db8:1::2")
-)
-
-func newPair(t *testing.T) pair {
-	t.Helper()
-	p := pair{newTestNS(t), newTestNS(t)}
-	p.a.ip(t, "link", "add", "a0", "type", "veth", "peer", "name", "b0", "netns", p.b.name)
-	p.a.ip(t, "addr", "add", "198.51.100.1/24", "dev", "a0")
-	p.a.ip(t, "addr", "add", "2001:db8:1::1/64", "dev", "a0", "nodad")
-	p.b.ip(t, "addr", "add", "198.51.100.2/24", "dev", "b0")
-	p.b.ip(t, "addr", "add", "2001:db8:1::2/64", "dev", "b0", "nodad")
-	p.a.ip(t, "link", "set", "a0", "up")
-	p.b.ip(t, "link", "set", "b0", "up")
-	return p
-}
-
-// servers starts a TCP listener and a UDP echo server in b on both
-// families and returns their port.
-func (p pair) servers(t *testing.T) int {
-	t.Helper()
-	var tl net.Listener
-	var ul net.PacketConn
-	p.b.do(t, func() {
-		var err error
-		if tl, err = net.Listen("tcp", "[::]:0"); err != nil {
-			t.Fatal(err)
-		}
-		port := tl.Addr().(*net.TCPAddr).Port
-		if ul, err = net.ListenPacket("udp", net.JoinHostPort("::", strconv.Itoa(port))); err != nil {
-			t.Fatal(err)
-		}
-	})
-	t.Cleanup(func() { tl.Close(); ul.Close() })
-	go func() {
-		for {
-			c, err := tl.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, from, err := ul.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			ul.WriteTo(buf[:n], from)
-		}
-	}()
-	return tl.Addr().(*net.TCPAddr).Port
-}
-
-// probe connects by TCP and exchanges one UDP datagram from a to addr.
-func (p pair) probe(t *testing.T, addr netip.Addr, port int) (tcpErr, udpErr error) {
-	t.Helper()
-	target := net.JoinHostPort(addr.String(), strconv.Itoa(port))
-	p.a.do(t, func() {
-		c, err := net.DialTimeout("tcp", target, 3*time.Second)
-		if err == nil {
-			c.Close()
-		}
-		tcpErr = err
-		u, err := net.Dial("udp", target)
-		if err != nil {
-			udpErr = err
-			return
-		}
-		defer u.Close()
-		u.SetDeadline(time.Now().Add(3 * time.Second))
-		if _, err := u.Write([]byte("ping")); err != nil {
-			udpErr = err
-			return
-		}
-		_, udpErr = u.Read(make([]byte, 16))
-	})
-	return tcpErr, udpErr
-}
-
 func TestNFTPacketsBothFamilies(t *testing.T) {
 	needRoot(t)
 	p := newPair(t)
-	port := p.servers(t)
+	port := serve(t, p.b, 0)
 	addForeignAccept(t, p.a)
 	b := p.a.backend(t)
 	steps := []struct {
@@ -263,7 +169,7 @@ func TestNFTPacketsBothFamilies(t *testing.T) {
 			t.Fatalf("%s: %v", s.name, err)
 		}
 		for _, addr := range []netip.Addr{peer4, peer6} {
-			tcpErr, udpErr := p.probe(t, addr, port)
+			tcpErr, udpErr := probe(t, p.a, addr, port)
 			if !s.blocked {
 				if tcpErr != nil || udpErr != nil {
 					t.Errorf("%s: %v: want open, got tcp %v, udp %v", s.name, addr, tcpErr, udpErr)

@@ -1,0 +1,117 @@
+package firewall
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"syscall"
+	"testing"
+)
+
+func wantOpen(t *testing.T, what string, tcpErr, udpErr error) {
+	t.Helper()
+	if tcpErr != nil || udpErr != nil {
+		t.Errorf("%s: want open, got tcp %v, udp %v", what, tcpErr, udpErr)
+	}
+}
+
+func wantRejected(t *testing.T, what string, tcpErr, udpErr error) {
+	t.Helper()
+	if !errors.Is(tcpErr, syscall.ECONNREFUSED) || !icmpRejected(udpErr) {
+		t.Errorf("%s: want tcp reset and ICMP error, got tcp %v, udp %v", what, tcpErr, udpErr)
+	}
+}
+
+// TestNFTDNSRejectedBeforeLAN: with the LAN allowed, DNS to a LAN server
+// is still rejected while other ports on it are open.
+func TestNFTDNSRejectedBeforeLAN(t *testing.T) {
+	needRoot(t)
+	p := newPair(t)
+	other := serve(t, p.b, 0)
+	serve(t, p.b, dnsPort)
+	if err := p.a.backend(t).Apply(Compute(engagedInput(true, pairNet4, pairNet6))); err != nil {
+		t.Fatal(err)
+	}
+	for _, addr := range []netip.Addr{peer4, peer6} {
+		tcpErr, udpErr := probe(t, p.a, addr, other)
+		wantOpen(t, addr.String()+" other port", tcpErr, udpErr)
+		tcpErr, udpErr = probe(t, p.a, addr, dnsPort)
+		wantRejected(t, addr.String()+" port 53", tcpErr, udpErr)
+	}
+}
+
+// addTunnel gives a a stand-in "palisade0" interface (one end of a veth
+// pair kept inside a) with the tunnel's addresses, which b routes to
+// through the link between them.
+func addTunnel(t *testing.T, p pair, addrs ...string) *Tunnel {
+	t.Helper()
+	p.a.ip(t, "link", "add", "palisade0", "type", "veth", "peer", "name", "palisade0p")
+	p.a.ip(t, "link", "set", "palisade0", "up")
+	p.a.ip(t, "link", "set", "palisade0p", "up")
+	tun := &Tunnel{Interface: "palisade0"}
+	for _, a := range addrs {
+		pfx := netip.MustParsePrefix(a)
+		tun.Addresses = append(tun.Addresses, pfx)
+		p.a.ip(t, "addr", "add", a, "dev", "palisade0", "nodad")
+		via := "198.51.100.1"
+		if pfx.Addr().Is6() {
+			via = "2001:db8:1::1"
+		}
+		p.b.ip(t, "route", "add", pfx.String(), "via", via)
+	}
+	return tun
+}
+
+// TestNFTIdleRejectsIPv6AroundIPv4Tunnel: kill switch off, tunnel without
+// IPv6: off-link IPv6 is rejected, on-link IPv6 and IPv4 stay open.
+func TestNFTIdleRejectsIPv6AroundIPv4Tunnel(t *testing.T) {
+	needRoot(t)
+	p := newPair(t)
+	tun := addTunnel(t, p, "10.64.1.2/32")
+	p.b.ip(t, "addr", "add", "2001:db8:2::1/128", "dev", "lo")
+	p.b.ip(t, "addr", "add", "203.0.113.1/32", "dev", "lo")
+	p.a.ip(t, "route", "add", "2001:db8:2::/64", "via", "2001:db8:1::2")
+	p.a.ip(t, "route", "add", "203.0.113.0/24", "via", "198.51.100.2")
+	port := serve(t, p.b, 0, netip.MustParseAddr("2001:db8:2::1"), peer6, netip.MustParseAddr("203.0.113.1"))
+	in := Input{State: StateConnected, Mode: ModeOff, HostIPv6: true, Tunnel: tun, OnLink: []netip.Prefix{pairNet4, pairNet6}}
+	if err := p.a.backend(t).Apply(Compute(in)); err != nil {
+		t.Fatal(err)
+	}
+	tcpErr, udpErr := probe(t, p.a, netip.MustParseAddr("2001:db8:2::1"), port)
+	wantRejected(t, "off-link IPv6", tcpErr, udpErr)
+	tcpErr, udpErr = probe(t, p.a, peer6, port)
+	wantOpen(t, "on-link IPv6", tcpErr, udpErr)
+	tcpErr, udpErr = probe(t, p.a, netip.MustParseAddr("203.0.113.1"), port)
+	wantOpen(t, "off-link IPv4", tcpErr, udpErr)
+}
+
+// TestNFTDropsTunnelAddressFromOutside (CVE-2019-14899): a LAN neighbour
+// cannot reach the tunnel addresses through the physical interface, while
+// the host itself still can over loopback.
+func TestNFTDropsTunnelAddressFromOutside(t *testing.T) {
+	needRoot(t)
+	p := newPair(t)
+	tun := addTunnel(t, p, "10.64.1.2/32", "fd00:64::2/128")
+	port := serve(t, p.a, 0, tun.Addresses[0].Addr(), tun.Addresses[1].Addr())
+	for _, a := range tun.Addresses {
+		tcpErr, udpErr := probe(t, p.b, a.Addr(), port)
+		wantOpen(t, "before the policy, "+a.String(), tcpErr, udpErr)
+	}
+	in := Input{State: StateConnected, Mode: ModeOff, HostIPv6: true, Tunnel: tun}
+	if err := p.a.backend(t).Apply(Compute(in)); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range tun.Addresses {
+		tcpErr, udpErr := probe(t, p.b, a.Addr(), port)
+		if !isTimeout(tcpErr) || !isTimeout(udpErr) {
+			t.Errorf("%v from the LAN: want silence (drop), got tcp %v, udp %v", a, tcpErr, udpErr)
+		}
+		tcpErr, udpErr = probe(t, p.a, a.Addr(), port)
+		wantOpen(t, "from the host itself, "+a.String(), tcpErr, udpErr)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
