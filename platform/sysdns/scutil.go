@@ -1,0 +1,110 @@
+package sysdns
+
+import (
+	"bufio"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// scutilEntry is one top-level property of a dynamic-store dictionary.
+type scutilEntry struct {
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
+	Array  bool     `json:"array"`
+}
+
+var (
+	primaryRe = regexp.MustCompile(`(?m)^\s*PrimaryService : (\S+)\s*$`)
+	arrayRe   = regexp.MustCompile(`^\s*(\S+) : <array> \{\s*$`)
+	elemRe    = regexp.MustCompile(`^\s*\d+ : (.*)$`)
+	scalarRe  = regexp.MustCompile(`^\s*(\S+) : (.*)$`)
+)
+
+// parsePrimaryService extracts PrimaryService from `show State:/Network/Global/IPv4`.
+func parsePrimaryService(out string) string {
+	if m := primaryRe.FindStringSubmatch(out); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// parseScutilDict parses scutil's `show` output into its top-level string and
+// array properties. Nested dictionaries cannot be recreated with d.add and do
+// not occur in DNS keys, so they are skipped. "No such key" yields ok=false.
+func parseScutilDict(out string) (entries []scutilEntry, ok bool) {
+	if !strings.Contains(out, "<dictionary> {") {
+		return nil, false
+	}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	depth := 0
+	var cur *scutilEntry
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasSuffix(strings.TrimSpace(line), "<dictionary> {"):
+			depth++
+		case strings.TrimSpace(line) == "}":
+			if cur != nil && depth == 1 {
+				entries = append(entries, *cur)
+				cur = nil
+			} else {
+				depth--
+			}
+		case depth == 1 && cur == nil && arrayRe.MatchString(line):
+			cur = &scutilEntry{Name: arrayRe.FindStringSubmatch(line)[1], Array: true}
+		case depth == 1 && cur != nil && elemRe.MatchString(line):
+			cur.Values = append(cur.Values, elemRe.FindStringSubmatch(line)[1])
+		case depth == 1 && cur == nil && scalarRe.MatchString(line):
+			m := scalarRe.FindStringSubmatch(line)
+			entries = append(entries, scutilEntry{Name: m[1], Values: []string{m[2]}})
+		}
+	}
+	return entries, true
+}
+
+// scutilSetScript is the scutil input that sets key to a dictionary of entries.
+func scutilSetScript(key string, entries []scutilEntry) string {
+	var b strings.Builder
+	b.WriteString("d.init\n")
+	for _, e := range entries {
+		if e.Array {
+			fmt.Fprintf(&b, "d.add %s * %s\n", e.Name, quoteAll(e.Values))
+		} else if len(e.Values) == 1 {
+			fmt.Fprintf(&b, "d.add %s %s\n", e.Name, quote(e.Values[0]))
+		}
+	}
+	fmt.Fprintf(&b, "set %s\n", key)
+	return b.String()
+}
+
+// dnsEntries is the DNS dictionary Palisade installs; the link-local server
+// carries the loopback scope, or macOS would look for it on the LAN.
+func dnsEntries(cfg Config, loopback string) []scutilEntry {
+	servers := scutilEntry{Name: "ServerAddresses", Array: true}
+	for _, s := range cfg.Servers {
+		servers.Values = append(servers.Values, withZone(s, loopback).String())
+	}
+	entries := []scutilEntry{servers}
+	if len(cfg.Domains) > 0 {
+		entries = append(entries, scutilEntry{Name: "SearchDomains", Values: cfg.Domains, Array: true})
+	}
+	return entries
+}
+
+func quoteAll(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = quote(v)
+	}
+	return strings.Join(q, " ")
+}
+
+// quote protects values with spaces or quotes; scutil splits its input on
+// whitespace and honours double quotes.
+func quote(v string) string {
+	if v != "" && !strings.ContainsAny(v, " \t\"\\") {
+		return v
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}

@@ -1,0 +1,190 @@
+package sysdns
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+const (
+	scutilBackupName = "scutil.backup.json"
+	// loopbackZone scopes the link-local resolver address to lo0.
+	loopbackZone = "lo0"
+)
+
+// scutilBackup maps each dynamic-store key Palisade overwrote to its original
+// dictionary; nil means the key did not exist and is removed on restore.
+type scutilBackup map[string][]scutilEntry
+
+// scutilManager overrides the DNS dictionaries of the primary network service
+// in the dynamic store (State: and, where the user set DNS manually, Setup:),
+// journaling the originals in stateDir first.
+type scutilManager struct {
+	log    *slog.Logger
+	backup string
+}
+
+// Detect returns the scutil manager, the only mechanism macOS offers a daemon.
+func Detect(log *slog.Logger, stateDir string) Manager {
+	log.Info("sysdns: chose manager", "manager", "scutil", "reason", "macOS dynamic store")
+	return &scutilManager{log: log, backup: filepath.Join(stateDir, scutilBackupName)}
+}
+
+// RestoreLeftovers puts back the dictionaries a crashed run overwrote.
+func RestoreLeftovers(log *slog.Logger, stateDir string) error {
+	return (&scutilManager{log: log, backup: filepath.Join(stateDir, scutilBackupName)}).Restore()
+}
+
+func (m *scutilManager) Name() string { return "scutil" }
+
+func (m *scutilManager) Set(cfg Config) error {
+	if err := validate(cfg); err != nil {
+		return err
+	}
+	out, err := scutil("show State:/Network/Global/IPv4\n")
+	if err != nil {
+		return err
+	}
+	svc := parsePrimaryService(out)
+	if svc == "" {
+		if out, err = scutil("show State:/Network/Global/IPv6\n"); err != nil {
+			return err
+		}
+		svc = parsePrimaryService(out)
+	}
+	if svc == "" {
+		return errors.New("sysdns: no primary network service")
+	}
+	keys := []string{"State:/Network/Service/" + svc + "/DNS"}
+	if out, err := scutil("show Setup:/Network/Service/" + svc + "/DNS\n"); err == nil {
+		if _, ok := parseScutilDict(out); ok {
+			keys = append(keys, "Setup:/Network/Service/"+svc+"/DNS")
+		}
+	}
+	if err := m.journal(keys); err != nil {
+		return err
+	}
+	var script strings.Builder
+	for _, k := range keys {
+		script.WriteString(scutilSetScript(k, dnsEntries(cfg, loopbackZone)))
+	}
+	if _, err := scutil(script.String()); err != nil {
+		return err
+	}
+	m.log.Info("sysdns: set dynamic store DNS", "service", svc, "keys", keys, "servers", cfg.Servers)
+	return nil
+}
+
+// journal saves the current dictionaries of keys not yet in the journal. Keys
+// already there (from an earlier Set, possibly for a service that was primary
+// before a network change, or from a crash) hold the true originals.
+func (m *scutilManager) journal(keys []string) error {
+	b, err := m.load()
+	if err != nil {
+		return err
+	}
+	added := false
+	for _, k := range keys {
+		if _, ok := b[k]; ok {
+			continue
+		}
+		out, err := scutil("show " + k + "\n")
+		if err != nil {
+			return err
+		}
+		entries, _ := parseScutilDict(out)
+		b[k] = entries
+		added = true
+	}
+	if !added {
+		return nil
+	}
+	data, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(m.backup, data, 0o600)
+}
+
+// load reads the journal; a missing journal is an empty one.
+func (m *scutilManager) load() (scutilBackup, error) {
+	data, err := os.ReadFile(m.backup)
+	if errors.Is(err, fs.ErrNotExist) {
+		return scutilBackup{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sysdns: read scutil backup: %w", err)
+	}
+	var b scutilBackup
+	if err := json.Unmarshal(data, &b); err != nil {
+		return nil, fmt.Errorf("sysdns: parse scutil backup: %w", err)
+	}
+	return b, nil
+}
+
+func (m *scutilManager) Restore() error {
+	b, err := m.load()
+	if err != nil || len(b) == 0 {
+		return err
+	}
+	var script strings.Builder
+	for k, entries := range b {
+		if entries == nil {
+			fmt.Fprintf(&script, "remove %s\n", k)
+		} else {
+			script.WriteString(scutilSetScript(k, entries))
+		}
+	}
+	if _, err := scutil(script.String()); err != nil {
+		return err
+	}
+	m.log.Info("sysdns: restored dynamic store DNS", "keys", len(b))
+	return os.Remove(m.backup)
+}
+
+func scutil(script string) (string, error) {
+	cmd := exec.Command("/usr/sbin/scutil")
+	cmd.Stdin = strings.NewReader(script + "quit\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("sysdns: scutil: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return string(out), nil
+}
+
+// AddLoopbackAddrs aliases both resolver addresses on lo0: unlike Linux,
+// macOS routes only 127.0.0.1 to lo0 by default.
+func AddLoopbackAddrs() error {
+	if err := ifconfig("lo0", "alias", LoopbackIPv4.String(), "netmask", "255.255.255.255"); err != nil {
+		return err
+	}
+	return ifconfig("lo0", "inet6", LoopbackIPv6.WithZone(loopbackZone).String(), "prefixlen", "128", "alias")
+}
+
+// RemoveLoopbackAddrs removes both aliases; missing ones are not an error.
+func RemoveLoopbackAddrs() error {
+	err4 := ifconfig("lo0", "-alias", LoopbackIPv4.String())
+	err6 := ifconfig("lo0", "inet6", LoopbackIPv6.WithZone(loopbackZone).String(), "-alias")
+	return errors.Join(ignoreMissing(err4), ignoreMissing(err6))
+}
+
+func ifconfig(args ...string) error {
+	out, err := exec.Command("/sbin/ifconfig", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("sysdns: ifconfig %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+func ignoreMissing(err error) error {
+	if err != nil && strings.Contains(err.Error(), "Can't assign requested address") {
+		return nil
+	}
+	return err
+}
