@@ -1,0 +1,94 @@
+package service
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/service/tunnel"
+)
+
+// fakeDevice stands in for wireguard-go in unit tests of the manager logic.
+type fakeDevice struct {
+	mu        sync.Mutex
+	handshake time.Time
+	closed    bool
+}
+
+func (d *fakeDevice) Name() string { return "tun-test" }
+func (d *fakeDevice) Stats() (tunnel.Stats, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return tunnel.Stats{LastHandshake: d.handshake, RxBytes: 10, TxBytes: 20}, nil
+}
+func (d *fakeDevice) Reconfigure(tunnel.Config) error { return nil }
+func (d *fakeDevice) Close() {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+}
+
+type fakeRouter struct {
+	mu   sync.Mutex
+	ups  []platform.TunnelConfig
+	down int
+}
+
+func (r *fakeRouter) Up(cfg platform.TunnelConfig) error {
+	r.mu.Lock()
+	r.ups = append(r.ups, cfg)
+	r.mu.Unlock()
+	return nil
+}
+func (r *fakeRouter) Down() error {
+	r.mu.Lock()
+	r.down++
+	r.mu.Unlock()
+	return nil
+}
+
+// testManager builds a manager whose device completes a handshake at once
+// when handshake is true.
+func testManager(t testing.TB, handshake bool) (*Manager, *fakeRouter) {
+	t.Helper()
+	r := &fakeRouter{}
+	env := Env{
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		StateDir: t.TempDir(),
+		Timing:   Timing{HandshakeTimeout: 300 * time.Millisecond, StaleAfter: time.Hour, Poll: 20 * time.Millisecond, RetryMin: 50 * time.Millisecond, RetryMax: 100 * time.Millisecond},
+		Router:   r,
+		NewDevice: func(cfg tunnel.Config, log *slog.Logger) (Device, error) {
+			d := &fakeDevice{}
+			if handshake {
+				d.handshake = time.Now().Add(50 * time.Millisecond)
+			}
+			return d, nil
+		},
+		Resolve: func(ctx context.Context, host string) ([]netip.Addr, error) {
+			return []netip.Addr{netip.MustParseAddr("2001:db8::7"), netip.MustParseAddr("198.51.100.7")}, nil
+		},
+		HostIPv6: func() bool { return true },
+	}
+	m, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	return m, r
+}
+
+const testProfile = `[Interface]
+PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=
+Address = 10.64.0.2/32, fd64::2/128
+DNS = 10.64.0.1
+
+[Peer]
+PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=
+AllowedIPs = 0.0.0.0/0, ::/0
+Endpoint = vpn.example.com:51820
+`
