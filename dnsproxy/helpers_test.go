@@ -55,7 +55,9 @@ func startUpstream(t testing.TB, host string, h func(w dns.ResponseWriter, r *dn
 		h(w, r)
 	})
 	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: wrapped}, {Listener: ln, Handler: wrapped}} {
-		serve(srv)
+		if err := serve(srv); err != nil {
+			t.Fatal(err)
+		}
 		t.Cleanup(func() { srv.Shutdown() })
 	}
 	return u

@@ -152,8 +152,14 @@ func (s *Server) Start() error {
 			&dns.Server{PacketConn: pc, Handler: s, UDPSize: ednsSize},
 			&dns.Server{Listener: ln, Handler: s})
 	}
-	for _, srv := range servers {
-		serve(srv)
+	for i, srv := range servers {
+		if err := serve(srv); err != nil {
+			for _, started := range servers[:i] {
+				started.Shutdown()
+			}
+			closeAll(servers[i:])
+			return fmt.Errorf("dnsproxy: serve: %w", err)
+		}
 	}
 	s.servers, s.bound = servers, bound
 	s.log.Info("dnsproxy: listening", "addrs", bound, "upstreams", s.upstreams, "filterAAAA", s.filterAAAA)
@@ -186,14 +192,16 @@ func listenPair(a netip.AddrPort) (net.PacketConn, net.Listener, error) {
 
 // serve runs srv and returns once it is accepting, so Close never races a
 // server that has not started yet.
-func serve(srv *dns.Server) {
+func serve(srv *dns.Server) error {
 	started := make(chan struct{})
 	srv.NotifyStartedFunc = func() { close(started) }
 	failed := make(chan error, 1)
 	go func() { failed <- srv.ActivateAndServe() }()
 	select {
 	case <-started:
-	case <-failed:
+		return nil
+	case err := <-failed:
+		return err
 	}
 }
 
