@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
@@ -120,31 +119,5 @@ func TestSvcRunManagedReturnsRunError(t *testing.T) {
 	err := svcWaitResult(t, svcManaged(func(context.Context) error { return boom }))
 	if !errors.Is(err, boom) {
 		t.Fatalf("runManaged = %v, want %v", err, boom)
-	}
-}
-
-func TestSvcRunManagedStopsOnSignal(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("Windows services stop through the SCM, not signals")
-	}
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
-		started := make(chan struct{})
-		cleaned := errors.New("cleaned up after cancel")
-		res := svcManaged(func(ctx context.Context) error {
-			close(started)
-			<-ctx.Done()
-			return cleaned
-		})
-		select {
-		case <-started:
-		case <-time.After(30 * time.Second):
-			t.Fatal("run never started")
-		}
-		if err := syscall.Kill(os.Getpid(), sig); err != nil {
-			t.Fatal(err)
-		}
-		if err := svcWaitResult(t, res); !errors.Is(err, cleaned) {
-			t.Fatalf("%v: runManaged = %v, want run's own result %v", sig, err, cleaned)
-		}
 	}
 }
