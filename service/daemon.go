@@ -9,6 +9,7 @@ import (
 
 	"github.com/palisadevpn/palisade/firewall"
 	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/platform/sysdns"
 	"github.com/palisadevpn/palisade/service/auth"
 )
 
@@ -30,7 +31,12 @@ func Run(ctx context.Context, o Options) error {
 	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
 		return fmt.Errorf("state directory: %w", err)
 	}
-	env := Env{Log: log, StateDir: o.StateDir, Timing: o.Timing, Router: platform.NewRouter(log)}
+	env := Env{
+		Log: log, StateDir: o.StateDir, Timing: o.Timing,
+		Router:  platform.NewRouter(log),
+		DNS:     newLocalDNS(log, o.StateDir),
+		Cleanup: func() error { return sysdns.RestoreLeftovers(log, o.StateDir) },
+	}
 	if !o.NoFirewall {
 		fw, err := firewall.New(log)
 		if err != nil {

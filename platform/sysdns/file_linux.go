@@ -104,11 +104,13 @@ func restoreFile(log *slog.Logger, path, backup string) error {
 }
 
 // writeResolvConf replaces the file atomically. In containers resolv.conf is
-// often a bind mount, where rename fails with EBUSY; then the file is
-// rewritten in place.
+// often a bind mount, where rename fails with EBUSY, and under the systemd
+// unit's ProtectSystem=strict only the file itself is writable, so creating
+// the temporary file fails with EROFS; in both cases the file is rewritten
+// in place.
 func writeResolvConf(path string, data []byte) error {
 	err := writeAtomic(path, data, 0o644)
-	if errors.Is(err, syscall.EBUSY) {
+	if errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EROFS) {
 		err = os.WriteFile(path, data, 0o644)
 	}
 	if err != nil {
