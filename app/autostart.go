@@ -13,13 +13,14 @@ import (
 // launchAgentLabel names the macOS LaunchAgent.
 const launchAgentLabel = "com.palisadevpn.palisade-gui"
 
-// autostartEntry is the XDG autostart file that starts exe at login.
+// autostartEntry is the XDG autostart file that starts exe at login, in
+// the tray only.
 func autostartEntry(exe string) string {
 	return "[Desktop Entry]\n" +
 		"Type=Application\n" +
 		"Name=Palisade\n" +
 		"Comment=Palisade VPN tray\n" +
-		"Exec=" + desktopExecQuote(exe) + "\n" +
+		"Exec=" + desktopExecQuote(exe) + " --hidden\n" +
 		"Icon=palisade\n" +
 		"Terminal=false\n" +
 		"X-GNOME-Autostart-enabled=true\n"
@@ -48,6 +49,7 @@ func launchAgentPlist(exe string) string {
 	<key>ProgramArguments</key>
 	<array>
 		<string>` + b.String() + `</string>
+		<string>--hidden</string>
 	</array>
 	<key>RunAtLoad</key>
 	<true/>
@@ -59,4 +61,4 @@ func launchAgentPlist(exe string) string {
 }
 
 // runKeyValue is the Windows Run key value that starts exe at login.
-func runKeyValue(exe string) string { return `"` + exe + `"` }
+func runKeyValue(exe string) string { return `"` + exe + `" --hidden` }

@@ -22,7 +22,7 @@ func TestSetLaunchAtLoginXDG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(data), "\nExec=/opt/palisade/palisade-gui\n") {
+	if !strings.Contains(string(data), "\nExec=/opt/palisade/palisade-gui --hidden\n") {
 		t.Errorf("autostart entry:\n%s", data)
 	}
 	if on, err := LaunchAtLogin(); err != nil || !on {

@@ -33,7 +33,7 @@ func TestLaunchAgentPlist(t *testing.T) {
 	if err := xml.Unmarshal([]byte(launchAgentPlist(exe)), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Dict.Array.Strings) != 1 || doc.Dict.Array.Strings[0] != exe {
+	if len(doc.Dict.Array.Strings) != 2 || doc.Dict.Array.Strings[0] != exe || doc.Dict.Array.Strings[1] != "--hidden" {
 		t.Errorf("program arguments = %q", doc.Dict.Array.Strings)
 	}
 	if strings.Join(doc.Dict.Keys, ",") != "Label,ProgramArguments,RunAtLoad,ProcessType" {
@@ -42,7 +42,7 @@ func TestLaunchAgentPlist(t *testing.T) {
 }
 
 func TestRunKeyValue(t *testing.T) {
-	if got := runKeyValue(`C:\Program Files\Palisade\palisade-gui.exe`); got != `"C:\Program Files\Palisade\palisade-gui.exe"` {
+	if got := runKeyValue(`C:\Program Files\Palisade\palisade-gui.exe`); got != `"C:\Program Files\Palisade\palisade-gui.exe" --hidden` {
 		t.Errorf("run key value = %s", got)
 	}
 }

@@ -135,6 +135,14 @@ func ServiceDownView(err error, goos string) View {
 	}
 }
 
+// waitingView is shown until the service first answers.
+func waitingView() View {
+	v := ServiceDownView(nil, "")
+	v.State, v.Tone, v.Icon = "Contacting the service…", ToneBusy, IconDisconnected
+	v.ControlNote = ""
+	return v
+}
+
 func look(st ipc.Status) (Tone, Icon) {
 	switch st.State {
 	case ipc.Connected:

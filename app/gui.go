@@ -1,0 +1,176 @@
+// Package app is Palisade's desktop GUI: a tray icon with a menu and a
+// window with the tunnel's status, the settings and the profiles. It talks to
+// the service only over IPC and follows the service's pushed status stream.
+//
+// The decisions (status → View, View → MenuModel, DNS entry checks, errors in
+// plain words, notifications) are plain Go values in this package, tested
+// without a display; the Fyne widgets only render them.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+// requestTimeout bounds every request the GUI makes to the service.
+const requestTimeout = 15 * time.Second
+
+// GUI is the running tray app.
+type GUI struct {
+	fyne   fyne.App
+	client *ipc.Client
+	goos   string
+
+	win      fyne.Window
+	tabs     *container.AppTabs
+	status   *statusPane
+	settings *settingsPane
+	profiles *profilesPane
+	tray     *tray
+
+	last     ipc.Status
+	haveLast bool
+	up       bool
+	view     View
+	rates    RateMeter
+	list     []ipc.ProfileInfo
+	notify   bool
+
+	// do runs UI work on the UI thread; tests swap it for a queue they drain.
+	do func(func())
+}
+
+// New builds the window (hidden) and, where the desktop has one, the tray.
+func New(a fyne.App, client *ipc.Client) *GUI {
+	g := &GUI{fyne: a, client: client, goos: runtime.GOOS, notify: true, do: fyne.Do}
+	g.win = a.NewWindow("Palisade")
+	g.status = newStatusPane(g)
+	g.settings = newSettingsPane(g)
+	g.profiles = newProfilesPane(g)
+	g.tabs = container.NewAppTabs(
+		container.NewTabItem("Status", g.status.root),
+		container.NewTabItem("Settings", g.settings.root),
+		container.NewTabItem("Profiles", g.profiles.root),
+	)
+	g.win.SetContent(g.tabs)
+	g.win.Resize(fyne.NewSize(560, 640))
+	g.tray = newTray(g)
+	g.render(waitingView())
+	return g
+}
+
+// Start follows the service's status until ctx ends.
+func (g *GUI) Start(ctx context.Context) {
+	go Follow(ctx, g.client,
+		func(st ipc.Status) {
+			now := time.Now()
+			g.do(func() { g.apply(st, now) })
+		},
+		func(err error) { g.do(func() { g.down(err) }) })
+}
+
+// Window returns the main window.
+func (g *GUI) Window() fyne.Window { return g.win }
+
+// ShowWindow shows the window on the named tab ("Status", "Settings",
+// "Profiles").
+func (g *GUI) ShowWindow(tab string) {
+	for _, it := range g.tabs.Items {
+		if it.Text == tab {
+			g.tabs.Select(it)
+		}
+	}
+	g.win.Show()
+	g.win.RequestFocus()
+}
+
+// apply renders a status pushed by the service.
+func (g *GUI) apply(st ipc.Status, now time.Time) {
+	cameUp := !g.up
+	g.up = true
+	if g.haveLast && g.notify {
+		if n, ok := NoteFor(g.last, st); ok {
+			g.fyne.SendNotification(fyne.NewNotification(n.Title, n.Body))
+		}
+	}
+	if st.State != ipc.Connected && st.State != ipc.Reconnecting {
+		g.rates.Reset()
+		g.status.setRates("", "")
+	} else if rx, tx, ok := g.rates.Sample(now, st.RxBytes, st.TxBytes); ok {
+		g.status.setRates(FormatRate(rx), FormatRate(tx))
+	}
+	stateChanged := !g.haveLast || g.last.State != st.State || g.last.Profile != st.Profile
+	g.last, g.haveLast = st, true
+	g.render(NewView(st, now))
+	if cameUp {
+		g.settings.load()
+	}
+	if cameUp || stateChanged {
+		g.profiles.load()
+	}
+}
+
+// down renders the service being unreachable.
+func (g *GUI) down(err error) {
+	if g.up {
+		slog.Info("service lost", "err", err)
+	}
+	g.up = false
+	g.haveLast = false
+	g.rates.Reset()
+	g.status.setRates("", "")
+	g.render(ServiceDownView(err, g.goos))
+}
+
+func (g *GUI) render(v View) {
+	g.view = v
+	g.status.update(v)
+	g.settings.setControl(v)
+	g.profiles.setControl(v)
+	g.tray.update(NewMenuModel(v, g.list), v.Icon)
+}
+
+// setProfiles records the stored profiles for the tray's submenu.
+func (g *GUI) setProfiles(list []ipc.ProfileInfo) {
+	g.list = list
+	g.tray.update(NewMenuModel(g.view, g.list), g.view.Icon)
+}
+
+// setSettings records the parts of the settings the GUI itself acts on.
+func (g *GUI) setSettings(s settings.Settings) { g.notify = s.Notifications }
+
+// act runs the view's action: connect or disconnect.
+func (g *GUI) act(a Action, profile string) {
+	call := func(ctx context.Context) error { return g.client.Disconnect(ctx) }
+	if a == ActionConnect {
+		call = func(ctx context.Context) error { return g.client.Connect(ctx, profile) }
+	} else if a != ActionDisconnect {
+		return
+	}
+	g.async(call, func(err error) {
+		if err != nil {
+			g.status.showProblem(Explain(err, g.goos))
+		}
+	})
+}
+
+// async runs call off the UI thread and then done on it.
+func (g *GUI) async(call func(context.Context) error, done func(error)) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		err := call(ctx)
+		cancel()
+		if err != nil {
+			slog.Info("service request failed", "err", err)
+		}
+		g.do(func() { done(err) })
+	}()
+}

@@ -1,0 +1,177 @@
+package app
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/palisadevpn/palisade/app/internal/fakeservice"
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+// harness runs a GUI against a fake service with all UI work queued for the
+// test goroutine, so widgets are only touched from one goroutine.
+type harness struct {
+	t    *testing.T
+	g    *GUI
+	fake *fakeservice.Service
+	ui   chan func()
+}
+
+func newHarness(t *testing.T, st ipc.Status, s settings.Settings) *harness {
+	t.Helper()
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	h := &harness{t: t, fake: fakeservice.Start(t, st, s, profiles()), ui: make(chan func(), 64)}
+	h.g = New(test.NewTempApp(t), ipc.NewClient(h.fake.Socket))
+	h.g.do = func(f func()) { h.ui <- f }
+	return h
+}
+
+// until runs queued UI work until cond holds, for at most 20 s.
+func (h *harness) until(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.After(20 * time.Second)
+	for !cond() {
+		select {
+		case f := <-h.ui:
+			f()
+		case <-deadline:
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// settle runs queued UI work until none arrives for a moment.
+func (h *harness) settle() {
+	for range 1000 {
+		select {
+		case f := <-h.ui:
+			f()
+		case <-time.After(200 * time.Millisecond):
+			return
+		}
+	}
+}
+
+func (h *harness) field(name string) string { return h.g.status.fields[name].Text }
+
+func menuLabels(m *fyne.Menu) []string {
+	var out []string
+	for _, it := range m.Items {
+		if !it.IsSeparator {
+			out = append(out, it.Label)
+		}
+	}
+	return out
+}
+
+func TestStatusWidgets(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	st := connected()
+	h.g.apply(st, t0)
+	if h.g.status.state.Text != "Connected" || h.g.status.button.Text != "Disconnect" || h.g.status.button.Disabled() {
+		t.Errorf("header %q, button %q disabled %v", h.g.status.state.Text, h.g.status.button.Text, h.g.status.button.Disabled())
+	}
+	for name, want := range map[string]string{
+		"IPv4": "10.64.0.2/32", "IPv6": "fd64::2/128", "Endpoint": "198.51.100.2:51820",
+		"DNS": "Tunnel · 10.64.0.1, fd64::1", "Handshake": "12 s ago", "Download": none,
+	} {
+		if got := h.field(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	st.RxBytes += 3_000_000
+	st.TxBytes += 500_000
+	h.g.apply(st, t0.Add(2*time.Second))
+	if h.field("Download") != "1.5 MB/s" || h.field("Upload") != "250 kB/s" {
+		t.Errorf("rates %q / %q", h.field("Download"), h.field("Upload"))
+	}
+	if h.g.status.problem.Visible() {
+		t.Errorf("problem shown while connected: %q", h.g.status.problem.Text)
+	}
+	h.g.apply(ipc.Status{State: ipc.Error, LastError: "no handshake", KillSwitch: settings.KillSwitchAuto, KillSwitchEngaged: true, CanControl: true}, t0)
+	if !h.g.status.problem.Visible() || !strings.Contains(h.g.status.problem.Text, "blocked by the kill switch") {
+		t.Errorf("error problem = %q", h.g.status.problem.Text)
+	}
+	if h.g.tray.icon != IconError || h.field("Download") != none {
+		t.Errorf("icon %v, download %q after error", h.g.tray.icon, h.field("Download"))
+	}
+}
+
+func TestTrayMenuFollowsState(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	h.g.setProfiles(profiles())
+	h.g.apply(connected(), t0)
+	got := menuLabels(h.g.tray.menu)
+	want := []string{"Connected · work", "IPv4 10.64.0.2/32", "IPv6 fd64::2/128", "Disconnect", "Profiles", "Settings…", "Show window", "Quit"}
+	if !slices.Equal(got, want) {
+		t.Errorf("menu = %q, want %q", got, want)
+	}
+	sub := h.g.tray.menu.Items[5].ChildMenu
+	if sub == nil || len(sub.Items) != 2 || !sub.Items[1].Checked || sub.Items[0].Checked {
+		t.Fatalf("profiles submenu = %+v", sub)
+	}
+	built := h.g.tray.menu
+	st := connected()
+	st.RxBytes += 999
+	h.g.apply(st, t0.Add(time.Second))
+	if h.g.tray.menu != built {
+		t.Error("menu rebuilt for a byte counter change")
+	}
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0)
+	if got := menuLabels(h.g.tray.menu); got[0] != "Disconnected" || got[1] != "Connect" {
+		t.Errorf("disconnected menu = %q", got)
+	}
+
+	// Choosing the action in the menu asks the service.
+	h.g.tray.menu.Items[2].Action()
+	h.settle()
+	if !slices.Contains(h.fake.Calls(), "POST "+ipc.PathConnect) {
+		t.Errorf("connect not sent; calls %q", h.fake.Calls())
+	}
+}
+
+func TestServiceGoneAndBack(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	ctx := t.Context()
+	h.g.Start(ctx)
+	h.until("connected", func() bool { return h.g.status.state.Text == "Connected" })
+	h.fake.Stop()
+	h.until("service down", func() bool { return !h.g.up })
+	if h.g.status.state.Text != "Service not running" || !strings.Contains(h.g.status.problem.Text, "sudo systemctl start palisaded") {
+		t.Errorf("down: %q / %q", h.g.status.state.Text, h.g.status.problem.Text)
+	}
+	if !h.g.status.button.Disabled() || !h.g.settings.save.Disabled() || !h.g.settings.kill.Disabled() {
+		t.Error("controls stay enabled without a service")
+	}
+	if got := menuLabels(h.g.tray.menu); got[0] != "Service not running" || h.g.tray.icon != IconError {
+		t.Errorf("tray while down: %q icon %v", got, h.g.tray.icon)
+	}
+	h.fake = h.fake.Restart(t)
+	h.until("reconnected", func() bool { return h.g.up && h.g.status.state.Text == "Connected" })
+	if h.g.status.button.Disabled() {
+		t.Error("button still disabled after the service came back")
+	}
+}
+
+func TestNotAuthorized(t *testing.T) {
+	st := connected()
+	st.CanControl = false
+	h := newHarness(t, st, settings.Default())
+	h.g.apply(st, t0)
+	if !h.g.status.button.Disabled() || !h.g.status.note.Visible() || !strings.Contains(h.g.status.note.Text, "palisade group") {
+		t.Errorf("button disabled %v, note %q", h.g.status.button.Disabled(), h.g.status.note.Text)
+	}
+	if !h.g.settings.kill.Disabled() || !h.g.profiles.imp.Disabled() {
+		t.Error("settings or import enabled without control rights")
+	}
+	h.fake.Refuse(http.MethodPost, ipc.PathDisconnect, http.StatusForbidden, "permission denied")
+	h.g.act(ActionDisconnect, "")
+	h.until("refusal shown", func() bool { return strings.Contains(h.g.status.problem.Text, "palisade group") })
+}

@@ -1,0 +1,89 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/palisadevpn/palisade/app/internal/fakeservice"
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/profile"
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+const goodConf = `[Interface]
+PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=
+Address = 10.64.0.2/32, fd64::2/128
+DNS = 10.64.0.1, fd64::1
+
+[Peer]
+PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=
+AllowedIPs = 0.0.0.0/0, ::/0
+Endpoint = 198.51.100.2:51820
+`
+
+func names(ps []ipc.ProfileInfo) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+func TestImportProfile(t *testing.T) {
+	fake := fakeservice.Start(t, ipc.Status{}, settings.Default(), nil)
+	c := ipc.NewClient(fake.Socket)
+	ctx := context.Background()
+	if _, err := ImportProfile(ctx, c, "/home/u/Downloads/office.conf", goodConf); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(fake.Profiles()); !slices.Equal(got, []string{"office"}) {
+		t.Errorf("profiles = %q", got)
+	}
+	broken := strings.Replace(goodConf, "Address = 10.64.0.2/32", "Address = 10.64.0.300/32", 1)
+	_, err := ImportProfile(ctx, c, "/tmp/bad.conf", broken)
+	var pe *profile.ParseError
+	if !errors.As(err, &pe) || pe.Line != 3 || !strings.HasPrefix(Explain(err, "linux").Text(), "Line 3:") {
+		t.Errorf("broken profile error = %v", err)
+	}
+	if _, err := ImportProfile(ctx, c, "/tmp/-x.conf", goodConf); err == nil {
+		t.Error("invalid profile name accepted")
+	}
+}
+
+func TestImportShowsLineNumber(t *testing.T) {
+	h := newHarness(t, ipc.Status{State: ipc.Disconnected, CanControl: true}, settings.Default())
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0)
+	h.g.profiles.importText("/home/u/bad.conf", "[Interface]\nPrivateKey = nope\n")
+	h.until("import error", func() bool { return strings.HasPrefix(h.g.profiles.message.Text, "Could not import") })
+	if !strings.Contains(h.g.profiles.message.Text, "bad.conf: Line 2:") {
+		t.Errorf("message = %q", h.g.profiles.message.Text)
+	}
+}
+
+func TestRenameProfile(t *testing.T) {
+	fake := fakeservice.Start(t, ipc.Status{}, settings.Default(), nil)
+	c := ipc.NewClient(fake.Socket)
+	ctx := context.Background()
+	if _, err := c.Import(ctx, "old", goodConf); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenameProfile(ctx, c, "old", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(fake.Profiles()); !slices.Equal(got, []string{"new"}) {
+		t.Errorf("after rename profiles = %q", got)
+	}
+	exp, err := c.Export(ctx, "new")
+	if err != nil || exp.Text != goodConf {
+		t.Errorf("renamed profile text = %q, %v", exp.Text, err)
+	}
+	if err := RenameProfile(ctx, c, "missing", "other"); err == nil {
+		t.Error("renaming a missing profile succeeded")
+	}
+	if got := names(fake.Profiles()); !slices.Equal(got, []string{"new"}) {
+		t.Errorf("failed rename changed profiles: %q", got)
+	}
+}

@@ -1,0 +1,198 @@
+package app
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/profile"
+)
+
+// profilesPane lists, imports, renames and removes profiles.
+type profilesPane struct {
+	g       *GUI
+	root    fyne.CanvasObject
+	rows    *fyne.Container
+	message *widget.Label
+	imp     *widget.Button
+	list    []ipc.ProfileInfo
+	control bool
+}
+
+func newProfilesPane(g *GUI) *profilesPane {
+	p := &profilesPane{g: g}
+	p.rows = container.NewVBox()
+	p.message = widget.NewLabel("")
+	p.message.Wrapping = fyne.TextWrapWord
+	p.message.Hide()
+	p.imp = widget.NewButtonWithIcon("Import .conf…", theme.FolderOpenIcon(), p.chooseFile)
+	p.imp.Importance = widget.HighImportance
+	top := container.NewBorder(nil, nil, nil, p.imp, heading("Profiles"))
+	p.root = container.NewBorder(container.NewPadded(container.NewVBox(top, p.message)), nil, nil, nil,
+		container.NewVScroll(container.NewPadded(p.rows)))
+	return p
+}
+
+// load fetches the profile list.
+func (p *profilesPane) load() {
+	var list []ipc.ProfileInfo
+	p.g.async(func(ctx context.Context) (err error) {
+		list, err = p.g.client.Profiles(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			p.say(Explain(err, p.g.goos).Text(), true)
+			return
+		}
+		p.list = list
+		p.g.setProfiles(list)
+		p.render()
+	})
+}
+
+func (p *profilesPane) setControl(v View) {
+	enable(p.imp, v.CanControl())
+	if p.control != v.CanControl() {
+		p.control = v.CanControl()
+		p.render()
+	}
+}
+
+func (p *profilesPane) render() {
+	p.rows.RemoveAll()
+	if len(p.list) == 0 {
+		p.rows.Add(widget.NewLabel("No profiles yet. Import a WireGuard .conf file from your VPN provider."))
+	}
+	for _, info := range p.list {
+		p.rows.Add(p.row(info))
+		p.rows.Add(widget.NewSeparator())
+	}
+}
+
+func (p *profilesPane) row(info ipc.ProfileInfo) fyne.CanvasObject {
+	title := info.Name
+	if info.Name == p.g.last.Profile && p.g.up && p.g.last.State != ipc.Disconnected {
+		title += "  (in use)"
+	} else if info.LastUsed {
+		title += "  (last used)"
+	}
+	name := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	detail := widget.NewLabel(profileDetail(info))
+	detail.Wrapping = fyne.TextWrapWord
+	use := widget.NewButtonWithIcon("Connect", theme.MediaPlayIcon(), func() { p.g.act(ActionConnect, info.Name) })
+	rename := widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), func() { p.askRename(info.Name) })
+	remove := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() { p.askRemove(info.Name) })
+	for _, b := range []*widget.Button{use, rename, remove} {
+		enable(b, p.control)
+	}
+	buttons := container.NewHBox(layout.NewSpacer(), use, rename, remove)
+	return container.NewVBox(name, detail, buttons)
+}
+
+func profileDetail(info ipc.ProfileInfo) string {
+	lines := []string{"Addresses: " + orNone(strings.Join(info.Addresses, ", "))}
+	lines = append(lines, "Endpoint: "+orNone(strings.Join(info.Endpoints, ", ")))
+	if len(info.DNS) > 0 {
+		lines = append(lines, "DNS: "+strings.Join(info.DNS, ", "))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (p *profilesPane) say(s string, bad bool) {
+	p.message.Importance = widget.MediumImportance
+	if bad {
+		p.message.Importance = widget.DangerImportance
+	}
+	setShown(p.message, s)
+}
+
+func (p *profilesPane) chooseFile() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		defer r.Close()
+		data, err := io.ReadAll(io.LimitReader(r, profile.MaxFileSize+1))
+		if err != nil {
+			p.say("Could not read "+r.URI().Name()+": "+err.Error(), true)
+			return
+		}
+		p.importText(r.URI().Path(), string(data))
+	}, p.g.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".conf"}))
+	d.Resize(fyne.NewSize(640, 480))
+	d.Show()
+}
+
+// importText imports a profile's text read from path and reports the result.
+func (p *profilesPane) importText(path, text string) {
+	var resp ipc.ImportResponse
+	p.g.async(func(ctx context.Context) (err error) {
+		resp, err = ImportProfile(ctx, p.g.client, path, text)
+		return err
+	}, func(err error) {
+		file := path[strings.LastIndexAny(path, `/\`)+1:]
+		if err != nil {
+			p.say("Could not import "+file+": "+Explain(err, p.g.goos).Text(), true)
+			return
+		}
+		msg := "Imported " + file + " as “" + resp.Profile.Name + "”."
+		if len(resp.Warnings) > 0 {
+			msg += " " + strings.Join(resp.Warnings, " ")
+		}
+		p.say(msg, false)
+		p.load()
+	})
+}
+
+func (p *profilesPane) askRename(from string) {
+	entry := widget.NewEntry()
+	entry.SetText(from)
+	entry.Validator = profile.ValidName
+	items := []*widget.FormItem{widget.NewFormItem("New name", entry)}
+	dialog.ShowForm("Rename profile "+from, "Rename", "Cancel", items, func(ok bool) {
+		if ok {
+			p.rename(from, strings.TrimSpace(entry.Text))
+		}
+	}, p.g.win)
+}
+
+func (p *profilesPane) rename(from, to string) {
+	p.g.async(func(ctx context.Context) error {
+		return RenameProfile(ctx, p.g.client, from, to)
+	}, func(err error) {
+		if err != nil {
+			p.say("Could not rename "+from+": "+Explain(err, p.g.goos).Text(), true)
+		} else {
+			p.say("Renamed “"+from+"” to “"+to+"”.", false)
+		}
+		p.load()
+	})
+}
+
+func (p *profilesPane) askRemove(name string) {
+	dialog.ShowConfirm("Remove profile", "Remove “"+name+"”? Its keys are deleted from this computer.", func(ok bool) {
+		if !ok {
+			return
+		}
+		p.g.async(func(ctx context.Context) error {
+			return p.g.client.RemoveProfile(ctx, name)
+		}, func(err error) {
+			if err != nil {
+				p.say("Could not remove "+name+": "+Explain(err, p.g.goos).Text(), true)
+			} else {
+				p.say("Removed “"+name+"”.", false)
+			}
+			p.load()
+		})
+	}, p.g.win)
+}

@@ -1,0 +1,240 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+// Kill switch and DNS choices, each explained in one line.
+var (
+	killSwitchOptions = []string{
+		"Off: never block; if the tunnel drops, traffic uses your normal network",
+		"Auto: block traffic outside the tunnel from connect until you disconnect",
+		"Always: block traffic outside the tunnel at all times, even when disconnected",
+	}
+	killSwitchValues = []settings.KillSwitch{settings.KillSwitchOff, settings.KillSwitchAuto, settings.KillSwitchAlways}
+
+	dnsOptions = []string{
+		"Tunnel: the DNS servers of the profile, through the tunnel",
+		"Custom: the servers listed below, IPv4 or IPv6",
+		"Handshake: a resolver that also knows Handshake (HNS) names",
+		"Existing: leave the system's DNS alone (may leak queries)",
+	}
+	dnsValues = []settings.DNSMode{settings.DNSTunnel, settings.DNSCustom, settings.DNSHandshake, settings.DNSExisting}
+)
+
+// settingsPane edits the service's settings.
+type settingsPane struct {
+	g    *GUI
+	root fyne.CanvasObject
+
+	base     settings.Settings
+	loaded   bool
+	filling  bool
+	control  bool
+	kill     *widget.RadioGroup
+	lan      *widget.Check
+	ipv6     *widget.Check
+	dns      *widget.RadioGroup
+	servers  *dnsList
+	login    *widget.Check
+	notes    *widget.Check
+	message  *widget.Label
+	save     *widget.Button
+	revert   *widget.Button
+	controls []fyne.Disableable
+}
+
+func newSettingsPane(g *GUI) *settingsPane {
+	p := &settingsPane{g: g}
+	p.kill = widget.NewRadioGroup(killSwitchOptions, func(string) { p.changed() })
+	p.lan = widget.NewCheck("Allow LAN: reach printers and other local devices while blocking", func(bool) { p.changed() })
+	p.ipv6 = widget.NewCheck("IPv6 in the tunnel: when off, IPv6 is blocked instead", func(bool) { p.changed() })
+	p.dns = widget.NewRadioGroup(dnsOptions, func(string) { p.changed() })
+	p.servers = newDNSList(p.changed)
+	p.login = widget.NewCheck("Launch Palisade at login", func(bool) { p.changed() })
+	p.notes = widget.NewCheck("Notify on connect, disconnect and errors", func(bool) { p.changed() })
+	p.message = widget.NewLabel("")
+	p.message.Wrapping = fyne.TextWrapWord
+	p.save = widget.NewButton("Save", p.submit)
+	p.save.Importance = widget.HighImportance
+	p.revert = widget.NewButton("Revert", func() { p.fill(p.base) })
+	p.controls = []fyne.Disableable{p.kill, p.lan, p.ipv6, p.dns, p.login, p.notes}
+
+	form := container.NewVBox(
+		heading("Kill switch"), p.kill, p.lan, p.ipv6,
+		widget.NewSeparator(),
+		heading("DNS"), p.dns, p.servers.root,
+		widget.NewSeparator(),
+		heading("Desktop"), p.login, p.notes,
+	)
+	buttons := container.NewBorder(nil, nil, nil, container.NewHBox(p.revert, p.save), p.message)
+	p.root = container.NewBorder(nil, container.NewPadded(buttons), nil, nil,
+		container.NewVScroll(container.NewPadded(form)))
+	p.fill(settings.Default())
+	return p
+}
+
+func heading(s string) *widget.Label {
+	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// load fetches the settings, unless the user is in the middle of editing.
+func (p *settingsPane) load() {
+	var s settings.Settings
+	p.g.async(func(ctx context.Context) (err error) {
+		s, err = p.g.client.Settings(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			p.setMessage(Explain(err, p.g.goos).Text(), true)
+			return
+		}
+		p.g.setSettings(s)
+		if !p.loaded || !p.dirty() {
+			p.loaded = true
+			p.fill(s)
+		}
+	})
+}
+
+// fill shows s in the form and makes it the baseline for Revert.
+func (p *settingsPane) fill(s settings.Settings) {
+	p.filling = true
+	p.base = s
+	p.kill.SetSelected(optionFor(killSwitchOptions, killSwitchValues, s.KillSwitch))
+	p.lan.SetChecked(s.AllowLAN)
+	p.ipv6.SetChecked(s.IPv6)
+	p.dns.SetSelected(optionFor(dnsOptions, dnsValues, s.DNS.Mode))
+	p.servers.set(s.DNS.Custom)
+	p.login.SetChecked(s.LaunchAtLogin)
+	p.notes.SetChecked(s.Notifications)
+	p.filling = false
+	p.setMessage("", false)
+	p.changed()
+}
+
+func optionFor[T comparable](options []string, values []T, v T) string {
+	if i := slices.Index(values, v); i >= 0 {
+		return options[i]
+	}
+	return ""
+}
+
+func valueFor[T comparable](options []string, values []T, o string, def T) T {
+	if i := slices.Index(options, o); i >= 0 {
+		return values[i]
+	}
+	return def
+}
+
+// edited is the form's content as settings.
+func (p *settingsPane) edited() (settings.Settings, DNSCheck) {
+	s := p.base
+	s.KillSwitch = valueFor(killSwitchOptions, killSwitchValues, p.kill.Selected, s.KillSwitch)
+	s.AllowLAN = p.lan.Checked
+	s.IPv6 = p.ipv6.Checked
+	s.DNS.Mode = valueFor(dnsOptions, dnsValues, p.dns.Selected, s.DNS.Mode)
+	check := CheckDNS(p.servers.entries(), s.DNS.Mode)
+	s.DNS.Custom = check.Servers
+	s.LaunchAtLogin = p.login.Checked
+	s.Notifications = p.notes.Checked
+	return s, check
+}
+
+func (p *settingsPane) dirty() bool {
+	s, check := p.edited()
+	return !check.OK() || !equalSettings(s, p.base)
+}
+
+func equalSettings(a, b settings.Settings) bool {
+	return slices.Equal(a.DNS.Custom, b.DNS.Custom) && slices.Equal(a.DNS.Handshake, b.DNS.Handshake) &&
+		a.KillSwitch == b.KillSwitch && a.AllowLAN == b.AllowLAN && a.IPv6 == b.IPv6 &&
+		a.DNS.Mode == b.DNS.Mode && a.LaunchAtLogin == b.LaunchAtLogin &&
+		a.Notifications == b.Notifications && a.ReconnectOnStart == b.ReconnectOnStart
+}
+
+// changed re-validates the form after every edit.
+func (p *settingsPane) changed() {
+	if p.filling {
+		return
+	}
+	s, check := p.edited()
+	p.servers.show(s.DNS.Mode == settings.DNSCustom, check)
+	dirty := !check.OK() || !equalSettings(s, p.base)
+	enable(p.save, p.control && dirty && check.OK())
+	enable(p.revert, dirty)
+}
+
+// setControl enables the form only when the user may change settings.
+func (p *settingsPane) setControl(v View) {
+	p.control = v.CanControl()
+	for _, c := range p.controls {
+		enable(c, p.control)
+	}
+	p.servers.setEnabled(p.control)
+	p.changed()
+}
+
+// submit sends the settings; a refusal is shown and the edits kept.
+func (p *settingsPane) submit() {
+	s, check := p.edited()
+	if !check.OK() {
+		return
+	}
+	p.save.Disable()
+	var saved settings.Settings
+	p.g.async(func(ctx context.Context) (err error) {
+		saved, err = p.g.client.SetSettings(ctx, s)
+		return err
+	}, func(err error) {
+		if err != nil {
+			p.setMessage("Not saved: "+Explain(err, p.g.goos).Text(), true)
+			p.changed()
+			return
+		}
+		p.g.setSettings(saved)
+		msg := "Saved."
+		if saved.LaunchAtLogin != p.base.LaunchAtLogin {
+			if lerr := applyLaunchAtLogin(saved.LaunchAtLogin); lerr != nil {
+				msg = "Saved, but launch at login could not be changed: " + lerr.Error()
+			}
+		}
+		p.fill(saved)
+		p.setMessage(msg, msg != "Saved.")
+	})
+}
+
+func applyLaunchAtLogin(on bool) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	err = SetLaunchAtLogin(on, exe)
+	slog.Info("launch at login changed", "on", on, "exe", exe, "err", err)
+	return err
+}
+
+func (p *settingsPane) setMessage(s string, bad bool) {
+	p.message.Importance = widget.MediumImportance
+	if bad {
+		p.message.Importance = widget.DangerImportance
+	}
+	p.message.SetText(s)
+}
+
+func enable(d fyne.Disableable, on bool) {
+	if on {
+		d.Enable()
+	} else {
+		d.Disable()
+	}
+}
