@@ -22,7 +22,7 @@ func Run(socket string, hidden bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	g.Start(ctx)
-	tray := g.tray.install()
+	tray := g.InstallTray()
 	slog.Info("gui started", "socket", socket, "tray", tray)
 	if !tray || !hidden {
 		g.ShowWindow("Status")

@@ -38,8 +38,11 @@ func newTray(g *GUI) *tray {
 	return t
 }
 
-// install puts the icon into the tray; the window is shown on left-click
-// where the desktop supports it.
+// InstallTray puts the icon into the system tray, where the desktop has one;
+// the window is shown on left-click where the desktop supports it. Fyne
+// starts the tray with the app, so call it before the app runs.
+func (g *GUI) InstallTray() bool { return g.tray.install() }
+
 func (t *tray) install() bool {
 	if t.desk == nil {
 		return false

@@ -65,7 +65,7 @@ func (m *matrix) String() string {
 			cols = append(cols, fam+"/"+k)
 		}
 	}
-	fmt.Fprintf(&b, "%-28s", "state")
+	fmt.Fprintf(&b, "%-34s", "state")
 	for _, c := range cols {
 		fmt.Fprintf(&b, " %9s", c)
 	}
@@ -76,7 +76,7 @@ func (m *matrix) String() string {
 	}
 	sort.Strings(states)
 	for _, s := range states {
-		fmt.Fprintf(&b, "%-28s", s)
+		fmt.Fprintf(&b, "%-34s", s)
 		for _, c := range cols {
 			fmt.Fprintf(&b, " %9d", m.rows[s][c])
 		}

@@ -37,10 +37,11 @@ type Service struct {
 // Start serves st, s and profiles on a socket in t.TempDir until the test ends.
 func Start(t testing.TB, st ipc.Status, s settings.Settings, profiles []ipc.ProfileInfo) *Service {
 	t.Helper()
-	return startAt(t, filepath.Join(t.TempDir(), "palisaded.sock"), st, s, profiles)
+	return StartAt(t, filepath.Join(t.TempDir(), "palisaded.sock"), st, s, profiles)
 }
 
-func startAt(t testing.TB, socket string, st ipc.Status, s settings.Settings, profiles []ipc.ProfileInfo) *Service {
+// StartAt is Start on a given socket path.
+func StartAt(t testing.TB, socket string, st ipc.Status, s settings.Settings, profiles []ipc.ProfileInfo) *Service {
 	f := &Service{
 		Socket: socket,
 		status: st, set: s, profs: profiles,
@@ -246,5 +247,5 @@ func (f *Service) Restart(t testing.TB) *Service {
 	f.mu.Lock()
 	st, s, ps := f.status, f.set, append([]ipc.ProfileInfo(nil), f.profs...)
 	f.mu.Unlock()
-	return startAt(t, f.Socket, st, s, ps)
+	return StartAt(t, f.Socket, st, s, ps)
 }
