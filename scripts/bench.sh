@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# make bench: Go micro-benchmarks, then palisaded against a plain wireguard-go
+# client on the same test bed in the same run (throughput and connect time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p bin build
+go build -o bin/ ./cmd/palisaded ./cmd/palisade
+echo "== machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
+echo "== Go benchmarks"
+go test -run '^$' -bench . -benchtime 2s ./firewall ./dnsproxy ./service/profile | tee build/bench-go.txt
+if [ "$(id -u)" -eq 0 ]; then
+  echo "== tunnel: palisaded vs plain wireguard-go (same bed, same run)"
+  PALISADE_BENCH=1 PALISADE_BIN="$PWD/bin" go test -count=1 -v -run '^TestTunnelBenchmark$' ./internal/bench/ \
+    | grep -v -e '^=== RUN' -e '^--- ' -e '^PASS$' -e '^ok ' | tee build/bench-tunnel.txt
+else
+  echo "== tunnel benchmark skipped: needs root for network namespaces"
+fi
