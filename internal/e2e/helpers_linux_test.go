@@ -163,3 +163,12 @@ func total(c map[string]uint64, prefix string) uint64 {
 	}
 	return s
 }
+
+// report logs a result table and writes it under build/ so `make test`
+// prints it even when the test passes.
+func report(t *testing.T, file, title, body string) {
+	t.Logf("%s:\n%s", title, body)
+	if err := os.MkdirAll("../../build", 0o755); err == nil {
+		os.WriteFile(filepath.Join("../../build", file), []byte(title+"\n"+body), 0o644)
+	}
+}

@@ -118,7 +118,7 @@ func TestLeakMatrix(t *testing.T) {
 		t.Fatal(bins.err)
 	}
 	mx := &matrix{}
-	defer func() { t.Logf("leak matrix (packets reaching internet from the client's own addresses):\n%s", mx) }()
+	defer func() { report(t, "leak-matrix.txt", "leak matrix (packets reaching internet from the client's own addresses)", mx.String()) }()
 
 	base := measure(t, bed, mx, "0 baseline, no palisaded")
 	for col, n := range mx.rows["0 baseline, no palisaded"] {
@@ -169,6 +169,14 @@ func TestLeakMatrix(t *testing.T) {
 	n.launch(t, "--handshake-timeout", "4s", "--stale-after", "6s")
 	n.waitState(t, ipc.Connected, 40*time.Second)
 	check("7 auto, restarted after crash")
+	// A clean stop with kill switch always keeps the block in place.
+	mustCLI(t, n, "set", "killswitch", "always")
+	if err := n.daemon.Stop(); err != nil {
+		t.Fatalf("daemon stop: %v", err)
+	}
+	check("8 always, service stopped")
+	n.launch(t)
+	mustCLI(t, n, "set", "killswitch", "auto")
 	for _, fam := range []string{"-4", "-6"} {
 		out, err := bed.Exec(testbed.RoleClient, "ip", fam, "rule", "show")
 		if err != nil {

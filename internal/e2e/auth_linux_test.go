@@ -1,0 +1,64 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/internal/testbed"
+	"github.com/palisadevpn/palisade/service/ipc"
+)
+
+// An unprivileged user reads status but every mutating call is refused and
+// changes nothing.
+func TestUnprivilegedUserIsReadOnly(t *testing.T) {
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("setpriv (util-linux) not installed")
+	}
+	bed := testbed.New(t, testbed.Options{})
+	if bins.err != nil {
+		t.Fatal(bins.err)
+	}
+	// The socket must be reachable by others: a world-searchable directory.
+	dir, err := os.MkdirTemp("", "palisade-auth-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	os.Chmod(bins.dir, 0o755)
+	n := &node{bed: bed, socket: filepath.Join(dir, "run", "palisaded.sock"), state: t.TempDir()}
+	n.launch(t)
+	n.importProfile(t, "bed", testbed.ProfileOptions{})
+	before, _ := n.client.Settings(context.Background())
+
+	asNobody := func(args ...string) (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		full := append([]string{"--reuid", "65534", "--regid", "65534", "--clear-groups", bins.cli, "--socket", n.socket}, args...)
+		out, err := exec.CommandContext(ctx, "setpriv", full...).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := asNobody("status", "--json"); err != nil || !strings.Contains(out, `"can_control": false`) {
+		t.Fatalf("status as nobody: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{
+		{"connect", "bed"}, {"disconnect"}, {"set", "killswitch", "off"},
+		{"profile", "remove", "bed"}, {"profile", "export", "bed"}, {"logs"},
+	} {
+		out, err := asNobody(args...)
+		if err == nil || !strings.Contains(out, "permission denied") {
+			t.Errorf("palisade %s as nobody: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	st, _ := n.client.Status(context.Background())
+	after, _ := n.client.Settings(context.Background())
+	ps, _ := n.client.Profiles(context.Background())
+	if st.State != ipc.Disconnected || after.KillSwitch != before.KillSwitch || len(ps) != 1 {
+		t.Errorf("refused calls changed state: %s %s %d profiles", st.State, after.KillSwitch, len(ps))
+	}
+}
