@@ -118,7 +118,9 @@ func TestLeakMatrix(t *testing.T) {
 		t.Fatal(bins.err)
 	}
 	mx := &matrix{}
-	defer func() { report(t, "leak-matrix.txt", "leak matrix (packets reaching internet from the client's own addresses)", mx.String()) }()
+	defer func() {
+		report(t, "leak-matrix.txt", "leak matrix (packets reaching internet from the client's own addresses)", mx.String())
+	}()
 
 	base := measure(t, bed, mx, "0 baseline, no palisaded")
 	for col, n := range mx.rows["0 baseline, no palisaded"] {
