@@ -1,6 +1,8 @@
 package app
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
@@ -55,6 +57,15 @@ func (l *dnsList) append(text string) {
 	e.SetPlaceHolder("e.g. 9.9.9.9 or 2620:fe::fe")
 	e.SetText(text)
 	e.OnChanged = func(string) { l.onChange() }
+	// A validator makes the entry draw its invalid state; show() then sets
+	// the list-wide verdict, which also catches duplicates.
+	e.Validator = func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return nil
+		}
+		_, err := settings.ParseDNSServer(s)
+		return err
+	}
 	msg := widget.NewLabel("")
 	msg.Importance = widget.DangerImportance
 	msg.TextStyle = fyne.TextStyle{Italic: true}
@@ -106,7 +117,7 @@ func (l *dnsList) show(visible bool, c DNSCheck) {
 		} else {
 			e.SetValidationError(errorString(c.Errors[i]))
 		}
-		setShown(l.errs[i], c.Errors[i])
+		setShown(l.errs[i], sentence(c.Errors[i]))
 	}
 	setShown(l.problem, c.Problem)
 	enable(l.add, l.enabled && len(l.boxes) < settings.MaxCustomDNS)

@@ -61,7 +61,7 @@ func New(a fyne.App, client *ipc.Client) *GUI {
 		container.NewTabItem("Profiles", g.profiles.root),
 	)
 	g.win.SetContent(g.tabs)
-	g.win.Resize(fyne.NewSize(560, 640))
+	g.win.Resize(fyne.NewSize(560, 700))
 	g.tray = newTray(g)
 	g.render(waitingView())
 	return g

@@ -16,17 +16,17 @@ import (
 // Kill switch and DNS choices, each explained in one line.
 var (
 	killSwitchOptions = []string{
-		"Off: never block; if the tunnel drops, traffic uses your normal network",
-		"Auto: block traffic outside the tunnel from connect until you disconnect",
-		"Always: block traffic outside the tunnel at all times, even when disconnected",
+		"Off: never block traffic, even if the tunnel drops",
+		"Auto: block outside the tunnel from connect until you disconnect",
+		"Always: block outside the tunnel at all times, even disconnected",
 	}
 	killSwitchValues = []settings.KillSwitch{settings.KillSwitchOff, settings.KillSwitchAuto, settings.KillSwitchAlways}
 
 	dnsOptions = []string{
-		"Tunnel: the DNS servers of the profile, through the tunnel",
+		"Tunnel: the profile's DNS servers, through the tunnel",
 		"Custom: the servers listed below, IPv4 or IPv6",
-		"Handshake: a resolver that also knows Handshake (HNS) names",
-		"Existing: leave the system's DNS alone (may leak queries)",
+		"Handshake: a resolver that also knows HNS names",
+		"Existing: leave the system's DNS alone (may leak)",
 	}
 	dnsValues = []settings.DNSMode{settings.DNSTunnel, settings.DNSCustom, settings.DNSHandshake, settings.DNSExisting}
 )
@@ -40,10 +40,10 @@ type settingsPane struct {
 	loaded   bool
 	filling  bool
 	control  bool
-	kill     *widget.RadioGroup
+	kill     *widget.Select
 	lan      *widget.Check
 	ipv6     *widget.Check
-	dns      *widget.RadioGroup
+	dns      *widget.Select
 	servers  *dnsList
 	login    *widget.Check
 	notes    *widget.Check
@@ -55,10 +55,10 @@ type settingsPane struct {
 
 func newSettingsPane(g *GUI) *settingsPane {
 	p := &settingsPane{g: g}
-	p.kill = widget.NewRadioGroup(killSwitchOptions, func(string) { p.changed() })
+	p.kill = widget.NewSelect(killSwitchOptions, func(string) { p.changed() })
 	p.lan = widget.NewCheck("Allow LAN: reach printers and other local devices while blocking", func(bool) { p.changed() })
 	p.ipv6 = widget.NewCheck("IPv6 in the tunnel: when off, IPv6 is blocked instead", func(bool) { p.changed() })
-	p.dns = widget.NewRadioGroup(dnsOptions, func(string) { p.changed() })
+	p.dns = widget.NewSelect(dnsOptions, func(string) { p.changed() })
 	p.servers = newDNSList(p.changed)
 	p.login = widget.NewCheck("Launch Palisade at login", func(bool) { p.changed() })
 	p.notes = widget.NewCheck("Notify on connect, disconnect and errors", func(bool) { p.changed() })

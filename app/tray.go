@@ -10,12 +10,12 @@ import (
 	"github.com/palisadevpn/palisade/assets"
 )
 
-// Tray icon resources, one per Icon.
+// Tray icon resources, one per Icon; bitmaps, as tray protocols want.
 var trayIcons = map[Icon]fyne.Resource{
-	IconDisconnected: fyne.NewStaticResource("palisade-disconnected.svg", assets.TrayDisconnected),
-	IconConnecting:   fyne.NewStaticResource("palisade-connecting.svg", assets.TrayConnecting),
-	IconConnected:    fyne.NewStaticResource("palisade-connected.svg", assets.TrayConnected),
-	IconError:        fyne.NewStaticResource("palisade-error.svg", assets.TrayError),
+	IconDisconnected: fyne.NewStaticResource("palisade-disconnected.png", assets.TrayDisconnectedPNG),
+	IconConnecting:   fyne.NewStaticResource("palisade-connecting.png", assets.TrayConnectingPNG),
+	IconConnected:    fyne.NewStaticResource("palisade-connected.png", assets.TrayConnectedPNG),
+	IconError:        fyne.NewStaticResource("palisade-error.png", assets.TrayErrorPNG),
 }
 
 // AppIcon is the application icon.

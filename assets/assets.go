@@ -6,7 +6,7 @@ package assets
 
 import _ "embed"
 
-// Tray icons, one per tunnel state group.
+// Tray icons, one per tunnel state group, as vector art.
 var (
 	//go:embed tray-connected.svg
 	TrayConnected []byte
@@ -16,6 +16,19 @@ var (
 	TrayDisconnected []byte
 	//go:embed tray-error.svg
 	TrayError []byte
+)
+
+// The tray icons as 64×64 PNGs rendered from the SVGs (rsvg-convert -w 64),
+// since tray protocols take bitmaps.
+var (
+	//go:embed tray-connected.png
+	TrayConnectedPNG []byte
+	//go:embed tray-connecting.png
+	TrayConnectingPNG []byte
+	//go:embed tray-disconnected.png
+	TrayDisconnectedPNG []byte
+	//go:embed tray-error.png
+	TrayErrorPNG []byte
 )
 
 // The application icon, as vector art and as a 256×256 PNG rendered from it.

@@ -37,13 +37,22 @@ func TestTrayIconsDiffer(t *testing.T) {
 	}
 }
 
-func TestAppIconPNG(t *testing.T) {
-	img, err := png.Decode(bytes.NewReader(AppIconPNG))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := img.Bounds(); b.Dx() != 256 || b.Dy() != 256 {
-		t.Errorf("app icon is %dx%d, want 256x256", b.Dx(), b.Dy())
+func TestPNGSizes(t *testing.T) {
+	for name, c := range map[string]struct {
+		data []byte
+		size int
+	}{
+		"app": {AppIconPNG, 256}, "connected": {TrayConnectedPNG, 64}, "connecting": {TrayConnectingPNG, 64},
+		"disconnected": {TrayDisconnectedPNG, 64}, "error": {TrayErrorPNG, 64},
+	} {
+		img, err := png.Decode(bytes.NewReader(c.data))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if b := img.Bounds(); b.Dx() != c.size || b.Dy() != c.size {
+			t.Errorf("%s icon is %dx%d, want %dx%[4]d", name, b.Dx(), b.Dy(), c.size)
+		}
 	}
 }
 

@@ -1,0 +1,135 @@
+package desktoptest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/palisadevpn/palisade/app"
+	"github.com/palisadevpn/palisade/service/ipc"
+)
+
+// Set up by TestMain when a display is there.
+var (
+	gui      *app.GUI
+	socket   string
+	busAddr  string
+	skipWhy  string
+	trayDone bool
+)
+
+// TestMain runs the Fyne app on the main thread, as the driver needs, and
+// the tests on another goroutine. The tray must be installed before the app
+// runs, on a private session bus, so both happen here.
+func TestMain(m *testing.M) {
+	skipWhy = displayMissing()
+	if skipWhy != "" {
+		os.Exit(m.Run())
+	}
+	os.Setenv("FYNE_SCALE", "1")
+	dir, err := os.MkdirTemp("", "palisade-gui-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	socket = filepath.Join(dir, "palisaded.sock")
+	bus, stopBus := startBus()
+	busAddr = bus
+
+	a := fyneapp.NewWithID(app.AppID)
+	a.SetIcon(app.AppIcon)
+	gui = app.New(a, ipc.NewClient(socket))
+	if busAddr != "" {
+		trayDone = gui.InstallTray()
+	}
+	code := 1
+	go func() {
+		defer fyne.Do(a.Quit)
+		code = m.Run()
+	}()
+	a.Run()
+	stopBus()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func displayMissing() string {
+	if os.Getenv("DISPLAY") == "" {
+		return "no $DISPLAY; run under xvfb-run -a"
+	}
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		return "Xvfb is not installed"
+	}
+	return ""
+}
+
+func needDisplay(t *testing.T) {
+	if skipWhy != "" {
+		t.Skip(skipWhy)
+	}
+}
+
+// startBus starts a private D-Bus session bus and points this process at it,
+// so the tray never touches the desktop's own bus. It returns "" when
+// dbus-daemon is missing.
+func startBus() (string, func()) {
+	path, err := exec.LookPath("dbus-daemon")
+	if err != nil {
+		return "", func() {}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	cmd := exec.Command(path, "--session", "--nofork", "--print-address=1")
+	out, err := cmd.StdoutPipe()
+	if err == nil {
+		err = cmd.Start()
+	}
+	if err != nil {
+		cancel()
+		fmt.Fprintln(os.Stderr, "dbus-daemon:", err)
+		return "", func() {}
+	}
+	stop := func() { cmd.Process.Kill(); cmd.Wait() }
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(out).ReadString('\n')
+		lines <- strings.TrimSpace(line)
+	}()
+	var addr string
+	select {
+	case addr = <-lines:
+	case <-ctx.Done():
+	}
+	cancel()
+	if addr == "" {
+		stop()
+		return "", func() {}
+	}
+	os.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	return addr, stop
+}
+
+// onMain runs f on the UI thread and waits for it.
+func onMain(f func()) { fyne.DoAndWait(f) }
+
+// eventually polls cond on the UI thread, for at most 20 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for range 200 {
+		var ok bool
+		onMain(func() { ok = cond() })
+		if ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
