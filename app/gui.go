@@ -77,6 +77,9 @@ func (g *GUI) Start(ctx context.Context) {
 		func(err error) { g.do(func() { g.down(err) }) })
 }
 
+// View returns what the window and tray currently show.
+func (g *GUI) View() View { return g.view }
+
 // Window returns the main window.
 func (g *GUI) Window() fyne.Window { return g.win }
 

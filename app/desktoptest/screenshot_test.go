@@ -53,11 +53,26 @@ func mixedDNS() settings.Settings {
 
 func TestScreenshots(t *testing.T) {
 	needDisplay(t)
+	dir := filepath.Join(repoRoot(t), "build", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// First without a service: the window must say so and how to start it.
+	onMain(func() {
+		gui.Start(t.Context())
+		gui.ShowWindow("Status")
+	})
+	eventually(t, "the service-down view", func() bool { return !gui.View().ServiceUp && gui.View().State == "Service not running" })
+	capture(t, filepath.Join(dir, "gui-service-down.png"))
+
 	fake := fakeservice.StartAt(t, socket, connected(), mixedDNS(), []ipc.ProfileInfo{
 		{Name: "home", Addresses: []string{"10.7.0.2/32"}, Endpoints: []string{"[2001:db8::1]:51820"}, Peers: 1},
 		{Name: "work", Addresses: []string{"10.64.0.2/32", "fd64::2/128"}, Endpoints: []string{"198.51.100.2:51820"}, Peers: 1, LastUsed: true},
 	})
-	onMain(func() { gui.Start(t.Context()) })
+	eventually(t, "the connected view", func() bool { return gui.View().State == "Connected" })
+	if v := gui.View(); v.IPv4 != "10.64.0.2/32" || v.IPv6 != "fd64::2/128" || v.DNS != "Tunnel · 10.64.0.1, fd64::1" {
+		t.Errorf("connected view: %+v", v)
+	}
 	eventually(t, "the GUI to load settings and profiles", func() bool {
 		calls := fake.Calls()
 		return slices.Contains(calls, "GET "+ipc.PathSettings) && slices.Contains(calls, "GET "+ipc.PathProfiles)
@@ -69,10 +84,6 @@ func TestScreenshots(t *testing.T) {
 	st.TxBytes += 180_000
 	fake.Push(st)
 
-	dir := filepath.Join(repoRoot(t), "build", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	for _, tab := range []string{"Status", "Settings", "Profiles"} {
 		onMain(func() { gui.ShowWindow(tab) })
 		name := filepath.Join(dir, "gui-"+lower(tab)+".png")
