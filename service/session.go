@@ -17,6 +17,9 @@ import (
 // StaleAfter" really means the server is gone.
 const minKeepalive = 25
 
+// fastPoll is how often the device is read while a handshake is awaited.
+const fastPoll = 50 * time.Millisecond
+
 // session runs one connection until ctx ends: bring-up failures tear down
 // and retry with backoff; handshake trouble keeps the tunnel (so traffic
 // never falls back to the LAN) and re-arms the peers.
@@ -175,13 +178,20 @@ func (m *Manager) watch(ctx context.Context, dev Device, p *profile.Profile, s s
 	t := m.env.Timing
 	phase, phaseStart, attempt := ipc.Connecting, time.Now().Add(-time.Second), 0
 	var nextRetry time.Time
-	tick := time.NewTicker(t.Poll)
+	tick := time.NewTimer(fastPoll)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		}
+		// While waiting for a handshake, look often so Connected is
+		// reported as soon as it is true; once connected, once per Poll.
+		if phase == ipc.Connected {
+			tick.Reset(t.Poll)
+		} else {
+			tick.Reset(min(fastPoll, t.Poll))
 		}
 		st, err := dev.Stats()
 		if err != nil {
