@@ -113,20 +113,11 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 // Watch calls fn with the current status and then with every change, until
 // ctx ends or the connection breaks.
 func (c *Client) Watch(ctx context.Context, fn func(Status)) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://palisade"+PathStream, nil)
+	sc, closer, err := c.stream(ctx, PathStream)
 	if err != nil {
 		return err
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w at %s: %v", ErrUnreachable, c.socket, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return decodeResponse(resp, nil)
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), MaxBody)
+	defer closer.Close()
 	for sc.Scan() {
 		var s Status
 		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
@@ -211,20 +202,11 @@ func (c *Client) Logs(ctx context.Context, n int) ([]string, error) {
 // FollowLogs prints the last n lines of the service log and then every new
 // line, until ctx ends.
 func (c *Client) FollowLogs(ctx context.Context, n int, fn func(line string)) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://palisade%s?n=%d&follow=1", PathLogs, n), nil)
+	sc, closer, err := c.stream(ctx, fmt.Sprintf("%s?n=%d&follow=1", PathLogs, n))
 	if err != nil {
 		return err
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w at %s: %v", ErrUnreachable, c.socket, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return decodeResponse(resp, nil)
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), MaxBody)
+	defer closer.Close()
 	for sc.Scan() {
 		fn(sc.Text())
 	}
@@ -232,4 +214,23 @@ func (c *Client) FollowLogs(ctx context.Context, n int, fn func(line string)) er
 		return nil
 	}
 	return sc.Err()
+}
+
+// stream opens a long-lived GET and returns a line scanner over its body.
+func (c *Client) stream(ctx context.Context, path string) (*bufio.Scanner, io.Closer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://palisade"+path, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w at %s: %v", ErrUnreachable, c.socket, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		defer resp.Body.Close()
+		return nil, nil, decodeResponse(resp, nil)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), MaxBody)
+	return sc, resp.Body, nil
 }
