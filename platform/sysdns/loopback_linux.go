@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // ErrNoIPv6 is returned by AddLoopbackAddrs when the host has IPv6 disabled;
@@ -17,7 +18,9 @@ var ErrNoIPv6 = errors.New("sysdns: IPv6 is disabled on this host")
 // loopbackV6 is the resolver's IPv6 address as a host prefix, so it adds no
 // on-link route for the rest of fe80::/64 on lo.
 func loopbackV6() *netlink.Addr {
-	return &netlink.Addr{IPNet: &net.IPNet{IP: LoopbackIPv6.AsSlice(), Mask: net.CIDRMask(128, 128)}}
+	// NODAD: a tentative address cannot be bound, and the resolver binds
+	// right after adding it.
+	return &netlink.Addr{IPNet: &net.IPNet{IP: LoopbackIPv6.AsSlice(), Mask: net.CIDRMask(128, 128)}, Flags: unix.IFA_F_NODAD}
 }
 
 // AddLoopbackAddrs puts fe80::80:73:65/128 on lo. 127.80.73.65 needs nothing:
