@@ -160,7 +160,7 @@ func (g *GUI) act(a Action, profile string) {
 	}
 	g.async(call, func(err error) {
 		if err != nil {
-			g.status.showProblem(Explain(err, g.goos))
+			g.status.showRefusal(Explain(err, g.goos))
 		}
 	})
 }

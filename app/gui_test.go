@@ -174,4 +174,13 @@ func TestNotAuthorized(t *testing.T) {
 	h.fake.Refuse(http.MethodPost, ipc.PathDisconnect, http.StatusForbidden, "permission denied")
 	h.g.act(ActionDisconnect, "")
 	h.until("refusal shown", func() bool { return strings.Contains(h.g.status.problem.Text, "palisade group") })
+	h.g.apply(st, t0.Add(5*time.Second))
+	if !strings.Contains(h.g.status.problem.Text, "palisade group") {
+		t.Error("a periodic push wiped the refusal")
+	}
+	st.State, st.KillSwitchEngaged = ipc.Disconnected, false
+	h.g.apply(st, t0.Add(6*time.Second))
+	if h.g.status.problem.Visible() {
+		t.Errorf("refusal still shown after the state changed: %q", h.g.status.problem.Text)
+	}
 }

@@ -23,6 +23,10 @@ type statusPane struct {
 	button  *widget.Button
 	action  Action
 	fields  map[string]*widget.Label
+	// refusal is the service's answer to the last click, kept on screen
+	// until the state changes so periodic pushes do not wipe it.
+	refusal   Problem
+	lastState string
 }
 
 // statusFields are the rows of the details grid, in order.
@@ -88,7 +92,15 @@ func (p *statusPane) update(v View) {
 		p.state.Color = toneColor(v.Tone)
 	}
 	p.state.Refresh()
-	p.showProblem(v.Problem)
+	if v.State != p.lastState {
+		p.refusal = Problem{}
+	}
+	p.lastState = v.State
+	if v.Problem.Text() != "" {
+		p.showProblem(v.Problem)
+	} else {
+		p.showProblem(p.refusal)
+	}
 	setShown(p.note, v.ControlNote)
 
 	values := map[string]string{
@@ -119,6 +131,12 @@ func (p *statusPane) setRates(rx, tx string) {
 }
 
 func (p *statusPane) showProblem(pr Problem) { setShown(p.problem, pr.Text()) }
+
+// showRefusal shows why the service refused a click.
+func (p *statusPane) showRefusal(pr Problem) {
+	p.refusal = pr
+	p.showProblem(pr)
+}
 
 // setShown sets a label's text and hides it when there is none.
 func setShown(l *widget.Label, text string) {

@@ -96,6 +96,9 @@ func NewView(st ipc.Status, now time.Time) View {
 	if v.State == "" {
 		v.State = string(st.State)
 	}
+	if st.State == ipc.Disconnected && st.LastHandshake == nil {
+		v.Handshake = none
+	}
 	v.IPv4, v.IPv6 = splitFamilies(st.Addresses)
 	if st.State == ipc.Connected && !st.TunnelIPv6 {
 		v.IPv6 = "blocked (the tunnel carries no IPv6)"

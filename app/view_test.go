@@ -75,6 +75,9 @@ func TestNewViewStates(t *testing.T) {
 			if v.Tone != c.tone || v.Icon != c.icon || v.Action != c.action {
 				t.Errorf("got tone %v icon %v action %v", v.Tone, v.Icon, v.Action)
 			}
+			if c.state == ipc.Disconnected && v.Handshake != none {
+				t.Errorf("handshake %q while disconnected", v.Handshake)
+			}
 			if c.icon == IconError && c.state == ipc.Disconnected && v.Problem.Summary == "" {
 				t.Error("blocked while disconnected is not explained")
 			}
