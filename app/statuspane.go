@@ -38,7 +38,9 @@ func newStatusPane(g *GUI) *statusPane {
 	p.state = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	p.state.TextSize = 24
 	p.state.TextStyle = fyne.TextStyle{Bold: true}
-	dot := container.NewGridWrap(fyne.NewSize(18, 18), p.dot)
+	dot := container.NewGridWrap(fyne.NewSize(16, 16), p.dot)
+	// Nudge the dot onto the text's optical centre and away from it.
+	dot = container.New(layout.NewCustomPaddedLayout(3, 0, 4, 4), dot)
 	header := container.NewHBox(container.NewCenter(dot), p.state)
 
 	p.problem = widget.NewLabel("")
