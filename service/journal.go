@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/palisadevpn/palisade/service/settings"
+	"github.com/palisadevpn/palisade/internal/atomicfile"
 )
 
 // journal is what the service must know after a crash or reboot: whether it
@@ -36,7 +36,7 @@ func (m *Manager) loadJournal() journal {
 func (m *Manager) saveJournalLocked(connected bool) {
 	j := journal{Connected: connected, LastProfile: m.lastUse, Armed: m.armed}
 	data, _ := json.Marshal(j)
-	if err := settings.WriteFileAtomic(filepath.Join(m.env.StateDir, journalFile), data, 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(m.env.StateDir, journalFile), data, 0o600); err != nil {
 		m.env.Log.Error("journal write failed", "err", err)
 	}
 }

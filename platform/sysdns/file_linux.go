@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/palisadevpn/palisade/internal/atomicfile"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -61,7 +62,7 @@ func (m *fileManager) Set(cfg Config) error {
 		if err != nil {
 			return fmt.Errorf("sysdns: read %s: %w", target, err)
 		}
-		if err := writeAtomic(m.backup, orig, 0o600); err != nil {
+		if err := saveJournal(m.backup, orig); err != nil {
 			return fmt.Errorf("sysdns: journal %s: %w", m.path, err)
 		}
 	}
@@ -109,7 +110,7 @@ func restoreFile(log *slog.Logger, path, backup string) error {
 // the temporary file fails with EROFS; in both cases the file is rewritten
 // in place.
 func writeResolvConf(path string, data []byte) error {
-	err := writeAtomic(path, data, 0o644)
+	err := atomicfile.Write(path, data, 0o644)
 	if errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EROFS) {
 		err = os.WriteFile(path, data, 0o644)
 	}

@@ -44,7 +44,7 @@ func (m *resolvconfManager) Set(cfg Config) error {
 			return err
 		}
 	}
-	if err := writeAtomic(m.journal, []byte(record+"\n"), 0o600); err != nil {
+	if err := saveJournal(m.journal, []byte(record+"\n")); err != nil {
 		return fmt.Errorf("sysdns: journal resolvconf record: %w", err)
 	}
 	if err := runResolvconf(m.bin, renderResolvConf(cfg, m.loopback), "-a", record); err != nil {

@@ -109,7 +109,7 @@ func (m *scutilManager) journal(keys []string) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(m.backup, data, 0o600)
+	return saveJournal(m.backup, data)
 }
 
 // load reads the journal; a missing journal is an empty one.

@@ -6,7 +6,11 @@ package sysdns
 import (
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/palisadevpn/palisade/internal/atomicfile"
 )
 
 // Config is the DNS configuration to apply.
@@ -72,4 +76,13 @@ func renderResolvConf(cfg Config, loopback string) []byte {
 	}
 	b.WriteString("options edns0 trust-ad\n")
 	return []byte(b.String())
+}
+
+// saveJournal records what is about to be changed in the state directory
+// (created if needed), before the change, so a crash can be undone.
+func saveJournal(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return atomicfile.Write(path, data, 0o600)
 }

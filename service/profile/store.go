@@ -3,6 +3,7 @@ package profile
 import (
 	"errors"
 	"fmt"
+	"github.com/palisadevpn/palisade/internal/atomicfile"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -90,37 +91,13 @@ func (s *Store) Save(name string, p *Profile) error {
 	if _, err := Parse(text); err != nil {
 		return fmt.Errorf("profile %q is not valid, not saving it: %w", name, err)
 	}
-	if err := s.writeAtomic(name, []byte(text)); err != nil {
+	// The temporary file starts with '.', which ValidName refuses, so List
+	// never reports a half-written profile.
+	if err := atomicfile.Write(s.path(name), []byte(text), 0o600); err != nil {
 		return fmt.Errorf("save profile %q: %w", name, err)
 	}
 	slog.Info("profile saved", "name", name, "peers", len(p.Peers))
 	return nil
-}
-
-func (s *Store) writeAtomic(name string, data []byte) error {
-	// CreateTemp makes the file 0600. Its name starts with '.', which
-	// ValidName refuses, so List never reports a half-written profile.
-	f, err := os.CreateTemp(s.dir, "."+name+"-*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // fails harmlessly once renamed
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, s.path(name)); err != nil {
-		return err
-	}
-	return syncDir(s.dir)
 }
 
 // Load reads and parses the profile called name. A missing profile gives
@@ -178,7 +155,7 @@ func (s *Store) Remove(name string) error {
 	if err := os.Remove(s.path(name)); err != nil {
 		return s.missing(name, err)
 	}
-	if err := syncDir(s.dir); err != nil {
+	if err := atomicfile.SyncDir(s.dir); err != nil {
 		return fmt.Errorf("remove profile %q: %w", name, err)
 	}
 	slog.Info("profile removed", "name", name)

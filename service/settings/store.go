@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/palisadevpn/palisade/internal/atomicfile"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -66,40 +67,5 @@ func Save(dir string, s Settings) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(dir, FileName), append(data, '\n'), 0o600)
-}
-
-// WriteFileAtomic writes data to path through a synced temporary file in the
-// same directory and a rename, then syncs the directory.
-func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: not every filesystem supports syncing directories
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(filepath.Join(dir, FileName), append(data, '\n'), 0o600)
 }

@@ -1,11 +1,11 @@
 //go:build !windows
 
-package profile
+package atomicfile
 
 import "os"
 
-// syncDir makes a rename or removal in dir durable across a power loss.
-func syncDir(dir string) error {
+// SyncDir makes a rename or removal in dir durable across a power loss.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
