@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -85,6 +86,7 @@ func New(env Env) (*Manager, error) {
 	m.armed = j.Armed && s.KillSwitch == settings.KillSwitchAuto
 	m.recoverLeftovers()
 	m.mu.Lock()
+	m.net.onLink = env.OnLink()
 	m.applyNetLocked()
 	m.publishLocked()
 	m.mu.Unlock()
@@ -222,8 +224,10 @@ func (m *Manager) setStateLocked(s ipc.State, reason string) {
 // NetworkChanged re-renders the firewall after the host's addresses or
 // routes changed, so allow-LAN follows the on-link prefixes.
 func (m *Manager) NetworkChanged() {
+	onLink := m.env.OnLink()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.net.onLink = onLink
 	m.applyNetLocked()
 }
 
@@ -270,10 +274,10 @@ func (m *Manager) SetSettings(s settings.Settings) (settings.Settings, error) {
 }
 
 func sameDNS(a, b settings.DNS) bool {
-	return fmt.Sprint(a) == fmt.Sprint(b)
+	return a.Mode == b.Mode && slices.Equal(a.Custom, b.Custom) && slices.Equal(a.Handshake, b.Handshake)
 }
 
-// endpointsOf resolves the peers' endpoints, in order.
+// endpointsOf lists the peers' (already resolved) endpoints, in order.
 func endpointsOf(peers []tunnel.Peer) []netip.AddrPort {
 	var out []netip.AddrPort
 	for _, p := range peers {

@@ -25,6 +25,10 @@ type netState struct {
 	upstreams []netip.AddrPort
 	policy    firewall.Policy
 	applied   bool
+	// onLink caches the host's on-link prefixes: reading them dumps the
+	// routing table, too much for every poll. The network monitor and
+	// each connect refresh it.
+	onLink []netip.Prefix
 }
 
 // firewallInput describes the manager's state for the policy.
@@ -37,7 +41,7 @@ func (m *Manager) firewallInputLocked() firewall.Input {
 		HostIPv6:  m.env.HostIPv6(),
 		Endpoints: m.net.endpoints,
 		FwMark:    platform.FwMark,
-		OnLink:    m.env.OnLink(),
+		OnLink:    m.net.onLink,
 	}
 	if m.net.dev != nil {
 		in.Tunnel = &firewall.Tunnel{Interface: m.net.dev.Name(), Addresses: m.net.plan.Addresses}
@@ -55,13 +59,13 @@ func (m *Manager) firewallInputLocked() firewall.Input {
 // the policy changed) and refreshes the status fields that describe it.
 func (m *Manager) applyNetLocked() {
 	p := firewall.Compute(m.firewallInputLocked())
+	// The backend logs each apply in one line; only failures are logged here.
 	if m.env.Firewall != nil && (!m.net.applied || !reflect.DeepEqual(p, m.net.policy)) {
 		if err := m.env.Firewall.Apply(p); err != nil {
 			m.env.Log.Error("firewall apply failed", "err", err)
 			m.status.LastError = "firewall: " + err.Error()
 		} else {
 			m.net.policy, m.net.applied = p, true
-			m.env.Log.Info("firewall", "engaged", p.Engaged, "why", p.Why, "rules", len(p.Output)+len(p.Input)+len(p.Forward))
 		}
 	}
 	s := &m.status

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/palisadevpn/palisade/platform"
@@ -143,6 +144,7 @@ func (m *Manager) bringUp(cfg tunnel.Config, p *profile.Profile, s settings.Sett
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.net.endpoints = endpointsOf(cfg.Peers)
+	m.net.onLink = m.env.OnLink()
 	m.applyNetLocked()
 	dev, err := m.env.NewDevice(cfg, m.env.Log)
 	if err != nil {
@@ -266,21 +268,9 @@ func (m *Manager) updateStatsLocked(st tunnel.Stats, cfg tunnel.Config) {
 		m.status.LastHandshake = &hs
 	}
 	eps := endpointsOf(cfg.Peers)
-	if len(eps) > 0 && !sameAddrPorts(eps, m.net.endpoints) {
+	if len(eps) > 0 && !slices.Equal(eps, m.net.endpoints) {
 		m.net.endpoints = eps
 	}
-}
-
-func sameAddrPorts(a, b []netip.AddrPort) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // tearDownLocked removes the device, its routes and DNS. The firewall is

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -99,7 +100,7 @@ func (c *cli) connect(args []string) error {
 var errDone = errors.New("done")
 
 func (c *cli) waitConnected(timeout time.Duration) error {
-	ctx, cancel := contextWithTimeout(c.ctx, timeout)
+	ctx, cancel := context.WithTimeout(c.ctx, timeout)
 	defer cancel()
 	var result error
 	err := c.client.Watch(ctx, func(st ipc.Status) {

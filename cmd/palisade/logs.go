@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
-	"time"
 )
 
 func (c *cli) logs(args []string) error {
@@ -25,8 +23,4 @@ func (c *cli) logs(args []string) error {
 		fmt.Fprintln(c.out, l)
 	}
 	return nil
-}
-
-func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, d)
 }

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/palisadevpn/palisade/service/auth"
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
@@ -37,6 +38,11 @@ func IsPermission(err error) bool {
 // ErrUnreachable wraps failures to reach the service at all.
 var ErrUnreachable = errors.New("the Palisade service is not reachable")
 
+// DefaultSocket is where the service listens unless told otherwise: a Unix
+// socket, or on Windows a named pipe under ProtectedPrefix, so a client
+// cannot be tricked into talking to an impostor.
+var DefaultSocket = auth.DefaultSocket()
+
 // Client talks to the service over its local socket.
 type Client struct {
 	socket string
@@ -47,7 +53,7 @@ type Client struct {
 func NewClient(path string) *Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return dial(ctx, path)
+			return auth.Dial(ctx, path)
 		},
 		MaxIdleConns:    2,
 		IdleConnTimeout: 30 * time.Second,

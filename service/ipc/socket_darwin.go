@@ -1,3 +1,0 @@
-package ipc
-
-func defaultSocket() string { return "/var/run/palisade/palisaded.sock" }

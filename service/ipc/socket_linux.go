@@ -1,3 +1,0 @@
-package ipc
-
-func defaultSocket() string { return "/run/palisade/palisaded.sock" }
