@@ -1,55 +1,28 @@
 package dnsproxy
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/palisadevpn/palisade/internal/netnstest"
 	"golang.org/x/sys/unix"
 )
 
-const childEnv = "PALISADE_DNSPROXY_NETNS_CHILD"
-
 // TestDefaultListenInNetns runs the resolver on its real addresses, port 53, in
-// a private network namespace. The test binary re-executes itself inside the
-// namespace, so every socket (listeners and upstream dials) lives there.
+// a private network namespace, so every socket (listeners and upstream dials)
+// lives there.
 func TestDefaultListenInNetns(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace")
-	}
-	ns := "palisade-dnsproxy-" + randHex(4)
-	run := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %v: %v: %s", args, err, out)
-		}
-	}
-	run("netns", "add", ns)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
-	run("-n", ns, "link", "set", "lo", "up")
-	run("-n", ns, "addr", "add", "fe80::80:73:65/128", "dev", "lo")
-
-	cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^TestNetnsChild$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child in %s failed: %v\n%s", ns, err, out)
-	}
-	t.Logf("child output:\n%s", out)
+	netnstest.Rerun(t, "TestNetnsChild", []string{"addr", "add", "fe80::80:73:65/128", "dev", "lo", "nodad"})
 }
 
 // TestNetnsChild is the part of TestDefaultListenInNetns that runs inside the
 // namespace; on its own it skips.
 func TestNetnsChild(t *testing.T) {
-	if os.Getenv(childEnv) != "1" {
-		t.Skip("only runs inside TestDefaultListenInNetns")
-	}
+	netnstest.Child(t)
 	up4 := startUpstream(t, "127.0.0.1", answerA(60))
 	up6 := startUpstream(t, "::1", answerA(60))
 	s, err := New(Config{
@@ -108,10 +81,4 @@ func TestMarkControl(t *testing.T) {
 	if markControl(0) != nil {
 		t.Fatal("mark 0 should leave sockets alone")
 	}
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -1,53 +1,27 @@
 package sysdns
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"net"
 	"net/netip"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 	"github.com/palisadevpn/palisade/dnsproxy"
+	"github.com/palisadevpn/palisade/internal/netnstest"
 	"github.com/vishvananda/netlink"
 )
 
-const childEnv = "PALISADE_SYSDNS_NETNS_CHILD"
-
 // TestLoopbackAddrsInNetns runs AddLoopbackAddrs, a real resolver on both
-// addresses, and RemoveLoopbackAddrs inside a private network namespace. The
-// test binary re-executes itself there so nothing touches the host's lo.
+// addresses, and RemoveLoopbackAddrs inside a private network namespace, so
+// nothing touches the host's lo.
 func TestLoopbackAddrsInNetns(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace")
-	}
-	b := make([]byte, 4)
-	rand.Read(b)
-	ns := "palisade-sysdns-" + hex.EncodeToString(b)
-	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add: %v: %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
-	if out, err := exec.Command("ip", "-n", ns, "link", "set", "lo", "up").CombinedOutput(); err != nil {
-		t.Fatalf("lo up: %v: %s", err, out)
-	}
-	cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^TestLoopbackChild$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child in %s failed: %v\n%s", ns, err, out)
-	}
-	t.Logf("child output:\n%s", out)
+	netnstest.Rerun(t, "TestLoopbackChild")
 }
 
 // TestLoopbackChild is the namespace side of TestLoopbackAddrsInNetns.
 func TestLoopbackChild(t *testing.T) {
-	if os.Getenv(childEnv) != "1" {
-		t.Skip("only runs inside TestLoopbackAddrsInNetns")
-	}
+	netnstest.Child(t)
 	if hasLoopbackV6(t) {
 		t.Fatal("fresh namespace already has the address")
 	}
