@@ -32,7 +32,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("state directory: %w", err)
 	}
 	env := Env{
-		Log: log, StateDir: o.StateDir, Timing: o.Timing,
+		Log: log, StateDir: o.StateDir, Timing: o.Timing, Interface: DefaultInterface,
 		Router:  platform.NewRouter(log),
 		DNS:     newLocalDNS(log, o.StateDir),
 		Cleanup: func() error { return sysdns.RestoreLeftovers(log, o.StateDir) },

@@ -50,6 +50,10 @@ type Env struct {
 	Cleanup func() error
 }
 
+// DefaultInterface is the name asked for the tunnel interface (macOS and
+// Windows pick their own).
+const DefaultInterface = "palisade0"
+
 // ProfileDir is where profiles are stored.
 func (e Env) ProfileDir() string { return filepath.Join(e.StateDir, "profiles") }
 
@@ -61,7 +65,7 @@ func (e *Env) fill() error {
 		e.Log = slog.Default()
 	}
 	if e.Interface == "" {
-		e.Interface = "palisade0"
+		e.Interface = DefaultInterface
 	}
 	if e.Timing == (Timing{}) {
 		e.Timing = DefaultTiming

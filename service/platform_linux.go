@@ -9,11 +9,7 @@ import (
 
 // addPlatform adds the per-OS parts beyond routing and the firewall.
 func addPlatform(env *Env) error {
-	iface := env.Interface
-	if iface == "" {
-		iface = "palisade0"
-	}
-	log := env.Log
+	iface, log := env.Interface, env.Log
 	env.OnLink = func() []netip.Prefix {
 		p, err := platform.OnLinkPrefixes(iface)
 		if err != nil {

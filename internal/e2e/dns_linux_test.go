@@ -51,8 +51,10 @@ func TestDNSThroughTunnel(t *testing.T) {
 	for _, c := range []struct{ name, addr, want string }{
 		{"v4", testbed.InternetIPv4.String(), testbed.ServerIPv4.String()},
 		{"v6", testbed.InternetIPv6.String(), testbed.ServerIPv6.String()},
+		// Mixed: the first upstream answers while it works.
+		{"mixed", testbed.InternetIPv6.String() + " " + testbed.InternetIPv4.String(), testbed.ServerIPv6.String()},
 	} {
-		mustCLI(t, n, "set", "dns", "custom", c.addr)
+		mustCLI(t, n, append([]string{"set", "dns", "custom"}, strings.Fields(c.addr)...)...)
 		n.waitState(t, "connected", 30*time.Second)
 		got := n.dig(t, "@127.80.73.65", testbed.WhoamiName, "TXT")
 		if !strings.Contains(got, c.want) {
