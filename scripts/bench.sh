@@ -9,8 +9,8 @@ echo "== machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/104857
 echo "== Go benchmarks"
 go test -run '^$' -bench . -benchtime 2s ./firewall ./dnsproxy ./service/profile | tee build/bench-go.txt
 if [ "$(id -u)" -eq 0 ]; then
-  echo "== tunnel: palisaded vs plain wireguard-go (same bed, same run)"
-  PALISADE_BENCH=1 PALISADE_BIN="$PWD/bin" go test -count=1 -v -run '^TestTunnelBenchmark$' ./internal/bench/ \
+  echo "== tunnel (palisaded vs plain wireguard-go) and DNS (resolver vs dnsmasq and unbound), same run"
+  PALISADE_BENCH=1 PALISADE_BIN="$PWD/bin" go test -count=1 -v -timeout 30m -run '^(TestTunnelBenchmark|TestDNSBenchmark)$' ./internal/bench/ \
     | grep -v -e '^=== RUN' -e '^--- ' -e '^PASS$' -e '^ok ' | tee build/bench-tunnel.txt
 else
   echo "== tunnel benchmark skipped: needs root for network namespaces"
