@@ -86,7 +86,10 @@ func (m *Manager) applyNetLocked() {
 	if m.net.dns != nil {
 		s.DNS.Manager = m.net.dns.Manager
 		s.DNS.Resolvers = stringsOf(m.net.dns.Resolvers)
-		s.DNS.Upstreams = stringsOf(m.net.upstreams)
+		// Upstreams are always port 53; clients show plain addresses.
+		for _, u := range m.net.upstreams {
+			s.DNS.Upstreams = append(s.DNS.Upstreams, u.Addr().String())
+		}
 	}
 }
 
