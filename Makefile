@@ -45,6 +45,7 @@ test: deps fmt-check vet cross
 fuzz:
 	$(GO) test ./service/profile -run '^$$' -fuzz FuzzParse -fuzztime 60s
 	$(GO) test ./dnsproxy -run '^$$' -fuzz FuzzHandle -fuzztime 60s
+	$(GO) test ./dnsproxy -run '^$$' -fuzz FuzzFastPath -fuzztime 60s
 	$(GO) test ./service -run '^$$' -fuzz FuzzAPI -fuzztime 60s
 
 demo: deps

@@ -32,6 +32,9 @@ type cacheEntry struct {
 	msg     *dns.Msg
 	stored  time.Time
 	expires time.Time
+	// wire holds the packed replies of the fast path, without and with the
+	// AAAA filter, built on first use.
+	wire [2]*wireAnswer
 }
 
 // cache is a size-bounded LRU of complete upstream answers.
@@ -79,6 +82,39 @@ func (c *cache) get(k cacheKey) *dns.Msg {
 		}
 	})
 	return m
+}
+
+// getWire returns the packed reply for k and its age in seconds, or false
+// when absent, expired or not packable (the full path then decides).
+func (c *cache) getWire(k cacheKey, filterAAAA bool) (*wireAnswer, uint32, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[k]
+	if !ok {
+		return nil, 0, false
+	}
+	e := el.Value.(*cacheEntry)
+	now := c.now()
+	if !now.Before(e.expires) {
+		return nil, 0, false
+	}
+	c.order.MoveToFront(el)
+	f := 0
+	if filterAAAA {
+		f = 1
+	}
+	if e.wire[f] == nil {
+		m := e.msg.Copy()
+		if filterAAAA {
+			stripIPv6(m)
+		}
+		w, err := packAnswer(m, k)
+		if err != nil {
+			return nil, 0, false
+		}
+		e.wire[f] = w
+	}
+	return e.wire[f], uint32(now.Sub(e.stored) / time.Second), true
 }
 
 // put stores m under k if it is cacheable, evicting the least recently used

@@ -66,8 +66,13 @@ type Server struct {
 	mu         sync.Mutex
 	upstreams  []netip.AddrPort
 	filterAAAA bool
-	servers    []*dns.Server
+	servers    []*dns.Server  // TCP
+	udp        []*net.UDPConn // served by serveUDP
 	bound      []netip.AddrPort
+	cancel     context.CancelFunc
+
+	wg   sync.WaitGroup // UDP readers and the queries they handed off
+	slow chan struct{}  // one token per query on the full path
 
 	// preferred is the index of the upstream that answered last; queries start
 	// there so a dead first upstream costs one timeout, not one per query.
@@ -103,6 +108,7 @@ func New(cfg Config) (*Server, error) {
 		loZones:    loopbackZones(),
 		upstreams:  slices.Clone(cfg.Upstreams),
 		filterAAAA: cfg.FilterAAAA,
+		slow:       make(chan struct{}, maxSlowQueries),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -140,28 +146,41 @@ func (s *Server) Start() error {
 		return errors.New("dnsproxy: already started")
 	}
 	var servers []*dns.Server
+	var udp []*net.UDPConn
 	var bound []netip.AddrPort
+	closeAll := func() {
+		for _, pc := range udp {
+			pc.Close()
+		}
+		for _, srv := range servers {
+			srv.Listener.Close()
+		}
+	}
 	for _, a := range s.listen {
 		pc, ln, err := listenPair(a)
 		if err != nil {
-			closeAll(servers)
+			closeAll()
 			return fmt.Errorf("dnsproxy: listen on %v: %w", a, err)
 		}
 		bound = append(bound, pc.LocalAddr().(*net.UDPAddr).AddrPort())
-		servers = append(servers,
-			&dns.Server{PacketConn: pc, Handler: s, UDPSize: ednsSize},
-			&dns.Server{Listener: ln, Handler: s})
+		udp = append(udp, pc)
+		servers = append(servers, &dns.Server{Listener: ln, Handler: s})
 	}
 	for i, srv := range servers {
 		if err := serve(srv); err != nil {
 			for _, started := range servers[:i] {
 				started.Shutdown()
 			}
-			closeAll(servers[i:])
+			closeAll()
 			return fmt.Errorf("dnsproxy: serve: %w", err)
 		}
 	}
-	s.servers, s.bound = servers, bound
+	ctx, cancel := context.WithCancel(context.Background())
+	for _, pc := range udp {
+		s.wg.Add(1)
+		go s.serveUDP(ctx, pc)
+	}
+	s.servers, s.udp, s.bound, s.cancel = servers, udp, bound, cancel
 	s.log.Info("dnsproxy: listening", "addrs", bound, "upstreams", s.upstreams, "filterAAAA", s.filterAAAA)
 	return nil
 }
@@ -169,7 +188,7 @@ func (s *Server) Start() error {
 // listenPair binds UDP and TCP on the same port. With port 0 the kernel picks
 // the UDP port, and the TCP bind may then collide with another socket, so a few
 // fresh picks are tried.
-func listenPair(a netip.AddrPort) (net.PacketConn, net.Listener, error) {
+func listenPair(a netip.AddrPort) (*net.UDPConn, net.Listener, error) {
 	var lastErr error
 	for range 10 {
 		pc, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(a))
@@ -205,17 +224,6 @@ func serve(srv *dns.Server) error {
 	}
 }
 
-func closeAll(servers []*dns.Server) {
-	for _, srv := range servers {
-		if srv.PacketConn != nil {
-			srv.PacketConn.Close()
-		}
-		if srv.Listener != nil {
-			srv.Listener.Close()
-		}
-	}
-}
-
 // Addrs returns the addresses actually bound (useful with port 0), or nil
 // before Start.
 func (s *Server) Addrs() []netip.AddrPort {
@@ -248,17 +256,32 @@ func (s *Server) settings() ([]netip.AddrPort, bool) {
 	return s.upstreams, s.filterAAAA
 }
 
-// Close stops all listeners. In-flight queries get up to one timeout to finish.
+// Close stops all listeners. In-flight queries are cancelled and get up to
+// one timeout to finish.
 func (s *Server) Close() error {
 	s.mu.Lock()
-	servers := s.servers
-	s.servers, s.bound = nil, nil
+	servers, udp, cancel := s.servers, s.udp, s.cancel
+	s.servers, s.udp, s.bound, s.cancel = nil, nil, nil, nil
 	s.mu.Unlock()
+	if cancel == nil {
+		return nil
+	}
 	var errs []error
+	for _, pc := range udp {
+		errs = append(errs, pc.Close())
+	}
+	cancel()
 	for _, srv := range servers {
 		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 		errs = append(errs, srv.ShutdownContext(ctx))
 		cancel()
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(s.timeout):
+		errs = append(errs, errors.New("dnsproxy: queries still in flight after close"))
 	}
 	return errors.Join(errs...)
 }

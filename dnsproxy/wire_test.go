@@ -1,0 +1,212 @@
+package dnsproxy
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// fastServer is a server with the echoing in-memory upstream and a clock
+// the test moves.
+func fastServer(t testing.TB) (*Server, *time.Time) {
+	s, err := New(Config{
+		Listen:    DefaultListen,
+		Upstreams: []netip.AddrPort{netip.MustParseAddrPort("192.0.2.53:53")},
+		CacheSize: 64,
+		Log:       quiet,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.exchange = echoExchange
+	now := time.Unix(1_800_000_000, 0)
+	s.cache = newCache(64, func() time.Time { return now })
+	return s, &now
+}
+
+var loopback4 = netip.MustParseAddr("127.0.0.1")
+
+// fullReply is what the full path sends for the packet: unpack, answer,
+// pack, unpack (so both sides went through the wire).
+func fullReply(t testing.TB, s *Server, pkt []byte, src netip.Addr) *dns.Msg {
+	req := new(dns.Msg)
+	if err := req.Unpack(pkt); err != nil {
+		t.Fatalf("unpack: %v", err)
+	}
+	m := new(dns.Msg)
+	if err := m.Unpack(packed(s.answer(t.Context(), req, src, true))); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// sameReply compares two replies as a client would: names are
+// case-insensitive, everything else must match.
+func sameReply(a, b *dns.Msg) bool {
+	return strings.EqualFold(a.String(), b.String())
+}
+
+func query(name string, qtype uint16, edit func(*dns.Msg)) []byte {
+	m := new(dns.Msg).SetQuestion(name, qtype)
+	m.Id = 0x1234
+	if edit != nil {
+		edit(m)
+	}
+	return packed(m)
+}
+
+func TestFastPathMatchesFullPath(t *testing.T) {
+	cases := []struct {
+		name   string
+		pkt    []byte
+		filter bool
+	}{
+		{"A, no EDNS", query("example.org.", dns.TypeA, nil), false},
+		{"RD clear", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.RecursionDesired = false }), false},
+		{"mixed case (0x20)", query("ExAmPle.ORG.", dns.TypeA, nil), false},
+		{"EDNS", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(4096, false) }), false},
+		{"EDNS with DO", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(1232, true) }), false},
+		{"EDNS with a cookie", query("example.org.", dns.TypeA, func(m *dns.Msg) {
+			m.SetEdns0(1232, false)
+			m.IsEdns0().Option = append(m.IsEdns0().Option, &dns.EDNS0_COOKIE{Code: dns.EDNS0COOKIE, Cookie: "0102030405060708"})
+		}), false},
+		{"AAAA", query("example.org.", dns.TypeAAAA, nil), false},
+		{"HTTPS, filtered", query("example.org.", dns.TypeHTTPS, nil), true},
+		{"A, filtered", query("under_score.example.", dns.TypeA, nil), true},
+		{"CD set", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.CheckingDisabled = true }), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, now := fastServer(t)
+			s.Update(s.upstreams, c.filter)
+			if _, ok := s.fastAnswer(c.pkt, loopback4, nil); ok {
+				t.Fatal("fast path answered before anything was cached")
+			}
+			fullReply(t, s, c.pkt, loopback4)                                             // fills the cache
+			for _, wait := range []time.Duration{0, 17 * time.Second, 42 * time.Second} { // 59 s in all, TTL 60
+				*now = now.Add(wait)
+				out, ok := s.fastAnswer(c.pkt, loopback4, nil)
+				if !ok {
+					t.Fatalf("after %s: fast path declined a cache hit", wait)
+				}
+				fast := new(dns.Msg)
+				if err := fast.Unpack(out); err != nil {
+					t.Fatalf("fast reply does not parse: %v", err)
+				}
+				if full := fullReply(t, s, c.pkt, loopback4); !sameReply(fast, full) {
+					t.Fatalf("after %s:\nfast:\n%v\nfull:\n%v", wait, fast, full)
+				}
+			}
+		})
+	}
+}
+
+func TestFastPathDeclines(t *testing.T) {
+	cases := []struct {
+		name   string
+		pkt    []byte
+		src    netip.Addr
+		filter bool
+	}{
+		{"AAAA while filtering", query("example.org.", dns.TypeAAAA, nil), loopback4, true},
+		{"client off the host", query("example.org.", dns.TypeA, nil), netip.MustParseAddr("192.0.2.7"), false},
+		{"escaped name", query(`a\.b.example.`, dns.TypeA, nil), loopback4, false},
+		{"EDNS version 1", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(1232, false); m.IsEdns0().SetVersion(1) }), loopback4, false},
+		{"a response", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.Response = true }), loopback4, false},
+		{"not QUERY", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.Opcode = dns.OpcodeNotify }), loopback4, false},
+		{"two questions", query("example.org.", dns.TypeA, func(m *dns.Msg) {
+			m.Question = append(m.Question, dns.Question{Name: "example.net.", Qtype: dns.TypeA, Qclass: dns.ClassINET})
+		}), loopback4, false},
+		// bigExchange's 40 records do not fit 512 bytes: the full path truncates.
+		{"too big without EDNS", query("many.big.", dns.TypeA, nil), loopback4, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, _ := fastServer(t)
+			s.exchange = bigExchange
+			s.Update(s.upstreams, c.filter)
+			if req := new(dns.Msg); req.Unpack(c.pkt) == nil && len(req.Question) == 1 && !req.Response {
+				s.answer(t.Context(), req, loopback4, false) // fills the cache
+			}
+			if out, ok := s.fastAnswer(c.pkt, c.src, nil); ok {
+				reply := new(dns.Msg)
+				reply.Unpack(out)
+				t.Fatalf("fast path answered:\n%v", reply)
+			}
+		})
+	}
+}
+
+// bigExchange answers names ending in "big." with 40 A records (too many
+// for 512 bytes) and everything else as echoExchange does.
+func bigExchange(ctx context.Context, q *dns.Msg, network string, up netip.AddrPort) (*dns.Msg, error) {
+	name := q.Question[0].Name
+	if !strings.HasSuffix(name, "big.") {
+		return echoExchange(ctx, q, network, up)
+	}
+	m := new(dns.Msg).SetReply(q)
+	for i := range 40 {
+		m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.IPv4(192, 0, 2, byte(i))})
+	}
+	return m, nil
+}
+
+func TestFastPathExpiry(t *testing.T) {
+	s, now := fastServer(t)
+	pkt := query("example.org.", dns.TypeA, nil)
+	fullReply(t, s, pkt, loopback4)
+	if _, ok := s.fastAnswer(pkt, loopback4, nil); !ok {
+		t.Fatal("no fast answer for a fresh entry")
+	}
+	*now = now.Add(60 * time.Second) // echoExchange's TTL
+	if _, ok := s.fastAnswer(pkt, loopback4, nil); ok {
+		t.Fatal("fast path answered from an expired entry")
+	}
+}
+
+func TestFastPathNoAllocations(t *testing.T) {
+	s, _ := fastServer(t)
+	pkt := query("example.org.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(1232, false) })
+	fullReply(t, s, pkt, loopback4)
+	out := make([]byte, 0, 4096)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, ok := s.fastAnswer(pkt, loopback4, out); !ok {
+			t.Fatal("fast path declined")
+		}
+	})
+	// The cache key's name string is the one allocation.
+	if allocs > 1 {
+		t.Fatalf("%v allocations per cached answer, want at most 1", allocs)
+	}
+}
+
+// FuzzFastPath checks that whatever the fast path answers, the full path
+// answers the same.
+func FuzzFastPath(f *testing.F) {
+	f.Add(query("example.org.", dns.TypeA, nil))
+	f.Add(query("Example.ORG.", dns.TypeHTTPS, func(m *dns.Msg) { m.SetEdns0(1232, true) }))
+	f.Add(query(".", dns.TypeNS, func(m *dns.Msg) { m.SetEdns0(512, false) }))
+	s, _ := fastServer(f)
+	f.Fuzz(func(t *testing.T, pkt []byte) {
+		s.Update(s.upstreams, len(pkt)%2 == 0)
+		if req := new(dns.Msg); req.Unpack(pkt) == nil && len(req.Question) == 1 && !req.Response {
+			s.answer(t.Context(), req, loopback4, false) // fills the cache
+		}
+		out, ok := s.fastAnswer(pkt, loopback4, nil)
+		if !ok {
+			return
+		}
+		fast := new(dns.Msg)
+		if err := fast.Unpack(out); err != nil {
+			t.Fatalf("fast reply does not parse: %v", err)
+		}
+		if full := fullReply(t, s, pkt, loopback4); !sameReply(fast, full) {
+			t.Fatalf("fast:\n%v\nfull:\n%v", fast, full)
+		}
+	})
+}
