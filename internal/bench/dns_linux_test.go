@@ -133,7 +133,7 @@ forward-zone:
 }
 
 // cpuTime is the user plus system CPU time process pid has used so far.
-func cpuTime(t *testing.T, pid int) time.Duration {
+func cpuTime(t testing.TB, pid int) time.Duration {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		t.Fatal(err)

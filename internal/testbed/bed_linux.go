@@ -32,6 +32,7 @@ type Bed struct {
 
 	mu       sync.Mutex
 	server   *proc
+	plain    *proc // the plain client, while connected
 	services services
 }
 

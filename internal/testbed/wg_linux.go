@@ -169,9 +169,15 @@ func (b *Bed) ConnectPlainClient(t testing.TB, opts ...ProfileOptions) func() {
 		t.Fatalf("testbed: plain client: %v", err)
 	}
 	hostRoute := netip.PrefixFrom(endpoint.Addr(), endpoint.Addr().BitLen()).String()
+	b.mu.Lock()
+	b.plain = p
+	b.mu.Unlock()
 	var once sync.Once
 	teardown := func() {
 		once.Do(func() {
+			b.mu.Lock()
+			b.plain = nil
+			b.mu.Unlock()
 			p.stop()
 			os.Remove(filepath.Join(uapiDir, ifname+".sock"))
 			if err := b.ipBatch(RoleClient, "route del "+hostRoute); err != nil {
@@ -196,6 +202,16 @@ func (b *Bed) ConnectPlainClient(t testing.TB, opts ...ProfileOptions) func() {
 		t.Fatalf("testbed: plain client: %v", err)
 	}
 	return teardown
+}
+
+// PlainClientPid is the process id of the connected plain client, or 0.
+func (b *Bed) PlainClientPid() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.plain == nil {
+		return 0
+	}
+	return b.plain.cmd.Process.Pid
 }
 
 // waitHandshake polls the client interface until it reports a handshake.
