@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/ipv4"
@@ -22,6 +23,10 @@ const maxSlowQueries = 512
 // which are most of the cost of a cached answer; on platforms without
 // recvmmsg the batch is one datagram.
 const batch = 32
+
+// maxQuery is the largest query read; longer datagrams arrive cut short
+// and fail to parse. Real queries, even EDNS-padded ones, are far smaller.
+const maxQuery = 4096
 
 // batchConn is the batch interface of golang.org/x/net's ipv4 and ipv6
 // packet connections.
@@ -45,7 +50,7 @@ func (s *Server) serveUDP(ctx context.Context, pc *net.UDPConn) {
 	bc := newBatchConn(pc)
 	in, out := make([]ipv4.Message, batch), make([]ipv4.Message, batch)
 	for i := range in {
-		in[i].Buffers = [][]byte{make([]byte, 65535)}
+		in[i].Buffers = [][]byte{make([]byte, maxQuery)}
 		out[i].Buffers = [][]byte{make([]byte, 0, 4096)}
 	}
 	replies := make([][]byte, batch)
@@ -58,7 +63,10 @@ func (s *Server) serveUDP(ctx context.Context, pc *net.UDPConn) {
 			return
 		}
 		if err != nil {
+			// Not expected on an unconnected UDP socket; pause so a
+			// persistent error cannot spin a core.
 			s.log.Debug("dnsproxy: read", "err", err)
+			time.Sleep(10 * time.Millisecond)
 			continue
 		}
 		w := 0

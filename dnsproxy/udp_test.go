@@ -1,0 +1,102 @@
+package dnsproxy
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// TestMalformedUDP sends garbage to the UDP listener: a readable header gets
+// FORMERR with its ID, a response or a runt gets nothing, and the resolver
+// keeps answering afterwards.
+func TestMalformedUDP(t *testing.T) {
+	for _, host := range families {
+		t.Run(host, func(t *testing.T) {
+			up := startUpstream(t, host, answerA(300))
+			s := startResolver(t, host, Config{Upstreams: []netip.AddrPort{up.addr}})
+			conn, err := net.Dial("udp", s.Addrs()[0].String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			exchange := func(pkt []byte) []byte {
+				if _, err := conn.Write(pkt); err != nil {
+					t.Fatal(err)
+				}
+				conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+				buf := make([]byte, 512)
+				n, err := conn.Read(buf)
+				if err != nil {
+					return nil
+				}
+				return buf[:n]
+			}
+			// ID 0xbeef, RD, one question announced but none present.
+			if r := exchange([]byte{0xbe, 0xef, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0}); len(r) < headerLen || r[0] != 0xbe || r[1] != 0xef || r[3]&0xF != dns.RcodeFormatError || r[2]&0x80 == 0 {
+				t.Fatalf("truncated question: got %x, want a FORMERR reply to id beef", r)
+			}
+			resp := new(dns.Msg).SetQuestion("example.org.", dns.TypeA)
+			resp.Response = true
+			for name, pkt := range map[string][]byte{"runt": {1, 2, 3, 4, 5}, "response": packed(resp)} {
+				if r := exchange(pkt); r != nil {
+					t.Fatalf("%s: got a reply %x, want none", name, r)
+				}
+			}
+			if r := ask(t, s, "udp", "example.org", dns.TypeA, nil); len(r.Answer) != 1 {
+				t.Fatalf("after garbage: %v", r)
+			}
+		})
+	}
+}
+
+// TestBurst sends many queries without waiting, so the reader gets full
+// batches mixing cache hits (the first half of the names, asked once
+// before) and misses, and checks every reply.
+func TestBurst(t *testing.T) {
+	for _, host := range families {
+		t.Run(host, func(t *testing.T) {
+			up := startUpstream(t, host, answerA(300))
+			s := startResolver(t, host, Config{Upstreams: []netip.AddrPort{up.addr}})
+			conn, err := net.Dial("udp", s.Addrs()[0].String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			const names, rounds = 20, 10
+			for i := range names / 2 {
+				ask(t, s, "udp", fmt.Sprintf("host%d.example", i), dns.TypeA, nil)
+			}
+			co := &dns.Conn{Conn: conn}
+			want := map[uint16]string{}
+			for r := range rounds {
+				for i := range names {
+					q := new(dns.Msg).SetQuestion(fmt.Sprintf("host%d.example.", i), dns.TypeA)
+					q.Id = uint16(r*names + i + 1)
+					want[q.Id] = q.Question[0].Name
+					if err := co.WriteMsg(q); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			for range names * rounds {
+				m, err := co.ReadMsg()
+				if err != nil {
+					t.Fatalf("%d replies missing: %v", len(want), err)
+				}
+				name, ok := want[m.Id]
+				if !ok || len(m.Answer) != 1 || m.Question[0].Name != name || m.Answer[0].Header().Name != name {
+					t.Fatalf("unexpected reply %v", m)
+				}
+				delete(want, m.Id)
+			}
+			if st := s.Stats(); st.CacheHits < names/2*rounds || st.Queries != names/2+names*rounds {
+				t.Fatalf("stats %+v: want %d queries and at least %d cache hits", st, names/2+names*rounds, names/2*rounds)
+			}
+		})
+	}
+}
