@@ -6,10 +6,12 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,7 +47,7 @@ func TestTunnelBenchmark(t *testing.T) {
 		t.Skip("runs through `make bench` (PALISADE_BENCH=1)")
 	}
 	secs := envInt("PALISADE_BENCH_SECONDS", 5)
-	rounds := envInt("PALISADE_BENCH_ROUNDS", 6)
+	rounds := envInt("PALISADE_BENCH_ROUNDS", 9)
 	bin := os.Getenv("PALISADE_BIN")
 	bed := testbed.New(t, testbed.Options{})
 	p := startPalisaded(t, bed, bin)
@@ -70,18 +72,18 @@ func TestTunnelBenchmark(t *testing.T) {
 
 func report(results map[string][]sample, rounds, secs int) {
 	plain, on, off := results["plain"], results["auto"], results["off"]
-	fmt.Printf("\nmedians of %d rounds, %d s per iperf3 run; ratio = median of the per-round ratios to plain\n", rounds, secs)
-	fmt.Printf("%-26s %10s %12s %7s %16s %7s\n", "measure", "palisaded", "plain wg-go", "ratio", "kill switch off", "ratio")
-	for _, fam := range []int{4, 6} {
-		mbps := func(s sample) float64 { return s.mbps[fam] }
-		cpu := func(s sample) float64 { return s.cpuGB[fam] }
-		fmt.Printf("%-26s %10.0f %12.0f %7.2f %16.0f %7.2f\n", fmt.Sprintf("iperf3 TCP IPv%d (Mbit/s)", fam),
-			median(on, mbps), median(plain, mbps), pairedRatio(on, plain, mbps), median(off, mbps), pairedRatio(off, plain, mbps))
-		fmt.Printf("%-26s %10.2f %12.2f %7.2f %16.2f %7.2f\n", fmt.Sprintf("  CPU s per GB, IPv%d", fam),
-			median(on, cpu), median(plain, cpu), pairedRatio(on, plain, cpu), median(off, cpu), pairedRatio(off, plain, cpu))
+	fmt.Printf("\n%d rounds, %d s per iperf3 run. Values are medians; ratios are the geometric mean of the\n", rounds, secs)
+	fmt.Printf("per-round ratios to plain wireguard-go, ± the half-width of their 95 %% confidence interval.\n")
+	fmt.Printf("%-26s %10s %12s %12s %16s %12s\n", "measure", "palisaded", "plain wg-go", "ratio", "kill switch off", "ratio")
+	row := func(label, unit string, f func(sample) float64) {
+		fmt.Printf("%-26s %10s %12s %12s %16s %12s\n", label, fmt.Sprintf(unit, median(on, f)), fmt.Sprintf(unit, median(plain, f)),
+			pairedRatio(on, plain, f), fmt.Sprintf(unit, median(off, f)), pairedRatio(off, plain, f))
 	}
-	conn := func(s sample) float64 { return float64(s.connect) / float64(time.Millisecond) }
-	fmt.Printf("%-26s %8.0fms %10.0fms %7.2f\n", "connect → handshake", median(on, conn), median(plain, conn), pairedRatio(on, plain, conn))
+	for _, fam := range []int{4, 6} {
+		row(fmt.Sprintf("iperf3 TCP IPv%d (Mbit/s)", fam), "%.0f", func(s sample) float64 { return s.mbps[fam] })
+		row(fmt.Sprintf("  CPU s per GB, IPv%d", fam), "%.2f", func(s sample) float64 { return s.cpuGB[fam] })
+	}
+	row("connect → handshake (ms)", "%.0f", func(s sample) float64 { return float64(s.connect) / float64(time.Millisecond) })
 }
 
 // measure runs iperf3 for both families through the connected client.
@@ -156,13 +158,37 @@ func median(ss []sample, f func(sample) float64) float64 {
 	return medianOf(v)
 }
 
-// pairedRatio is the median over rounds of a's value divided by b's.
-func pairedRatio(a, b []sample, f func(sample) float64) float64 {
-	var v []float64
+// pairedRatio compares a with b round by round: the geometric mean of
+// a/b over the rounds and the half-width of its 95 % confidence interval
+// (Student's t on the log ratios).
+func pairedRatio(a, b []sample, f func(sample) float64) string {
+	var logs []float64
 	for i := range min(len(a), len(b)) {
-		v = append(v, f(a[i])/f(b[i]))
+		logs = append(logs, math.Log(f(a[i])/f(b[i])))
 	}
-	return medianOf(v)
+	n := float64(len(logs))
+	var mean, ss float64
+	for _, l := range logs {
+		mean += l / n
+	}
+	for _, l := range logs {
+		ss += (l - mean) * (l - mean)
+	}
+	if len(logs) < 2 {
+		return fmt.Sprintf("%.2f", math.Exp(mean))
+	}
+	half := tCrit(len(logs)-1) * math.Sqrt(ss/(n-1)/n)
+	return fmt.Sprintf("%.2f ±%.2f", math.Exp(mean), math.Exp(mean)*(math.Exp(half)-1))
+}
+
+// tCrit is Student's t for a two-sided 95 % interval with df degrees of
+// freedom.
+func tCrit(df int) float64 {
+	table := []float64{12.71, 4.30, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.20, 2.18, 2.16, 2.14, 2.13}
+	if df <= len(table) {
+		return table[df-1]
+	}
+	return 2.09 // df 20; close enough for more rounds
 }
 
 func envInt(key string, def int) int {
@@ -170,4 +196,22 @@ func envInt(key string, def int) int {
 		return n
 	}
 	return def
+}
+
+func TestPairedRatio(t *testing.T) {
+	mk := func(v ...float64) []sample {
+		var ss []sample
+		for _, x := range v {
+			ss = append(ss, sample{mbps: map[int]float64{4: x}})
+		}
+		return ss
+	}
+	f := func(s sample) float64 { return s.mbps[4] }
+	if got := pairedRatio(mk(90, 180, 45), mk(100, 200, 50), f); got != "0.90 ±0.00" {
+		t.Errorf("constant ratio: got %q", got)
+	}
+	// Ratios 0.5 and 2: geometric mean 1, and a wide interval.
+	if got := pairedRatio(mk(50, 200), mk(100, 100), f); !strings.HasPrefix(got, "1.00 ±") || got == "1.00 ±0.00" {
+		t.Errorf("spread ratios: got %q", got)
+	}
 }
