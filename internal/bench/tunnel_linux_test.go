@@ -47,7 +47,7 @@ func TestTunnelBenchmark(t *testing.T) {
 		t.Skip("runs through `make bench` (PALISADE_BENCH=1)")
 	}
 	secs := envInt("PALISADE_BENCH_SECONDS", 5)
-	rounds := envInt("PALISADE_BENCH_ROUNDS", 9)
+	rounds := envInt("PALISADE_BENCH_ROUNDS", 15)
 	bin := os.Getenv("PALISADE_BIN")
 	bed := testbed.New(t, testbed.Options{})
 	p := startPalisaded(t, bed, bin)
@@ -66,6 +66,9 @@ func TestTunnelBenchmark(t *testing.T) {
 			results[s.name] = append(results[s.name], measure(t, bed, pid, secs, connect))
 			down()
 		}
+		last := func(name string, fam int) float64 { return results[name][r].mbps[fam] }
+		fmt.Printf("round %d: palisaded/plain IPv4 %.2f IPv6 %.2f; kill switch off/plain IPv4 %.2f IPv6 %.2f\n", r+1,
+			last("auto", 4)/last("plain", 4), last("auto", 6)/last("plain", 6), last("off", 4)/last("plain", 4), last("off", 6)/last("plain", 6))
 	}
 	report(results, rounds, secs)
 }
