@@ -1,6 +1,7 @@
 package tunnel
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 
@@ -37,8 +38,14 @@ func Create(cfg Config, log *slog.Logger) (*Device, error) {
 		return nil, fmt.Errorf("TUN name: %w", err)
 	}
 	wl := log.With("component", "wireguard")
+	// wireguard-go logs every handshake and keepalive verbosely; skip the
+	// formatting unless debug logging is on.
+	verbose := device.DiscardLogf
+	if wl.Enabled(context.Background(), slog.LevelDebug) {
+		verbose = func(format string, args ...any) { wl.Debug(fmt.Sprintf(format, args...)) }
+	}
 	logger := &device.Logger{
-		Verbosef: func(format string, args ...any) { wl.Debug(fmt.Sprintf(format, args...)) },
+		Verbosef: verbose,
 		Errorf:   func(format string, args ...any) { wl.Warn(fmt.Sprintf(format, args...)) },
 	}
 	dev := device.NewDevice(t, conn.NewDefaultBind(), logger)
