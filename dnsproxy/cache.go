@@ -19,12 +19,15 @@ const (
 )
 
 // cacheKey identifies an answer. The DO bit is part of it because a DNSSEC-aware
-// client must not receive an answer stripped of signatures and vice versa.
+// client must not receive an answer stripped of signatures and vice versa; the
+// CD bit because an answer fetched with validation disabled upstream must not
+// be served to clients that rely on it.
 type cacheKey struct {
 	name  string
 	qtype uint16
 	class uint16
 	do    bool
+	cd    bool
 }
 
 type cacheEntry struct {
@@ -33,7 +36,7 @@ type cacheEntry struct {
 	stored  time.Time
 	expires time.Time
 	// wire holds the packed replies of the fast path, without and with the
-	// AAAA filter, built on first use.
+	// AAAA filter, built on first use; an empty one means "does not pack".
 	wire [2]*wireAnswer
 }
 
@@ -50,8 +53,8 @@ func newCache(size int, now func() time.Time) *cache {
 	return &cache{size: size, now: now, order: list.New(), items: make(map[cacheKey]*list.Element)}
 }
 
-func keyFor(q dns.Question, do bool) cacheKey {
-	return cacheKey{name: strings.ToLower(q.Name), qtype: q.Qtype, class: q.Qclass, do: do}
+func keyFor(q dns.Question, do, cd bool) cacheKey {
+	return cacheKey{name: strings.ToLower(q.Name), qtype: q.Qtype, class: q.Qclass, do: do, cd: cd}
 }
 
 // get returns a copy of the cached answer with every TTL reduced by the time it
@@ -110,9 +113,12 @@ func (c *cache) getWire(k cacheKey, filterAAAA bool) (*wireAnswer, uint32, bool)
 		}
 		w, err := packAnswer(m, k)
 		if err != nil {
-			return nil, 0, false
+			w = &wireAnswer{} // remembered, so it is not packed again per query
 		}
 		e.wire[f] = w
+	}
+	if e.wire[f].msg == nil {
+		return nil, 0, false
 	}
 	return e.wire[f], uint32(now.Sub(e.stored) / time.Second), true
 }

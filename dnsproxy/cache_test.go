@@ -112,7 +112,7 @@ func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
 		return &dns.Msg{Answer: []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.IPv4(192, 0, 2, 1)}}}
 	}
 	key := func(name string) cacheKey {
-		return keyFor(dns.Question{Name: name, Qtype: dns.TypeA, Qclass: dns.ClassINET}, false)
+		return keyFor(dns.Question{Name: name, Qtype: dns.TypeA, Qclass: dns.ClassINET}, false, false)
 	}
 	c.put(key("a."), msg("a."))
 	c.put(key("b."), msg("b."))

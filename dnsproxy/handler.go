@@ -62,7 +62,7 @@ func (s *Server) resolve(ctx context.Context, req *dns.Msg, upstreams []netip.Ad
 	if opt := req.IsEdns0(); opt != nil {
 		do = opt.Do()
 	}
-	key := keyFor(req.Question[0], do)
+	key := keyFor(req.Question[0], do, req.CheckingDisabled)
 	if m := s.cache.get(key); m != nil {
 		s.hits.Add(1)
 		return m
@@ -111,6 +111,7 @@ func finish(req, m *dns.Msg, udp bool) *dns.Msg {
 	m.Response = true
 	m.Opcode = req.Opcode
 	m.RecursionDesired = req.RecursionDesired
+	m.CheckingDisabled = req.CheckingDisabled // copied from the query (RFC 6840 §5.9)
 	m.RecursionAvailable = true
 	m.Question = req.Question
 	dropOPT(m)

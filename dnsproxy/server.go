@@ -77,6 +77,9 @@ type Server struct {
 	// preferred is the index of the upstream that answered last; queries start
 	// there so a dead first upstream costs one timeout, not one per query.
 	preferred atomic.Int32
+	// newConn wraps a UDP socket for serveUDP; tests swap in singleConn to
+	// run the other platforms' path on Linux.
+	newConn func(*net.UDPConn) batchConn
 	// exchange sends one query to one upstream; tests of pure logic replace it.
 	exchange func(ctx context.Context, m *dns.Msg, network string, upstream netip.AddrPort) (*dns.Msg, error)
 
@@ -114,6 +117,7 @@ func New(cfg Config) (*Server, error) {
 		s.log = slog.Default()
 	}
 	s.exchange = s.exchangeNet
+	s.newConn = newBatchConn
 	return s, nil
 }
 

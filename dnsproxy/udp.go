@@ -10,7 +10,6 @@ import (
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 )
 
 // maxSlowQueries bounds the queries waiting on upstreams at once. Beyond it
@@ -28,26 +27,12 @@ const batch = 32
 // and fail to parse. Real queries, even EDNS-padded ones, are far smaller.
 const maxQuery = 4096
 
-// batchConn is the batch interface of golang.org/x/net's ipv4 and ipv6
-// packet connections.
-type batchConn interface {
-	ReadBatch(ms []ipv4.Message, flags int) (int, error)
-	WriteBatch(ms []ipv4.Message, flags int) (int, error)
-}
-
-func newBatchConn(pc *net.UDPConn) batchConn {
-	if pc.LocalAddr().(*net.UDPAddr).IP.To4() != nil {
-		return ipv4.NewPacketConn(pc)
-	}
-	return ipv6.NewPacketConn(pc)
-}
-
 // serveUDP reads queries from pc until it is closed. Cache hits are answered
 // on this goroutine, a batch at a time; everything else (misses, refusals,
 // malformed packets, truncation) gets a goroutine and the full path.
 func (s *Server) serveUDP(ctx context.Context, pc *net.UDPConn) {
 	defer s.wg.Done()
-	bc := newBatchConn(pc)
+	bc := s.newConn(pc)
 	in, out := make([]ipv4.Message, batch), make([]ipv4.Message, batch)
 	for i := range in {
 		in[i].Buffers = [][]byte{make([]byte, maxQuery)}
@@ -57,18 +42,21 @@ func (s *Server) serveUDP(ctx context.Context, pc *net.UDPConn) {
 	for i := range replies {
 		replies[i] = out[i].Buffers[0]
 	}
-	for {
+	for errs := 0; ; {
 		n, err := bc.ReadBatch(in, 0)
 		if errors.Is(err, net.ErrClosed) {
 			return
 		}
 		if err != nil {
-			// Not expected on an unconnected UDP socket; pause so a
-			// persistent error cannot spin a core.
+			// Windows reports an ICMP port unreachable for an earlier reply
+			// as a read error; anything persistent must not spin a core.
 			s.log.Debug("dnsproxy: read", "err", err)
-			time.Sleep(10 * time.Millisecond)
+			if errs++; errs > 3 {
+				time.Sleep(10 * time.Millisecond)
+			}
 			continue
 		}
+		errs = 0
 		w := 0
 		for _, m := range in[:n] {
 			src, ok := m.Addr.(*net.UDPAddr)
@@ -76,6 +64,11 @@ func (s *Server) serveUDP(ctx context.Context, pc *net.UDPConn) {
 				continue
 			}
 			pkt := m.Buffers[0][:m.N]
+			if len(pkt) < headerLen || pkt[2]&0x80 != 0 {
+				// Runts cannot be answered; responses are ignored, as
+				// answering them could start a loop between two resolvers.
+				continue
+			}
 			if reply, ok := s.fastAnswer(pkt, src.AddrPort().Addr(), replies[w]); ok {
 				out[w].Buffers[0], out[w].Addr = reply, src
 				w++
@@ -141,13 +134,9 @@ func (s *Server) fastAnswer(pkt []byte, src netip.Addr, out []byte) ([]byte, boo
 	return reply, ok
 }
 
-// serveSlowUDP answers one packet through the full path. Responses are
-// ignored (answering them could start a loop between two resolvers), and a
-// packet that does not parse gets FORMERR if its header can be read.
+// serveSlowUDP answers one query through the full path; a packet that does
+// not parse gets FORMERR.
 func (s *Server) serveSlowUDP(ctx context.Context, pc *net.UDPConn, pkt []byte, src netip.AddrPort) {
-	if len(pkt) < headerLen || pkt[2]&0x80 != 0 {
-		return
-	}
 	var b []byte
 	req := new(dns.Msg)
 	if err := req.Unpack(pkt); err != nil {

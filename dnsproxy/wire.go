@@ -1,6 +1,7 @@
 package dnsproxy
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"strings"
@@ -10,16 +11,16 @@ import (
 
 // The fast path answers cache hits straight from the wire: it reads the few
 // fields of a plain query it needs, copies a reply packed once per cache
-// entry, and patches the ID, RD bit, question case, TTLs and OPT record. It
-// produces the same reply as the full path (unpack, answer, pack); anything
-// unusual goes to the full path instead.
+// entry, and patches the ID, the RD and CD bits, the TTLs and the OPT record.
+// It produces the same reply as the full path (unpack, answer, pack);
+// anything unusual goes to the full path instead.
 
 const headerLen = 12
 
 // wireQuery is what the fast path reads from a query packet.
 type wireQuery struct {
 	id      [2]byte
-	rd      bool
+	rd, cd  bool
 	qname   []byte // wire form, within the packet
 	key     cacheKey
 	edns    bool
@@ -44,23 +45,44 @@ func parseQuery(b []byte) (wireQuery, bool) {
 		return q, false
 	}
 	q.id = [2]byte{b[0], b[1]}
-	q.rd = b[2]&1 != 0
+	q.rd, q.cd = b[2]&0x01 != 0, b[3]&0x10 != 0
 	q.qname = b[headerLen:off]
-	q.key = cacheKey{name: name, qtype: be16(b[off:]), class: be16(b[off+2:])}
+	q.key = cacheKey{name: name, qtype: be16(b[off:]), class: be16(b[off+2:]), cd: q.cd}
 	off += 4
 	if ar == 1 {
 		// OPT: root name, type, class = payload size, extended RCODE,
-		// version, flags, RDLENGTH and the options, which a cached answer
-		// does not depend on.
+		// version, flags, RDLENGTH and the options.
 		if len(b) < off+11 || b[off] != 0 || be16(b[off+1:]) != dns.TypeOPT || b[off+6] != 0 {
 			return q, false
 		}
 		q.edns = true
 		q.udpSize = be16(b[off+3:])
 		q.key.do = b[off+7]&0x80 != 0
-		off += 11 + int(be16(b[off+9:]))
+		end := off + 11 + int(be16(b[off+9:]))
+		if end != len(b) || !plainOptions(b[off+11:end]) {
+			return q, false
+		}
+		off = end
 	}
 	return q, off == len(b)
+}
+
+// plainOptions reports whether the EDNS options are only cookies and
+// padding, well formed. A cached answer depends on neither, and neither can
+// make the full path's parser fail; any other option (client subnet, for
+// one, which it validates) goes to the full path.
+func plainOptions(b []byte) bool {
+	for len(b) > 0 {
+		if len(b) < 4 {
+			return false
+		}
+		code, n := be16(b), int(be16(b[2:]))
+		if (code != dns.EDNS0COOKIE && code != dns.EDNS0PADDING) || 4+n > len(b) {
+			return false
+		}
+		b = b[4+n:]
+	}
+	return true
 }
 
 // presentName reads the uncompressed name at off and returns it lowercased
@@ -100,8 +122,8 @@ func presentName(b []byte, off int) (string, int, bool) {
 	return sb.String(), off, true
 }
 
-// wireAnswer is a reply packed once from a cache entry: ID zero, RD clear,
-// the question in lowercase, no OPT record.
+// wireAnswer is a reply packed once from a cache entry: ID zero, RD and CD
+// clear, the question in lowercase, no OPT record.
 type wireAnswer struct {
 	msg   []byte
 	ttls  []int    // offsets of the records' TTL fields
@@ -163,7 +185,9 @@ func skipName(b []byte, off int) (int, error) {
 
 // render writes the reply to q into dst, with every TTL reduced by age. It
 // reports false when the reply would not fit the client's UDP payload size,
-// which the full path answers with truncation.
+// which the full path answers with truncation, and when the question's letter
+// case differs from the cached lowercase one: miekg/dns compresses names case
+// sensitively, so the full path's reply could differ in size.
 func (w *wireAnswer) render(dst []byte, q *wireQuery, age uint32) ([]byte, bool) {
 	limit := dns.MinMsgSize
 	if q.edns {
@@ -173,15 +197,17 @@ func (w *wireAnswer) render(dst []byte, q *wireQuery, age uint32) ([]byte, bool)
 	if q.edns {
 		n += 11
 	}
-	if n > limit || len(q.qname) != w.qname {
+	if n > limit || !bytes.Equal(q.qname, w.msg[headerLen:headerLen+w.qname]) {
 		return nil, false
 	}
 	out := append(dst[:0], w.msg...)
 	out[0], out[1] = q.id[0], q.id[1]
 	if q.rd {
-		out[2] |= 1
+		out[2] |= 0x01
 	}
-	copy(out[headerLen:], q.qname)
+	if q.cd {
+		out[3] |= 0x10
+	}
 	for i, off := range w.ttls {
 		binary.BigEndian.PutUint32(out[off:], w.base[i]-min(w.base[i], age))
 	}

@@ -68,7 +68,6 @@ func TestFastPathMatchesFullPath(t *testing.T) {
 	}{
 		{"A, no EDNS", query("example.org.", dns.TypeA, nil), false},
 		{"RD clear", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.RecursionDesired = false }), false},
-		{"mixed case (0x20)", query("ExAmPle.ORG.", dns.TypeA, nil), false},
 		{"EDNS", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(4096, false) }), false},
 		{"EDNS with DO", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(1232, true) }), false},
 		{"EDNS with a cookie", query("example.org.", dns.TypeA, func(m *dns.Msg) {
@@ -79,6 +78,10 @@ func TestFastPathMatchesFullPath(t *testing.T) {
 		{"HTTPS, filtered", query("example.org.", dns.TypeHTTPS, nil), true},
 		{"A, filtered", query("under_score.example.", dns.TypeA, nil), true},
 		{"CD set", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.CheckingDisabled = true }), false},
+		{"EDNS with padding", query("example.org.", dns.TypeA, func(m *dns.Msg) {
+			m.SetEdns0(1232, true)
+			m.IsEdns0().Option = append(m.IsEdns0().Option, &dns.EDNS0_PADDING{Padding: make([]byte, 37)})
+		}), false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -116,6 +119,16 @@ func TestFastPathDeclines(t *testing.T) {
 		{"AAAA while filtering", query("example.org.", dns.TypeAAAA, nil), loopback4, true},
 		{"client off the host", query("example.org.", dns.TypeA, nil), netip.MustParseAddr("192.0.2.7"), false},
 		{"escaped name", query(`a\.b.example.`, dns.TypeA, nil), loopback4, false},
+		// miekg/dns compresses names case-sensitively, so the full path's
+		// reply to a mixed-case question may differ in size.
+		{"mixed case (0x20)", query("ExAmPle.ORG.", dns.TypeA, nil), loopback4, false},
+		{"client subnet option", query("example.org.", dns.TypeA, func(m *dns.Msg) {
+			m.SetEdns0(1232, false)
+			m.IsEdns0().Option = append(m.IsEdns0().Option, &dns.EDNS0_SUBNET{Code: dns.EDNS0SUBNET, Family: 1, SourceNetmask: 24, Address: net.IPv4(192, 0, 2, 0)})
+		}), loopback4, false},
+		// An option that overruns the OPT record, which the full path
+		// answers with FORMERR.
+		{"option past the OPT record", truncatedOption(), loopback4, false},
 		{"EDNS version 1", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(1232, false); m.IsEdns0().SetVersion(1) }), loopback4, false},
 		{"a response", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.Response = true }), loopback4, false},
 		{"not QUERY", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.Opcode = dns.OpcodeNotify }), loopback4, false},
@@ -140,6 +153,14 @@ func TestFastPathDeclines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// truncatedOption is a query whose OPT record holds a cookie option header
+// announcing more bytes than the record has.
+func truncatedOption() []byte {
+	b := query("example.org.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(1232, false) })
+	b[len(b)-1] = 6 // RDLENGTH
+	return append(b, 0, byte(dns.EDNS0COOKIE), 0, 8, 1, 2)
 }
 
 // bigExchange answers names ending in "big." with 40 A records (too many
@@ -191,11 +212,20 @@ func FuzzFastPath(f *testing.F) {
 	f.Add(query("example.org.", dns.TypeA, nil))
 	f.Add(query("Example.ORG.", dns.TypeHTTPS, func(m *dns.Msg) { m.SetEdns0(1232, true) }))
 	f.Add(query(".", dns.TypeNS, func(m *dns.Msg) { m.SetEdns0(512, false) }))
+	f.Add(query("example.org.", dns.TypeA, func(m *dns.Msg) {
+		m.SetEdns0(1232, false)
+		m.IsEdns0().Option = append(m.IsEdns0().Option, &dns.EDNS0_COOKIE{Code: dns.EDNS0COOKIE, Cookie: "0102030405060708"})
+	}))
 	s, _ := fastServer(f)
 	f.Fuzz(func(t *testing.T, pkt []byte) {
 		s.Update(s.upstreams, len(pkt)%2 == 0)
-		if req := new(dns.Msg); req.Unpack(pkt) == nil && len(req.Question) == 1 && !req.Response {
-			s.answer(t.Context(), req, loopback4, false) // fills the cache
+		// Fill the cache from what the fast path reads, so packets the full
+		// path cannot parse still meet a cached answer.
+		if q, ok := parseQuery(pkt); ok {
+			req := new(dns.Msg).SetQuestion(q.key.name, q.key.qtype)
+			req.Question[0].Qclass, req.CheckingDisabled = q.key.class, q.key.cd
+			req.SetEdns0(1232, q.key.do)
+			s.answer(t.Context(), req, loopback4, false)
 		}
 		out, ok := s.fastAnswer(pkt, loopback4, nil)
 		if !ok {
