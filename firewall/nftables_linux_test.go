@@ -72,7 +72,7 @@ func TestNFTApplyReplaceRemove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"CVE-2019-14899", "service(mark 0xca6c)", "2001:db8:1::/64"} {
+	for _, want := range []string{"CVE-2019-14899", "service(mark 0xca6c)", "2001:db8:1::/64", "reject (tcp: reset)", "reject (other: icmp admin-prohibited)"} {
 		if !strings.Contains(show, want) {
 			t.Errorf("Show lacks %q:\n%s", want, show)
 		}

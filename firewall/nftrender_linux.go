@@ -50,7 +50,7 @@ func (r *nftRenderer) chain(ch chain) error {
 			exprs = append(exprs, &expr.Counter{}, v.verdict)
 			r.conn.AddRule(&nftables.Rule{
 				Table: r.table, Chain: c, Exprs: exprs,
-				UserData: userdata.AppendString(nil, userdata.TypeComment, rule.Match(ch.dir)+" # "+rule.Reason),
+				UserData: userdata.AppendString(nil, userdata.TypeComment, rule.Match(ch.dir)+v.note+" # "+rule.Reason),
 			})
 			r.rules++
 		}
@@ -61,6 +61,7 @@ func (r *nftRenderer) chain(ch chain) error {
 type nftVerdict struct {
 	match   []expr.Any
 	verdict expr.Any
+	note    string // tells the two halves of a split reject apart in Show
 }
 
 // verdicts maps a rule's action to nftables statements. A protocol-less
@@ -79,7 +80,7 @@ func (r *nftRenderer) verdicts(rule Rule) []nftVerdict {
 	case ProtoTCP:
 		return []nftVerdict{{verdict: rst}}
 	case ProtoAny:
-		return []nftVerdict{{match: l4proto(unix.IPPROTO_TCP), verdict: rst}, {verdict: icmp}}
+		return []nftVerdict{{match: l4proto(unix.IPPROTO_TCP), verdict: rst, note: " (tcp: reset)"}, {verdict: icmp, note: " (other: icmp admin-prohibited)"}}
 	}
 	return []nftVerdict{{verdict: icmp}}
 }
