@@ -16,16 +16,7 @@ import (
 func FuzzHandle(f *testing.F) {
 	f.Add(packed(new(dns.Msg).SetQuestion("example.org.", dns.TypeA)))
 	f.Add(packed(new(dns.Msg).SetQuestion("example.org.", dns.TypeAAAA).SetEdns0(4096, true)))
-	s, err := New(Config{
-		Listen:    DefaultListen,
-		Upstreams: []netip.AddrPort{netip.MustParseAddrPort("192.0.2.53:53")},
-		CacheSize: 64,
-		Log:       quiet,
-	})
-	if err != nil {
-		f.Fatal(err)
-	}
-	s.exchange = echoExchange
+	s, _ := fastServer(f)
 	src := []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("fe80::80:73:65%lo"), netip.MustParseAddr("192.0.2.9")}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		req := new(dns.Msg)

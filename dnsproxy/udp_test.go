@@ -15,13 +15,7 @@ import (
 // keeps answering afterwards.
 func TestMalformedUDP(t *testing.T) {
 	forEachConn(t, func(t *testing.T, host string, withConn func(*Server)) {
-		up := startUpstream(t, host, answerA(300))
-		s := startResolver(t, host, Config{Upstreams: []netip.AddrPort{up.addr}}, withConn)
-		conn, err := net.Dial("udp", s.Addrs()[0].String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
+		s, conn := resolverConn(t, host, withConn)
 		exchange := func(pkt []byte) []byte {
 			if _, err := conn.Write(pkt); err != nil {
 				t.Fatal(err)
@@ -56,13 +50,7 @@ func TestMalformedUDP(t *testing.T) {
 // before) and misses, and checks every reply.
 func TestBurst(t *testing.T) {
 	forEachConn(t, func(t *testing.T, host string, withConn func(*Server)) {
-		up := startUpstream(t, host, answerA(300))
-		s := startResolver(t, host, Config{Upstreams: []netip.AddrPort{up.addr}}, withConn)
-		conn, err := net.Dial("udp", s.Addrs()[0].String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
+		s, conn := resolverConn(t, host, withConn)
 		const names, rounds = 20, 10
 		for i := range names / 2 {
 			ask(t, s, "udp", fmt.Sprintf("host%d.example", i), dns.TypeA, nil)
@@ -109,4 +97,17 @@ func forEachConn(t *testing.T, f func(t *testing.T, host string, conn func(*Serv
 			t.Run(name+"/"+host, func(t *testing.T) { f(t, host, conn) })
 		}
 	}
+}
+
+// resolverConn starts a resolver in front of an answering upstream and
+// dials it over UDP; both end with t.
+func resolverConn(t *testing.T, host string, withConn func(*Server)) (*Server, net.Conn) {
+	up := startUpstream(t, host, answerA(300))
+	s := startResolver(t, host, Config{Upstreams: []netip.AddrPort{up.addr}}, withConn)
+	conn, err := net.Dial("udp", s.Addrs()[0].String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return s, conn
 }
