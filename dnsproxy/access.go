@@ -36,14 +36,3 @@ func localClient(src netip.Addr, loZones map[string]bool) bool {
 	}
 	return src.Is6() && src.IsLinkLocalUnicast() && src.Zone() != "" && loZones[src.Zone()]
 }
-
-// addrOf extracts the IP of a net.Addr from a UDP or TCP connection.
-func addrOf(a net.Addr) netip.Addr {
-	switch a := a.(type) {
-	case *net.UDPAddr:
-		return a.AddrPort().Addr()
-	case *net.TCPAddr:
-		return a.AddrPort().Addr()
-	}
-	return netip.Addr{}
-}

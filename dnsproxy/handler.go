@@ -8,10 +8,14 @@ import (
 	"github.com/miekg/dns"
 )
 
-// ServeDNS implements dns.Handler.
+// ServeDNS implements dns.Handler for the TCP listeners; UDP is served by
+// serveUDP.
 func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
-	_, udp := w.LocalAddr().(*net.UDPAddr)
-	resp := s.answer(context.Background(), req, addrOf(w.RemoteAddr()), udp)
+	var src netip.Addr
+	if a, ok := w.RemoteAddr().(*net.TCPAddr); ok {
+		src = a.AddrPort().Addr()
+	}
+	resp := s.answer(context.Background(), req, src, false)
 	if err := w.WriteMsg(resp); err != nil {
 		s.log.Debug("dnsproxy: write failed", "client", w.RemoteAddr(), "err", err)
 		fail := new(dns.Msg).SetRcode(req, dns.RcodeServerFailure)

@@ -38,10 +38,6 @@ func (s *Server) serveUDP(ctx context.Context, pc *net.UDPConn) {
 		in[i].Buffers = [][]byte{make([]byte, maxQuery)}
 		out[i].Buffers = [][]byte{make([]byte, 0, 4096)}
 	}
-	replies := make([][]byte, batch)
-	for i := range replies {
-		replies[i] = out[i].Buffers[0]
-	}
 	for errs := 0; ; {
 		n, err := bc.ReadBatch(in, 0)
 		if errors.Is(err, net.ErrClosed) {
@@ -69,7 +65,7 @@ func (s *Server) serveUDP(ctx context.Context, pc *net.UDPConn) {
 				// answering them could start a loop between two resolvers.
 				continue
 			}
-			if reply, ok := s.fastAnswer(pkt, src.AddrPort().Addr(), replies[w]); ok {
+			if reply, ok := s.fastAnswer(pkt, src.AddrPort().Addr(), out[w].Buffers[0]); ok {
 				out[w].Buffers[0], out[w].Addr = reply, src
 				w++
 				continue

@@ -31,6 +31,11 @@ func fastServer(t testing.TB) (*Server, *time.Time) {
 
 var loopback4 = netip.MustParseAddr("127.0.0.1")
 
+// localSources are the client addresses of each family the resolver
+// serves: IPv4 loopback, IPv6 loopback, and link-local on loopback (how a
+// client reaches fe80::80:73:65%lo).
+var localSources = []netip.Addr{loopback4, netip.MustParseAddr("::1"), netip.MustParseAddr("fe80::1%" + loopbackZone)}
+
 // fullReply is what the full path sends for the packet: unpack, answer,
 // pack, unpack (so both sides went through the wire).
 func fullReply(t testing.TB, s *Server, pkt []byte, src netip.Addr) *dns.Msg {
@@ -84,28 +89,36 @@ func TestFastPathMatchesFullPath(t *testing.T) {
 		}), false},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			s, now := fastServer(t)
-			s.Update(s.upstreams, c.filter)
-			if _, ok := s.fastAnswer(c.pkt, loopback4, nil); ok {
-				t.Fatal("fast path answered before anything was cached")
-			}
-			fullReply(t, s, c.pkt, loopback4)                                             // fills the cache
-			for _, wait := range []time.Duration{0, 17 * time.Second, 42 * time.Second} { // 59 s in all, TTL 60
-				*now = now.Add(wait)
-				out, ok := s.fastAnswer(c.pkt, loopback4, nil)
-				if !ok {
-					t.Fatalf("after %s: fast path declined a cache hit", wait)
-				}
-				fast := new(dns.Msg)
-				if err := fast.Unpack(out); err != nil {
-					t.Fatalf("fast reply does not parse: %v", err)
-				}
-				if full := fullReply(t, s, c.pkt, loopback4); !sameReply(fast, full) {
-					t.Fatalf("after %s:\nfast:\n%v\nfull:\n%v", wait, fast, full)
-				}
-			}
-		})
+		for _, src := range localSources {
+			t.Run(c.name+"/"+src.String(), func(t *testing.T) {
+				fastMatchesFull(t, c.pkt, src, c.filter)
+			})
+		}
+	}
+}
+
+// fastMatchesFull caches the answer to pkt, then checks that the fast path
+// answers it as the full path does, fresh and aged.
+func fastMatchesFull(t *testing.T, pkt []byte, src netip.Addr, filter bool) {
+	s, now := fastServer(t)
+	s.Update(s.upstreams, filter)
+	if _, ok := s.fastAnswer(pkt, src, nil); ok {
+		t.Fatal("fast path answered before anything was cached")
+	}
+	fullReply(t, s, pkt, src)                                                     // fills the cache
+	for _, wait := range []time.Duration{0, 17 * time.Second, 42 * time.Second} { // 59 s in all, TTL 60
+		*now = now.Add(wait)
+		out, ok := s.fastAnswer(pkt, src, nil)
+		if !ok {
+			t.Fatalf("after %s: fast path declined a cache hit", wait)
+		}
+		fast := new(dns.Msg)
+		if err := fast.Unpack(out); err != nil {
+			t.Fatalf("fast reply does not parse: %v", err)
+		}
+		if full := fullReply(t, s, pkt, src); !sameReply(fast, full) {
+			t.Fatalf("after %s:\nfast:\n%v\nfull:\n%v", wait, fast, full)
+		}
 	}
 }
 
@@ -118,6 +131,8 @@ func TestFastPathDeclines(t *testing.T) {
 	}{
 		{"AAAA while filtering", query("example.org.", dns.TypeAAAA, nil), loopback4, true},
 		{"client off the host", query("example.org.", dns.TypeA, nil), netip.MustParseAddr("192.0.2.7"), false},
+		{"IPv6 client off the host", query("example.org.", dns.TypeA, nil), netip.MustParseAddr("2001:db8::7"), false},
+		{"link-local client on another link", query("example.org.", dns.TypeA, nil), netip.MustParseAddr("fe80::7%999999"), false},
 		{"escaped name", query(`a\.b.example.`, dns.TypeA, nil), loopback4, false},
 		// miekg/dns compresses names case-sensitively, so the full path's
 		// reply to a mixed-case question may differ in size.
