@@ -62,12 +62,13 @@ func addTunnel(t *testing.T, p pair, addrs ...string) *Tunnel {
 	return tun
 }
 
-// TestNFTIdleRejectsIPv6AroundIPv4Tunnel: kill switch off, tunnel without
-// IPv6: off-link IPv6 is rejected, on-link IPv6 and IPv4 stay open.
+// TestNFTIdleRejectsIPv6AroundIPv4Tunnel: kill switch off, a full tunnel
+// without IPv6: off-link IPv6 is rejected, on-link IPv6 and IPv4 stay open.
 func TestNFTIdleRejectsIPv6AroundIPv4Tunnel(t *testing.T) {
 	needRoot(t)
 	p := newPair(t)
 	tun := addTunnel(t, p, "10.64.1.2/32")
+	tun.Block6 = true
 	p.b.ip(t, "addr", "add", "2001:db8:2::1/128", "dev", "lo")
 	p.b.ip(t, "addr", "add", "203.0.113.1/32", "dev", "lo")
 	p.a.ip(t, "route", "add", "2001:db8:2::/64", "via", "2001:db8:1::2")

@@ -57,16 +57,10 @@ type Input struct {
 type Tunnel struct {
 	Interface string
 	Addresses []netip.Prefix
-}
-
-// HasIPv6 reports whether the tunnel carries IPv6.
-func (t *Tunnel) HasIPv6() bool {
-	for _, a := range t.Addresses {
-		if a.Addr().Is6() && !a.Addr().Is4In6() {
-			return true
-		}
-	}
-	return false
+	// Block6 is set when the tunnel takes all IPv4 but carries no IPv6
+	// (platform.Plan.Block6, the routing layer's decision): off-link IPv6 is
+	// then rejected so nothing prefers a leaking IPv6 path beside it.
+	Block6 bool
 }
 
 // DNS describes the local resolver the kill switch must let through.

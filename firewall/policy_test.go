@@ -41,6 +41,8 @@ func testInput(state TunnelState, mode Mode, armed, lan, tunnel6, host6 bool) In
 		if tunnel6 {
 			in.Tunnel.Addresses = append(in.Tunnel.Addresses, netip.MustParsePrefix("fd00:64::2/128"))
 		}
+		// A full tunnel, as platform.MakePlan decides it.
+		in.Tunnel.Block6 = host6 && !tunnel6
 	}
 	return in
 }
@@ -80,8 +82,16 @@ func isFinal(a Action) func(Rule) bool {
 }
 func isV6Block(r Rule) bool { return r.Family == FamilyIPv6 && r.NotDst && r.Action == Reject }
 func isCVE(r Rule) bool     { return r.NotIface && r.Action == Drop }
-func isNDP(r Rule) bool     { return r.Proto == ProtoICMPv6 && r.ICMPType == icmp6NeighborSolicit }
-func isDHCP6(r Rule) bool   { return r.DstPort == dhcp6ServerPort || r.DstPort == dhcp6ClientPort }
+func isCVEFor(f Family) func(Rule) bool {
+	return func(r Rule) bool { return isCVE(r) && r.Family == f }
+}
+func isEndpointTo(ep netip.AddrPort) func(Rule) bool {
+	return func(r Rule) bool {
+		return isEndpoint(r) && r.DstPort == ep.Port() && slices.Contains(r.Dst, hostPrefix(ep.Addr()))
+	}
+}
+func isNDP(r Rule) bool   { return r.Proto == ProtoICMPv6 && r.ICMPType == icmp6NeighborSolicit }
+func isDHCP6(r Rule) bool { return r.DstPort == dhcp6ServerPort || r.DstPort == dhcp6ClientPort }
 
 // TestComputeMatrix covers every state × mode × armed × allow_lan ×
 // tunnel IPv6 × host IPv6 combination.
@@ -112,15 +122,18 @@ func checkPolicy(t *testing.T, in Input, p Policy) {
 		t.Errorf("persistent = %v", p.Persistent)
 	}
 	tunnelUp := in.Tunnel != nil
-	leaky6 := tunnelUp && !in.Tunnel.HasIPv6()
+	leaky6 := tunnelUp && in.Tunnel.Block6
 	if got := index(p.Output, isV6Block) >= 0; got != leaky6 {
 		t.Errorf("output v6 block present = %v, want %v", got, leaky6)
 	}
 	if got := index(p.Forward, isV6Block) >= 0; got != leaky6 {
 		t.Errorf("forward v6 block present = %v, want %v", got, leaky6)
 	}
-	if got := index(p.Input, isCVE) >= 0; got != tunnelUp {
-		t.Errorf("CVE-2019-14899 drop present = %v, want %v", got, tunnelUp)
+	for _, f := range bothFamilies {
+		want := tunnelUp && slices.ContainsFunc(in.Tunnel.Addresses, func(a netip.Prefix) bool { return familyOf(a.Addr()) == f })
+		if got := index(p.Input, isCVEFor(f)) >= 0; got != want {
+			t.Errorf("CVE-2019-14899 drop for %v present = %v, want %v", f, got, want)
+		}
 	}
 	if !p.Engaged {
 		checkIdle(t, p, tunnelUp, leaky6)
@@ -147,8 +160,8 @@ func checkIdle(t *testing.T, p Policy, tunnelUp, leaky6 bool) {
 			t.Errorf("idle policy rejects DNS: %+v", rs[i])
 		}
 	}
-	if leaky6 && index(p.Output, isEndpoint) > index(p.Output, isV6Block) {
-		t.Errorf("endpoint accept must precede the IPv6 block")
+	if ep := index(p.Output, isEndpointTo(ep6)); leaky6 && (ep < 0 || ep > index(p.Output, isV6Block)) {
+		t.Errorf("the IPv6 endpoint's accept (at %d) must precede the IPv6 block", ep)
 	}
 }
 
@@ -229,7 +242,10 @@ func checkEngagedInput(t *testing.T, in Input, rs []Rule) {
 		t.Errorf("CVE-2019-14899 drop at %d must precede established at %d", cve, est)
 	}
 	if got := index(rs, isLAN(FamilyIPv4)) >= 0; got != in.AllowLAN {
-		t.Errorf("inbound LAN accept = %v, want %v", got, in.AllowLAN)
+		t.Errorf("inbound IPv4 LAN accept = %v, want %v", got, in.AllowLAN)
+	}
+	if got, want := index(rs, isLAN(FamilyIPv6)) >= 0, in.AllowLAN && in.HostIPv6; got != want {
+		t.Errorf("inbound IPv6 LAN accept = %v, want %v", got, want)
 	}
 }
 
@@ -242,8 +258,14 @@ func checkEngagedForward(t *testing.T, in Input, rs []Rule) {
 		t.Errorf("forwarded traffic may reach the endpoint: %+v", rs[i])
 	}
 	dns := index(rs, isDNSReject)
-	if lan := index(rs, isLAN(FamilyIPv4)); lan >= 0 && dns > lan {
-		t.Errorf("forward DNS reject at %d after LAN accept at %d", dns, lan)
+	for _, f := range bothFamilies {
+		lan := index(rs, isLAN(f))
+		if want := in.AllowLAN && (f == FamilyIPv4 || in.HostIPv6); (lan >= 0) != want {
+			t.Errorf("forward %v LAN accept present = %v, want %v", f, lan >= 0, want)
+		}
+		if lan >= 0 && dns > lan {
+			t.Errorf("forward DNS reject at %d after %v LAN accept at %d", dns, f, lan)
+		}
 	}
 }
 

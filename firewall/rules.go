@@ -138,7 +138,7 @@ func (b builder) endpointsIn() []Rule {
 // switch or not, so nothing prefers a leaking IPv6 path.
 func (b builder) v6Block() []Rule {
 	t := b.in.Tunnel
-	if t == nil || t.HasIPv6() {
+	if t == nil || !t.Block6 {
 		return nil
 	}
 	allowed := slices.Clone(nonRoutedIPv6)

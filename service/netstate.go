@@ -44,7 +44,7 @@ func (m *Manager) firewallInputLocked() firewall.Input {
 		OnLink:    m.net.onLink,
 	}
 	if m.net.dev != nil {
-		in.Tunnel = &firewall.Tunnel{Interface: m.net.dev.Name(), Addresses: m.net.plan.Addresses}
+		in.Tunnel = &firewall.Tunnel{Interface: m.net.dev.Name(), Addresses: m.net.plan.Addresses, Block6: m.net.plan.Block6}
 	}
 	if m.settings.DNS.Mode != settings.DNSExisting {
 		in.DNS = firewall.DNS{Manage: true, Upstreams: m.net.upstreams, Mark: platform.DNSMark}
@@ -146,14 +146,14 @@ func (m *Manager) startDNSLocked(p *profile.Profile, s settings.Settings) {
 	m.net.upstreams = ups
 	// The firewall must let the resolver reach its upstreams before it asks.
 	m.applyNetLocked()
-	info, err := m.env.DNS.Up(m.net.dev.Name(), ups, !m.net.plan.Default6, p.Interface.DNSSearch)
+	info, err := m.env.DNS.Up(m.net.dev.Name(), ups, m.net.plan.Block6, p.Interface.DNSSearch)
 	if err != nil {
 		m.env.Log.Error("dns: could not set up the local resolver", "err", err)
 		m.status.LastError = "DNS: " + err.Error()
 		return
 	}
 	m.net.dns = &info
-	m.env.Log.Info("dns up", "manager", info.Manager, "upstreams", ups, "filter_aaaa", !m.net.plan.Default6)
+	m.env.Log.Info("dns up", "manager", info.Manager, "upstreams", ups, "filter_aaaa", m.net.plan.Block6)
 }
 
 func (m *Manager) stopDNSLocked() {

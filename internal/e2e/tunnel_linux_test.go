@@ -90,6 +90,15 @@ func TestIPv4OnlyProfileBlocksIPv6(t *testing.T) {
 	if err := n.bed.ProbePing(context.Background(), testbed.LANIPv6); err != nil {
 		t.Errorf("LAN IPv6 neighbour unreachable: %v", err)
 	}
+	// The resolver answers AAAA with an empty NOERROR, so programs go
+	// straight to IPv4; the A answer shows the resolver itself works.
+	if got := n.dig(t, "@127.80.73.65", testbed.TunnelName, "A"); got != testbed.TunnelNameIPv4.String() {
+		t.Errorf("A through the tunnel: %q", got)
+	}
+	out, _ := n.daemon.Exec("dig", "+time=2", "+tries=1", "@127.80.73.65", testbed.TunnelName, "AAAA")
+	if s := string(out); !strings.Contains(s, "status: NOERROR") || !strings.Contains(s, "ANSWER: 0,") {
+		t.Errorf("AAAA beside a v4-only tunnel: want an empty NOERROR, got\n%s", s)
+	}
 }
 
 // A host with IPv6 disabled runs single-stack without errors.
