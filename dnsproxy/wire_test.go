@@ -123,44 +123,61 @@ func fastMatchesFull(t *testing.T, pkt []byte, src netip.Addr, filter bool) {
 }
 
 func TestFastPathDeclines(t *testing.T) {
+	plainA := query("example.org.", dns.TypeA, nil)
+	withOPT := func(edit func(*dns.OPT)) []byte {
+		return query("example.org.", dns.TypeA, func(m *dns.Msg) {
+			m.SetEdns0(1232, false)
+			edit(m.IsEdns0())
+		})
+	}
 	cases := []struct {
 		name   string
 		pkt    []byte
 		src    netip.Addr
 		filter bool
+		// warm is a plain query with the same cache key, which the fast path
+		// must answer first, so that a decline is the fast path's own
+		// decision and not an empty cache. Nil where no such query exists.
+		warm []byte
 	}{
-		{"AAAA while filtering", query("example.org.", dns.TypeAAAA, nil), loopback4, true},
-		{"client off the host", query("example.org.", dns.TypeA, nil), netip.MustParseAddr("192.0.2.7"), false},
-		{"IPv6 client off the host", query("example.org.", dns.TypeA, nil), netip.MustParseAddr("2001:db8::7"), false},
-		{"link-local client on another link", query("example.org.", dns.TypeA, nil), netip.MustParseAddr("fe80::7%999999"), false},
-		{"escaped name", query(`a\.b.example.`, dns.TypeA, nil), loopback4, false},
+		{"AAAA while filtering", query("example.org.", dns.TypeAAAA, nil), loopback4, true, query("example.org.", dns.TypeAAAA, nil)},
+		{"client off the host", plainA, netip.MustParseAddr("192.0.2.7"), false, plainA},
+		{"IPv6 client off the host", plainA, netip.MustParseAddr("2001:db8::7"), false, plainA},
+		{"link-local client on another link", plainA, netip.MustParseAddr("fe80::7%999999"), false, plainA},
+		{"escaped name", query(`a\.b.example.`, dns.TypeA, nil), loopback4, false, nil},
 		// miekg/dns compresses names case-sensitively, so the full path's
 		// reply to a mixed-case question may differ in size.
-		{"mixed case (0x20)", query("ExAmPle.ORG.", dns.TypeA, nil), loopback4, false},
-		{"client subnet option", query("example.org.", dns.TypeA, func(m *dns.Msg) {
-			m.SetEdns0(1232, false)
-			m.IsEdns0().Option = append(m.IsEdns0().Option, &dns.EDNS0_SUBNET{Code: dns.EDNS0SUBNET, Family: 1, SourceNetmask: 24, Address: net.IPv4(192, 0, 2, 0)})
-		}), loopback4, false},
+		{"mixed case (0x20)", query("ExAmPle.ORG.", dns.TypeA, nil), loopback4, false, plainA},
+		{"client subnet option", withOPT(func(o *dns.OPT) {
+			o.Option = append(o.Option, &dns.EDNS0_SUBNET{Code: dns.EDNS0SUBNET, Family: 1, SourceNetmask: 24, Address: net.IPv4(192, 0, 2, 0)})
+		}), loopback4, false, withOPT(func(*dns.OPT) {})},
 		// An option that overruns the OPT record, which the full path
 		// answers with FORMERR.
-		{"option past the OPT record", truncatedOption(), loopback4, false},
-		{"EDNS version 1", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(1232, false); m.IsEdns0().SetVersion(1) }), loopback4, false},
-		{"a response", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.Response = true }), loopback4, false},
-		{"not QUERY", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.Opcode = dns.OpcodeNotify }), loopback4, false},
+		{"option past the OPT record", truncatedOption(), loopback4, false, withOPT(func(*dns.OPT) {})},
+		{"EDNS version 1", withOPT(func(o *dns.OPT) { o.SetVersion(1) }), loopback4, false, withOPT(func(*dns.OPT) {})},
+		{"a response", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.Response = true }), loopback4, false, plainA},
+		{"not QUERY", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.Opcode = dns.OpcodeNotify }), loopback4, false, plainA},
 		{"two questions", query("example.org.", dns.TypeA, func(m *dns.Msg) {
 			m.Question = append(m.Question, dns.Question{Name: "example.net.", Qtype: dns.TypeA, Qclass: dns.ClassINET})
-		}), loopback4, false},
-		// bigExchange's 40 records do not fit 512 bytes: the full path truncates.
-		{"too big without EDNS", query("many.big.", dns.TypeA, nil), loopback4, false},
+		}), loopback4, false, plainA},
+		// bigExchange's 40 records do not fit 512 bytes: the full path
+		// truncates. With a large EDNS size they do.
+		{"too big without EDNS", query("many.big.", dns.TypeA, nil), loopback4, false,
+			query("many.big.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(4096, false) })},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s, _ := fastServer(t)
 			s.exchange = bigExchange
-			s.Update(s.upstreams, c.filter)
-			if req := new(dns.Msg); req.Unpack(c.pkt) == nil && len(req.Question) == 1 && !req.Response {
-				s.answer(t.Context(), req, loopback4, false) // fills the cache
+			warm := c.warm
+			if warm == nil {
+				warm = c.pkt
 			}
+			fullReply(t, s, warm, loopback4) // fills the cache
+			if _, ok := s.fastAnswer(warm, loopback4, nil); !ok && c.warm != nil {
+				t.Fatal("fast path declined the plain query, so the case proves nothing")
+			}
+			s.Update(s.upstreams, c.filter)
 			if out, ok := s.fastAnswer(c.pkt, c.src, nil); ok {
 				reply := new(dns.Msg)
 				reply.Unpack(out)

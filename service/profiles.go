@@ -67,13 +67,17 @@ func (m *Manager) info(name string, p *profile.Profile) ipc.ProfileInfo {
 	return info
 }
 
+// ErrProfileInUse is returned for a change to the profile of the current
+// connection.
+var ErrProfileInUse = errors.New("profile is in use: disconnect first")
+
 // RemoveProfile deletes a stored profile; the connected one cannot be.
 func (m *Manager) RemoveProfile(name string) error {
 	m.mu.Lock()
 	inUse := m.cancel != nil && m.status.Profile == name
 	m.mu.Unlock()
 	if inUse {
-		return fmt.Errorf("profile %q is in use: disconnect first", name)
+		return fmt.Errorf("%q: %w", name, ErrProfileInUse)
 	}
 	if err := m.profiles.Remove(name); err != nil {
 		return err

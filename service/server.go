@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/palisadevpn/palisade/service/auth"
@@ -295,7 +294,7 @@ func statusOf(err error) int {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return http.StatusNotFound
-	case errors.As(err, &pe), strings.Contains(err.Error(), "in use"):
+	case errors.As(err, &pe), errors.Is(err, ErrProfileInUse):
 		return http.StatusConflict
 	}
 	return http.StatusBadRequest

@@ -3,7 +3,10 @@ package service
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -136,4 +139,19 @@ func FuzzAPI(f *testing.F) {
 		}
 		m.Disconnect()
 	})
+}
+
+func TestStatusOf(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("%q: %w", "home", ErrProfileInUse), http.StatusConflict},
+		{fmt.Errorf("open: %w", fs.ErrNotExist), http.StatusNotFound},
+		{errors.New("address in use"), http.StatusBadRequest}, // decided by type, not by wording
+	} {
+		if got := statusOf(c.err); got != c.want {
+			t.Errorf("statusOf(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
 }

@@ -31,13 +31,20 @@ func TestWriteReplacesAndLeavesNoTemp(t *testing.T) {
 
 func TestWriteFailureKeepsOld(t *testing.T) {
 	dir := t.TempDir()
+	// The target is a non-empty directory: the temporary file is written,
+	// then the rename fails. What was there must stay, and the temporary
+	// file must go.
 	path := filepath.Join(dir, "f")
-	os.WriteFile(path, []byte("old"), 0o600)
-	// A missing directory makes the write fail before anything is renamed.
-	if err := Write(filepath.Join(dir, "missing", "f"), []byte("x"), 0o600); err == nil {
-		t.Fatal("write into a missing directory succeeded")
+	if err := os.MkdirAll(filepath.Join(path, "old"), 0o700); err != nil {
+		t.Fatal(err)
 	}
-	if got, _ := os.ReadFile(path); string(got) != "old" {
-		t.Fatalf("old file changed: %q", got)
+	if err := Write(path, []byte("x"), 0o600); err == nil {
+		t.Fatal("replacing a non-empty directory succeeded")
+	}
+	if fi, err := os.Stat(filepath.Join(path, "old")); err != nil || !fi.IsDir() {
+		t.Fatalf("old content changed: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
 	}
 }
