@@ -49,7 +49,7 @@ func (d *localDNS) Up(iface string, upstreams []netip.AddrPort, filterAAAA bool,
 func (d *localDNS) start(upstreams []netip.AddrPort, filterAAAA bool) error {
 	d.listen = dnsproxy.DefaultListen
 	if err := sysdns.AddLoopbackAddrs(); err != nil {
-		if platform.HasIPv6() {
+		if !errors.Is(err, sysdns.ErrNoIPv6) {
 			return err
 		}
 		// An IPv6-disabled host gets the IPv4 resolver address only.

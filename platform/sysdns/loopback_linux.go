@@ -11,10 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ErrNoIPv6 is returned by AddLoopbackAddrs when the host has IPv6 disabled;
-// the resolver then runs on its IPv4 address only.
-var ErrNoIPv6 = errors.New("sysdns: IPv6 is disabled on this host")
-
 // loopbackV6 is the resolver's IPv6 address as a host prefix, so it adds no
 // on-link route for the rest of fe80::/64 on lo.
 func loopbackV6() *netlink.Addr {

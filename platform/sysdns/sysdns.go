@@ -4,6 +4,7 @@
 package sysdns
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -12,6 +13,10 @@ import (
 
 	"github.com/palisadevpn/palisade/internal/atomicfile"
 )
+
+// ErrNoIPv6 is returned by AddLoopbackAddrs when the host has IPv6 disabled;
+// the resolver then runs on its IPv4 address only.
+var ErrNoIPv6 = errors.New("sysdns: IPv6 is disabled on this host")
 
 // Config is the DNS configuration to apply.
 type Config struct {
