@@ -7,7 +7,6 @@ import (
 
 	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/device"
-	"golang.zx2c4.com/wireguard/tun"
 )
 
 // DefaultMTU is used when the profile sets none; it leaves room for the
@@ -28,7 +27,7 @@ func Create(cfg Config, log *slog.Logger) (*Device, error) {
 	if mtu == 0 {
 		mtu = DefaultMTU
 	}
-	t, err := tun.CreateTUN(cfg.Name, mtu)
+	t, err := createTUN(cfg.Name, mtu)
 	if err != nil {
 		return nil, fmt.Errorf("create TUN %s: %w", cfg.Name, err)
 	}
