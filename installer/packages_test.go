@@ -60,20 +60,40 @@ func TestNfpmConfigPaths(t *testing.T) {
 	}
 }
 
-// TestWixlBuildsMSI builds the .msi from placeholder binaries and checks the
-// service is registered by custom actions in the right order.
+// msiTable exports one table of an MSI as rows of tab-separated fields,
+// without msiinfo's three header lines.
+func msiTable(t *testing.T, msi, table string) [][]string {
+	t.Helper()
+	out, err := exec.Command("msiinfo", "export", msi, table).Output()
+	if err != nil {
+		t.Fatalf("msiinfo export %s: %v", table, err)
+	}
+	lines := strings.Split(strings.TrimRight(string(out), "\r\n"), "\n")
+	var rows [][]string
+	for i, l := range lines {
+		if i >= 3 {
+			rows = append(rows, strings.Split(strings.TrimRight(l, "\r"), "\t"))
+		}
+	}
+	return rows
+}
+
+// TestWixlBuildsMSI builds the .msi from stand-in binaries and a stand-in
+// wintun.dll in a temporary directory (never dist/) and checks what it
+// ships: the three programs, wintun.dll beside the service, a Start menu
+// shortcut, the launch-at-login value, and the custom actions that
+// register the service and clean up on uninstall, in the right order.
 func TestWixlBuildsMSI(t *testing.T) {
 	wixl, err := exec.LookPath("wixl")
 	if err != nil {
 		t.Skip("wixl not installed (scripts/deps.sh installs it)")
 	}
-	msiinfo, err := exec.LookPath("msiinfo")
-	if err != nil {
+	if _, err := exec.LookPath("msiinfo"); err != nil {
 		t.Skip("msiinfo not installed (scripts/deps.sh installs msitools)")
 	}
 	dir := t.TempDir()
-	for _, b := range []string{"palisaded.exe", "palisade.exe"} {
-		if err := os.WriteFile(filepath.Join(dir, b), []byte("MZ placeholder"), 0o644); err != nil {
+	for _, b := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe", "wintun.dll"} {
+		if err := os.WriteFile(filepath.Join(dir, b), []byte("MZ stand-in"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -86,27 +106,116 @@ func TestWixlBuildsMSI(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("wixl: %v\n%s", err, out)
 	}
-	out, err := exec.Command(msiinfo, "export", filepath.Join(dir, "palisade.msi"), "InstallExecuteSequence").Output()
-	if err != nil {
-		t.Fatal(err)
+	msi := filepath.Join(dir, "palisade.msi")
+
+	files := map[string]string{} // file name -> component
+	for _, r := range msiTable(t, msi, "File") {
+		files[r[2]] = r[1]
 	}
-	seq := map[string]int{}
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Split(strings.TrimSpace(line), "\t")
-		if n, err := strconv.Atoi(f[len(f)-1]); err == nil && len(f) == 3 {
-			seq[f[0]] = n
+	for _, f := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe", "wintun.dll"} {
+		if files[f] == "" {
+			t.Errorf("MSI does not install %s: %v", f, files)
 		}
 	}
-	order := []string{"InstallValidate", "RemoveExistingProducts", "InstallInitialize", "ServiceStop", "ServiceUninstall",
-		"RemoveFiles", "InstallFiles", "ServiceInstall", "ServiceStart", "InstallFinalize"}
+	dirOf := map[string]string{} // component -> directory
+	for _, r := range msiTable(t, msi, "Component") {
+		dirOf[r[0]] = r[3]
+	}
+	if d := dirOf[files["wintun.dll"]]; d == "" || d != dirOf[files["palisaded.exe"]] {
+		t.Errorf("wintun.dll goes to %q, palisaded.exe to %q: the service loads it from its own directory", d, dirOf[files["palisaded.exe"]])
+	}
+	shortcut := false
+	for _, r := range msiTable(t, msi, "Shortcut") {
+		shortcut = shortcut || (r[1] == "ProgramMenuFolder" && r[3] == files["palisade-gui.exe"])
+	}
+	if !shortcut {
+		t.Error("no Start menu shortcut to palisade-gui.exe")
+	}
+	run := false
+	for _, r := range msiTable(t, msi, "Registry") {
+		run = run || (r[2] == `Software\Microsoft\Windows\CurrentVersion\Run` && r[3] == "Palisade" &&
+			r[4] == `"[INSTALLDIR]palisade-gui.exe" --hidden`)
+	}
+	if !run {
+		t.Error("no launch-at-login Run value matching the settings pane's")
+	}
+	commands := map[string]string{}
+	for _, r := range msiTable(t, msi, "CustomAction") {
+		if r[2] == "palisaded.exe" {
+			commands[r[0]] = r[3]
+		}
+	}
+	for action, want := range map[string]string{"ServiceInstall": "install", "ServiceStart": "start", "Cleanup": "cleanup", "ServiceInstallRollback": "uninstall"} {
+		if commands[action] != want {
+			t.Errorf("custom action %s runs %q, want palisaded %s", action, commands[action], want)
+		}
+	}
+
+	seq := map[string]int{}
+	cond := map[string]string{}
+	for _, r := range msiTable(t, msi, "InstallExecuteSequence") {
+		if n, err := strconv.Atoi(r[len(r)-1]); err == nil && len(r) == 3 {
+			seq[r[0]], cond[r[0]] = n, r[1]
+		}
+	}
+	order := []string{"InstallValidate", "RemoveExistingProducts", "InstallInitialize", "ServiceStop", "ServiceUninstall", "Cleanup",
+		"RemoveFiles", "InstallFiles", "ServiceInstallRollback", "ServiceInstall", "ServiceStart", "InstallFinalize"}
 	prev := ""
 	for _, a := range order {
 		if seq[a] == 0 {
-			t.Fatalf("action %s missing from InstallExecuteSequence:\n%s", a, out)
+			t.Fatalf("action %s missing from InstallExecuteSequence: %v", a, seq)
 		}
 		if prev != "" && seq[a] <= seq[prev] {
 			t.Errorf("%s (%d) is not after %s (%d)", a, seq[a], prev, seq[prev])
 		}
 		prev = a
+	}
+	if c := cond["Cleanup"]; !strings.Contains(c, `REMOVE="ALL"`) || !strings.Contains(c, "NOT UPGRADINGPRODUCTCODE") {
+		t.Errorf("Cleanup runs on %q: it must run on uninstall only, not when an upgrade removes the old version", c)
+	}
+}
+
+// TestMSIScriptRefusesMissingOrWrongWintun runs scripts/msi.sh without a
+// wintun.dll and with a stand-in that is not the pinned build: both must
+// say that no MSI is built, and why, and leave nothing in the output.
+func TestMSIScriptRefusesMissingOrWrongWintun(t *testing.T) {
+	if _, err := exec.LookPath("wixl"); err != nil {
+		t.Skip("wixl not installed (scripts/deps.sh installs it)")
+	}
+	bin, dist := t.TempDir(), t.TempDir()
+	win := filepath.Join(bin, "windows-amd64")
+	if err := os.MkdirAll(win, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe"} {
+		if err := os.WriteFile(filepath.Join(win, b), []byte("MZ stand-in"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	standIn := filepath.Join(t.TempDir(), "wintun.dll")
+	if err := os.WriteFile(standIn, []byte("MZ not wintun"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ env, want string }{
+		{"", "set WINTUN_DLL"},
+		{"WINTUN_DLL=" + standIn, "not the official Wintun"},
+		{"WINTUN_ZIP=" + standIn, "not the official wintun-"},
+		{"WINTUN_DLL=" + standIn + ".missing", "does not exist"},
+	} {
+		cmd := exec.Command("bash", "../scripts/msi.sh")
+		cmd.Env = append(os.Environ(), "BIN="+bin, "DIST="+dist, "WINTUN_DLL=", "WINTUN_ZIP=")
+		if c.env != "" {
+			cmd.Env = append(cmd.Env, c.env)
+		}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: msi.sh failed instead of skipping: %v\n%s", c.env, err, out)
+		}
+		if !strings.Contains(string(out), "NO MSI BUILT") || !strings.Contains(string(out), c.want) {
+			t.Errorf("%s: output lacks %q:\n%s", c.env, c.want, out)
+		}
+		if ents, _ := os.ReadDir(dist); len(ents) != 0 {
+			t.Fatalf("%s: msi.sh left %v in DIST", c.env, ents)
+		}
 	}
 }

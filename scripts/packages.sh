@@ -3,7 +3,8 @@
 # by the Makefile) into dist/:
 #   linux   .deb and .rpm (nfpm), palisade-gui and its desktop entry only when
 #           bin/linux-<arch>/palisade-gui exists
-#   windows .msi (wixl, from installer/windows/palisade.wxs), amd64 only
+#   windows .msi (scripts/msi.sh: wixl, installer/windows/palisade.wxs,
+#           needs the official wintun.dll in WINTUN_DLL or WINTUN_ZIP), amd64 only
 #   darwin  a tarball of the .pkg root and scripts; pkgbuild exists only on
 #           macOS, so the .pkg itself is made there with the command in the
 #           tarball's BUILD.txt
@@ -50,31 +51,6 @@ linux_packages() {
   done
 }
 
-windows_msi() {
-  local dir=$BIN/windows-amd64 stage=$work/windows
-  if ! command -v wixl >/dev/null; then
-    note "skip .msi: wixl not installed (apt-get install wixl msitools)"
-    return
-  fi
-  mkdir -p "$stage"
-  for b in palisaded palisade; do
-    if [ -f "$dir/$b.exe" ]; then
-      cp "$dir/$b.exe" "$stage/"
-    elif [ -f "$dir/$b" ]; then
-      cp "$dir/$b" "$stage/$b.exe"
-    else
-      note "skip .msi: $dir lacks $b.exe"
-      return
-    fi
-  done
-  # MSI versions are numeric: drop any +build or -pre suffix. wixl only
-  # resolves relative source paths, so it runs inside the staging directory.
-  local out wxs
-  out=$(realpath "$DIST")/palisade-$VERSION-windows-amd64.msi
-  wxs=$(realpath installer/windows/palisade.wxs)
-  (cd "$stage" && wixl -a x64 -D "Version=${VERSION%%[+-]*}" -D BinDir=. -o "$out" "$wxs")
-}
-
 darwin_pkgroot() {
   local dir=$1 arch=${1##*-} stage=$work/darwin-${1##*-}
   if ! have_bins "$dir" palisaded palisade; then
@@ -98,6 +74,6 @@ TXT
 
 shopt -s nullglob
 for d in "$BIN"/linux-*; do linux_packages "$d"; done
-windows_msi
+bash scripts/msi.sh
 for d in "$BIN"/darwin-*; do darwin_pkgroot "$d"; done
 ls -l "$DIST"
