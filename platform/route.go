@@ -32,7 +32,9 @@ type TunnelConfig struct {
 	HostIPv6 bool
 }
 
-// Router installs and removes the tunnel's addresses and routes.
+// Router installs and removes the tunnel's addresses and routes. NewRouter(log,
+// stateDir) returns the one of the running OS; routers that journal what
+// they add keep the journal in stateDir.
 type Router interface {
 	Up(cfg TunnelConfig) error
 	// Down removes everything Up installed; it is safe to call on a

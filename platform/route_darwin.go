@@ -12,8 +12,9 @@ import (
 )
 
 // NewRouter returns the macOS router: addresses with ifconfig and split
-// default routes with route(8), as wg-quick does on macOS.
-func NewRouter(log *slog.Logger) Router {
+// default routes with route(8), as wg-quick does on macOS. stateDir is
+// where the route journal belongs (not used by this router yet).
+func NewRouter(log *slog.Logger, stateDir string) Router {
 	return &darwinRouter{log: log}
 }
 

@@ -20,8 +20,9 @@ const (
 )
 
 // NewRouter returns the Linux router: wg-quick style policy routing for both
-// families through netlink.
-func NewRouter(log *slog.Logger) Router {
+// families through netlink. It needs no journal (stateDir is unused): its
+// leftovers are recognised by their table and rule priorities.
+func NewRouter(log *slog.Logger, stateDir string) Router {
 	return &linuxRouter{log: log}
 }
 

@@ -8,8 +8,11 @@ import (
 // route must point on OSes without policy routing.
 type Gateway struct {
 	Interface string
-	NextHop   netip.Addr
-	Metric    uint32
+	// LUID identifies the interface on Windows, where routes are added
+	// and deleted by it.
+	LUID    uint64
+	NextHop netip.Addr
+	Metric  uint32
 }
 
 // SplitRoute is one route of a split-default plan.

@@ -6,20 +6,23 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 
+	"golang.org/x/sys/windows"
 	"golang.zx2c4.com/wireguard/windows/tunnel/winipcfg"
 )
 
-// NewRouter returns the Windows router: addresses and split default routes
-// on the tunnel's LUID through the IP Helper API.
-func NewRouter(log *slog.Logger) Router {
-	return &windowsRouter{log: log}
+// NewRouter returns the Windows router: addresses, interface settings and
+// split default routes on the tunnel's LUID through the IP Helper API, and
+// journaled endpoint host routes via the physical gateway.
+func NewRouter(log *slog.Logger, stateDir string) Router {
+	return &windowsRouter{log: log, journal: NewRouteJournal(stateDir)}
 }
 
 type windowsRouter struct {
-	log       *slog.Logger
-	luid      winipcfg.LUID
-	hostRoute []SplitRoute
+	log     *slog.Logger
+	journal RouteJournal
+	luid    winipcfg.LUID
 }
 
 func (r *windowsRouter) Up(cfg TunnelConfig) error {
@@ -32,11 +35,20 @@ func (r *windowsRouter) Up(cfg TunnelConfig) error {
 		return fmt.Errorf("LUID of %s: %w", cfg.Interface, err)
 	}
 	r.luid = luid
+	if cfg.HostIPv6 {
+		if table, err := ipInterfaceTable(); err == nil && !TunnelIPv6From(table, uint64(luid)) {
+			r.log.Warn("the tunnel adapter has no IPv6 (DisabledComponents?): planning IPv4 only", "iface", cfg.Interface)
+			cfg.HostIPv6 = false
+		}
+	}
 	plan := MakePlan(cfg)
+	if err := setInterfaces(luid, TunnelInterfaceSettings(plan, cfg.MTU)); err != nil {
+		return fmt.Errorf("interface settings on %s: %w", cfg.Interface, err)
+	}
 	if err := luid.SetIPAddresses(plan.Addresses); err != nil {
 		return fmt.Errorf("addresses on %s: %w", cfg.Interface, err)
 	}
-	routes := SplitPlan(plan, cfg.Endpoints, windowsGateway(winipcfg.AddressFamily(2), cfg.Interface), windowsGateway(winipcfg.AddressFamily(23), cfg.Interface))
+	routes := SplitPlan(plan, cfg.Endpoints, bestGateway(windows.AF_INET, luid), bestGateway(windows.AF_INET6, luid))
 	var tunnelRoutes []*winipcfg.RouteData
 	for _, rt := range routes {
 		switch {
@@ -60,40 +72,73 @@ func (r *windowsRouter) Up(cfg TunnelConfig) error {
 	return nil
 }
 
+// addHostRoute journals the route, then adds it. A route that already
+// exists (left by a crash, or added twice on reconnect) is what is wanted,
+// not a failure.
 func (r *windowsRouter) addHostRoute(rt SplitRoute) error {
-	ifc, err := net.InterfaceByName(rt.Via.Interface)
-	if err != nil {
-		return err
-	}
-	gl, err := winipcfg.LUIDFromIndex(uint32(ifc.Index))
-	if err != nil {
-		return err
-	}
-	if err := gl.AddRoute(rt.Dst, rt.Via.NextHop, 0); err != nil {
+	jr := JournaledRoute{Dst: rt.Dst, NextHop: rt.Via.NextHop, Interface: rt.Via.Interface, LUID: rt.Via.LUID}
+	if err := r.journal.Add(jr); err != nil {
 		return fmt.Errorf("endpoint route %s: %w", rt.Dst, err)
 	}
-	r.hostRoute = append(r.hostRoute, rt)
+	err := winipcfg.LUID(rt.Via.LUID).AddRoute(rt.Dst, rt.Via.NextHop, 0)
+	if err != nil && !errors.Is(err, windows.ERROR_OBJECT_ALREADY_EXISTS) {
+		return fmt.Errorf("endpoint route %s: %w", rt.Dst, err)
+	}
 	return nil
 }
 
+// Down removes every journaled endpoint host route, this run's and those a
+// crashed run left; the tunnel's own routes and addresses go with the
+// adapter. A journal that cannot be read is set aside (kept for a person
+// to look at) so it cannot block every later connect.
 func (r *windowsRouter) Down() error {
+	routes, err := r.journal.Load()
+	if err != nil {
+		aside := r.journal.Path + ".unreadable"
+		r.log.Error("route journal unreadable; set aside, its routes must be checked by hand", "err", err, "moved_to", aside)
+		return errors.Join(err, os.Rename(r.journal.Path, aside))
+	}
 	var errs []error
-	for _, rt := range r.hostRoute {
-		ifc, err := net.InterfaceByName(rt.Via.Interface)
-		if err != nil {
-			errs = append(errs, err)
+	for _, jr := range routes {
+		err := winipcfg.LUID(jr.LUID).DeleteRoute(jr.Dst, jr.NextHop)
+		if err != nil && !errors.Is(err, windows.ERROR_NOT_FOUND) && !errors.Is(err, windows.ERROR_FILE_NOT_FOUND) {
+			errs = append(errs, fmt.Errorf("endpoint route %s via %s: %w", jr.Dst, jr.Interface, err))
 			continue
 		}
-		gl, err := winipcfg.LUIDFromIndex(uint32(ifc.Index))
-		if err == nil {
-			err = gl.DeleteRoute(rt.Dst, rt.Via.NextHop)
-		}
-		if err != nil {
+		if err := r.journal.Remove(jr); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	r.hostRoute = nil
 	return errors.Join(errs...)
+}
+
+// setInterfaces applies the decided settings to each family's IP interface.
+func setInterfaces(luid winipcfg.LUID, settings []IPInterfaceSettings) error {
+	for _, s := range settings {
+		family := winipcfg.AddressFamily(windows.AF_INET)
+		if s.IPv6 {
+			family = windows.AF_INET6
+		}
+		ipif, err := luid.IPInterface(family)
+		if err != nil {
+			return err
+		}
+		ipif.NLMTU = s.MTU
+		ipif.UseAutomaticMetric = s.AutomaticMetric
+		if !s.AutomaticMetric {
+			ipif.Metric = s.Metric
+		}
+		ipif.DadTransmits = s.DADTransmits
+		ipif.ManagedAddressConfigurationSupported = false
+		ipif.OtherStatefulConfigurationSupported = false
+		if !s.RouterDiscovery {
+			ipif.RouterDiscoveryBehavior = winipcfg.RouterDiscoveryDisabled
+		}
+		if err := ipif.Set(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func unspecified(p netip.Prefix) netip.Addr {
@@ -103,25 +148,57 @@ func unspecified(p netip.Prefix) netip.Addr {
 	return netip.IPv6Unspecified()
 }
 
-// windowsGateway returns the best physical default route of a family.
-func windowsGateway(family winipcfg.AddressFamily, tunnel string) *Gateway {
+// bestGateway returns the physical default route of a family that Windows
+// itself would pick: the lowest route metric plus interface metric among
+// connected interfaces other than the tunnel.
+func bestGateway(family winipcfg.AddressFamily, tunnel winipcfg.LUID) *Gateway {
 	rows, err := winipcfg.GetIPForwardTable2(family)
 	if err != nil {
 		return nil
 	}
 	var cands []Gateway
 	for _, row := range rows {
-		if row.DestinationPrefix.PrefixLength != 0 {
+		if row.DestinationPrefix.PrefixLength != 0 || row.InterfaceLUID == tunnel {
 			continue
 		}
-		ifc, err := net.InterfaceByIndex(int(row.InterfaceIndex))
-		if err != nil {
+		ipif, err := row.InterfaceLUID.IPInterface(family)
+		if err != nil || !ipif.Connected {
 			continue
 		}
-		cands = append(cands, Gateway{Interface: ifc.Name, NextHop: row.NextHop.Addr(), Metric: row.Metric})
+		name := fmt.Sprint(row.InterfaceIndex)
+		if ifc, err := net.InterfaceByIndex(int(row.InterfaceIndex)); err == nil {
+			name = ifc.Name
+		}
+		cands = append(cands, Gateway{Interface: name, LUID: uint64(row.InterfaceLUID), NextHop: row.NextHop.Addr(), Metric: row.Metric + ipif.Metric})
 	}
-	return BestGateway(cands, tunnel)
+	return BestGateway(cands, "")
 }
 
-// HasIPv6 reports whether the host has an IPv6 stack; Windows always does.
-func HasIPv6() bool { return true }
+// ipInterfaceTable reads both families' IP interface tables.
+func ipInterfaceTable() ([]IPInterface, error) {
+	var out []IPInterface
+	for _, family := range []winipcfg.AddressFamily{windows.AF_INET, windows.AF_INET6} {
+		rows, err := winipcfg.GetIPInterfaceTable(family)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range rows {
+			loopback := false
+			if ifrow, err := row.InterfaceLUID.Interface(); err == nil {
+				loopback = ifrow.Type == winipcfg.IfTypeSoftwareLoopback
+			}
+			out = append(out, IPInterface{LUID: uint64(row.InterfaceLUID), IPv6: family == windows.AF_INET6, Loopback: loopback})
+		}
+	}
+	return out, nil
+}
+
+// HasIPv6 reports whether any interface but loopback runs IPv6: with
+// DisabledComponents 0xFF none does, and the service runs IPv4-only.
+func HasIPv6() bool {
+	table, err := ipInterfaceTable()
+	if err != nil {
+		return true
+	}
+	return HostIPv6From(table)
+}

@@ -33,7 +33,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	env := Env{
 		Log: log, StateDir: o.StateDir, Timing: o.Timing, Interface: DefaultInterface,
-		Router:  platform.NewRouter(log),
+		Router:  platform.NewRouter(log, o.StateDir),
 		DNS:     newLocalDNS(log, o.StateDir),
 		Cleanup: func() error { return sysdns.RestoreLeftovers(log, o.StateDir) },
 	}
