@@ -7,11 +7,13 @@ import (
 
 	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/device"
+
+	"github.com/palisadevpn/palisade/platform"
 )
 
-// DefaultMTU is used when the profile sets none; it leaves room for the
-// WireGuard overhead over IPv6 on a 1500-byte link.
-const DefaultMTU = 1420
+// DefaultMTU is used when the profile sets none (the value the router also
+// sets as the interface's NL MTU).
+const DefaultMTU = platform.DefaultMTU
 
 // Device is a running wireguard-go device on a real TUN.
 type Device struct {
