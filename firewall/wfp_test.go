@@ -89,3 +89,36 @@ func TestWFPEmptyPolicy(t *testing.T) {
 		t.Errorf("idle policy without tunnel gives %d filters", len(fs))
 	}
 }
+
+func TestWFPCleanupTakesOnlyOurFilters(t *testing.T) {
+	type key [2]byte
+	ours, sub, foreign := key{1, 1}, key{1, 2}, key{9, 9}
+	heads := []wfpFilterHead[key]{
+		{Key: key{0, 1}, Provider: &ours, Sublayer: sub},
+		{Key: key{0, 2}, Provider: &foreign, Sublayer: foreign},
+		{Key: key{0, 3}, Provider: nil, Sublayer: key{7, 7}}, // a foreign filter without provider
+		{Key: key{0, 4}, Provider: nil, Sublayer: sub},       // ours, provider not recorded
+		{Key: key{0, 5}, Provider: &ours, Sublayer: foreign},
+	}
+	got := wfpOwnedFilters(heads, ours, sub)
+	want := []key{{0, 1}, {0, 4}, {0, 5}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("owned filters %v, want %v", got, want)
+	}
+}
+
+// TestWFPCleanupCoversEveryLayerWeUse makes sure cleanup enumerates every
+// layer a policy can render filters into, boot-time ones included.
+func TestWFPCleanupCoversEveryLayerWeUse(t *testing.T) {
+	layers := wfpCleanupLayers()
+	for _, in := range []Input{
+		testInput(StateConnected, ModeAuto, true, true, false, true),
+		testInput(StateDisconnected, ModeAlways, false, true, true, true),
+	} {
+		for _, f := range wfpFilters(Compute(in)) {
+			if !slices.Contains(layers, f.Layer) {
+				t.Errorf("filter %q in layer %v that cleanup does not enumerate", f.Name, f.Layer)
+			}
+		}
+	}
+}

@@ -119,64 +119,27 @@ func (b *wfpBackend) Remove() error {
 	return nil
 }
 
+// removeLocked deletes our objects by our own keys, never by reading
+// every filter on the machine (one foreign filter with a condition the
+// parser does not know would make it fail forever).
 func (b *wfpBackend) removeLocked() error {
-	rules, err := b.sess.Rules()
-	if err != nil {
-		return fmt.Errorf("wfp: list filters: %w", err)
-	}
-	for _, r := range rules {
-		if r.Provider == wfpProvider {
-			if err := b.sess.DeleteRule(r.ID); err != nil {
-				return fmt.Errorf("wfp: delete filter %q: %w", r.Name, err)
-			}
-		}
-	}
-	sls, err := b.sess.Sublayers(wfpProvider)
-	if err != nil {
-		return fmt.Errorf("wfp: list sublayers: %w", err)
-	}
-	for _, sl := range sls {
-		if err := b.sess.DeleteSublayer(sl.ID); err != nil {
-			return fmt.Errorf("wfp: delete sublayer: %w", err)
-		}
-	}
-	providers, err := b.sess.Providers()
-	if err != nil {
-		return fmt.Errorf("wfp: list providers: %w", err)
-	}
-	for _, p := range providers {
-		if p.ID == wfpProvider {
-			if err := b.sess.DeleteProvider(p.ID); err != nil {
-				return fmt.Errorf("wfp: delete provider: %w", err)
-			}
-		}
-	}
-	return nil
+	return removeByKeys(sessionHandle(b.sess))
 }
 
-// Show lists our installed filters in weight order.
+// Show lists our installed filters, layer by layer, by key and name.
 func (b *wfpBackend) Show() (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	rules, err := b.sess.Rules()
+	keys, names, err := ourFilters(sessionHandle(b.sess))
 	if err != nil {
-		return "", fmt.Errorf("wfp: list filters: %w", err)
+		return "", err
+	}
+	if len(keys) == 0 {
+		return "no palisade filters\n", nil
 	}
 	var sb strings.Builder
-	n := 0
-	for _, r := range rules {
-		if r.Provider != wfpProvider {
-			continue
-		}
-		n++
-		action := "block"
-		if r.Action == wf.ActionPermit {
-			action = "permit"
-		}
-		fmt.Fprintf(&sb, "%6d %-6s %-28s boot=%-5v %s\n", r.Weight, action, r.Layer, r.BootTime, r.Name)
-	}
-	if n == 0 {
-		return "no palisade filters\n", nil
+	for _, k := range keys {
+		fmt.Fprintf(&sb, "%v %s\n", k, names[k])
 	}
 	return sb.String(), nil
 }

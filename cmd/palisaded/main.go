@@ -24,6 +24,8 @@ func main() {
 	switch cmd := os.Args[1]; cmd {
 	case "run":
 		err = runCommand(os.Args[2:])
+	case "cleanup":
+		err = cleanupCommand(os.Args[2:])
 	case "install", "uninstall", "start", "stop", "status":
 		err = controlService(cmd)
 	case "-h", "--help", "help":
@@ -43,6 +45,9 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage: palisaded COMMAND
   run [--socket PATH] [--state-dir DIR] [--debug]   run the service in the foreground
   install | uninstall | start | stop | status        manage the system service
+  cleanup [--state-dir DIR]                           remove every firewall rule, route and DNS
+                                                     change of Palisade (uninstallers; stop the
+                                                     service first)
 `)
 }
 
@@ -81,4 +86,20 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// cleanupCommand is what uninstallers run once the service is stopped: it
+// leaves no kill switch, route or DNS change behind.
+func cleanupCommand(args []string) error {
+	fs := flag.NewFlagSet("cleanup", flag.ContinueOnError)
+	stateDir := fs.String("state-dir", defaultStateDir(), "state directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := service.Cleanup(log, *stateDir); err != nil {
+		return fmt.Errorf("cleanup incomplete: %w", err)
+	}
+	log.Info("cleanup complete")
+	return nil
 }

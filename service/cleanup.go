@@ -1,0 +1,41 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/palisadevpn/palisade/firewall"
+	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/platform/sysdns"
+)
+
+// Cleanup removes everything of Palisade's from the host, for uninstallers
+// (the MSI runs it through `palisaded cleanup` before the binaries go, as
+// Mullvad's uninstaller resets its firewall): every firewall object,
+// persistent and boot-time ones included, the journaled routes, the system
+// DNS changes and the resolver's loopback addresses. The service must be
+// stopped first. Every step runs even when an earlier one failed.
+func Cleanup(log *slog.Logger, stateDir string) error {
+	var errs []error
+	step := func(what string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", what, err))
+			return
+		}
+		log.Info("cleanup: done", "step", what)
+	}
+	fw, err := firewall.New(log)
+	if err == nil {
+		err = fw.Remove()
+	}
+	step("firewall", err)
+	step("routes", platform.NewRouter(log, stateDir).Down())
+	step("system DNS", sysdns.RestoreLeftovers(log, stateDir))
+	if err := sysdns.RemoveLoopbackAddrs(); errors.Is(err, sysdns.ErrNoIPv6) {
+		err = nil
+	} else {
+		step("resolver loopback addresses", err)
+	}
+	return errors.Join(errs...)
+}
