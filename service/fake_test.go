@@ -18,6 +18,7 @@ type fakeDevice struct {
 	mu        sync.Mutex
 	handshake time.Time
 	closed    bool
+	host      *fakeRouter
 }
 
 func (d *fakeDevice) Name() string { return "tun-test" }
@@ -29,14 +30,43 @@ func (d *fakeDevice) Stats() (tunnel.Stats, error) {
 func (d *fakeDevice) Reconfigure(tunnel.Config) error { return nil }
 func (d *fakeDevice) Close() {
 	d.mu.Lock()
+	wasOpen := !d.closed
 	d.closed = true
 	d.mu.Unlock()
+	if wasOpen {
+		d.host.mu.Lock()
+		d.host.live--
+		d.host.mu.Unlock()
+	}
 }
 
+// fakeRouter records route changes and counts the devices open at once:
+// every session owns one device, so live is the number of live sessions.
 type fakeRouter struct {
 	mu   sync.Mutex
 	ups  []platform.TunnelConfig
 	down int
+	// live devices now, and the most ever open at the same time.
+	live, maxLive int
+}
+
+func (r *fakeRouter) newDevice(handshake bool) *fakeDevice {
+	d := &fakeDevice{host: r}
+	if handshake {
+		d.handshake = time.Now().Add(50 * time.Millisecond)
+	}
+	r.mu.Lock()
+	r.live++
+	r.maxLive = max(r.maxLive, r.live)
+	r.mu.Unlock()
+	return d
+}
+
+// devices returns the live and the most ever live device counts.
+func (r *fakeRouter) devices() (live, maxLive int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.live, r.maxLive
 }
 
 func (r *fakeRouter) Up(cfg platform.TunnelConfig) error {
@@ -63,11 +93,7 @@ func testManager(t testing.TB, handshake bool) (*Manager, *fakeRouter) {
 		Timing:   Timing{HandshakeTimeout: 300 * time.Millisecond, StaleAfter: time.Hour, Poll: 20 * time.Millisecond, RetryMin: 50 * time.Millisecond, RetryMax: 100 * time.Millisecond},
 		Router:   r,
 		NewDevice: func(cfg tunnel.Config, log *slog.Logger) (Device, error) {
-			d := &fakeDevice{}
-			if handshake {
-				d.handshake = time.Now().Add(50 * time.Millisecond)
-			}
-			return d, nil
+			return r.newDevice(handshake), nil
 		},
 		Resolve: func(ctx context.Context, host string) ([]netip.Addr, error) {
 			return []netip.Addr{netip.MustParseAddr("2001:db8::7"), netip.MustParseAddr("198.51.100.7")}, nil

@@ -47,21 +47,47 @@ var DefaultTiming = Timing{
 }
 
 // Manager owns the tunnel and everything set up around it.
+//
+// It is the one owner of the session lifecycle. Every command that starts
+// or stops a session (Connect, Disconnect, a reconnect for new settings,
+// Close) holds ctl from start to finish, across the old session's teardown
+// and the new one's start; so commands apply one after another, at most one
+// session exists, and a new one starts only after the previous teardown has
+// finished. mu guards the state that sessions, status readers and the
+// network monitor share; it is never held while waiting for a teardown.
 type Manager struct {
 	env      Env
 	profiles *profile.Store
+
+	ctl sync.Mutex
+	// closed: Close ran; no session may start any more. Guarded by ctl.
+	closed bool
 
 	mu       sync.Mutex
 	settings settings.Settings
 	status   ipc.Status
 	// armed: in auto mode, a connect succeeded and the user has not
 	// disconnected since, so the kill switch stays engaged.
-	armed   bool
-	net     netState
-	cancel  context.CancelFunc
-	done    chan struct{}
+	armed bool
+	net   netState
+	// cur is the current session, nil when none. It changes only with both
+	// ctl and mu held; a session that is no longer cur may still be tearing
+	// down, but nothing it reports reaches the status.
+	cur     *session
 	lastUse string
 	subs    map[chan ipc.Status]struct{}
+}
+
+// session is one connection to a profile, from connect until it is
+// stopped: bring-up, handshake watching and its own retries.
+type session struct {
+	name    string
+	profile *profile.Profile
+	ctx     context.Context
+	cancel  context.CancelFunc
+	// done is closed when the session's teardown has finished: device
+	// closed, routes and DNS undone.
+	done chan struct{}
 }
 
 // New creates a manager from its environment. It applies the kill switch for
@@ -100,8 +126,18 @@ func New(env Env) (*Manager, error) {
 }
 
 // Connect starts connecting with the named profile ("" = last used). A
-// running connection is replaced.
+// running connection is replaced: it is torn down before the new one starts.
 func (m *Manager) Connect(name string) error {
+	m.ctl.Lock()
+	defer m.ctl.Unlock()
+	return m.connectCtl(name)
+}
+
+// connectCtl is Connect with ctl held.
+func (m *Manager) connectCtl(name string) error {
+	if m.closed {
+		return errors.New("the service is stopping")
+	}
 	m.mu.Lock()
 	if name == "" {
 		name = m.lastUse
@@ -114,28 +150,42 @@ func (m *Manager) Connect(name string) error {
 	if err != nil {
 		return fmt.Errorf("profile %q: %w", name, err)
 	}
-	m.stopSession()
+	m.stopCtl(nil)
 	ctx, cancel := context.WithCancel(context.Background())
+	s := &session{name: name, profile: p, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.cur = s
 	m.lastUse = name
-	m.cancel, m.done = cancel, make(chan struct{})
 	m.status.Profile = name
 	m.status.LastError = ""
 	m.saveJournalLocked(true)
-	go m.session(ctx, p, m.done)
+	go m.run(s)
 	return nil
 }
 
-// Disconnect stops the tunnel at the user's request, which also disarms the
-// auto kill switch.
-func (m *Manager) Disconnect() {
+// reconnectCtl replaces the current session by a new one for the same
+// profile, so that changes which shape the tunnel take effect. Without a
+// current session (the user disconnected) it does nothing: only a connect
+// starts a session.
+func (m *Manager) reconnectCtl(reason string) error {
 	m.mu.Lock()
-	if m.cancel != nil {
-		m.setStateLocked(ipc.Disconnecting, "user disconnect")
-	}
+	cur := m.cur
 	m.mu.Unlock()
-	m.stopSession()
+	if cur == nil {
+		return nil
+	}
+	m.env.Log.Info("reconnecting", "profile", cur.name, "reason", reason)
+	return m.connectCtl(cur.name)
+}
+
+// Disconnect stops the tunnel at the user's request, which also disarms the
+// auto kill switch. When it returns no session exists, and none starts
+// until the next Connect.
+func (m *Manager) Disconnect() {
+	m.ctl.Lock()
+	defer m.ctl.Unlock()
+	m.stopCtl(func() { m.setStateLocked(ipc.Disconnecting, "user disconnect") })
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.armed = false
@@ -144,22 +194,33 @@ func (m *Manager) Disconnect() {
 	m.saveJournalLocked(false)
 }
 
-// stopSession cancels the running connection and waits for its teardown.
-func (m *Manager) stopSession() {
+// stopCtl ends the current session and waits for its teardown. The session
+// stops being current at once, under mu, together with its cancellation,
+// so nothing it reports afterwards reaches the status. detached, if not
+// nil, runs under mu right after, when there was a session.
+func (m *Manager) stopCtl(detached func()) {
 	m.mu.Lock()
-	cancel, done := m.cancel, m.done
-	m.cancel, m.done = nil, nil
+	s := m.cur
+	m.cur = nil
+	if s != nil {
+		s.cancel()
+		if detached != nil {
+			detached()
+		}
+	}
 	m.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
+	if s != nil {
+		<-s.done
 	}
 }
 
 // Close stops the manager at service shutdown. In auto and off modes all
 // network changes are undone; with always the block stays.
 func (m *Manager) Close() {
-	m.stopSession()
+	m.ctl.Lock()
+	defer m.ctl.Unlock()
+	m.closed = true
+	m.stopCtl(nil)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.status.State = ipc.Disconnected
@@ -246,6 +307,8 @@ func (m *Manager) SetSettings(s settings.Settings) (settings.Settings, error) {
 		return settings.Settings{}, err
 	}
 	s = s.Normalized()
+	m.ctl.Lock()
+	defer m.ctl.Unlock()
 	m.mu.Lock()
 	if err := settings.Save(m.env.StateDir, s); err != nil {
 		m.mu.Unlock()
@@ -259,14 +322,13 @@ func (m *Manager) SetSettings(s settings.Settings) (settings.Settings, error) {
 		m.armed = true
 	}
 	m.env.Log.Info("settings changed", "kill_switch", s.KillSwitch, "allow_lan", s.AllowLAN, "ipv6", s.IPv6, "dns", s.DNS.Mode)
-	reconnect := m.cancel != nil && (old.IPv6 != s.IPv6 || !sameDNS(old.DNS, s.DNS))
+	reshape := old.IPv6 != s.IPv6 || !sameDNS(old.DNS, s.DNS)
 	m.applyNetLocked()
 	m.publishLocked()
-	name := m.lastUse
 	m.mu.Unlock()
-	if reconnect {
+	if reshape {
 		// IPv6 and DNS shape the tunnel itself; apply them by reconnecting.
-		if err := m.Connect(name); err != nil {
+		if err := m.reconnectCtl("IPv6 or DNS settings changed"); err != nil {
 			return s, err
 		}
 	}

@@ -73,8 +73,11 @@ var ErrProfileInUse = errors.New("profile is in use: disconnect first")
 
 // RemoveProfile deletes a stored profile; the connected one cannot be.
 func (m *Manager) RemoveProfile(name string) error {
+	// Under ctl, no connect can pick the profile up between check and removal.
+	m.ctl.Lock()
+	defer m.ctl.Unlock()
 	m.mu.Lock()
-	inUse := m.cancel != nil && m.status.Profile == name
+	inUse := m.cur != nil && m.cur.name == name
 	m.mu.Unlock()
 	if inUse {
 		return fmt.Errorf("%q: %w", name, ErrProfileInUse)

@@ -23,24 +23,28 @@ const minKeepalive = 25
 // fastPoll is how often the device is read while a handshake is awaited.
 const fastPoll = 50 * time.Millisecond
 
-// session runs one connection until ctx ends: bring-up failures tear down
-// and retry with backoff; handshake trouble keeps the tunnel (so traffic
-// never falls back to the LAN) and re-arms the peers.
-func (m *Manager) session(ctx context.Context, p *profile.Profile, done chan struct{}) {
-	defer close(done)
+// run runs session s until it is stopped: bring-up failures tear down and
+// retry with backoff; handshake trouble keeps the tunnel (so traffic never
+// falls back to the LAN) and re-arms the peers. Whatever it reports is
+// dropped once s is no longer the current session.
+func (m *Manager) run(s *session) {
+	defer close(s.done)
+	ctx, p := s.ctx, s.profile
 	for attempt := 1; ; attempt++ {
 		m.mu.Lock()
-		m.status.Retry = nil
-		m.setStateLocked(ipc.Connecting, "connect")
-		s := m.settings
+		if m.cur == s {
+			m.status.Retry = nil
+			m.setStateLocked(ipc.Connecting, "connect")
+		}
+		set := m.settings
 		m.mu.Unlock()
-		cfg, err := m.tunnelConfig(ctx, p, s, nil)
+		cfg, err := m.tunnelConfig(ctx, p, set, nil)
 		var dev Device
 		if err == nil {
-			dev, err = m.bringUp(cfg, p, s)
+			dev, err = m.bringUp(s, cfg, set)
 		}
 		if err == nil {
-			err = m.watch(ctx, dev, p, s, cfg)
+			err = m.watch(s, dev, set, cfg)
 		}
 		m.mu.Lock()
 		m.tearDownLocked()
@@ -50,7 +54,7 @@ func (m *Manager) session(ctx context.Context, p *profile.Profile, done chan str
 			return
 		}
 		delay := backoff(m.env.Timing, attempt)
-		m.fail(err, delay)
+		m.fail(s, err, delay)
 		select {
 		case <-ctx.Done():
 			return
@@ -77,9 +81,12 @@ func backoff(t Timing, attempt int) time.Duration {
 	return min(d, t.RetryMax)
 }
 
-func (m *Manager) fail(err error, retryIn time.Duration) {
+func (m *Manager) fail(s *session, err error, retryIn time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.cur != s {
+		return
+	}
 	retry := time.Now().Add(retryIn)
 	m.status.Retry = &retry
 	m.status.LastError = err.Error()
@@ -152,10 +159,15 @@ func (m *Manager) resolveEndpoint(ctx context.Context, ep profile.Endpoint, host
 }
 
 // bringUp opens the firewall for the endpoints first, then creates the
-// device and its routes, then DNS.
-func (m *Manager) bringUp(cfg tunnel.Config, p *profile.Profile, s settings.Settings) (Device, error) {
+// device and its routes, then DNS. A session stopped before it got here
+// sets nothing up: stopping cancels under mu.
+func (m *Manager) bringUp(ses *session, cfg tunnel.Config, s settings.Settings) (Device, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := ses.ctx.Err(); err != nil {
+		return nil, err
+	}
+	p := ses.profile
 	m.net.endpoints = endpointsOf(cfg.Peers)
 	m.net.onLink = m.env.OnLink()
 	m.applyNetLocked()
@@ -189,8 +201,8 @@ func (m *Manager) bringUp(cfg tunnel.Config, p *profile.Profile, s settings.Sett
 
 // watch follows the handshakes until ctx ends. It returns an error only
 // when the device itself fails.
-func (m *Manager) watch(ctx context.Context, dev Device, p *profile.Profile, s settings.Settings, cfg tunnel.Config) error {
-	t := m.env.Timing
+func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunnel.Config) error {
+	ctx, p, t := ses.ctx, ses.profile, m.env.Timing
 	phase, phaseStart, attempt := ipc.Connecting, time.Now().Add(-time.Second), 0
 	var nextRetry time.Time
 	tick := time.NewTimer(fastPoll)
@@ -234,6 +246,10 @@ func (m *Manager) watch(ctx context.Context, dev Device, p *profile.Profile, s s
 			phaseStart = now.Add(-time.Millisecond)
 		}
 		m.mu.Lock()
+		if m.cur != ses {
+			m.mu.Unlock()
+			return nil
+		}
 		m.updateStatsLocked(st, cfg)
 		if next == ipc.Error {
 			m.status.LastError = reason

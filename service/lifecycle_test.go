@@ -1,0 +1,103 @@
+package service
+
+import (
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/service/ipc"
+)
+
+// Impatient users, a tray click racing the CLI, a settings change racing a
+// connect: whatever the interleaving, at most one session is ever live, and
+// the last command decides what remains.
+func TestConcurrentCommandsOneSession(t *testing.T) {
+	m, r := testManager(t, true)
+	if _, err := m.Import("home", testProfile); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(g), 18))
+			for range 25 {
+				switch rng.IntN(5) {
+				case 0, 1:
+					if err := m.Connect("home"); err != nil {
+						t.Errorf("connect: %v", err)
+					}
+				case 2:
+					m.Disconnect()
+				case 3: // reshapes the tunnel: reconnects when connected
+					s := m.Settings()
+					s.IPv6 = !s.IPv6
+					if _, err := m.SetSettings(s); err != nil {
+						t.Errorf("set ipv6: %v", err)
+					}
+				case 4: // applies in place
+					s := m.Settings()
+					s.AllowLAN = !s.AllowLAN
+					if _, err := m.SetSettings(s); err != nil {
+						t.Errorf("set allow-lan: %v", err)
+					}
+				}
+				// Let sessions get into bring-up and watching between
+				// commands, where they used to be overtaken.
+				time.Sleep(time.Duration(rng.IntN(4)) * time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+
+	m.Disconnect()
+	if live, _ := r.devices(); live != 0 {
+		t.Errorf("%d devices open after disconnect returned", live)
+	}
+	// A settings change that would reconnect a live tunnel must not
+	// resurrect one the user disconnected.
+	s := m.Settings()
+	s.IPv6 = !s.IPv6
+	if _, err := m.SetSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	stableState(t, m, ipc.Disconnected, 500*time.Millisecond)
+	if live, _ := r.devices(); live != 0 {
+		t.Errorf("%d devices open after a quiet disconnected period", live)
+	}
+
+	if err := m.Connect("home"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, m, ipc.Connected)
+	stableState(t, m, ipc.Connected, 500*time.Millisecond)
+	if live, _ := r.devices(); live != 1 {
+		t.Errorf("%d devices open while connected, want 1", live)
+	}
+	if _, most := r.devices(); most > 1 {
+		t.Errorf("%d sessions were live at the same time, want at most 1", most)
+	}
+}
+
+// stableState fails unless every status the stream pushes for d is want.
+func stableState(t *testing.T, m *Manager, want ipc.State, d time.Duration) {
+	t.Helper()
+	ch, stop := m.Subscribe()
+	defer stop()
+	timeout := time.After(d)
+	for n := 0; ; n++ {
+		select {
+		case st := <-ch:
+			if st.State != want {
+				t.Fatalf("status stream pushed %s (%q), want %s to hold for %s", st.State, st.LastError, want, d)
+			}
+		case <-timeout:
+			if n == 0 {
+				t.Fatal("the status stream pushed nothing, not even the current state")
+			}
+			return
+		}
+	}
+}
