@@ -32,8 +32,9 @@ type nftBackend struct {
 	conn *nftables.Conn
 }
 
-// New returns the nftables backend, which talks netlink directly.
-func New(log *slog.Logger) (Backend, error) {
+// New returns the nftables backend, which talks netlink directly. stateDir
+// is not needed: the table itself is the record of what is installed.
+func New(log *slog.Logger, stateDir string) (Backend, error) {
 	return newNFT(log), nil
 }
 

@@ -12,7 +12,11 @@ const pfLoopback = "lo0"
 // RenderPF renders the policy as pf rules for one anchor. All rules are
 // "quick" so the first match decides, as in the policy. Forward rules are
 // not rendered: pf runs "out" rules on forwarded packets too. Established
-// traffic needs no rule since pf keeps state for every pass.
+// traffic needs no rule since pf keeps state for every pass. Passes that can
+// match TCP say "flags any": pf's default "flags S/SA" would create state
+// only from a SYN, so connections opened before the anchor was loaded (a
+// localhost dev server, LAN SSH, in-tunnel TCP when the kill switch is
+// switched on while connected) would be cut off; Mullvad and PIA do the same.
 func RenderPF(p Policy, anchor string) string {
 	r := pfRenderer{names: map[string]string{}}
 	fmt.Fprintf(&r.tables, "# palisade kill switch, anchor %q: %s\n", anchor, headline(p))
@@ -53,7 +57,11 @@ func (r *pfRenderer) rule(dir Direction, rule Rule) {
 	fmt.Fprintf(&r.rules, "# %s\n", rule.Reason)
 	switch rule.Action {
 	case Accept:
-		fmt.Fprintf(&r.rules, "pass %s quick%s\n", way, match)
+		flags := ""
+		if rule.Proto == ProtoAny || rule.Proto == ProtoTCP {
+			flags = " flags any"
+		}
+		fmt.Fprintf(&r.rules, "pass %s quick%s%s\n", way, match, flags)
 	case Drop:
 		fmt.Fprintf(&r.rules, "block drop %s quick%s\n", way, match)
 	case Reject:

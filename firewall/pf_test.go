@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -69,5 +70,89 @@ func TestRenderPFSemantics(t *testing.T) {
 	find("block drop in quick on ! palisade0 inet from any to 10.64.1.2")
 	if strings.Contains(out, "established") {
 		t.Errorf("pf output should rely on state, not an established rule")
+	}
+}
+
+// TestRenderPFFlagsAny checks that every pass that can match TCP matches any
+// flags: pf's default "flags S/SA" would reset connections opened before the
+// anchor was loaded (LAN SSH, localhost servers, in-tunnel TCP).
+func TestRenderPFFlagsAny(t *testing.T) {
+	for _, c := range goldenCases {
+		out := RenderPF(Compute(c.in), "a")
+		passes := 0
+		for _, l := range strings.Split(out, "\n") {
+			if !strings.HasPrefix(l, "pass ") {
+				continue
+			}
+			passes++
+			tcpCapable := !strings.Contains(l, " proto udp ") && !strings.Contains(l, " proto icmp6 ")
+			if has := strings.HasSuffix(l, " flags any"); has != tcpCapable {
+				t.Errorf("%s: %q: flags any = %v, want %v", c.name, l, has, tcpCapable)
+			}
+		}
+		if passes == 0 {
+			t.Errorf("%s: no pass rules rendered", c.name)
+		}
+	}
+	out := RenderPF(Compute(testInput(StateConnected, ModeAuto, true, true, true, true)), "a")
+	for _, want := range []string{
+		"pass out quick on lo0 from any to any flags any",
+		"pass out quick on palisade0 from any to any flags any",
+		"pass in quick on palisade0 from any to any flags any",
+		"pass out quick inet from any to <palisade_2> flags any",
+		"pass in quick inet6 from <palisade_3> to any flags any",
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("missing %q", want)
+		}
+	}
+}
+
+func TestPFNeedsFlush(t *testing.T) {
+	connected := Compute(testInput(StateConnected, ModeAuto, true, true, true, true))
+	off := Compute(testInput(StateConnected, ModeOff, false, true, true, true))
+	noLAN := connected
+	noLAN.Output = slices.DeleteFunc(slices.Clone(connected.Output), func(r Rule) bool { return strings.HasPrefix(r.Reason, "allow_lan") })
+	tests := []struct {
+		name        string
+		prev        Policy
+		prevApplied bool
+		next        Policy
+		want        bool
+	}{
+		// The kill switch switched on while connected: connections that
+		// now must be rejected may already have states.
+		{"first engaged apply", Policy{}, false, connected, true},
+		{"engaged after idle", off, true, connected, true},
+		{"same policy again", connected, true, connected, false},
+		{"allow_lan switched off", connected, true, noLAN, true},
+		{"allow_lan switched on", noLAN, true, connected, false},
+		{"disengaged", connected, true, off, false},
+		{"stale policy not applied", connected, false, connected, true},
+	}
+	for _, tt := range tests {
+		if got := pfNeedsFlush(tt.prev, tt.prevApplied, tt.next); got != tt.want {
+			t.Errorf("%s: pfNeedsFlush = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestPFHealth(t *testing.T) {
+	info := "Status: Enabled for 0 days 00:12:03           Debug: Urgent\n\nState Table                          Total             Rate\n"
+	main := "scrub-anchor \"com.apple/*\" all fragment reassemble\nanchor \"com.apple/*\" all\n"
+	if p := pfHealth(info, main); len(p) != 0 {
+		t.Errorf("healthy pf reported %v", p)
+	}
+	p := pfHealth(strings.Replace(info, "Enabled", "Disabled", 1), main)
+	if len(p) != 1 || !strings.Contains(p[0], "not enabled") {
+		t.Errorf("disabled pf: %v", p)
+	}
+	// A custom main ruleset with only the scrub anchor never reaches ours.
+	p = pfHealth(info, "scrub-anchor \"com.apple/*\" all fragment reassemble\npass all\n")
+	if len(p) != 1 || !strings.Contains(p[0], "com.apple/*") {
+		t.Errorf("main ruleset without anchor: %v", p)
+	}
+	if !pfEnabled(info) || pfEnabled("") {
+		t.Error("pfEnabled misreads pfctl -s info")
 	}
 }

@@ -44,8 +44,9 @@ type wfpBackend struct {
 	sess *wf.Session
 }
 
-// New opens a WFP session for the running service executable.
-func New(log *slog.Logger) (Backend, error) {
+// New opens a WFP session for the running service executable. stateDir is
+// not used yet.
+func New(log *slog.Logger, stateDir string) (Backend, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("wfp: %w", err)

@@ -13,6 +13,9 @@ type Route struct {
 	Gateway netip.Addr
 	// Loopback marks routes on a loopback interface.
 	Loopback bool
+	// IfScope marks macOS interface-scoped routes (RTF_IFSCOPE): each
+	// interface's own default, used only by sockets bound to it.
+	IfScope bool
 }
 
 // linkLocal6 is left out: allow-LAN covers all of fe80::/10 anyway.

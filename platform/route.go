@@ -43,6 +43,13 @@ type Router interface {
 	Down() error
 }
 
+// Replanner is a Router on an OS without policy routing: its endpoint host
+// routes follow the default route, so they are re-planned when the network
+// changes or handshakes go stale.
+type Replanner interface {
+	Replan(endpoints []netip.AddrPort) error
+}
+
 // Plan is the OS-free routing decision for a tunnel.
 type Plan struct {
 	Addresses []netip.Prefix

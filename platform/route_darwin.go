@@ -1,7 +1,6 @@
 package platform
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -9,30 +8,35 @@ import (
 	"net/netip"
 	"os/exec"
 	"strings"
+	"sync"
 )
 
 // NewRouter returns the macOS router: addresses with ifconfig and split
-// default routes with route(8), as wg-quick does on macOS. stateDir is
-// where the route journal belongs (not used by this router yet).
+// default routes with route(8), as wg-quick does on macOS. Routes that
+// outlive the tunnel interface are journaled in stateDir before they are
+// added, so Down removes them even after a crash.
 func NewRouter(log *slog.Logger, stateDir string) Router {
-	return &darwinRouter{log: log}
+	return &darwinRouter{log: log, journal: NewRouteJournal(stateDir)}
 }
 
 type darwinRouter struct {
-	log       *slog.Logger
-	installed []SplitRoute
-	iface     string
+	log     *slog.Logger
+	journal RouteJournal
+
+	mu    sync.Mutex
+	iface string
+	plan  Plan
+	// hosts are the endpoint routes now installed, by destination.
+	hosts map[netip.Prefix]SplitRoute
 }
 
 func (r *darwinRouter) Up(cfg TunnelConfig) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	plan := MakePlan(cfg)
-	r.iface = cfg.Interface
+	r.iface, r.plan, r.hosts = cfg.Interface, plan, map[netip.Prefix]SplitRoute{}
 	for _, a := range plan.Addresses {
-		args := []string{cfg.Interface, "inet6", a.String(), "alias"}
-		if a.Addr().Is4() {
-			args = []string{cfg.Interface, "inet", a.String(), a.Addr().String(), "alias"}
-		}
-		if err := run("ifconfig", args...); err != nil {
+		if err := run("ifconfig", addressArgs(cfg.Interface, a)...); err != nil {
 			return err
 		}
 	}
@@ -44,79 +48,146 @@ func (r *darwinRouter) Up(cfg TunnelConfig) error {
 	if err := run("ifconfig", cfg.Interface, "up"); err != nil {
 		return err
 	}
-	routes := SplitPlan(plan, cfg.Endpoints, darwinGateway("-inet"), darwinGateway("-inet6"))
+	gw4, gw6 := gateways(cfg.Interface, r.log)
+	routes := SplitPlan(plan, cfg.Endpoints, gw4, gw6)
 	for _, rt := range routes {
-		if err := run("route", routeArgs("add", rt, cfg.Interface)...); err != nil {
+		if err := r.add(rt); err != nil {
 			return err
 		}
-		r.installed = append(r.installed, rt)
 	}
 	r.log.Info("routes up", "iface", cfg.Interface, "default4", plan.Default4, "default6", plan.Default6, "block6", plan.Block6, "routes", len(routes))
 	return nil
 }
 
-func (r *darwinRouter) Down() error {
+// Replan re-reads the default routes and moves the endpoint host routes to
+// the current gateways (Wi-Fi → Ethernet, a new router, a lost uplink);
+// endpoints no longer in use lose theirs.
+func (r *darwinRouter) Replan(endpoints []netip.AddrPort) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.iface == "" {
+		return nil
+	}
+	gw4, gw6 := gateways(r.iface, r.log)
+	want := map[netip.Prefix]SplitRoute{}
+	for _, rt := range SplitPlan(Plan{}, endpoints, gw4, gw6) {
+		want[rt.Dst] = rt
+	}
 	var errs []error
-	// Routes via the tunnel vanish with the interface; endpoint host routes
-	// and reject routes do not, so they are removed explicitly.
-	for _, rt := range r.installed {
-		if rt.Via != nil || rt.Reject {
-			if err := run("route", routeArgs("delete", rt, r.iface)...); err != nil {
-				errs = append(errs, err)
-			}
+	for dst, rt := range r.hosts {
+		if _, ok := want[dst]; !ok {
+			errs = append(errs, r.remove(journaled(rt)))
+			delete(r.hosts, dst)
 		}
 	}
-	r.installed = nil
+	for dst, rt := range want {
+		if old, ok := r.hosts[dst]; ok && sameRoute(old, rt) {
+			continue
+		}
+		r.log.Info("endpoint route re-planned", "dst", dst, "args", strings.Join(routeAddArgs(rt, r.iface), " "))
+		errs = append(errs, r.add(rt))
+	}
 	return errors.Join(errs...)
 }
 
-func routeArgs(verb string, rt SplitRoute, iface string) []string {
-	family := "-inet"
-	if rt.Dst.Addr().Is6() {
-		family = "-inet6"
+func sameRoute(a, b SplitRoute) bool {
+	if (a.Via == nil) != (b.Via == nil) {
+		return false
 	}
-	args := []string{"-q", "-n", verb, family, rt.Dst.String()}
-	switch {
-	case rt.Via != nil:
-		args = append(args, "-gateway", rt.Via.NextHop.WithZone("").String())
-	case rt.Reject:
-		args = append(args, "::1", "-reject")
-	default:
-		args = append(args, "-interface", iface)
-	}
-	return args
+	return a.Blackhole == b.Blackhole && (a.Via == nil || *a.Via == *b.Via)
 }
 
-// darwinGateway reads the current default route of a family.
-func darwinGateway(family string) *Gateway {
-	out, err := exec.Command("route", "-n", "get", family, "default").Output()
+// add installs rt, journaling it first when it outlives the interface. A
+// route already there (a leftover, or one for the previous gateway) is
+// replaced rather than failing the connect over and over.
+func (r *darwinRouter) add(rt SplitRoute) error {
+	if rt.OutlivesTunnel() {
+		if err := r.journal.Add(journaled(rt)); err != nil {
+			return err
+		}
+	}
+	args := routeAddArgs(rt, r.iface)
+	out, err := command("route", args...)
+	if err != nil && routeExists(out) {
+		r.log.Info("route exists, replacing it", "dst", rt.Dst)
+		if out, err = command("route", routeDeleteArgs(rt.Dst)...); err == nil || routeMissing(out) {
+			out, err = command("route", args...)
+		}
+	}
 	if err != nil {
-		return nil
+		return cmdError("route", args, out, err)
 	}
-	var g Gateway
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), ":")
-		if !ok {
-			continue
+	if rt.Via != nil || rt.Blackhole {
+		r.hosts[rt.Dst] = rt
+	}
+	return nil
+}
+
+// remove deletes the route to jr.Dst and forgets every journal entry for
+// that destination (a re-planned route has one per gateway it had).
+func (r *darwinRouter) remove(jr JournaledRoute) error {
+	args := routeDeleteArgs(jr.Dst)
+	if out, err := command("route", args...); err != nil && !routeMissing(out) {
+		return cmdError("route", args, out, err)
+	}
+	all, err := r.journal.Load()
+	for _, e := range all {
+		if e.Dst == jr.Dst {
+			err = errors.Join(err, r.journal.Remove(e))
 		}
-		switch k {
-		case "gateway":
-			g.NextHop, _ = netip.ParseAddr(strings.TrimSpace(v))
-		case "interface":
-			g.Interface = strings.TrimSpace(v)
-		}
 	}
-	if !g.NextHop.IsValid() {
-		return nil
+	return err
+}
+
+// journaled is the journal entry of rt; the next hop and interface are
+// for people reading it, since macOS deletes by destination.
+func journaled(rt SplitRoute) JournaledRoute {
+	jr := JournaledRoute{Dst: rt.Dst}
+	if rt.Via != nil {
+		jr.NextHop, jr.Interface = rt.Via.NextHop, rt.Via.Interface
 	}
-	return &g
+	return jr
+}
+
+// Down removes every journaled route, those of this run and those a crashed
+// run left. Routes via the tunnel vanish with the interface.
+func (r *darwinRouter) Down() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	jrs, err := r.journal.Load()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, jr := range jrs {
+		errs = append(errs, r.remove(jr))
+	}
+	r.iface, r.hosts = "", nil
+	return errors.Join(errs...)
+}
+
+// gateways reads both families' default routes outside the tunnel.
+func gateways(tunnel string, log *slog.Logger) (gw4, gw6 *Gateway) {
+	routes, err := readRoutes()
+	if err != nil {
+		log.Warn("routing table unreadable: endpoints get blackhole routes", "err", err)
+		return nil, nil
+	}
+	return DefaultGateway(routes, false, tunnel), DefaultGateway(routes, true, tunnel)
+}
+
+func command(name string, args ...string) (string, error) {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	return string(bytes.TrimSpace(out)), err
+}
+
+func cmdError(name string, args []string, out string, err error) error {
+	return fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, out)
 }
 
 func run(name string, args ...string) error {
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, bytes.TrimSpace(out))
+	if out, err := command(name, args...); err != nil {
+		return cmdError(name, args, out, err)
 	}
 	return nil
 }

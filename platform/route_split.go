@@ -5,7 +5,9 @@ import (
 )
 
 // Gateway is a physical default route: where the tunnel endpoint's host
-// route must point on OSes without policy routing.
+// route must point on OSes without policy routing. A gateway without a
+// NextHop is an interface route (PPP, a link# default on macOS): the
+// endpoint's host route then names the interface instead of a router.
 type Gateway struct {
 	Interface string
 	// LUID identifies the interface on Windows, where routes are added
@@ -22,12 +24,22 @@ type SplitRoute struct {
 	Via *Gateway
 	// Reject makes the route unreachable (IPv6 beside a v4-only tunnel).
 	Reject bool
+	// Blackhole silently drops an endpoint's packets when its family has no
+	// default route outside the tunnel: without it the handshakes would be
+	// routed into the tunnel itself and loop (wg-quick does the same).
+	Blackhole bool
+}
+
+// OutlivesTunnel reports whether the route stays when the tunnel interface
+// goes away, so it must be journaled and removed explicitly.
+func (r SplitRoute) OutlivesTunnel() bool {
+	return r.Via != nil || r.Reject || r.Blackhole
 }
 
 // SplitPlan turns a plan into routes for macOS and Windows: the halves of
 // each tunnelled default, the other allowed IPs, rejecting IPv6 halves when
 // Block6, and a host route per endpoint via the gateway of its family.
-// Endpoints of a family without a gateway are left to the routing table.
+// Endpoints of a family without a gateway get a blackhole route.
 func SplitPlan(p Plan, endpoints []netip.AddrPort, gw4, gw6 *Gateway) []SplitRoute {
 	var out []SplitRoute
 	for _, d := range SplitDefaults(p.Default4, p.Default6) {
@@ -48,11 +60,11 @@ func SplitPlan(p Plan, endpoints []netip.AddrPort, gw4, gw6 *Gateway) []SplitRou
 		if a.Is6() {
 			gw = gw6
 		}
-		if gw == nil || seen[a] {
+		if seen[a] {
 			continue
 		}
 		seen[a] = true
-		out = append(out, SplitRoute{Dst: netip.PrefixFrom(a, a.BitLen()), Via: gw})
+		out = append(out, SplitRoute{Dst: netip.PrefixFrom(a, a.BitLen()), Via: gw, Blackhole: gw == nil})
 	}
 	return out
 }
@@ -68,6 +80,26 @@ func BestGateway(candidates []Gateway, tunnel string) *Gateway {
 		}
 		if best == nil || c.Metric < best.Metric {
 			best = c
+		}
+	}
+	return best
+}
+
+// DefaultGateway picks a family's default route outside the tunnel from a
+// routing table: an unscoped default route not on the tunnel or loopback,
+// one with a next hop before an interface-only one. A default that points
+// into the tunnel (seed 003: a link# default on the tunnel's own network
+// service) is no way out, so nil is returned and the endpoint blackholed.
+func DefaultGateway(routes []Route, v6 bool, tunnel string) *Gateway {
+	var best *Gateway
+	for _, r := range routes {
+		if !r.Dst.IsValid() || r.Dst.Bits() != 0 || r.Dst.Addr().Is6() != v6 ||
+			r.IfScope || r.Loopback || r.Interface == "" || r.Interface == tunnel {
+			continue
+		}
+		g := &Gateway{Interface: r.Interface, NextHop: r.Gateway}
+		if best == nil || (!best.NextHop.IsValid() && g.NextHop.IsValid()) {
+			best = g
 		}
 	}
 	return best

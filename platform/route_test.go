@@ -70,10 +70,22 @@ func TestSplitPlan(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("SplitPlan =\n%+v\nwant\n%+v", got, want)
 	}
-	// An IPv6 endpoint on a host without an IPv6 gateway gets no host route.
+	// An IPv6 endpoint on a host without an IPv6 default route outside the
+	// tunnel is blackholed: left to the routing table, its handshakes would
+	// follow ::/1 into the tunnel and loop.
 	got = SplitPlan(Plan{Default4: true, Default6: true}, eps[1:2], gw4, nil)
-	if len(got) != 4 {
-		t.Fatalf("expected only the four halves, got %+v", got)
+	want = []SplitRoute{
+		{Dst: netip.MustParsePrefix("0.0.0.0/1")}, {Dst: netip.MustParsePrefix("128.0.0.0/1")},
+		{Dst: netip.MustParsePrefix("::/1")}, {Dst: netip.MustParsePrefix("8000::/1")},
+		{Dst: netip.MustParsePrefix("2001:db8::2/128"), Blackhole: true},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("SplitPlan without IPv6 gateway =\n%+v\nwant\n%+v", got, want)
+	}
+	for _, rt := range got {
+		if rt.OutlivesTunnel() != (rt.Blackhole || rt.Via != nil || rt.Reject) {
+			t.Errorf("OutlivesTunnel(%+v) = %v", rt, rt.OutlivesTunnel())
+		}
 	}
 }
 

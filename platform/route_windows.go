@@ -52,6 +52,10 @@ func (r *windowsRouter) Up(cfg TunnelConfig) error {
 	var tunnelRoutes []*winipcfg.RouteData
 	for _, rt := range routes {
 		switch {
+		case rt.Blackhole:
+			// No default route outside the tunnel: left to the routing
+			// table, as before SplitPlan planned blackholes (macOS).
+			continue
 		case rt.Via != nil:
 			if err := r.addHostRoute(rt); err != nil {
 				return err

@@ -1,16 +1,10 @@
 package platform
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
 	"net/netip"
-	"os"
 	"path/filepath"
-	"slices"
 
-	"github.com/palisadevpn/palisade/internal/atomicfile"
+	"github.com/palisadevpn/palisade/internal/undolog"
 )
 
 // RouteJournalFile is the route journal's name in the state directory.
@@ -44,59 +38,15 @@ func NewRouteJournal(stateDir string) RouteJournal {
 // cannot be parsed is an error naming it and is left untouched, so the
 // routes it lists can still be removed by hand.
 func (j RouteJournal) Load() ([]JournaledRoute, error) {
-	data, err := os.ReadFile(j.Path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var rs []JournaledRoute
-	if err := json.Unmarshal(data, &rs); err != nil {
-		return nil, fmt.Errorf("route journal %s is unreadable (left as it is): %w", j.Path, err)
-	}
-	return rs, nil
+	return undolog.Open[JournaledRoute](j.Path).Entries()
 }
 
 // Add records r (once) before it is added to the system.
 func (j RouteJournal) Add(r JournaledRoute) error {
-	rs, err := j.Load()
-	if err != nil {
-		return err
-	}
-	if slices.Contains(rs, r) {
-		return nil
-	}
-	return j.save(append(rs, r))
+	return undolog.Open[JournaledRoute](j.Path).Add(r)
 }
 
 // Remove forgets r after it was deleted from the system (or found gone).
 func (j RouteJournal) Remove(r JournaledRoute) error {
-	rs, err := j.Load()
-	if err != nil {
-		return err
-	}
-	n := len(rs)
-	rs = slices.DeleteFunc(rs, func(x JournaledRoute) bool { return x == r })
-	if len(rs) == n {
-		return nil
-	}
-	if len(rs) == 0 {
-		if err := os.Remove(j.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return nil
-	}
-	return j.save(rs)
-}
-
-func (j RouteJournal) save(rs []JournaledRoute) error {
-	data, err := json.Marshal(rs)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(j.Path), 0o700); err != nil {
-		return err
-	}
-	return atomicfile.Write(j.Path, data, 0o600)
+	return undolog.Open[JournaledRoute](j.Path).Remove(r)
 }

@@ -38,7 +38,7 @@ func Run(ctx context.Context, o Options) error {
 		Cleanup: func() error { return sysdns.RestoreLeftovers(log, o.StateDir) },
 	}
 	if !o.NoFirewall {
-		fw, err := firewall.New(log)
+		fw, err := firewall.New(log, o.StateDir)
 		if err != nil {
 			return fmt.Errorf("firewall backend: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"runtime"
 
 	"github.com/palisadevpn/palisade/firewall"
 	"github.com/palisadevpn/palisade/platform"
@@ -50,9 +51,10 @@ type Env struct {
 	Cleanup func() error
 }
 
-// DefaultInterface is the name asked for the tunnel interface (macOS and
-// Windows pick their own).
-const DefaultInterface = "palisade0"
+// DefaultInterface is the name asked for the tunnel interface on this OS;
+// on macOS the kernel numbers it, and the real name is read back from the
+// device.
+var DefaultInterface = platform.TunnelName(runtime.GOOS)
 
 // ProfileDir is where profiles are stored.
 func (e Env) ProfileDir() string { return filepath.Join(e.StateDir, "profiles") }

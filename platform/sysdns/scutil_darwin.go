@@ -36,9 +36,13 @@ func Detect(log *slog.Logger, stateDir string) Manager {
 	return &scutilManager{log: log, backup: filepath.Join(stateDir, scutilBackupName)}
 }
 
-// RestoreLeftovers puts back the dictionaries a crashed run overwrote.
+// RestoreLeftovers puts back the dictionaries a crashed run overwrote and
+// removes the resolver's lo0 aliases it may have left. The aliases are
+// Palisade's own fixed addresses, so they are their own journal: removing
+// them when absent is no error.
 func RestoreLeftovers(log *slog.Logger, stateDir string) error {
-	return (&scutilManager{log: log, backup: filepath.Join(stateDir, scutilBackupName)}).Restore()
+	err := (&scutilManager{log: log, backup: filepath.Join(stateDir, scutilBackupName)}).Restore()
+	return errors.Join(err, RemoveLoopbackAddrs())
 }
 
 func (m *scutilManager) Name() string { return "scutil" }
