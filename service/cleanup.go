@@ -25,7 +25,7 @@ func Cleanup(log *slog.Logger, stateDir string) error {
 		}
 		log.Info("cleanup: done", "step", what)
 	}
-	fw, err := firewall.New(log)
+	fw, err := firewall.New(log, stateDir)
 	if err == nil {
 		err = fw.Remove()
 	}
