@@ -19,17 +19,34 @@ import (
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
+// Timeouts of the local API. Local clients send a request in microseconds;
+// these only matter against clients that stall, on purpose or not.
+// docs/security.md gives the reason for each number.
+const (
+	headerTimeout = 5 * time.Second
+	readTimeout   = 10 * time.Second
+	writeTimeout  = 10 * time.Second
+	idleTimeout   = 60 * time.Second
+	// streamWriteTimeout bounds each write to a status or log stream: a
+	// reader that stops draining is dropped, not buffered for.
+	streamWriteTimeout = 10 * time.Second
+)
+
 // Server serves the local API for a manager.
 type Server struct {
-	m   *Manager
-	log *slog.Logger
-	srv *http.Server
+	m         *Manager
+	log       *slog.Logger
+	srv       *http.Server
+	admission *auth.Admission
+	// streamWrite is streamWriteTimeout; tests shorten it.
+	streamWrite time.Duration
 }
 
 // NewServer wires the API handlers. Every connection is identified from
-// the kernel's peer credentials; only authorized callers may change state.
+// the kernel's peer credentials when accepted; unprivileged peers are held
+// to auth.DefaultLimits, and only authorized callers may change state.
 func NewServer(m *Manager, log *slog.Logger) *Server {
-	s := &Server{m: m, log: log}
+	s := &Server{m: m, log: log, admission: auth.NewAdmission(auth.DefaultLimits), streamWrite: streamWriteTimeout}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+ipc.PathStatus, s.status)
 	mux.HandleFunc("GET "+ipc.PathStream, s.stream)
@@ -46,18 +63,21 @@ func NewServer(m *Manager, log *slog.Logger) *Server {
 	s.srv = &http.Server{
 		Handler:           s.recoverer(mux),
 		ConnContext:       auth.ConnContext,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		IdleTimeout:       60 * time.Second,
+		ConnState:         auth.ConnState,
+		ReadHeaderTimeout: headerTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return s
 }
 
-// Serve answers requests on ln until Shutdown.
+// Serve answers requests on ln until Shutdown, admitting each connection
+// by its peer's credentials.
 func (s *Server) Serve(ln net.Listener) error {
-	err := s.srv.Serve(ln)
+	err := s.srv.Serve(auth.Admit(ln, s.admission, s.log))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -137,19 +157,16 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.statusFor(r, s.m.Status()))
 }
 
-// stream pushes one JSON status per line on every change.
+// stream pushes one JSON status per line on every change. The manager
+// keeps only the latest status per subscriber, so a slow reader skips
+// states instead of queueing them, and each write has a deadline, so a
+// reader that stops draining is dropped.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		writeError(w, http.StatusInternalServerError, errors.New("streaming unsupported"))
-		return
-	}
-	// Streams outlive the server's read timeout.
-	http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	ch, stop := s.m.Subscribe()
 	defer stop()
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	enc := json.NewEncoder(w)
+	rc := http.NewResponseController(w)
 	for {
 		select {
 		case <-r.Context().Done():
@@ -158,12 +175,23 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			if err := enc.Encode(s.statusFor(r, st)); err != nil {
+			rc.SetWriteDeadline(time.Now().Add(s.streamWrite))
+			if err := s.streamErr(r, enc.Encode(s.statusFor(r, st)), rc.Flush()); err != nil {
 				return
 			}
-			flusher.Flush()
 		}
 	}
+}
+
+// streamErr returns the first error of a stream write and logs, rate-
+// limited, a reader dropped for not draining.
+func (s *Server) streamErr(r *http.Request, errs ...error) error {
+	err := errors.Join(errs...)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		s.admission.LogHit(s.log, identity(r), fmt.Sprintf("%s stream not read for %s, dropped", r.URL.Path, s.streamWrite))
+	}
+	return err
 }
 
 func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
@@ -269,23 +297,24 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 	s.followLogs(w, r, lines)
 }
 
-// followLogs streams the log as plain text lines until the client leaves.
+// followLogs streams the log as plain text lines until the client leaves
+// or stops reading.
 func (s *Server) followLogs(w http.ResponseWriter, r *http.Request, first []string) {
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		writeError(w, http.StatusInternalServerError, errors.New("streaming unsupported"))
-		return
-	}
-	http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	for _, l := range first {
-		fmt.Fprintln(w, l)
+	rc := http.NewResponseController(w)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	write := func(lines ...string) {
+		rc.SetWriteDeadline(time.Now().Add(s.streamWrite))
+		for _, l := range lines {
+			fmt.Fprintln(w, l)
+		}
+		if s.streamErr(r, rc.Flush()) != nil {
+			cancel()
+		}
 	}
-	flusher.Flush()
-	logging.Follow(r.Context(), s.m.env.StateDir, func(line string) {
-		fmt.Fprintln(w, line)
-		flusher.Flush()
-	})
+	write(first...)
+	logging.Follow(ctx, s.m.env.StateDir, func(line string) { write(line) })
 }
 
 // statusOf maps manager errors to HTTP codes.

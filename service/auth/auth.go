@@ -6,8 +6,6 @@ package auth
 
 import (
 	"context"
-	"log/slog"
-	"net"
 	"slices"
 )
 
@@ -43,18 +41,6 @@ func WithIdentity(ctx context.Context, id Identity) context.Context {
 func IdentityFrom(ctx context.Context) (Identity, bool) {
 	id, ok := ctx.Value(ctxKey{}).(Identity)
 	return id, ok
-}
-
-// ConnContext is meant for http.Server.ConnContext: it resolves the peer once
-// per connection so handlers only look the identity up. A peer that cannot be
-// identified gets an unauthorized identity with UID -1, so failures deny.
-func ConnContext(ctx context.Context, c net.Conn) context.Context {
-	id, err := FromConn(c)
-	if err != nil {
-		slog.Warn("ipc peer not identified, treating as unprivileged", "err", err)
-		id = Identity{UID: -1}
-	}
-	return WithIdentity(ctx, id)
 }
 
 // Well-known SIDs that may always change state on Windows.

@@ -42,9 +42,7 @@ func TestFromConnOtherUser(t *testing.T) {
 		t.Skip("needs root to run a client as another uid")
 	}
 	const fakeGroup = 4242
-	orig := groupGID
-	t.Cleanup(func() { groupGID = orig })
-	groupGID = func() (int, bool) { return fakeGroup, true }
+	fakeGroupGID(t, fakeGroup)
 
 	dir, bin := clientBinary(t)
 	sock := filepath.Join(dir, "run", "palisaded.sock")

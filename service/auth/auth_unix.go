@@ -16,8 +16,8 @@ import (
 	"time"
 )
 
-// groupGID resolves the palisade group. Tests replace it so they can exercise
-// group membership without creating a system group.
+// groupGID resolves the palisade group. Tests replace it (with fakeGroupGID)
+// so they can exercise group membership without creating a system group.
 var groupGID = func() (int, bool) {
 	g, err := user.LookupGroup(GroupName)
 	if err != nil {
@@ -32,6 +32,21 @@ var groupGID = func() (int, bool) {
 		return 0, false
 	}
 	return gid, true
+}
+
+// palisadeGroup is the palisade group as groupGID last said, and userNames
+// the names of peers' uids, both remembered briefly (see lookupCache).
+var (
+	palisadeGroup = newLookupCache(func(struct{}) groupAnswer {
+		gid, ok := groupGID()
+		return groupAnswer{gid, ok}
+	})
+	userNames = newLookupCache(userName)
+)
+
+type groupAnswer struct {
+	gid int
+	ok  bool
 }
 
 // FromConn identifies the process on the other end of a Unix socket
@@ -54,12 +69,13 @@ func FromConn(c net.Conn) (Identity, error) {
 	if credErr != nil {
 		return Identity{}, fmt.Errorf("auth: peer credentials: %w", credErr)
 	}
-	gid, have := groupGID()
+	now := time.Now()
+	g := palisadeGroup.get(struct{}{}, now)
 	return Identity{
 		UID:        uid,
 		GIDs:       gids,
-		Name:       userName(uid),
-		Authorized: Decide(uid, gids, gid, have),
+		Name:       userNames.get(uid, now),
+		Authorized: Decide(uid, gids, g.gid, g.ok),
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/Microsoft/go-winio"
 	"golang.org/x/sys/windows"
@@ -21,9 +22,25 @@ const pipeSDDL = "D:P(D;;GA;;;NU)(A;;GA;;;SY)(A;;GA;;;BA)(A;;GRGW;;;WD)"
 // DefaultSocket is the service's named pipe on this OS.
 func DefaultSocket() string { return pipePath }
 
-// Listen creates the service's named pipe.
+// Pipe buffer quotas. The output quota is what the service may have written
+// that a client has not read yet: beyond it writes wait, so a client that
+// does not drain runs into the API's write deadlines instead of growing
+// kernel buffers. Requests larger than the input quota just take more reads.
+const (
+	pipeInputBuffer  = 16 << 10
+	pipeOutputBuffer = 64 << 10
+)
+
+// Listen creates the service's named pipe. go-winio keeps one instance
+// waiting for a client and creates the next when it is taken; how many
+// connected instances unprivileged clients may hold is capped by Admit,
+// which closes refused instances at once.
 func Listen(path string) (net.Listener, error) {
-	return winio.ListenPipe(path, &winio.PipeConfig{SecurityDescriptor: pipeSDDL})
+	return winio.ListenPipe(path, &winio.PipeConfig{
+		SecurityDescriptor: pipeSDDL,
+		InputBufferSize:    pipeInputBuffer,
+		OutputBufferSize:   pipeOutputBuffer,
+	})
 }
 
 // Dial connects a client to the service's named pipe.
@@ -71,15 +88,31 @@ func tokenIdentity(tok windows.Token) (Identity, error) {
 		}
 	}
 	sid := tu.User.Sid
-	name := sid.String()
-	if account, domain, _, err := sid.LookupAccount(""); err == nil {
-		name = domain + `\` + account
-	}
+	now := time.Now()
 	return Identity{
 		UID:        int(sid.SubAuthority(uint32(sid.SubAuthorityCount()) - 1)),
-		Name:       name,
-		Authorized: decideSIDs(sid.String(), enabled, palisadeGroupSID()),
+		Name:       accountNames.get(sid.String(), now),
+		Authorized: decideSIDs(sid.String(), enabled, palisadeGroup.get(struct{}{}, now)),
 	}, nil
+}
+
+// palisadeGroup and accountNames remember LSA answers briefly: every
+// connecting client is identified in the accept loop (see lookupCache).
+var (
+	palisadeGroup = newLookupCache(func(struct{}) string { return palisadeGroupSID() })
+	accountNames  = newLookupCache(accountName)
+)
+
+// accountName is DOMAIN\account for a SID string, or the SID itself.
+func accountName(sidString string) string {
+	sid, err := windows.StringToSid(sidString)
+	if err != nil {
+		return sidString
+	}
+	if account, domain, _, err := sid.LookupAccount(""); err == nil {
+		return domain + `\` + account
+	}
+	return sidString
 }
 
 // palisadeGroupSID returns the SID of the local palisade group, or "" when the

@@ -1,0 +1,118 @@
+package auth
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Limits bound how many connections unprivileged peers may hold open at
+// once. Privileged peers (Identity.Authorized) are never counted or refused:
+// whatever unprivileged peers hold, the rest of the service's descriptors
+// and memory stays theirs. docs/security.md gives the reason for each number.
+type Limits struct {
+	// PerUID caps the open connections of one unprivileged user.
+	PerUID int
+	// Unprivileged caps the open connections of all unprivileged users
+	// together, so many user ids (or user namespaces) cannot add up.
+	Unprivileged int
+	// LogEvery is how often at most a peer hitting a limit is logged, per
+	// user id.
+	LogEvery time.Duration
+}
+
+// DefaultLimits are the service's limits.
+var DefaultLimits = Limits{PerUID: 16, Unprivileged: 128, LogEvery: time.Minute}
+
+// Admission counts the connections each peer holds and decides whether a new
+// one may open. It is safe for concurrent use.
+type Admission struct {
+	limits Limits
+
+	mu     sync.Mutex
+	perUID map[int]int
+	total  int
+	hits   map[int]*hitLog
+}
+
+// hitLog is what the rate-limited log remembers about one user id.
+type hitLog struct {
+	last       time.Time // when a hit of this uid was last logged
+	suppressed int       // hits since then that were not logged
+}
+
+// NewAdmission returns an admission with nothing open.
+func NewAdmission(l Limits) *Admission {
+	return &Admission{limits: l, perUID: map[int]int{}, hits: map[int]*hitLog{}}
+}
+
+// Admit decides whether peer id may open one more connection. On success,
+// release must be called once the connection is closed (extra calls do
+// nothing); otherwise the error says which limit refused it. Privileged
+// peers are always admitted.
+func (a *Admission) Admit(id Identity) (release func(), refused error) {
+	if id.Authorized {
+		return func() {}, nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case a.perUID[id.UID] >= a.limits.PerUID:
+		return nil, fmt.Errorf("too many connections from uid %d (at most %d per user)", id.UID, a.limits.PerUID)
+	case a.total >= a.limits.Unprivileged:
+		return nil, fmt.Errorf("too many connections from unprivileged users (at most %d together)", a.limits.Unprivileged)
+	}
+	a.perUID[id.UID]++
+	a.total++
+	var once sync.Once
+	return func() { once.Do(func() { a.release(id.UID) }) }, nil
+}
+
+func (a *Admission) release(uid int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.total--
+	if a.perUID[uid]--; a.perUID[uid] == 0 {
+		delete(a.perUID, uid)
+	}
+}
+
+// Open returns how many connections uid and all unprivileged peers hold.
+func (a *Admission) Open(uid int) (ofUID, unprivileged int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.perUID[uid], a.total
+}
+
+// ShouldLog rate-limits the log lines about peers hitting limits: it says
+// yes to the first hit of uid in each Limits.LogEvery, with the number of
+// hits of that uid it said no to since. Entries older than LogEvery are
+// dropped as it goes, so what it remembers is bounded by the uids seen in
+// one interval (a dropped entry's count of unlogged hits is lost).
+func (a *Admission) ShouldLog(uid int, now time.Time) (ok bool, suppressed int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	l := a.hits[uid]
+	if l != nil && now.Sub(l.last) < a.limits.LogEvery {
+		l.suppressed++
+		return false, 0
+	}
+	for u, old := range a.hits {
+		if now.Sub(old.last) >= a.limits.LogEvery {
+			delete(a.hits, u)
+		}
+	}
+	if l != nil {
+		suppressed = l.suppressed
+	}
+	a.hits[uid] = &hitLog{last: now}
+	return true, suppressed
+}
+
+// LogHit logs, rate-limited per uid, that peer id hit a limit.
+func (a *Admission) LogHit(log *slog.Logger, id Identity, limit string) {
+	if ok, suppressed := a.ShouldLog(id.UID, time.Now()); ok {
+		log.Warn("ipc limit hit", "uid", id.UID, "user", id.Name, "limit", limit, "unlogged_hits_since_last", suppressed)
+	}
+}
