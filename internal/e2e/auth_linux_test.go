@@ -16,31 +16,14 @@ import (
 // An unprivileged user reads status but every mutating call is refused and
 // changes nothing.
 func TestUnprivilegedUserIsReadOnly(t *testing.T) {
-	if _, err := exec.LookPath("setpriv"); err != nil {
-		t.Skip("setpriv (util-linux) not installed")
-	}
-	bed := testbed.New(t, testbed.Options{})
-	if bins.err != nil {
-		t.Fatal(bins.err)
-	}
-	// The socket must be reachable by others: a world-searchable directory.
-	dir, err := os.MkdirTemp("", "palisade-auth-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	os.Chmod(bins.dir, 0o755)
-	n := &node{bed: bed, socket: filepath.Join(dir, "run", "palisaded.sock"), state: t.TempDir()}
-	n.launch(t)
+	n := launchShared(t)
 	n.importProfile(t, "bed", testbed.ProfileOptions{})
 	before, _ := n.client.Settings(context.Background())
 
 	asNobody := func(args ...string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		full := append([]string{"--reuid", "65534", "--regid", "65534", "--clear-groups", bins.cli, "--socket", n.socket}, args...)
-		out, err := exec.CommandContext(ctx, "setpriv", full...).CombinedOutput()
+		out, err := asNobodyCmd(ctx, bins.cli, append([]string{"--socket", n.socket}, args...)...).CombinedOutput()
 		return string(out), err
 	}
 	if out, err := asNobody("status", "--json"); err != nil || !strings.Contains(out, `"can_control": false`) {
@@ -61,4 +44,33 @@ func TestUnprivilegedUserIsReadOnly(t *testing.T) {
 	if st.State != ipc.Disconnected || after.KillSwitch != before.KillSwitch || len(ps) != 1 {
 		t.Errorf("refused calls changed state: %s %s %d profiles", st.State, after.KillSwitch, len(ps))
 	}
+}
+
+// launchShared builds a bed and starts palisaded on a socket that other users
+// can reach (a world-searchable directory), for tests that act as nobody.
+func launchShared(t *testing.T) *node {
+	t.Helper()
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("setpriv (util-linux) not installed")
+	}
+	bed := testbed.New(t, testbed.Options{})
+	if bins.err != nil {
+		t.Fatal(bins.err)
+	}
+	dir, err := os.MkdirTemp("", "palisade-auth-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	os.Chmod(bins.dir, 0o755)
+	n := &node{bed: bed, socket: filepath.Join(dir, "run", "palisaded.sock"), state: t.TempDir()}
+	n.launch(t)
+	return n
+}
+
+// asNobodyCmd runs bin as uid and gid 65534 without supplementary groups.
+func asNobodyCmd(ctx context.Context, bin string, args ...string) *exec.Cmd {
+	full := append([]string{"--reuid", "65534", "--regid", "65534", "--clear-groups", bin}, args...)
+	return exec.CommandContext(ctx, "setpriv", full...)
 }
