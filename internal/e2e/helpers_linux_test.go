@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,10 +16,15 @@ import (
 	"github.com/palisadevpn/palisade/service/ipc"
 )
 
-// bins holds the binaries under test, built once per run by TestMain.
+// bins holds the binaries under test, built once per run by TestMain; the
+// race-detector build of the daemon is built on first use.
 var bins struct {
 	dir, daemon, cli string
 	err              error
+
+	raceOnce   sync.Once
+	raceDaemon string
+	raceErr    error
 }
 
 func TestMain(m *testing.M) {
@@ -48,6 +54,27 @@ func buildBinaries() {
 	}
 }
 
+// raceDaemon returns palisaded built with the race detector, which reports
+// on stderr (the daemon log) and exits with status 66 when it saw a race.
+func raceDaemon(t *testing.T) string {
+	t.Helper()
+	if bins.err != nil {
+		t.Fatal(bins.err)
+	}
+	bins.raceOnce.Do(func() {
+		dir := filepath.Join(bins.dir, "race")
+		out, err := exec.Command("go", "build", "-race", "-o", dir+"/", "../../cmd/palisaded").CombinedOutput()
+		if err != nil {
+			bins.raceErr = fmt.Errorf("build -race: %v\n%s", err, out)
+		}
+		bins.raceDaemon = filepath.Join(dir, "palisaded")
+	})
+	if bins.raceErr != nil {
+		t.Fatal(bins.raceErr)
+	}
+	return bins.raceDaemon
+}
+
 // node is a running palisaded in a bed's client namespace.
 type node struct {
 	bed    *testbed.Bed
@@ -55,6 +82,7 @@ type node struct {
 	client *ipc.Client
 	socket string
 	state  string
+	bin    string // the daemon binary; "" is bins.daemon
 }
 
 // start builds a bed (skipping when not root) and starts palisaded in it.
@@ -73,7 +101,11 @@ func start(t *testing.T, opts testbed.Options, args ...string) *node {
 func (n *node) launch(t *testing.T, args ...string) {
 	t.Helper()
 	all := append([]string{"run", "--socket", n.socket, "--state-dir", n.state}, args...)
-	n.daemon = n.bed.StartDaemon(t, bins.daemon, all...)
+	bin := n.bin
+	if bin == "" {
+		bin = bins.daemon
+	}
+	n.daemon = n.bed.StartDaemon(t, bin, all...)
 	n.client = ipc.NewClient(n.socket)
 	waitFor(t, 15*time.Second, "daemon answering", func() bool {
 		_, err := n.client.Status(context.Background())

@@ -64,6 +64,9 @@ func (b *Bed) StartDaemon(t testing.TB, bin string, args ...string) *Daemon {
 				t.Logf("testbed: daemon stop: %v", err)
 			}
 		}
+		if n, err := d.DataRaces(); err != nil || n > 0 {
+			t.Errorf("testbed: the daemon's race detector reported %d data races (%v)", n, err)
+		}
 		if t.Failed() {
 			out, _ := os.ReadFile(d.log)
 			t.Logf("testbed: daemon log:\n%s", out)
@@ -101,6 +104,13 @@ func (d *Daemon) ResolvConf() string { return d.resolv }
 
 // LogPath is the file holding the daemon's stdout and stderr.
 func (d *Daemon) LogPath() string { return d.log }
+
+// DataRaces counts the race detector's reports in the daemon log; a daemon
+// built without -race never has any.
+func (d *Daemon) DataRaces() (int, error) {
+	out, err := os.ReadFile(d.log)
+	return strings.Count(string(out), "WARNING: DATA RACE"), err
+}
 
 // Stop sends SIGTERM and waits up to 10 s, then SIGKILL. It returns nil only
 // when the daemon exited with status 0 in time.
