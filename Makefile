@@ -6,7 +6,9 @@ BIN       := bin
 CROSS     := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
 GOTESTFLAGS ?= -timeout 45m
 
-.PHONY: all deps build cross test vet fmt-check fuzz demo demo-down bench packages clean
+ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
+.PHONY: all deps build cross test vet fmt-check lint-workflows fuzz demo demo-down bench packages app clean
 
 all: build
 
@@ -37,9 +39,13 @@ vet:
 		GOOS=$$os CGO_ENABLED=0 $(GO) vet $$(GOOS=$$os CGO_ENABLED=0 $(GO) list -e ./... 2>/dev/null | grep -v -e /app -e /cmd/palisade-gui) || exit 1; \
 	done
 
+# The OS workflows run only on GitHub's runners; here they are linted.
+lint-workflows:
+	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
+
 # The whole suite. Root-only tests skip with a reason when not root; GUI
 # tests get a virtual display from xvfb-run.
-test: deps fmt-check vet cross
+test: deps fmt-check vet lint-workflows cross
 	bash scripts/test.sh $(GOTESTFLAGS)
 
 fuzz:

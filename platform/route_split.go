@@ -39,7 +39,8 @@ func (r SplitRoute) OutlivesTunnel() bool {
 // SplitPlan turns a plan into routes for macOS and Windows: the halves of
 // each tunnelled default, the other allowed IPs, rejecting IPv6 halves when
 // Block6, and a host route per endpoint via the gateway of its family.
-// Endpoints of a family without a gateway get a blackhole route.
+// Endpoints of a family without a gateway get a blackhole route; loopback
+// endpoints get none.
 func SplitPlan(p Plan, endpoints []netip.AddrPort, gw4, gw6 *Gateway) []SplitRoute {
 	var out []SplitRoute
 	for _, d := range SplitDefaults(p.Default4, p.Default6) {
@@ -60,7 +61,10 @@ func SplitPlan(p Plan, endpoints []netip.AddrPort, gw4, gw6 *Gateway) []SplitRou
 		if a.Is6() {
 			gw = gw6
 		}
-		if seen[a] {
+		// A loopback endpoint (a peer on this host) is already on lo0,
+		// more specific than any tunnel route; a host route via the LAN
+		// gateway would break it.
+		if seen[a] || a.IsLoopback() {
 			continue
 		}
 		seen[a] = true

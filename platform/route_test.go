@@ -82,6 +82,10 @@ func TestSplitPlan(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("SplitPlan without IPv6 gateway =\n%+v\nwant\n%+v", got, want)
 	}
+	// A peer on this host keeps its loopback path.
+	if got := SplitPlan(Plan{}, []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:51820"), netip.MustParseAddrPort("[::1]:51820")}, gw4, gw6); len(got) != 0 {
+		t.Fatalf("loopback endpoints got routes: %+v", got)
+	}
 	for _, rt := range got {
 		if rt.OutlivesTunnel() != (rt.Blackhole || rt.Via != nil || rt.Reject) {
 			t.Errorf("OutlivesTunnel(%+v) = %v", rt, rt.OutlivesTunnel())
