@@ -51,6 +51,12 @@ type Input struct {
 	DNS    DNS
 	// OnLink are the on-link prefixes of the physical interfaces.
 	OnLink []netip.Prefix
+	// BlockOtherDNS asks for port 53 to reach only the local resolver while
+	// a full tunnel is up, kill switch engaged or not. Windows sends
+	// queries to every adapter's DNS servers, so pointing the tunnel
+	// adapter at the resolver alone leaks them (wireguard-windows blocks
+	// them the same way); platform.SendsDNSToEveryAdapter says where.
+	BlockOtherDNS bool
 }
 
 // Tunnel describes the tunnel interface.
@@ -61,6 +67,9 @@ type Tunnel struct {
 	// (platform.Plan.Block6, the routing layer's decision): off-link IPv6 is
 	// then rejected so nothing prefers a leaking IPv6 path beside it.
 	Block6 bool
+	// Full is set when the tunnel takes all of a family (platform.Plan's
+	// Default4 or Default6).
+	Full bool
 }
 
 // DNS describes the local resolver the kill switch must let through.

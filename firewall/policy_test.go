@@ -322,3 +322,53 @@ func TestString(t *testing.T) {
 		t.Errorf("idle String() = %q", idle)
 	}
 }
+
+// TestBlockOtherDNSWhileFullTunnelUp is Windows' DNS rule: with the kill
+// switch off, a full tunnel up and the system pointed at the resolver, port
+// 53 reaches only the local resolver (and the resolver its upstreams); not
+// before the resolver is set, not for a split tunnel, not after disconnect,
+// and not where the OS asks only the configured servers.
+func TestBlockOtherDNSWhileFullTunnelUp(t *testing.T) {
+	in := testInput(StateConnected, ModeOff, false, true, true, true)
+	in.BlockOtherDNS = true
+	in.Tunnel.Full = true
+	p := Compute(in)
+	if p.Engaged {
+		t.Fatal("kill switch off must not engage")
+	}
+	rejects := 0
+	for _, r := range p.Output {
+		if r.DstPort == dnsPort && r.Action == Reject && len(r.Dst) == 0 {
+			rejects++
+		}
+	}
+	if rejects != 2 {
+		t.Fatalf("want UDP and TCP port 53 rejected outside the resolver, got %d rejects:\n%s", rejects, p)
+	}
+	for _, f := range []Family{FamilyIPv4, FamilyIPv6} {
+		toResolver := slices.ContainsFunc(p.Output, func(r Rule) bool {
+			return r.Family == f && r.DstPort == dnsPort && r.Action == Accept && !r.Service
+		})
+		fromService := slices.ContainsFunc(p.Output, func(r Rule) bool {
+			return r.Family == f && r.DstPort == dnsPort && r.Action == Accept && r.Service
+		})
+		if !toResolver || !fromService {
+			t.Errorf("family %v: resolver accept %v, upstream accept %v", f, toResolver, fromService)
+		}
+	}
+	for name, mod := range map[string]func(*Input){
+		"other OS":          func(in *Input) { in.BlockOtherDNS = false },
+		"split tunnel":      func(in *Input) { in.Tunnel.Full = false },
+		"resolver not set":  func(in *Input) { in.DNS.Resolvers = nil },
+		"DNS mode existing": func(in *Input) { in.DNS = DNS{} },
+		"disconnected":      func(in *Input) { in.Tunnel, in.State = nil, StateDisconnected },
+	} {
+		in := testInput(StateConnected, ModeOff, false, true, true, true)
+		in.BlockOtherDNS = true
+		in.Tunnel.Full = true
+		mod(&in)
+		if slices.ContainsFunc(Compute(in).Output, func(r Rule) bool { return r.DstPort == dnsPort && r.Action == Reject }) {
+			t.Errorf("%s: port 53 blocked", name)
+		}
+	}
+}

@@ -88,13 +88,26 @@ func (b builder) engagedForward() []Rule {
 }
 
 func (b builder) idleOutput() []Rule {
-	v6 := b.v6Block()
-	if len(v6) == 0 {
+	v6, dns := b.v6Block(), b.idleDNS()
+	if len(v6) == 0 && len(dns) == 0 {
 		return nil
 	}
 	rs := []Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}
 	rs = append(rs, b.endpointsOut()...)
-	return append(rs, v6...)
+	rs = append(rs, v6...)
+	return append(rs, dns...)
+}
+
+// idleDNS keeps DNS on the local resolver while a full tunnel is up and
+// the kill switch is not engaged, where the OS would otherwise also ask the
+// physical adapters' servers (Input.BlockOtherDNS). It starts once the
+// system points at the resolver, and ends with the tunnel.
+func (b builder) idleDNS() []Rule {
+	t := b.in.Tunnel
+	if !b.in.BlockOtherDNS || t == nil || !t.Full || len(b.in.DNS.Resolvers) == 0 {
+		return nil
+	}
+	return b.dnsOut()
 }
 
 func (b builder) idleInput() []Rule {

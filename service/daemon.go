@@ -37,6 +37,10 @@ func Run(ctx context.Context, o Options) error {
 		DNS:     newLocalDNS(log, o.StateDir),
 		Cleanup: func() error { return sysdns.RestoreLeftovers(log, o.StateDir) },
 	}
+	if platform.SendsDNSToEveryAdapter {
+		env.BlockOtherDNS = true
+		log.Info("dns: port 53 is kept on the local resolver whenever a full tunnel is up: this OS asks every adapter's DNS servers")
+	}
 	if !o.NoFirewall {
 		fw, err := firewall.New(log, o.StateDir)
 		if err != nil {

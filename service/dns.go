@@ -47,19 +47,14 @@ func (d *localDNS) Up(iface string, upstreams []netip.AddrPort, filterAAAA bool,
 }
 
 func (d *localDNS) start(upstreams []netip.AddrPort, filterAAAA bool) error {
-	d.listen = dnsproxy.DefaultListen
-	if err := sysdns.AddLoopbackAddrs(); err != nil {
-		if !errors.Is(err, sysdns.ErrNoIPv6) {
-			return err
-		}
-		// An IPv6-disabled host gets the IPv4 resolver address only.
-		d.listen = nil
-		for _, l := range dnsproxy.DefaultListen {
-			if l.Addr().Is4() {
-				d.listen = append(d.listen, l)
-			}
-		}
+	listen, why, err := resolverListen(dnsproxy.DefaultListen, sysdns.AddLoopbackAddrs())
+	if err != nil {
+		return err
 	}
+	if why != "" {
+		d.log.Info("dns: resolver on its IPv4 address only", "why", why)
+	}
+	d.listen = listen
 	srv, err := dnsproxy.New(dnsproxy.Config{Listen: d.listen, Upstreams: upstreams, FilterAAAA: filterAAAA, Mark: platform.DNSMark, Log: d.log})
 	if err == nil {
 		err = srv.Start()
@@ -85,4 +80,24 @@ func (d *localDNS) Down() error {
 		errs = append(errs, sysdns.RemoveLoopbackAddrs())
 	}
 	return errors.Join(errs...)
+}
+
+// resolverListen decides the resolver's addresses from what adding them to
+// loopback gave: all of them, or the IPv4 ones alone (with the reason) when
+// the host has no IPv6 or the OS cannot use the IPv6 one. Either way the
+// connect goes on; only an unexpected failure is an error.
+func resolverListen(all []netip.AddrPort, addErr error) ([]netip.AddrPort, string, error) {
+	if addErr == nil {
+		return all, "", nil
+	}
+	if !errors.Is(addErr, sysdns.ErrNoIPv6) && !errors.Is(addErr, sysdns.ErrLoopbackIPv6Unusable) {
+		return nil, "", addErr
+	}
+	var v4 []netip.AddrPort
+	for _, l := range all {
+		if l.Addr().Is4() {
+			v4 = append(v4, l)
+		}
+	}
+	return v4, addErr.Error(), nil
 }

@@ -49,6 +49,9 @@ type Env struct {
 	OnLink func() []netip.Prefix
 	// Cleanup undoes leftovers of a crashed run before anything else.
 	Cleanup func() error
+	// BlockOtherDNS keeps port 53 on the local resolver whenever a full
+	// tunnel is up, kill switch or not (firewall.Input.BlockOtherDNS).
+	BlockOtherDNS bool
 }
 
 // DefaultInterface is the name asked for the tunnel interface on this OS;

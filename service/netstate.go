@@ -34,17 +34,19 @@ type netState struct {
 // firewallInput describes the manager's state for the policy.
 func (m *Manager) firewallInputLocked() firewall.Input {
 	in := firewall.Input{
-		State:     firewall.TunnelState(m.status.State),
-		Mode:      firewall.Mode(m.settings.KillSwitch),
-		Armed:     m.armed,
-		AllowLAN:  m.settings.AllowLAN,
-		HostIPv6:  m.env.HostIPv6(),
-		Endpoints: m.net.endpoints,
-		FwMark:    platform.FwMark,
-		OnLink:    m.net.onLink,
+		State:         firewall.TunnelState(m.status.State),
+		Mode:          firewall.Mode(m.settings.KillSwitch),
+		Armed:         m.armed,
+		AllowLAN:      m.settings.AllowLAN,
+		HostIPv6:      m.env.HostIPv6(),
+		Endpoints:     m.net.endpoints,
+		FwMark:        platform.FwMark,
+		OnLink:        m.net.onLink,
+		BlockOtherDNS: m.env.BlockOtherDNS,
 	}
 	if m.net.dev != nil {
-		in.Tunnel = &firewall.Tunnel{Interface: m.net.dev.Name(), Addresses: m.net.plan.Addresses, Block6: m.net.plan.Block6}
+		in.Tunnel = &firewall.Tunnel{Interface: m.net.dev.Name(), Addresses: m.net.plan.Addresses, Block6: m.net.plan.Block6,
+			Full: m.net.plan.Default4 || m.net.plan.Default6}
 	}
 	if m.settings.DNS.Mode != settings.DNSExisting {
 		in.DNS = firewall.DNS{Manage: true, Upstreams: m.net.upstreams, Mark: platform.DNSMark}

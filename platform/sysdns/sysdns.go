@@ -18,6 +18,12 @@ import (
 // the resolver then runs on its IPv4 address only.
 var ErrNoIPv6 = errors.New("sysdns: IPv6 is disabled on this host")
 
+// ErrLoopbackIPv6Unusable is returned by AddLoopbackAddrs where the OS could
+// not use a resolver on fe80::80:73:65 (Windows: a link-local DNS server is
+// looked for on the adapter it is configured on, never on loopback); the
+// resolver then runs on 127.80.73.65 alone, which answers AAAA as well.
+var ErrLoopbackIPv6Unusable = errors.New("sysdns: this OS cannot use a resolver on the loopback IPv6 address")
+
 // Config is the DNS configuration to apply.
 type Config struct {
 	Interface string       // the tunnel interface the configuration belongs to

@@ -32,8 +32,9 @@ func RestoreLeftovers(log *slog.Logger, stateDir string) error { return nil }
 
 func (m *winipcfgManager) Name() string { return "winipcfg" }
 
-// Set configures 127.80.73.65 only: a link-local server set on the tunnel
-// interface would be looked for on the tunnel link, not on loopback.
+// Set configures the non-link-local servers only (127.80.73.65): a
+// link-local server set on the tunnel interface would be looked for on the
+// tunnel link, not on loopback.
 func (m *winipcfgManager) Set(cfg Config) error {
 	if err := validate(cfg); err != nil {
 		return err
@@ -82,45 +83,12 @@ func (m *winipcfgManager) Restore() error {
 	return nil
 }
 
-// loopbackLUID finds the Loopback Pseudo-Interface.
-func loopbackLUID() (winipcfg.LUID, error) {
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return 0, err
-	}
-	for _, ifc := range ifs {
-		if ifc.Flags&net.FlagLoopback != 0 {
-			return winipcfg.LUIDFromIndex(uint32(ifc.Index))
-		}
-	}
-	return 0, errors.New("sysdns: no loopback interface")
-}
+// AddLoopbackAddrs adds nothing on Windows: all of 127/8 is already local,
+// and a DNS server on fe80::80:73:65 would be looked for on the tunnel
+// adapter it is configured on, not on loopback. The resolver runs on
+// 127.80.73.65 alone there (ErrLoopbackIPv6Unusable), which answers AAAA
+// questions as well, and the system is pointed at that address only.
+func AddLoopbackAddrs() error { return ErrLoopbackIPv6Unusable }
 
-var loopbackV6Prefix = netip.PrefixFrom(LoopbackIPv6, 128)
-
-// AddLoopbackAddrs puts fe80::80:73:65/128 on the loopback interface so the
-// resolver can bind it; Windows already delivers all of 127/8 locally.
-func AddLoopbackAddrs() error {
-	luid, err := loopbackLUID()
-	if err != nil {
-		return err
-	}
-	err = luid.AddIPAddress(loopbackV6Prefix)
-	if err != nil && !errors.Is(err, windows.ERROR_OBJECT_ALREADY_EXISTS) {
-		return fmt.Errorf("sysdns: add %v to loopback: %w", LoopbackIPv6, err)
-	}
-	return nil
-}
-
-// RemoveLoopbackAddrs removes the address; a missing one is not an error.
-func RemoveLoopbackAddrs() error {
-	luid, err := loopbackLUID()
-	if err != nil {
-		return err
-	}
-	err = luid.DeleteIPAddress(loopbackV6Prefix)
-	if err != nil && !errors.Is(err, windows.ERROR_NOT_FOUND) {
-		return fmt.Errorf("sysdns: remove %v from loopback: %w", LoopbackIPv6, err)
-	}
-	return nil
-}
+// RemoveLoopbackAddrs has nothing to remove on Windows.
+func RemoveLoopbackAddrs() error { return nil }
