@@ -189,7 +189,7 @@ func (s *Server) streamErr(r *http.Request, errs ...error) error {
 	err := errors.Join(errs...)
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		s.admission.LogHit(s.log, identity(r), fmt.Sprintf("%s stream not read for %s, dropped", r.URL.Path, s.streamWrite))
+		s.admission.LogHit(s.log, identity(r), auth.HitStream, fmt.Sprintf("%s not read for %s, dropped", r.URL.Path, s.streamWrite))
 	}
 	return err
 }

@@ -33,10 +33,27 @@ type Admission struct {
 	mu     sync.Mutex
 	perUID map[int]int
 	total  int
-	hits   map[int]*hitLog
+	hits   map[hitKey]*hitLog
 }
 
-// hitLog is what the rate-limited log remembers about one user id.
+// Hit is a kind of limit a peer can run into; each kind is logged (and rate
+// limited) on its own.
+type Hit string
+
+// Kinds of hits.
+const (
+	HitRefused       Hit = "connection refused"
+	HitHeaderTimeout Hit = "header timeout"
+	HitStream        Hit = "stream not read"
+	HitUnidentified  Hit = "peer not identified"
+)
+
+type hitKey struct {
+	uid  int
+	kind Hit
+}
+
+// hitLog is what the rate-limited log remembers about one user id and kind.
 type hitLog struct {
 	last       time.Time // when a hit of this uid was last logged
 	suppressed int       // hits since then that were not logged
@@ -44,7 +61,7 @@ type hitLog struct {
 
 // NewAdmission returns an admission with nothing open.
 func NewAdmission(l Limits) *Admission {
-	return &Admission{limits: l, perUID: map[int]int{}, hits: map[int]*hitLog{}}
+	return &Admission{limits: l, perUID: map[int]int{}, hits: map[hitKey]*hitLog{}}
 }
 
 // Admit decides whether peer id may open one more connection. On success,
@@ -86,14 +103,15 @@ func (a *Admission) Open(uid int) (ofUID, unprivileged int) {
 }
 
 // ShouldLog rate-limits the log lines about peers hitting limits: it says
-// yes to the first hit of uid in each Limits.LogEvery, with the number of
-// hits of that uid it said no to since. Entries older than LogEvery are
+// yes to the first hit of a kind by uid in each Limits.LogEvery, with the
+// number of such hits it said no to since. Entries older than LogEvery are
 // dropped as it goes, so what it remembers is bounded by the uids seen in
 // one interval (a dropped entry's count of unlogged hits is lost).
-func (a *Admission) ShouldLog(uid int, now time.Time) (ok bool, suppressed int) {
+func (a *Admission) ShouldLog(uid int, kind Hit, now time.Time) (ok bool, suppressed int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	l := a.hits[uid]
+	k := hitKey{uid, kind}
+	l := a.hits[k]
 	if l != nil && now.Sub(l.last) < a.limits.LogEvery {
 		l.suppressed++
 		return false, 0
@@ -106,13 +124,13 @@ func (a *Admission) ShouldLog(uid int, now time.Time) (ok bool, suppressed int) 
 	if l != nil {
 		suppressed = l.suppressed
 	}
-	a.hits[uid] = &hitLog{last: now}
+	a.hits[k] = &hitLog{last: now}
 	return true, suppressed
 }
 
-// LogHit logs, rate-limited per uid, that peer id hit a limit.
-func (a *Admission) LogHit(log *slog.Logger, id Identity, limit string) {
-	if ok, suppressed := a.ShouldLog(id.UID, time.Now()); ok {
-		log.Warn("ipc limit hit", "uid", id.UID, "user", id.Name, "limit", limit, "unlogged_hits_since_last", suppressed)
+// LogHit logs, rate-limited per uid and kind, that peer id hit a limit.
+func (a *Admission) LogHit(log *slog.Logger, id Identity, kind Hit, detail string) {
+	if ok, suppressed := a.ShouldLog(id.UID, kind, time.Now()); ok {
+		log.Warn("ipc limit hit", "uid", id.UID, "user", id.Name, "hit", string(kind), "detail", detail, "unlogged_hits_since_last", suppressed)
 	}
 }

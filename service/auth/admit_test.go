@@ -80,29 +80,32 @@ func TestAdmissionNeverRefusesPrivileged(t *testing.T) {
 	}
 }
 
-func TestShouldLogIsRateLimitedPerUID(t *testing.T) {
+func TestShouldLogIsRateLimitedPerUIDAndKind(t *testing.T) {
 	a := NewAdmission(Limits{PerUID: 1, Unprivileged: 1, LogEvery: time.Minute})
 	t0 := time.Unix(1_000_000, 0)
-	if ok, _ := a.ShouldLog(alice.UID, t0); !ok {
+	if ok, _ := a.ShouldLog(alice.UID, HitRefused, t0); !ok {
 		t.Fatal("first hit of alice not logged")
 	}
 	for i := range 5 {
-		if ok, _ := a.ShouldLog(alice.UID, t0.Add(time.Duration(i)*time.Second)); ok {
+		if ok, _ := a.ShouldLog(alice.UID, HitRefused, t0.Add(time.Duration(i)*time.Second)); ok {
 			t.Fatalf("hit %d of alice within a minute logged", i+2)
 		}
 	}
-	if ok, _ := a.ShouldLog(bob.UID, t0.Add(time.Second)); !ok {
+	if ok, _ := a.ShouldLog(bob.UID, HitRefused, t0.Add(time.Second)); !ok {
 		t.Error("bob's first hit hidden by alice's")
 	}
-	ok, suppressed := a.ShouldLog(alice.UID, t0.Add(time.Minute))
+	if ok, _ := a.ShouldLog(alice.UID, HitStream, t0.Add(time.Second)); !ok {
+		t.Error("alice's first stream drop hidden by her refusals")
+	}
+	ok, suppressed := a.ShouldLog(alice.UID, HitRefused, t0.Add(time.Minute))
 	if !ok || suppressed != 5 {
 		t.Errorf("alice after a minute: log %v with %d unlogged hits, want true with 5", ok, suppressed)
 	}
 	// What it remembers stays bounded by the uids of one interval.
 	for uid := range 1000 {
-		a.ShouldLog(100000+uid, t0.Add(2*time.Minute))
+		a.ShouldLog(100000+uid, HitRefused, t0.Add(2*time.Minute))
 	}
-	a.ShouldLog(alice.UID, t0.Add(4*time.Minute))
+	a.ShouldLog(alice.UID, HitRefused, t0.Add(4*time.Minute))
 	if n := len(a.hits); n != 1 {
 		t.Errorf("remembers %d uids after they all went quiet for two minutes, want 1", n)
 	}

@@ -51,8 +51,10 @@ func (l *admitListener) Accept() (net.Conn, error) {
 		}
 		id, err := FromConn(c)
 		if err != nil {
-			l.log.Warn("ipc peer not identified, treating as unprivileged", "err", err)
+			// On Windows a client that exits right after connecting cannot be
+			// looked up; rate-limited like any hit, so that cannot flood the log.
 			id = Identity{UID: -1}
+			l.admission.LogHit(l.log, id, HitUnidentified, err.Error()+"; treated as unprivileged")
 		}
 		release, err := l.admission.Admit(id)
 		if err == nil {
@@ -60,7 +62,7 @@ func (l *admitListener) Accept() (net.Conn, error) {
 			pc.idleAt.Store(-1)
 			return pc, nil
 		}
-		l.admission.LogHit(l.log, id, err.Error())
+		l.admission.LogHit(l.log, id, HitRefused, err.Error())
 		l.refuse(c, err.Error())
 	}
 }
@@ -132,7 +134,7 @@ func (c *peerConn) Read(b []byte) (int, error) {
 	c.read.Add(int64(n))
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() && !c.active.Load() && c.read.Load() != c.idleAt.Load() {
-		c.l.admission.LogHit(c.l.log, c.id, "request headers not received within the header timeout (slow or stalled client), dropped")
+		c.l.admission.LogHit(c.l.log, c.id, HitHeaderTimeout, "request not received in time (slow or stalled client), dropped")
 	}
 	return n, err
 }

@@ -88,7 +88,7 @@ func TestAdmitListenerRefusesOverLimit(t *testing.T) {
 			t.Errorf("refused connection not closed: %v", err)
 		}
 	}
-	if n := strings.Count(logs.String(), "ipc limit hit"); n != 1 || !strings.Contains(logs.String(), "uid=-1") {
+	if n := strings.Count(logs.String(), `uid=-1 user="" hit="connection refused"`); n != 1 {
 		t.Errorf("3 refusals logged in %d lines, want 1 naming uid -1:\n%s", n, logs.String())
 	}
 	// Closing an admitted connection (twice) gives back exactly one share.
