@@ -8,6 +8,8 @@ import (
 	"net/netip"
 
 	"github.com/miekg/dns"
+
+	"github.com/palisadevpn/palisade/platform/sockmark"
 )
 
 // forward sends q to the upstreams one at a time, starting with the one that
@@ -67,7 +69,7 @@ func (s *Server) exchangeNet(ctx context.Context, q *dns.Msg, network string, up
 		Net:     network,
 		Timeout: s.timeout,
 		UDPSize: ednsSize,
-		Dialer:  &net.Dialer{Control: markControl(s.mark)},
+		Dialer:  &net.Dialer{Control: sockmark.Control(s.mark)},
 	}
 	m, _, err := c.ExchangeContext(ctx, q, upstream.String())
 	return m, err

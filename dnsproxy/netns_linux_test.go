@@ -1,15 +1,12 @@
 package dnsproxy
 
 import (
-	"net"
 	"net/netip"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 	"github.com/palisadevpn/palisade/internal/netnstest"
-	"golang.org/x/sys/unix"
 )
 
 // TestDefaultListenInNetns runs the resolver on its real addresses, port 53, in
@@ -55,30 +52,3 @@ func TestNetnsChild(t *testing.T) {
 	}
 }
 
-// TestMarkControl checks that upstream sockets carry the configured SO_MARK.
-func TestMarkControl(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs CAP_NET_ADMIN to set SO_MARK")
-	}
-	for _, host := range families {
-		d := net.Dialer{Control: markControl(0x5041)}
-		conn, err := d.Dial("udp", netip.AddrPortFrom(netip.MustParseAddr(host), 53).String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := conn.(*net.UDPConn).SyscallConn()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var mark int
-		var gerr error
-		raw.Control(func(fd uintptr) { mark, gerr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_MARK) })
-		conn.Close()
-		if gerr != nil || mark != 0x5041 {
-			t.Fatalf("%s: mark %#x (%v), want 0x5041", host, mark, gerr)
-		}
-	}
-	if markControl(0) != nil {
-		t.Fatal("mark 0 should leave sockets alone")
-	}
-}

@@ -1,4 +1,4 @@
-package dnsproxy
+package sockmark
 
 import (
 	"syscall"
@@ -6,10 +6,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// markControl returns a net.Dialer Control func that sets SO_MARK on upstream
-// sockets, so the firewall can let only the resolver reach the upstreams and
-// policy routing can steer them. A zero mark leaves sockets untouched.
-func markControl(mark uint32) func(network, address string, c syscall.RawConn) error {
+// Control returns a net.Dialer Control func that sets SO_MARK on the
+// dialer's sockets. A zero mark leaves sockets untouched.
+func Control(mark uint32) func(network, address string, c syscall.RawConn) error {
 	if mark == 0 {
 		return nil
 	}
