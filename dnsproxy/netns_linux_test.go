@@ -51,4 +51,3 @@ func TestNetnsChild(t *testing.T) {
 		t.Fatalf("stats %+v, want 4 queries and none refused", st)
 	}
 }
-
