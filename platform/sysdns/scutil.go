@@ -3,7 +3,10 @@ package sysdns
 import (
 	"bufio"
 	"fmt"
+	"maps"
+	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -107,4 +110,39 @@ func quote(v string) string {
 		return v
 	}
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}
+
+// serverAddresses returns the ServerAddresses of a DNS dictionary.
+func serverAddresses(entries []scutilEntry) []netip.Addr {
+	var out []netip.Addr
+	for _, e := range entries {
+		if e.Name != "ServerAddresses" {
+			continue
+		}
+		for _, v := range e.Values {
+			if a, err := netip.ParseAddr(strings.TrimSpace(v)); err == nil {
+				out = append(out, a.Unmap())
+			}
+		}
+	}
+	return out
+}
+
+// journaledServers returns the original servers from the scutil journal:
+// those the user set (Setup:) win over those DHCP supplied (State:), as
+// they do in macOS itself.
+func journaledServers(journal map[string][]scutilEntry) []netip.Addr {
+	var setup, state []netip.Addr
+	keys := slices.Sorted(maps.Keys(journal))
+	for _, k := range keys {
+		if strings.HasPrefix(k, "Setup:") {
+			setup = append(setup, serverAddresses(journal[k])...)
+		} else {
+			state = append(state, serverAddresses(journal[k])...)
+		}
+	}
+	if len(setup) > 0 {
+		return setup
+	}
+	return state
 }
