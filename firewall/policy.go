@@ -46,9 +46,14 @@ type Input struct {
 	Tunnel *Tunnel
 	// Endpoints are the resolved WireGuard peer endpoints.
 	Endpoints []netip.AddrPort
-	// FwMark is the mark on the service's WireGuard socket (Linux).
+	// FwMark is the mark on the service's WireGuard socket (Linux) and on
+	// its bootstrap resolver's sockets.
 	FwMark uint32
-	DNS    DNS
+	// Bootstrap are the system's own name servers, which the service asks
+	// for endpoint host names while the block is engaged: only its own
+	// sockets, only port 53, never through the tunnel.
+	Bootstrap []netip.Addr
+	DNS       DNS
 	// OnLink are the on-link prefixes of the physical interfaces.
 	OnLink []netip.Prefix
 	// BlockOtherDNS asks for port 53 to reach only the local resolver while

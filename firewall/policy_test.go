@@ -19,6 +19,9 @@ var (
 	upTunnel6 = netip.MustParseAddrPort("[fd00:64::1]:53")
 	upPublic4 = netip.MustParseAddrPort("9.9.9.9:53")
 	upPublic6 = netip.MustParseAddrPort("[2620:fe::fe]:853")
+	// The system's own name servers: on the LAN, off-link IPv6 (an ISP's)
+	// and link-local with a zone (an IPv6 router).
+	bootstrap = []netip.Addr{netip.MustParseAddr("192.168.50.1"), netip.MustParseAddr("2001:db8:53::53"), netip.MustParseAddr("fe80::1%eth0")}
 )
 
 // testInput builds an input with every feature present, so each test can
@@ -34,7 +37,8 @@ func testInput(state TunnelState, mode Mode, armed, lan, tunnel6, host6 bool) In
 			Upstreams: []netip.AddrPort{upTunnel4, upTunnel6, upPublic4, upPublic6},
 			Mark:      0xca6d,
 		},
-		OnLink: []netip.Prefix{onLink4, onLink6},
+		OnLink:    []netip.Prefix{onLink4, onLink6},
+		Bootstrap: bootstrap,
 	}
 	if state != StateDisconnected {
 		in.Tunnel = &Tunnel{Interface: "palisade0", Addresses: []netip.Prefix{netip.MustParsePrefix("10.64.1.2/32")}}
@@ -135,6 +139,7 @@ func checkPolicy(t *testing.T, in Input, p Policy) {
 			t.Errorf("CVE-2019-14899 drop for %v present = %v, want %v", f, got, want)
 		}
 	}
+	checkBootstrap(t, in, p, p.Engaged || leaky6)
 	if !p.Engaged {
 		checkIdle(t, p, tunnelUp, leaky6)
 		return
@@ -142,6 +147,45 @@ func checkPolicy(t *testing.T, in Input, p Policy) {
 	checkEngagedOutput(t, in, p.Output)
 	checkEngagedInput(t, in, p.Input)
 	checkEngagedForward(t, in, p.Forward)
+}
+
+func isBootstrap(r Rule) bool {
+	return r.DstPort == 53 && r.Action == Accept && r.Mark == 0xca6c
+}
+
+// checkBootstrap: wherever port 53 or off-link IPv6 is blocked, the
+// service's own sockets may ask the system's name servers, on port 53
+// only, outside the tunnel, before any reject; nothing else gets that.
+func checkBootstrap(t *testing.T, in Input, p Policy, want bool) {
+	t.Helper()
+	for _, rs := range [][]Rule{p.Input, p.Forward} {
+		if i := index(rs, isBootstrap); i >= 0 {
+			t.Errorf("bootstrap accept outside the output chain: %+v", rs[i])
+		}
+	}
+	firstReject := index(p.Output, func(r Rule) bool { return r.Action == Reject })
+	for _, a := range in.Bootstrap {
+		for _, proto := range tcpAndUDP {
+			i := index(p.Output, func(r Rule) bool {
+				return isBootstrap(r) && r.Proto == proto && slices.Contains(r.Dst, hostPrefix(a))
+			})
+			wantThis := want && (a.Is4() || in.HostIPv6)
+			if (i >= 0) != wantThis {
+				t.Errorf("bootstrap accept to %v/%v present = %v, want %v", a, proto, i >= 0, wantThis)
+				continue
+			}
+			if i < 0 {
+				continue
+			}
+			r := p.Output[i]
+			if !r.Service || r.Family != familyOf(a) || len(r.Src) > 0 || i > firstReject {
+				t.Errorf("bootstrap rule %+v at %d: not the service's own, or after the first reject at %d", r, i, firstReject)
+			}
+			if in.Tunnel != nil && (r.Iface != in.Tunnel.Interface || !r.NotIface) {
+				t.Errorf("bootstrap rule may use the tunnel: %+v", r)
+			}
+		}
+	}
 }
 
 func checkIdle(t *testing.T, p Policy, tunnelUp, leaky6 bool) {
@@ -269,12 +313,14 @@ func checkEngagedForward(t *testing.T, in Input, rs []Rule) {
 	}
 }
 
+// With DNS mode existing nothing of Palisade's handles port 53, yet the
+// service still needs its own lookups through the final reject.
 func TestDNSExistingHasNoPort53Rules(t *testing.T) {
 	in := testInput(StateConnected, ModeAlways, true, true, true, true)
 	in.DNS.Manage = false
 	p := Compute(in)
 	for _, rs := range [][]Rule{p.Output, p.Input, p.Forward} {
-		if i := index(rs, func(r Rule) bool { return r.DstPort == 53 }); i >= 0 {
+		if i := index(rs, func(r Rule) bool { return r.DstPort == 53 && !isBootstrap(r) }); i >= 0 {
 			t.Errorf("port-53 rule with DNS mode existing: %+v", rs[i])
 		}
 	}
@@ -312,6 +358,7 @@ func TestString(t *testing.T) {
 		"reject ip6 to != {::1, fe80::/10, ff00::/8, 2001:db8:5:6::/64, fc00::/7}",
 		"drop ip iif != palisade0 to 10.64.1.2",
 		"# allow_lan",
+		"accept ip6 oif != palisade0 udp to {2001:db8:53::53, fe80::1} dport 53 service(mark 0xca6c)",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("String() lacks %q:\n%s", want, s)

@@ -55,6 +55,7 @@ type builder struct {
 func (b builder) engagedOutput() []Rule {
 	rs := []Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}
 	rs = append(rs, b.endpointsOut()...)
+	rs = append(rs, b.bootstrapOut()...)
 	rs = append(rs, b.v6Block()...)
 	rs = append(rs, b.dnsOut()...)
 	rs = append(rs, b.tunnelAccept("tunnel interface")...)
@@ -94,6 +95,7 @@ func (b builder) idleOutput() []Rule {
 	}
 	rs := []Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}
 	rs = append(rs, b.endpointsOut()...)
+	rs = append(rs, b.bootstrapOut()...)
 	rs = append(rs, v6...)
 	return append(rs, dns...)
 }
@@ -131,6 +133,37 @@ func (b builder) endpointsOut() []Rule {
 			Service: true, Mark: b.in.FwMark, Action: Accept,
 			Reason: "WireGuard endpoint, only from the service's own socket",
 		})
+	}
+	return rs
+}
+
+// bootstrapOut lets the service's own sockets ask the system's name
+// servers for endpoint names, so a blocked machine can still (re)connect.
+// It sits before the DNS reject and the IPv6 block, and never matches the
+// tunnel: the lookup must work while the tunnel is down or stale.
+func (b builder) bootstrapOut() []Rule {
+	var rs []Rule
+	for _, f := range bothFamilies {
+		var dst []netip.Prefix
+		for _, a := range b.in.Bootstrap {
+			if familyOf(a) == f && b.wants(f) && !slices.Contains(dst, hostPrefix(a)) {
+				dst = append(dst, hostPrefix(a))
+			}
+		}
+		if len(dst) == 0 {
+			continue
+		}
+		for _, p := range tcpAndUDP {
+			r := Rule{
+				Family: f, Proto: p, Dst: dst, DstPort: dnsPort,
+				Service: true, Mark: b.in.FwMark, Action: Accept,
+				Reason: "endpoint name lookups, only from the service's own sockets to the system's name servers",
+			}
+			if t := b.in.Tunnel; t != nil && t.Interface != "" {
+				r.Iface, r.NotIface = t.Interface, true
+			}
+			rs = append(rs, r)
+		}
 	}
 	return rs
 }
@@ -340,6 +373,6 @@ func familyOf(a netip.Addr) Family {
 }
 
 func hostPrefix(a netip.Addr) netip.Prefix {
-	a = a.Unmap()
+	a = a.Unmap().WithZone("")
 	return netip.PrefixFrom(a, a.BitLen())
 }

@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -118,6 +119,81 @@ func TestWFPCleanupCoversEveryLayerWeUse(t *testing.T) {
 		for _, f := range wfpFilters(Compute(in)) {
 			if !slices.Contains(layers, f.Layer) {
 				t.Errorf("filter %q in layer %v that cleanup does not enumerate", f.Name, f.Layer)
+			}
+		}
+	}
+}
+
+// wfpText renders filters one per line for the golden files.
+func wfpText(fs []Filter) string {
+	var sb strings.Builder
+	for _, f := range fs {
+		w := []string{fmt.Sprintf("%3d", f.Weight), f.Layer.String(), "block"}
+		if f.Permit {
+			w[2] = "permit"
+		}
+		if f.BootTime {
+			w = append(w, "boot-time")
+		}
+		if f.AppID {
+			w = append(w, "app=palisaded")
+		}
+		if f.Loopback {
+			w = append(w, "loopback")
+		}
+		if f.Iface != "" {
+			op := "if="
+			if f.NotIface {
+				op = "if!="
+			}
+			w = append(w, op+f.Iface)
+		}
+		if f.Proto != 0 {
+			w = append(w, fmt.Sprintf("proto=%d", f.Proto))
+		}
+		if len(f.RemoteAddrs) > 0 {
+			w = append(w, "remote="+prefixList(f.RemoteAddrs))
+		}
+		if f.RemotePort != 0 {
+			w = append(w, fmt.Sprintf("rport=%d", f.RemotePort))
+		}
+		if len(f.LocalAddrs) > 0 {
+			w = append(w, "local="+prefixList(f.LocalAddrs))
+		}
+		if f.LocalPort != 0 {
+			w = append(w, fmt.Sprintf("lport=%d", f.LocalPort))
+		}
+		fmt.Fprintf(&sb, "%s # %s\n", strings.Join(w, " "), f.Name)
+	}
+	return sb.String()
+}
+
+func TestWFPGolden(t *testing.T) {
+	for _, c := range goldenCases {
+		t.Run(c.name, func(t *testing.T) {
+			golden(t, "wfp_"+c.name+".golden", wfpText(wfpFilters(Compute(c.in))))
+		})
+	}
+}
+
+// The service's own lookups of endpoint names are permitted by its
+// application ID only, to port 53 of the system's servers, off the tunnel,
+// above every block, and never at boot time (no app is known then).
+func TestWFPBootstrap(t *testing.T) {
+	fs := wfpFilters(Compute(testInput(StateReconnecting, ModeAlways, true, false, true, true)))
+	firstBlock := slices.IndexFunc(fs, func(f Filter) bool { return !f.Permit })
+	for _, a := range bootstrap {
+		for _, proto := range []uint8{6, 17} {
+			i := slices.IndexFunc(fs, func(f Filter) bool {
+				return f.RemotePort == 53 && f.Proto == proto && covers(f.RemoteAddrs, a.WithZone(""))
+			})
+			if i < 0 {
+				t.Errorf("no filter for %v proto %d", a, proto)
+				continue
+			}
+			f := fs[i]
+			if !f.Permit || !f.AppID || f.Iface != "palisade0" || !f.NotIface || f.BootTime || i > firstBlock {
+				t.Errorf("bootstrap filter %d (first block %d): %+v", i, firstBlock, f)
 			}
 		}
 	}
