@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -32,7 +33,28 @@ func AddLoopbackAddrs() error {
 	if err := netlink.AddrReplace(lo, loopbackV6()); err != nil {
 		return fmt.Errorf("sysdns: add %v to lo: %w", LoopbackIPv6, err)
 	}
-	return nil
+	return waitLocalRoute(lo)
+}
+
+// waitLocalRoute waits until the kernel has installed the address's local
+// route, which it does from a work queue after the add has returned. Until
+// then packets to the address are lost, so a client's first query would
+// wait out its whole timeout (5 s for glibc).
+func waitLocalRoute(lo netlink.Link) error {
+	filter := &netlink.Route{Table: unix.RT_TABLE_LOCAL, Dst: loopbackV6().IPNet}
+	for range 200 {
+		rs, err := netlink.RouteListFiltered(netlink.FAMILY_V6, filter, netlink.RT_FILTER_TABLE|netlink.RT_FILTER_DST)
+		if err != nil {
+			return fmt.Errorf("sysdns: local route of %v: %w", LoopbackIPv6, err)
+		}
+		for _, r := range rs {
+			if r.LinkIndex == lo.Attrs().Index && r.Type == unix.RTN_LOCAL {
+				return nil
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("sysdns: %v on lo has no local route after 2 s", LoopbackIPv6)
 }
 
 // RemoveLoopbackAddrs removes what AddLoopbackAddrs added; an address that is
