@@ -3,6 +3,7 @@ package service
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/palisadevpn/palisade/service/auth"
 	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/logging"
 )
 
 // lockedBuffer collects a server's log across goroutines.
@@ -123,4 +125,49 @@ func TestSlowHeadersAreDropped(t *testing.T) {
 	if want := fmt.Sprintf("uid=%d", os.Getuid()); !strings.Contains(logs.String(), "header timeout") || !strings.Contains(logs.String(), want) {
 		t.Errorf("drop not logged with %s:\n%s", want, logs.String())
 	}
+}
+
+// Following the log through a real socket still delivers the tail and then
+// new lines, each write under the stream deadline.
+func TestFollowLogsThroughSocket(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the logs endpoint is for root or the palisade group; not root")
+	}
+	m, _ := testManager(t, true)
+	logger, closer, err := logging.New(m.env.StateDir, slog.LevelInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	logger.Info("first line")
+	s := NewServer(m, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	client := ipc.NewClient(serveSocket(t, s))
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	lines := make(chan string, 16)
+	go client.FollowLogs(ctx, 10, func(l string) { lines <- l })
+	// A line written between the tail and the start of following can be
+	// missed (the endpoint does not promise it), so new lines are written
+	// until one arrives.
+	seen := func(text string, write bool) {
+		t.Helper()
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case l := <-lines:
+				if strings.Contains(l, text) {
+					return
+				}
+			case <-tick.C:
+				if write {
+					logger.Info(text)
+				}
+			case <-ctx.Done():
+				t.Fatalf("no log line with %q", text)
+			}
+		}
+	}
+	seen("first line", false)
+	seen("a new line", true)
 }
