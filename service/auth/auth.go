@@ -6,6 +6,7 @@ package auth
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 )
 
@@ -28,6 +29,25 @@ func Decide(uid int, gids []int, groupGID int, haveGroup bool) bool {
 		return true
 	}
 	return haveGroup && slices.Contains(gids, groupGID)
+}
+
+// DecideCapped is Decide for credentials the kernel cuts off at capN groups
+// (macOS LOCAL_PEERCRED reports at most 16, the effective gid included): when
+// the palisade group is not among them and the list is full, the group
+// database decides through member. A failing lookup denies. The database is
+// asked only then, so the kernel's record of the peer stays what counts.
+func DecideCapped(uid int, gids []int, groupGID int, haveGroup bool, capN int, member func(uid, gid int) (bool, error)) bool {
+	if Decide(uid, gids, groupGID, haveGroup) {
+		return true
+	}
+	if !haveGroup || uid < 0 || len(gids) < capN {
+		return false
+	}
+	ok, err := member(uid, groupGID)
+	if err != nil {
+		slog.Warn("palisade group membership lookup failed, denying", "uid", uid, "err", err)
+	}
+	return err == nil && ok
 }
 
 type ctxKey struct{}

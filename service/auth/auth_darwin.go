@@ -1,6 +1,12 @@
 package auth
 
-import "golang.org/x/sys/unix"
+import (
+	"os/user"
+	"slices"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
 
 // DefaultSocket is where the service listens on this OS.
 func DefaultSocket() string { return "/var/run/palisade/palisaded.sock" }
@@ -18,4 +24,25 @@ func peerCreds(fd int) (int, []int, error) {
 		gids = append(gids, int(g))
 	}
 	return int(cred.Uid), gids, nil
+}
+
+// authorize decides from LOCAL_PEERCRED's groups, which stop at XU_NGROUPS
+// (16): a user in more groups is looked up in the group database.
+func authorize(uid int, gids []int, groupGID int, haveGroup bool) bool {
+	return DecideCapped(uid, gids, groupGID, haveGroup, len(unix.Xucred{}.Groups), dbMember)
+}
+
+// dbMember asks the group database through getgrouplist(3), which on macOS
+// answers from Open Directory with every group of the user, not a
+// 16-entry credential.
+func dbMember(uid, gid int) (bool, error) {
+	u, err := user.LookupId(strconv.Itoa(uid))
+	if err != nil {
+		return false, err
+	}
+	ids, err := u.GroupIds()
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(ids, strconv.Itoa(gid)), nil
 }

@@ -10,6 +10,11 @@ import (
 // DefaultSocket is where the service listens on this OS.
 func DefaultSocket() string { return "/run/palisade/palisaded.sock" }
 
+// authorize decides from the full group list SO_PEERGROUPS gives.
+func authorize(uid int, gids []int, groupGID int, haveGroup bool) bool {
+	return Decide(uid, gids, groupGID, haveGroup)
+}
+
 // peerCreds reads SO_PEERCRED and SO_PEERGROUPS, both captured by the kernel
 // at connect time, so a peer cannot change them afterwards.
 func peerCreds(fd int) (int, []int, error) {

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"testing"
 )
 
@@ -28,6 +29,38 @@ func TestDecide(t *testing.T) {
 		if got := Decide(tt.uid, tt.gids, tt.groupGID, tt.haveGroup); got != tt.want {
 			t.Errorf("%s: Decide(%d, %v, %d, %v) = %v, want %v", tt.name, tt.uid, tt.gids, tt.groupGID, tt.haveGroup, got, tt.want)
 		}
+	}
+}
+
+func TestDecideCapped(t *testing.T) {
+	const palisade = 4242
+	full := []int{20, 12, 61, 79, 80, 81, 98, 701, 33, 100, 204, 250, 395, 398, 399, 400}
+	member := func(uid, gid int) (bool, error) { return uid == 501 && gid == palisade, nil }
+	broken := func(uid, gid int) (bool, error) { return true, errors.New("opendirectoryd down") }
+	asked := 0
+	counting := func(uid, gid int) (bool, error) { asked++; return false, nil }
+	tests := []struct {
+		name   string
+		uid    int
+		gids   []int
+		member func(uid, gid int) (bool, error)
+		want   bool
+	}{
+		// The 17th group never reaches the kernel credential.
+		{"member beyond the 16 reported groups", 501, full, member, true},
+		{"non-member with 16 groups", 502, full, member, false},
+		{"lookup failure denies", 501, full, broken, false},
+		{"member within the reported groups", 502, []int{20, palisade}, broken, true},
+		{"short list is complete", 501, full[:5], member, false},
+		{"unknown peer", -1, full, member, false},
+	}
+	for _, tt := range tests {
+		if got := DecideCapped(tt.uid, tt.gids, palisade, true, 16, tt.member); got != tt.want {
+			t.Errorf("%s: DecideCapped = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if DecideCapped(501, full, palisade, false, 16, counting) || asked != 0 {
+		t.Errorf("no palisade group on the host: authorized or asked the database (%d)", asked)
 	}
 }
 
