@@ -4,8 +4,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"sync"
-	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -53,20 +51,10 @@ func toPrefix(n *net.IPNet) netip.Prefix {
 	return netip.PrefixFrom(a.Unmap(), ones)
 }
 
-// Monitor calls a function when addresses, routes or links change,
-// debounced, so the firewall's LAN prefixes follow the network.
-type Monitor struct {
-	done chan struct{}
-	once sync.Once
-}
-
-// debounce collapses a burst of netlink events (an address brings its
-// route, DAD, ...) into one call.
-const debounce = 200 * time.Millisecond
-
-// NewMonitor starts watching; onChange runs on the monitor's goroutine.
+// NewMonitor starts watching netlink for address, route and link changes;
+// onChange runs on the monitor's goroutine.
 func NewMonitor(log *slog.Logger, onChange func()) (*Monitor, error) {
-	m := &Monitor{done: make(chan struct{})}
+	m := newMonitor(nil)
 	routes := make(chan netlink.RouteUpdate, 64)
 	addrs := make(chan netlink.AddrUpdate, 64)
 	links := make(chan netlink.LinkUpdate, 64)
@@ -74,38 +62,25 @@ func NewMonitor(log *slog.Logger, onChange func()) (*Monitor, error) {
 		return nil, err
 	}
 	if err := netlink.AddrSubscribe(addrs, m.done); err != nil {
-		close(m.done)
+		m.Close()
 		return nil, err
 	}
 	if err := netlink.LinkSubscribe(links, m.done); err != nil {
-		close(m.done)
+		m.Close()
 		return nil, err
 	}
-	go m.loop(log, routes, addrs, links, onChange)
-	return m, nil
-}
-
-func (m *Monitor) loop(log *slog.Logger, routes chan netlink.RouteUpdate, addrs chan netlink.AddrUpdate, links chan netlink.LinkUpdate, onChange func()) {
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	for {
-		select {
-		case <-m.done:
-			timer.Stop()
-			return
-		case <-routes:
-		case <-addrs:
-		case <-links:
-		case <-timer.C:
-			log.Debug("network changed")
-			onChange()
-			continue
+	go func() {
+		for {
+			select {
+			case <-m.done:
+				return
+			case <-routes:
+			case <-addrs:
+			case <-links:
+			}
+			m.notify()
 		}
-		timer.Reset(debounce)
-	}
-}
-
-// Close stops the monitor.
-func (m *Monitor) Close() {
-	m.once.Do(func() { close(m.done) })
+	}()
+	go m.debounceLoop(log, onChange)
+	return m, nil
 }

@@ -101,3 +101,12 @@ func resolverListen(all []netip.AddrPort, addErr error) ([]netip.AddrPort, strin
 	}
 	return v4, addErr.Error(), nil
 }
+
+// Reassert puts the system DNS back where the OS replaced it since Up, for
+// managers that can tell (macOS's dynamic store); the others keep theirs.
+func (d *localDNS) Reassert() error {
+	if r, ok := d.mgr.(interface{ Reassert() error }); ok {
+		return r.Reassert()
+	}
+	return nil
+}

@@ -48,6 +48,22 @@ type fakeRouter struct {
 	down int
 	// live devices now, and the most ever open at the same time.
 	live, maxLive int
+	// replans are the endpoints of each Replan call.
+	replans [][]netip.AddrPort
+}
+
+// Replan makes fakeRouter a router without policy routing (macOS, Windows).
+func (r *fakeRouter) Replan(endpoints []netip.AddrPort) error {
+	r.mu.Lock()
+	r.replans = append(r.replans, endpoints)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *fakeRouter) replanned() [][]netip.AddrPort {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.replans
 }
 
 func (r *fakeRouter) newDevice(handshake bool) *fakeDevice {

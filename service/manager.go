@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/palisadevpn/palisade/platform"
 	"net/netip"
 	"slices"
 	"sync"
@@ -282,14 +283,41 @@ func (m *Manager) setStateLocked(s ipc.State, reason string) {
 	m.publishLocked()
 }
 
-// NetworkChanged re-renders the firewall after the host's addresses or
-// routes changed, so allow-LAN follows the on-link prefixes.
+// NetworkChanged follows a change of the host's addresses or routes: the
+// endpoint host routes move to the new default gateway (macOS, Windows), the
+// system DNS is re-asserted, and the firewall is re-rendered so allow-LAN
+// follows the on-link prefixes.
 func (m *Manager) NetworkChanged() {
 	onLink := m.env.OnLink()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.net.onLink = onLink
+	m.replanLocked("network changed")
 	m.applyNetLocked()
+}
+
+// dnsReasserter is a DNSControl that can put its settings back after the
+// system changed them (macOS: a new primary network service, DHCP).
+type dnsReasserter interface {
+	Reassert() error
+}
+
+// replanLocked re-plans what depends on the physical network while a
+// tunnel is up: endpoint host routes and the system DNS.
+func (m *Manager) replanLocked(why string) {
+	if m.net.dev == nil {
+		return
+	}
+	if rp, ok := m.env.Router.(platform.Replanner); ok {
+		if err := rp.Replan(m.net.endpoints); err != nil {
+			m.env.Log.Warn("endpoint routes not re-planned", "why", why, "err", err)
+		}
+	}
+	if d, ok := m.env.DNS.(dnsReasserter); ok && m.net.dns != nil {
+		if err := d.Reassert(); err != nil {
+			m.env.Log.Warn("system DNS not re-asserted", "why", why, "err", err)
+		}
+	}
 }
 
 // Settings returns the current settings.

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !darwin
 
 package service
 
@@ -7,7 +7,7 @@ import "log/slog"
 // addPlatform adds the per-OS parts beyond routing and the firewall.
 func addPlatform(env *Env) error { return nil }
 
-// watchNetwork is Linux-only for now: elsewhere the LAN prefixes are read at
+// watchNetwork is not written for this OS yet: the LAN prefixes are read at
 // each state change.
 func watchNetwork(m *Manager, log *slog.Logger) (stop func(), err error) {
 	return func() {}, nil

@@ -251,6 +251,11 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 			return nil
 		}
 		m.updateStatsLocked(st, cfg)
+		if rearm {
+			// A stale handshake may mean the way to the server changed:
+			// the endpoint host route follows the current gateway.
+			m.replanLocked(reason)
+		}
 		if next == ipc.Error {
 			m.status.LastError = reason
 			m.status.Retry = &nextRetry

@@ -24,12 +24,76 @@ var (
 	scalarRe  = regexp.MustCompile(`^\s*(\S+) : (.*)$`)
 )
 
+// scutilBackup maps each dynamic-store key Palisade overwrote to its original
+// dictionary; nil means the key did not exist and is removed on restore.
+type scutilBackup map[string][]scutilEntry
+
 // parsePrimaryService extracts PrimaryService from `show State:/Network/Global/IPv4`.
 func parsePrimaryService(out string) string {
 	if m := primaryRe.FindStringSubmatch(out); m != nil {
 		return m[1]
 	}
 	return ""
+}
+
+// primaryService is the service macOS sends DNS questions to: the IPv4
+// primary, or the IPv6 one on an IPv6-only network.
+func primaryService(global4, global6 string) string {
+	if s := parsePrimaryService(global4); s != "" {
+		return s
+	}
+	return parsePrimaryService(global6)
+}
+
+func setupDNSKey(svc string) string { return "Setup:/Network/Service/" + svc + "/DNS" }
+
+// dnsKeys are the keys that decide a service's DNS: the State: key that
+// configd fills from DHCP/RA, and the Setup: key when the user set DNS by
+// hand (it overrides State:, so it must be ours too).
+func dnsKeys(svc string, hasSetup bool) []string {
+	keys := []string{"State:/Network/Service/" + svc + "/DNS"}
+	if hasSetup {
+		keys = append(keys, setupDNSKey(svc))
+	}
+	return keys
+}
+
+// dnsUpdate decides, from the keys' current dictionaries, which keys to set
+// to ours and what the backup must then hold. A key already ours is left
+// alone. Any other dictionary is the original to restore later: it goes
+// into the backup when the key has none yet, and replaces the backup when
+// the system rewrote the key since we set it (a DHCP renewal, the user
+// editing DNS), so the backup stays current, as Mullvad keeps it.
+func dnsUpdate(keys []string, current map[string][]scutilEntry, backup scutilBackup, ours []scutilEntry) ([]string, scutilBackup) {
+	next := scutilBackup{}
+	for k, v := range backup {
+		next[k] = v
+	}
+	var set []string
+	for _, k := range keys {
+		cur := current[k]
+		if sameServers(cur, ours) {
+			continue
+		}
+		next[k] = cur
+		set = append(set, k)
+	}
+	return set, next
+}
+
+// sameServers compares the ServerAddresses of two dictionaries; configd may
+// add other properties to a dictionary we set.
+func sameServers(a, b []scutilEntry) bool {
+	find := func(es []scutilEntry) []string {
+		for _, e := range es {
+			if e.Name == "ServerAddresses" {
+				return e.Values
+			}
+		}
+		return nil
+	}
+	sa, sb := find(a), find(b)
+	return len(sa) > 0 && slices.Equal(sa, sb)
 }
 
 // parseScutilDict parses scutil's `show` output into its top-level string and

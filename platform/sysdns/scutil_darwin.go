@@ -18,16 +18,14 @@ const (
 	loopbackZone = "lo0"
 )
 
-// scutilBackup maps each dynamic-store key Palisade overwrote to its original
-// dictionary; nil means the key did not exist and is removed on restore.
-type scutilBackup map[string][]scutilEntry
-
 // scutilManager overrides the DNS dictionaries of the primary network service
 // in the dynamic store (State: and, where the user set DNS manually, Setup:),
 // journaling the originals in stateDir first.
 type scutilManager struct {
 	log    *slog.Logger
 	backup string
+	// cfg is what Set last applied, for Reassert.
+	cfg *Config
 }
 
 // Detect returns the scutil manager, the only mechanism macOS offers a daemon.
@@ -51,69 +49,70 @@ func (m *scutilManager) Set(cfg Config) error {
 	if err := validate(cfg); err != nil {
 		return err
 	}
-	out, err := scutil("show State:/Network/Global/IPv4\n")
+	m.cfg = &cfg
+	return m.apply(cfg)
+}
+
+// Reassert sets the DNS again where the system replaced it since Set: the
+// service monitor calls it on network changes (a new primary service after
+// Wi-Fi → Ethernet, a DHCP renewal rewriting the service's DNS).
+func (m *scutilManager) Reassert() error {
+	if m.cfg == nil {
+		return nil
+	}
+	return m.apply(*m.cfg)
+}
+
+func (m *scutilManager) apply(cfg Config) error {
+	out4, err := scutil("show State:/Network/Global/IPv4\n")
 	if err != nil {
 		return err
 	}
-	svc := parsePrimaryService(out)
-	if svc == "" {
-		if out, err = scutil("show State:/Network/Global/IPv6\n"); err != nil {
-			return err
-		}
-		svc = parsePrimaryService(out)
+	out6, err := scutil("show State:/Network/Global/IPv6\n")
+	if err != nil {
+		return err
 	}
+	svc := primaryService(out4, out6)
 	if svc == "" {
 		return errors.New("sysdns: no primary network service")
 	}
-	keys := []string{"State:/Network/Service/" + svc + "/DNS"}
-	if out, err := scutil("show Setup:/Network/Service/" + svc + "/DNS\n"); err == nil {
-		if _, ok := parseScutilDict(out); ok {
-			keys = append(keys, "Setup:/Network/Service/"+svc+"/DNS")
-		}
-	}
-	if err := m.journal(keys); err != nil {
-		return err
-	}
-	var script strings.Builder
+	current := map[string][]scutilEntry{}
+	setup, _ := scutil("show " + setupDNSKey(svc) + "\n")
+	_, hasSetup := parseScutilDict(setup)
+	keys := dnsKeys(svc, hasSetup)
 	for _, k := range keys {
-		script.WriteString(scutilSetScript(k, dnsEntries(cfg, loopbackZone)))
-	}
-	if _, err := scutil(script.String()); err != nil {
-		return err
-	}
-	m.log.Info("sysdns: set dynamic store DNS", "service", svc, "keys", keys, "servers", cfg.Servers)
-	return nil
-}
-
-// journal saves the current dictionaries of keys not yet in the journal. Keys
-// already there (from an earlier Set, possibly for a service that was primary
-// before a network change, or from a crash) hold the true originals.
-func (m *scutilManager) journal(keys []string) error {
-	b, err := m.load()
-	if err != nil {
-		return err
-	}
-	added := false
-	for _, k := range keys {
-		if _, ok := b[k]; ok {
-			continue
-		}
 		out, err := scutil("show " + k + "\n")
 		if err != nil {
 			return err
 		}
-		entries, _ := parseScutilDict(out)
-		b[k] = entries
-		added = true
+		current[k], _ = parseScutilDict(out)
 	}
-	if !added {
-		return nil
-	}
-	data, err := json.Marshal(b)
+	b, err := m.load()
 	if err != nil {
 		return err
 	}
-	return saveJournal(m.backup, data)
+	ours := dnsEntries(cfg, loopbackZone)
+	set, backup := dnsUpdate(keys, current, b, ours)
+	if len(set) == 0 {
+		return nil
+	}
+	// The originals are on disk before anything is overwritten.
+	data, err := json.Marshal(backup)
+	if err != nil {
+		return err
+	}
+	if err := saveJournal(m.backup, data); err != nil {
+		return err
+	}
+	var script strings.Builder
+	for _, k := range set {
+		script.WriteString(scutilSetScript(k, ours))
+	}
+	if _, err := scutil(script.String()); err != nil {
+		return err
+	}
+	m.log.Info("sysdns: set dynamic store DNS", "service", svc, "keys", set, "servers", cfg.Servers)
+	return nil
 }
 
 // load reads the journal; a missing journal is an empty one.

@@ -1,7 +1,9 @@
 package sysdns
 
 import (
+	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -70,5 +72,60 @@ func TestParsePrimaryService(t *testing.T) {
 	}
 	if got := parsePrimaryService("  No such key\n"); got != "" {
 		t.Fatalf("got %q from a missing key", got)
+	}
+}
+
+func TestDNSKeySelection(t *testing.T) {
+	v4 := "<dictionary> {\n  PrimaryInterface : en0\n  PrimaryService : 8F66D4D4-1\n  Router : 192.168.1.1\n}\n"
+	v6 := "<dictionary> {\n  PrimaryInterface : en1\n  PrimaryService : 0C2F-6ONLY\n}\n"
+	if got := primaryService(v4, v6); got != "8F66D4D4-1" {
+		t.Errorf("primary with IPv4 = %q", got)
+	}
+	// An IPv6-only network has no IPv4 primary.
+	if got := primaryService("  No such key\n", v6); got != "0C2F-6ONLY" {
+		t.Errorf("primary on an IPv6-only network = %q", got)
+	}
+	if got := dnsKeys("S1", false); !reflect.DeepEqual(got, []string{"State:/Network/Service/S1/DNS"}) {
+		t.Errorf("keys without manual DNS = %v", got)
+	}
+	// Manual DNS (Setup:) overrides State:, so both must be ours.
+	if got := dnsKeys("S1", true); !reflect.DeepEqual(got, []string{"State:/Network/Service/S1/DNS", "Setup:/Network/Service/S1/DNS"}) {
+		t.Errorf("keys with manual DNS = %v", got)
+	}
+}
+
+func TestDNSUpdate(t *testing.T) {
+	ours := dnsEntries(Config{Servers: []netip.Addr{netip.MustParseAddr("127.80.73.65"), netip.MustParseAddr("fe80::80:73:65")}}, "lo0")
+	dhcp := []scutilEntry{{Name: "ServerAddresses", Values: []string{"192.168.1.1"}, Array: true}}
+	renewed := []scutilEntry{{Name: "ServerAddresses", Values: []string{"192.168.1.53"}, Array: true}}
+	oursPlus := append(slices.Clone(ours), scutilEntry{Name: "__CONFIGURATION_ID__", Values: []string{"x"}})
+	const a, b = "State:/Network/Service/A/DNS", "State:/Network/Service/B/DNS"
+	tests := []struct {
+		name       string
+		keys       []string
+		current    map[string][]scutilEntry
+		backup     scutilBackup
+		wantSet    []string
+		wantBackup scutilBackup
+	}{
+		{"first set journals the original", []string{a}, map[string][]scutilEntry{a: dhcp}, scutilBackup{},
+			[]string{a}, scutilBackup{a: dhcp}},
+		{"missing key is journaled as absent", []string{a}, map[string][]scutilEntry{}, scutilBackup{},
+			[]string{a}, scutilBackup{a: nil}},
+		{"still ours: nothing to do", []string{a}, map[string][]scutilEntry{a: oursPlus}, scutilBackup{a: dhcp},
+			nil, scutilBackup{a: dhcp}},
+		// DHCP renewed while connected: the renewed servers are what to
+		// restore, and ours go back on top.
+		{"rewritten by the system", []string{a}, map[string][]scutilEntry{a: renewed}, scutilBackup{a: dhcp},
+			[]string{a}, scutilBackup{a: renewed}},
+		// Wi-Fi → Ethernet: B becomes primary; A's original is kept.
+		{"new primary service", []string{b}, map[string][]scutilEntry{b: renewed}, scutilBackup{a: dhcp},
+			[]string{b}, scutilBackup{a: dhcp, b: renewed}},
+	}
+	for _, tt := range tests {
+		set, backup := dnsUpdate(tt.keys, tt.current, tt.backup, ours)
+		if !reflect.DeepEqual(set, tt.wantSet) || !reflect.DeepEqual(backup, tt.wantBackup) {
+			t.Errorf("%s: dnsUpdate = %v %v, want %v %v", tt.name, set, backup, tt.wantSet, tt.wantBackup)
+		}
 	}
 }

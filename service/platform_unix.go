@@ -1,3 +1,5 @@
+//go:build linux || darwin
+
 package service
 
 import (
@@ -20,7 +22,8 @@ func addPlatform(env *Env) error {
 	return nil
 }
 
-// watchNetwork re-renders the firewall when the host's prefixes change.
+// watchNetwork follows the network: the firewall's LAN prefixes, and on
+// macOS the endpoint host routes and DNS (Manager.NetworkChanged).
 func watchNetwork(m *Manager, log *slog.Logger) (stop func(), err error) {
 	mon, err := platform.NewMonitor(log, m.NetworkChanged)
 	if err != nil {
