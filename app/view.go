@@ -100,7 +100,7 @@ func NewView(st ipc.Status, now time.Time) View {
 		v.Handshake = none
 	}
 	v.IPv4, v.IPv6 = splitFamilies(st.Addresses)
-	if st.State == ipc.Connected && !st.TunnelIPv6 {
+	if st.State == ipc.Connected && st.IPv6Blocked {
 		v.IPv6 = "blocked (the tunnel carries no IPv6)"
 	}
 	v.Tone, v.Icon = look(st)

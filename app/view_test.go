@@ -43,13 +43,18 @@ func TestNewViewIPv6EndpointAndNoTunnelIPv6(t *testing.T) {
 	st := connected()
 	st.Endpoint = "[2001:db8::1]:51820"
 	st.Addresses = []string{"10.64.0.2/32"}
-	st.TunnelIPv6 = false
+	st.TunnelIPv6, st.IPv6Blocked = false, true
 	v := NewView(st, t0)
 	if v.Endpoint != "[2001:db8::1]:51820" {
 		t.Errorf("endpoint = %q", v.Endpoint)
 	}
 	if v.IPv4 != "10.64.0.2/32" || !strings.HasPrefix(v.IPv6, "blocked") {
 		t.Errorf("ipv4 %q ipv6 %q", v.IPv4, v.IPv6)
+	}
+	// A split tunnel without IPv6 leaves IPv6 alone: not "blocked".
+	st.IPv6Blocked = false
+	if v := NewView(st, t0); strings.HasPrefix(v.IPv6, "blocked") {
+		t.Errorf("split tunnel shows IPv6 %q", v.IPv6)
 	}
 }
 

@@ -73,7 +73,8 @@ type Tunnel struct {
 	// then rejected so nothing prefers a leaking IPv6 path beside it.
 	Block6 bool
 	// Full is set when the tunnel takes all of a family (platform.Plan's
-	// Default4 or Default6).
+	// Full4 or Full6: by coverage, the /1 halves or an "exclude private
+	// IPs" list as well as a /0).
 	Full bool
 }
 

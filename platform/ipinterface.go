@@ -67,7 +67,7 @@ func TunnelInterfaceSettings(p Plan, mtu int) []IPInterfaceSettings {
 	var out []IPInterfaceSettings
 	for _, fam := range []struct {
 		v6, has, full bool
-	}{{false, has4, p.Default4}, {true, has6, p.Default6}} {
+	}{{false, has4, p.Full4}, {true, has6, p.Full6}} {
 		if !fam.has {
 			continue
 		}

@@ -49,7 +49,7 @@ func TestPlanWithoutTunnelIPv6(t *testing.T) {
 			t.Errorf("IPv6 address %v planned", a)
 		}
 	}
-	if !p.Default4 || p.Default6 || p.Block6 {
+	if !p.Full4 || p.Full6 || p.Block6 {
 		t.Errorf("plan %+v", p)
 	}
 }

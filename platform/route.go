@@ -5,6 +5,8 @@ package platform
 
 import (
 	"net/netip"
+
+	"github.com/palisadevpn/palisade/platform/coverage"
 )
 
 // Policy-routing constants, wg-quick style: the WireGuard socket carries
@@ -50,17 +52,12 @@ type Replanner interface {
 	Replan(endpoints []netip.AddrPort) error
 }
 
-// Plan is the OS-free routing decision for a tunnel.
+// Plan is the OS-free routing decision for a tunnel. Its Scope (routes,
+// full families, Block6) is the one decision routes, firewall, resolver and
+// status follow.
 type Plan struct {
 	Addresses []netip.Prefix
-	// Default4 and Default6 tell whether a family's default route goes into
-	// the tunnel.
-	Default4, Default6 bool
-	// Block6 asks for IPv6 off-link traffic to be unreachable because the
-	// tunnel does not carry IPv6: nothing may prefer a leaking IPv6 path.
-	Block6 bool
-	// Routes are the non-default allowed IPs, routed via the tunnel.
-	Routes []netip.Prefix
+	coverage.Scope
 }
 
 // MakePlan decides the routes for cfg. IPv6 addresses and routes are dropped
@@ -73,38 +70,6 @@ func MakePlan(cfg TunnelConfig) Plan {
 		}
 		p.Addresses = append(p.Addresses, a)
 	}
-	has6 := false
-	for _, a := range p.Addresses {
-		has6 = has6 || a.Addr().Is6()
-	}
-	for _, r := range cfg.AllowedIPs {
-		r = r.Masked()
-		switch {
-		case r.Addr().Is6() && (!cfg.HostIPv6 || !has6):
-			// A v6 route without a v6 source address would only black-hole.
-		case r.Bits() == 0 && r.Addr().Is4():
-			p.Default4 = true
-		case r.Bits() == 0:
-			p.Default6 = true
-		default:
-			p.Routes = append(p.Routes, r)
-		}
-	}
-	// Only a full tunnel promises to carry everything; a split tunnel leaves
-	// the rest of the traffic, IPv6 included, to the host as it was.
-	p.Block6 = cfg.HostIPv6 && p.Default4 && !p.Default6
+	p.Scope = coverage.Decide(coverage.Routes(p.Addresses, cfg.AllowedIPs), cfg.HostIPv6)
 	return p
-}
-
-// SplitDefaults are the routes that cover a family's whole address space
-// without replacing the default route, for OSes without policy routing.
-func SplitDefaults(v4, v6 bool) []netip.Prefix {
-	var out []netip.Prefix
-	if v4 {
-		out = append(out, netip.MustParsePrefix("0.0.0.0/1"), netip.MustParsePrefix("128.0.0.0/1"))
-	}
-	if v6 {
-		out = append(out, netip.MustParsePrefix("::/1"), netip.MustParsePrefix("8000::/1"))
-	}
-	return out
 }

@@ -55,7 +55,7 @@ func (r *darwinRouter) Up(cfg TunnelConfig) error {
 			return err
 		}
 	}
-	r.log.Info("routes up", "iface", cfg.Interface, "default4", plan.Default4, "default6", plan.Default6, "block6", plan.Block6, "routes", len(routes))
+	r.log.Info("routes up", "iface", cfg.Interface, "full4", plan.Full4, "full6", plan.Full6, "block6", plan.Block6, "routes", len(routes))
 	return nil
 }
 

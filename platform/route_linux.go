@@ -54,46 +54,45 @@ func (r *linuxRouter) Up(cfg TunnelConfig) error {
 		return fmt.Errorf("link %s up: %w", cfg.Interface, err)
 	}
 	idx := link.Attrs().Index
+	// Every route of the tunnel lives in Table, looked up only by packets
+	// without FwMark: the WireGuard socket's own packets never enter the
+	// tunnel, whatever the allowed IPs (an allowed range may contain the
+	// endpoint), for split and full tunnels alike.
+	used := map[int]bool{}
 	for _, p := range plan.Routes {
-		if err := netlink.RouteReplace(&netlink.Route{LinkIndex: idx, Dst: prefixNet(p)}); err != nil {
-			return fmt.Errorf("route %s via %s: %w", p, cfg.Interface, err)
+		if err := netlink.RouteReplace(&netlink.Route{LinkIndex: idx, Dst: prefixNet(p), Table: Table}); err != nil {
+			return fmt.Errorf("route %s via %s in table %d: %w", p, cfg.Interface, Table, err)
 		}
-	}
-	if plan.Default4 {
-		if err := r.policyRoute(unix.AF_INET, &netlink.Route{LinkIndex: idx}); err != nil {
-			return err
-		}
-	}
-	if plan.Default6 {
-		if err := r.policyRoute(unix.AF_INET6, &netlink.Route{LinkIndex: idx}); err != nil {
-			return err
-		}
+		used[familyOf(p)] = true
 	}
 	if plan.Block6 {
-		if err := r.policyRoute(unix.AF_INET6, &netlink.Route{Type: unix.RTN_UNREACHABLE}); err != nil {
-			return err
+		unreachable := &netlink.Route{Type: unix.RTN_UNREACHABLE, Family: unix.AF_INET6, Table: Table,
+			Dst: &net.IPNet{IP: net.IPv6zero, Mask: net.CIDRMask(0, 128)}}
+		if err := netlink.RouteReplace(unreachable); err != nil {
+			return fmt.Errorf("unreachable ::/0 in table %d: %w", Table, err)
+		}
+		used[unix.AF_INET6] = true
+	}
+	for _, family := range []int{unix.AF_INET, unix.AF_INET6} {
+		if used[family] {
+			if err := policyRules(family); err != nil {
+				return err
+			}
 		}
 	}
-	r.log.Info("routes up", "iface", cfg.Interface, "default4", plan.Default4, "default6", plan.Default6, "block6", plan.Block6, "routes", len(plan.Routes))
+	r.log.Info("routes up", "iface", cfg.Interface, "full4", plan.Full4, "full6", plan.Full6, "block6", plan.Block6, "routes", len(plan.Routes))
 	return nil
 }
 
-// policyRoute puts a family's default route into Table and steers every
-// packet without FwMark there, keeping main's more specific routes (the LAN)
-// through suppress_prefixlength 0.
-func (r *linuxRouter) policyRoute(family int, rt *netlink.Route) error {
-	rt.Table = Table
-	rt.Family = family
+// policyRules steers every packet of a family without FwMark to Table,
+// keeping main's more specific routes (the LAN) first through
+// suppress_prefixlength 0, as wg-quick does. A packet that matches no route
+// in Table falls through to main, so a split tunnel leaves the rest alone.
+func policyRules(family int) error {
 	if family == unix.AF_INET {
-		rt.Dst = &net.IPNet{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(0, 32)}
 		if err := os.WriteFile("/proc/sys/net/ipv4/conf/all/src_valid_mark", []byte("1"), 0o644); err != nil {
 			return fmt.Errorf("src_valid_mark: %w", err)
 		}
-	} else {
-		rt.Dst = &net.IPNet{IP: net.IPv6zero, Mask: net.CIDRMask(0, 128)}
-	}
-	if err := netlink.RouteReplace(rt); err != nil {
-		return fmt.Errorf("default route in table %d: %w", Table, err)
 	}
 	suppress := netlink.NewRule()
 	suppress.Family = family
@@ -112,6 +111,13 @@ func (r *linuxRouter) policyRoute(family int, rt *netlink.Route) error {
 		}
 	}
 	return nil
+}
+
+func familyOf(p netip.Prefix) int {
+	if p.Addr().Is4() {
+		return unix.AF_INET
+	}
+	return unix.AF_INET6
 }
 
 // Down removes the rules and the table. The tunnel's own addresses and

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"net/netip"
+	"slices"
 )
 
 // Gateway is a physical default route: where the tunnel endpoint's host
@@ -36,25 +37,16 @@ func (r SplitRoute) OutlivesTunnel() bool {
 	return r.Via != nil || r.Reject || r.Blackhole
 }
 
-// SplitPlan turns a plan into routes for macOS and Windows: the halves of
-// each tunnelled default, the other allowed IPs, rejecting IPv6 halves when
-// Block6, and a host route per endpoint via the gateway of its family.
+// SplitPlan turns a plan into routes for macOS and Windows, which have no
+// policy routing: the plan's routes via the tunnel, a /0 as its two /1
+// halves so the physical default route stays; unreachable IPv6 halves when
+// Block6; and, for every profile, split or full, a host route per endpoint
+// via the gateway of its family, so the WireGuard socket's own packets never
+// enter the tunnel even when an allowed range contains the endpoint.
 // Endpoints of a family without a gateway get a blackhole route; loopback
 // endpoints get none.
 func SplitPlan(p Plan, endpoints []netip.AddrPort, gw4, gw6 *Gateway) []SplitRoute {
-	var out []SplitRoute
-	for _, d := range SplitDefaults(p.Default4, p.Default6) {
-		out = append(out, SplitRoute{Dst: d})
-	}
-	for _, r := range p.Routes {
-		out = append(out, SplitRoute{Dst: r})
-	}
-	if p.Block6 {
-		for _, d := range SplitDefaults(false, true) {
-			out = append(out, SplitRoute{Dst: d, Reject: true})
-		}
-	}
-	seen := map[netip.Addr]bool{}
+	var hosts []SplitRoute
 	for _, ep := range endpoints {
 		a := ep.Addr().Unmap()
 		gw := gw4
@@ -64,13 +56,48 @@ func SplitPlan(p Plan, endpoints []netip.AddrPort, gw4, gw6 *Gateway) []SplitRou
 		// A loopback endpoint (a peer on this host) is already on lo0,
 		// more specific than any tunnel route; a host route via the LAN
 		// gateway would break it.
-		if seen[a] || a.IsLoopback() {
+		if a.IsLoopback() {
 			continue
 		}
-		seen[a] = true
-		out = append(out, SplitRoute{Dst: netip.PrefixFrom(a, a.BitLen()), Via: gw, Blackhole: gw == nil})
+		hosts = appendNew(hosts, nil, SplitRoute{Dst: netip.PrefixFrom(a, a.BitLen()), Via: gw, Blackhole: gw == nil})
 	}
-	return out
+	var out []SplitRoute
+	for _, r := range p.Routes {
+		for _, d := range withoutDefault(r) {
+			out = appendNew(out, hosts, SplitRoute{Dst: d})
+		}
+	}
+	if p.Block6 {
+		for _, d := range withoutDefault(netip.PrefixFrom(netip.IPv6Unspecified(), 0)) {
+			out = appendNew(out, hosts, SplitRoute{Dst: d, Reject: true})
+		}
+	}
+	return append(out, hosts...)
+}
+
+// appendNew appends rt unless out or taken already has a route to its
+// destination: the first decision for a destination stands, and an
+// endpoint's host route always wins over a tunnel route to the same host.
+func appendNew(out, taken []SplitRoute, rt SplitRoute) []SplitRoute {
+	same := func(o SplitRoute) bool { return o.Dst == rt.Dst }
+	if slices.ContainsFunc(out, same) || slices.ContainsFunc(taken, same) {
+		return out
+	}
+	return append(out, rt)
+}
+
+// withoutDefault returns a /0 as its two /1 halves, which win over the
+// physical default route by being longer without replacing it, and any
+// other prefix as it is.
+func withoutDefault(r netip.Prefix) []netip.Prefix {
+	if r.Bits() != 0 {
+		return []netip.Prefix{r}
+	}
+	hi := netip.AddrFrom4([4]byte{128})
+	if r.Addr().Is6() {
+		hi = netip.AddrFrom16([16]byte{0x80})
+	}
+	return []netip.Prefix{netip.PrefixFrom(r.Addr(), 1), netip.PrefixFrom(hi, 1)}
 }
 
 // BestGateway picks the default route with the lowest metric that is not on

@@ -3,7 +3,10 @@ package platform
 import (
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/palisadevpn/palisade/platform/coverage"
 )
 
 func pfx(ss ...string) []netip.Prefix {
@@ -14,7 +17,12 @@ func pfx(ss ...string) []netip.Prefix {
 	return out
 }
 
+// The official WireGuard apps' "exclude private IPs" list: every public
+// IPv4 range.
+const excludePrivate4 = "0.0.0.0/5, 8.0.0.0/7, 11.0.0.0/8, 12.0.0.0/6, 16.0.0.0/4, 32.0.0.0/3, 64.0.0.0/2, 128.0.0.0/3, 160.0.0.0/5, 168.0.0.0/6, 172.0.0.0/12, 172.32.0.0/11, 172.64.0.0/10, 172.128.0.0/9, 173.0.0.0/8, 174.0.0.0/7, 176.0.0.0/4, 192.0.0.0/9, 192.128.0.0/11, 192.160.0.0/13, 192.169.0.0/16, 192.170.0.0/15, 192.172.0.0/14, 192.176.0.0/12, 192.192.0.0/10, 193.0.0.0/8, 194.0.0.0/7, 196.0.0.0/6, 200.0.0.0/5, 208.0.0.0/4"
+
 func TestMakePlan(t *testing.T) {
+	excl := pfx(strings.Split(excludePrivate4, ", ")...)
 	tests := []struct {
 		name string
 		cfg  TunnelConfig
@@ -22,31 +30,47 @@ func TestMakePlan(t *testing.T) {
 	}{{
 		name: "dual stack full tunnel",
 		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), AllowedIPs: pfx("0.0.0.0/0", "::/0"), HostIPv6: true},
-		want: Plan{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), Default4: true, Default6: true},
+		want: Plan{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), Scope: coverage.Scope{Full4: true, Full6: true, Routes: pfx("0.0.0.0/0", "::/0")}},
 	}, {
 		name: "v4-only tunnel on a v6 host blocks IPv6",
 		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32"), AllowedIPs: pfx("0.0.0.0/0"), HostIPv6: true},
-		want: Plan{Addresses: pfx("10.64.0.2/32"), Default4: true, Block6: true},
+		want: Plan{Addresses: pfx("10.64.0.2/32"), Scope: coverage.Scope{Full4: true, Block6: true, Routes: pfx("0.0.0.0/0")}},
+	}, {
+		name: "the /1 halves are a full IPv4 tunnel",
+		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32"), AllowedIPs: pfx("0.0.0.0/1", "128.0.0.0/1"), HostIPv6: true},
+		want: Plan{Addresses: pfx("10.64.0.2/32"), Scope: coverage.Scope{Full4: true, Block6: true, Routes: pfx("0.0.0.0/1", "128.0.0.0/1")}},
+	}, {
+		name: "exclude private IPs is a full IPv4 tunnel; private ranges stay outside",
+		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32"), AllowedIPs: excl, HostIPv6: true},
+		want: Plan{Addresses: pfx("10.64.0.2/32"), Scope: coverage.Scope{Full4: true, Block6: true, Routes: excl}},
+	}, {
+		name: "dual-stack halves",
+		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), AllowedIPs: pfx("0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1"), HostIPv6: true},
+		want: Plan{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), Scope: coverage.Scope{Full4: true, Full6: true, Routes: pfx("0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1")}},
 	}, {
 		name: "v6 allowed IPs without a v6 address are not routed",
 		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32"), AllowedIPs: pfx("0.0.0.0/0", "::/0"), HostIPv6: true},
-		want: Plan{Addresses: pfx("10.64.0.2/32"), Default4: true, Block6: true},
+		want: Plan{Addresses: pfx("10.64.0.2/32"), Scope: coverage.Scope{Full4: true, Block6: true, Routes: pfx("0.0.0.0/0")}},
 	}, {
 		name: "IPv6-disabled host runs single stack",
 		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), AllowedIPs: pfx("0.0.0.0/0", "::/0"), HostIPv6: false},
-		want: Plan{Addresses: pfx("10.64.0.2/32"), Default4: true},
+		want: Plan{Addresses: pfx("10.64.0.2/32"), Scope: coverage.Scope{Full4: true, Routes: pfx("0.0.0.0/0")}},
 	}, {
 		name: "split tunnel leaves IPv6 alone",
 		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), AllowedIPs: pfx("10.64.0.0/24", "fd64::/64"), HostIPv6: true},
-		want: Plan{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), Routes: pfx("10.64.0.0/24", "fd64::/64")},
+		want: Plan{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), Scope: coverage.Scope{Routes: pfx("10.64.0.0/24", "fd64::/64")}},
+	}, {
+		name: "one half is split",
+		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32"), AllowedIPs: pfx("0.0.0.0/1"), HostIPv6: true},
+		want: Plan{Addresses: pfx("10.64.0.2/32"), Scope: coverage.Scope{Routes: pfx("0.0.0.0/1")}},
 	}, {
 		name: "v6-only tunnel",
 		cfg:  TunnelConfig{Addresses: pfx("fd64::2/128"), AllowedIPs: pfx("::/0"), HostIPv6: true},
-		want: Plan{Addresses: pfx("fd64::2/128"), Default6: true},
+		want: Plan{Addresses: pfx("fd64::2/128"), Scope: coverage.Scope{Full6: true, Routes: pfx("::/0")}},
 	}, {
-		name: "host bits are masked",
-		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32"), AllowedIPs: pfx("10.64.0.7/24"), HostIPv6: false},
-		want: Plan{Addresses: pfx("10.64.0.2/32"), Routes: pfx("10.64.0.0/24")},
+		name: "host bits are masked, duplicates dropped",
+		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32"), AllowedIPs: pfx("10.64.0.7/24", "10.64.0.0/24"), HostIPv6: false},
+		want: Plan{Addresses: pfx("10.64.0.2/32"), Scope: coverage.Scope{Routes: pfx("10.64.0.0/24")}},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,36 +84,62 @@ func TestMakePlan(t *testing.T) {
 func TestSplitPlan(t *testing.T) {
 	gw4 := &Gateway{Interface: "en0", NextHop: netip.MustParseAddr("192.168.1.1")}
 	gw6 := &Gateway{Interface: "en0", NextHop: netip.MustParseAddr("fe80::1")}
-	eps := []netip.AddrPort{netip.MustParseAddrPort("198.51.100.2:51820"), netip.MustParseAddrPort("[2001:db8::2]:51820"), netip.MustParseAddrPort("198.51.100.2:51821")}
-	got := SplitPlan(Plan{Default4: true, Block6: true}, eps, gw4, gw6)
-	want := []SplitRoute{
-		{Dst: netip.MustParsePrefix("0.0.0.0/1")}, {Dst: netip.MustParsePrefix("128.0.0.0/1")},
-		{Dst: netip.MustParsePrefix("::/1"), Reject: true}, {Dst: netip.MustParsePrefix("8000::/1"), Reject: true},
-		{Dst: netip.MustParsePrefix("198.51.100.2/32"), Via: gw4}, {Dst: netip.MustParsePrefix("2001:db8::2/128"), Via: gw6},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("SplitPlan =\n%+v\nwant\n%+v", got, want)
-	}
-	// An IPv6 endpoint on a host without an IPv6 default route outside the
-	// tunnel is blackholed: left to the routing table, its handshakes would
-	// follow ::/1 into the tunnel and loop.
-	got = SplitPlan(Plan{Default4: true, Default6: true}, eps[1:2], gw4, nil)
-	want = []SplitRoute{
-		{Dst: netip.MustParsePrefix("0.0.0.0/1")}, {Dst: netip.MustParsePrefix("128.0.0.0/1")},
-		{Dst: netip.MustParsePrefix("::/1")}, {Dst: netip.MustParsePrefix("8000::/1")},
-		{Dst: netip.MustParsePrefix("2001:db8::2/128"), Blackhole: true},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("SplitPlan without IPv6 gateway =\n%+v\nwant\n%+v", got, want)
-	}
-	// A peer on this host keeps its loopback path.
-	if got := SplitPlan(Plan{}, []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:51820"), netip.MustParseAddrPort("[::1]:51820")}, gw4, gw6); len(got) != 0 {
-		t.Fatalf("loopback endpoints got routes: %+v", got)
-	}
-	for _, rt := range got {
-		if rt.OutlivesTunnel() != (rt.Blackhole || rt.Via != nil || rt.Reject) {
-			t.Errorf("OutlivesTunnel(%+v) = %v", rt, rt.OutlivesTunnel())
+	ep4, ep6 := netip.MustParseAddrPort("198.51.100.2:51820"), netip.MustParseAddrPort("[2001:db8::2]:51820")
+	eps := []netip.AddrPort{ep4, ep6, netip.MustParseAddrPort("198.51.100.2:51821")}
+	tunnel := func(ss ...string) []SplitRoute {
+		var out []SplitRoute
+		for _, p := range pfx(ss...) {
+			out = append(out, SplitRoute{Dst: p})
 		}
+		return out
+	}
+	host4 := SplitRoute{Dst: netip.MustParsePrefix("198.51.100.2/32"), Via: gw4}
+	host6 := SplitRoute{Dst: netip.MustParsePrefix("2001:db8::2/128"), Via: gw6}
+	reject6 := []SplitRoute{{Dst: netip.MustParsePrefix("::/1"), Reject: true}, {Dst: netip.MustParsePrefix("8000::/1"), Reject: true}}
+	tests := []struct {
+		name string
+		plan Plan
+		eps  []netip.AddrPort
+		gw6  *Gateway
+		want []SplitRoute
+	}{{
+		name: "full IPv4 from /0, IPv6 blocked, one host route per endpoint",
+		plan: Plan{Scope: coverage.Scope{Routes: pfx("0.0.0.0/0"), Full4: true, Block6: true}}, eps: eps, gw6: gw6,
+		want: append(append(tunnel("0.0.0.0/1", "128.0.0.0/1"), reject6...), host4, host6),
+	}, {
+		name: "the halves and /0 together are routed once",
+		plan: Plan{Scope: coverage.Scope{Routes: pfx("0.0.0.0/1", "0.0.0.0/0", "128.0.0.0/1", "::/0"), Full4: true, Full6: true}}, eps: eps[:1], gw6: gw6,
+		want: append(tunnel("0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1"), host4),
+	}, {
+		name: "a split tunnel containing the endpoint keeps its host route",
+		plan: Plan{Scope: coverage.Scope{Routes: pfx("10.64.0.0/24", "198.51.100.0/24")}}, eps: eps[:1], gw6: gw6,
+		want: append(tunnel("10.64.0.0/24", "198.51.100.0/24"), host4),
+	}, {
+		name: "an allowed /32 of the endpoint itself yields to the host route",
+		plan: Plan{Scope: coverage.Scope{Routes: pfx("198.51.100.2/32", "10.64.0.0/24")}}, eps: eps[:1], gw6: gw6,
+		want: append(tunnel("10.64.0.0/24"), host4),
+	}, {
+		// Left to the routing table, its handshakes would follow ::/1 into
+		// the tunnel and loop.
+		name: "an IPv6 endpoint without an IPv6 gateway is blackholed",
+		plan: Plan{Scope: coverage.Scope{Routes: pfx("0.0.0.0/0", "::/0"), Full4: true, Full6: true}}, eps: eps[1:2],
+		want: append(tunnel("0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1"), SplitRoute{Dst: netip.MustParsePrefix("2001:db8::2/128"), Blackhole: true}),
+	}, {
+		name: "a peer on this host keeps its loopback path",
+		eps:  []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:51820"), netip.MustParseAddrPort("[::1]:51820")}, gw6: gw6,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := SplitPlan(tt.plan, tt.eps, gw4, tt.gw6)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("SplitPlan =\n%+v\nwant\n%+v", got, tt.want)
+			}
+			for _, rt := range got {
+				if rt.OutlivesTunnel() != (rt.Blackhole || rt.Via != nil || rt.Reject) {
+					t.Errorf("OutlivesTunnel(%+v) = %v", rt, rt.OutlivesTunnel())
+				}
+			}
+		})
 	}
 }
 

@@ -82,6 +82,9 @@ func TestIPv6SettingOffDropsIPv6(t *testing.T) {
 	if st.TunnelIPv6 || len(st.Addresses) != 1 {
 		t.Errorf("IPv6 off but tunnel carries IPv6: %+v", st)
 	}
+	if !st.IPv6Blocked || st.Routing != "full IPv4 tunnel, IPv6 blocked" {
+		t.Errorf("IPv6 off beside a full IPv4 tunnel: blocked %v, routing %q", st.IPv6Blocked, st.Routing)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, a := range r.ups[0].AllowedIPs {

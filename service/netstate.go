@@ -46,7 +46,7 @@ func (m *Manager) firewallInputLocked() firewall.Input {
 	}
 	if m.net.dev != nil {
 		in.Tunnel = &firewall.Tunnel{Interface: m.net.dev.Name(), Addresses: m.net.plan.Addresses, Block6: m.net.plan.Block6,
-			Full: m.net.plan.Default4 || m.net.plan.Default6}
+			Full: m.net.plan.Full4 || m.net.plan.Full6}
 	}
 	if m.settings.DNS.Mode != settings.DNSExisting {
 		in.DNS = firewall.DNS{Manage: true, Upstreams: m.net.upstreams, Mark: platform.DNSMark}
@@ -73,13 +73,15 @@ func (m *Manager) applyNetLocked() {
 	s := &m.status
 	s.KillSwitch = m.settings.KillSwitch
 	s.KillSwitchEngaged = p.Engaged
-	s.Interface, s.Addresses, s.Endpoint, s.TunnelIPv6 = "", nil, "", false
+	s.Interface, s.Addresses, s.Endpoint = "", nil, ""
+	s.TunnelIPv6, s.IPv6Blocked, s.Routing = false, false, ""
 	if m.net.dev != nil {
 		s.Interface = m.net.dev.Name()
 		for _, a := range m.net.plan.Addresses {
 			s.Addresses = append(s.Addresses, a.String())
 		}
-		s.TunnelIPv6 = m.net.plan.Default6
+		s.TunnelIPv6, s.IPv6Blocked = m.net.plan.Full6, m.net.plan.Block6
+		s.Routing = m.net.plan.Scope.String()
 	}
 	if len(m.net.endpoints) > 0 {
 		s.Endpoint = m.net.endpoints[0].String()

@@ -58,6 +58,7 @@ func (m *Manager) info(name string, p *profile.Profile) ipc.ProfileInfo {
 		PublicKey: p.Interface.PrivateKey.Public().String(),
 		Peers:     len(p.Peers),
 		LastUsed:  name == last,
+		Routing:   p.Scope().String(),
 	}
 	for _, peer := range p.Peers {
 		if peer.Endpoint != nil {

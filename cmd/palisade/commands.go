@@ -48,8 +48,8 @@ func printStatus(w io.Writer, st ipc.Status) {
 		fmt.Fprintf(w, "handshake:   %s ago\n", time.Since(*st.LastHandshake).Round(time.Second))
 		fmt.Fprintf(w, "transfer:    %d B received, %d B sent\n", st.RxBytes, st.TxBytes)
 	}
-	if st.State == ipc.Connected && !st.TunnelIPv6 {
-		fmt.Fprintln(w, "ipv6:        blocked (the tunnel carries no IPv6)")
+	if st.Routing != "" {
+		fmt.Fprintf(w, "routing:     %s\n", st.Routing)
 	}
 	engaged := "not engaged"
 	if st.KillSwitchEngaged {
@@ -192,6 +192,8 @@ func (c *cli) profileCheck(args []string) error {
 	for _, w := range p.Warnings() {
 		fmt.Fprintln(c.errw, "warning:", w)
 	}
+	// The routing line is a comment, so the output stays a profile.
+	fmt.Fprintf(c.out, "# routing: %s\n", p.Scope())
 	_, err = io.WriteString(c.out, p.Redacted().Marshal())
 	return err
 }
@@ -220,7 +222,7 @@ func (c *cli) profileImport(args []string) error {
 	for _, w := range r.Warnings {
 		fmt.Fprintln(c.errw, "warning:", w)
 	}
-	fmt.Fprintf(c.out, "imported %s (%s)\n", r.Profile.Name, strings.Join(r.Profile.Addresses, ", "))
+	fmt.Fprintf(c.out, "imported %s (%s)\nrouting: %s\n", r.Profile.Name, strings.Join(r.Profile.Addresses, ", "), r.Profile.Routing)
 	return nil
 }
 

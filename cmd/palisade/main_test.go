@@ -37,6 +37,29 @@ func TestProfileCheckAcceptsRealWorldProfiles(t *testing.T) {
 	}
 }
 
+// profile check says how the profile will be routed before connecting, in a
+// comment line above the normalized profile.
+func TestProfileCheckShowsRouting(t *testing.T) {
+	const head = "[Interface]\nPrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\nAddress = 10.64.0.2/32\n[Peer]\nPublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\nEndpoint = 198.51.100.2:51820\nAllowedIPs = "
+	excludePrivate := "0.0.0.0/5, 8.0.0.0/7, 11.0.0.0/8, 12.0.0.0/6, 16.0.0.0/4, 32.0.0.0/3, 64.0.0.0/2, 128.0.0.0/3, 160.0.0.0/5, 168.0.0.0/6, 172.0.0.0/12, 172.32.0.0/11, 172.64.0.0/10, 172.128.0.0/9, 173.0.0.0/8, 174.0.0.0/7, 176.0.0.0/4, 192.0.0.0/9, 192.128.0.0/11, 192.160.0.0/13, 192.169.0.0/16, 192.170.0.0/15, 192.172.0.0/14, 192.176.0.0/12, 192.192.0.0/10, 193.0.0.0/8, 194.0.0.0/7, 196.0.0.0/6, 200.0.0.0/5, 208.0.0.0/4"
+	dir := t.TempDir()
+	for _, tc := range []struct{ allowed, want string }{
+		{"0.0.0.0/1, 128.0.0.0/1", "# routing: full IPv4 tunnel, IPv6 blocked\n"},
+		{excludePrivate, "# routing: full IPv4 tunnel (left outside: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 224.0.0.0/3), IPv6 blocked\n"},
+		{"10.64.0.0/24, 198.51.100.0/24", "# routing: split: 10.64.0.0/24, 198.51.100.0/24\n"},
+	} {
+		path := filepath.Join(dir, "p.conf")
+		os.WriteFile(path, []byte(head+tc.allowed+"\n"), 0o600)
+		code, out, errw := runCLI("profile", "check", path)
+		if code != 0 || !strings.HasPrefix(out, tc.want) {
+			t.Errorf("%.30s…: exit %d, stderr %q, output starts %q, want %q", tc.allowed, code, errw, out[:min(len(out), len(tc.want))], tc.want)
+		}
+		if !strings.Contains(out, "\n[Interface]\n") {
+			t.Errorf("normalized profile missing after the routing line:\n%s", out)
+		}
+	}
+}
+
 func TestProfileCheckRejectsBrokenProfiles(t *testing.T) {
 	dir := t.TempDir()
 	cases := map[string]string{

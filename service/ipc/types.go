@@ -48,9 +48,14 @@ type Status struct {
 	LastHandshake *time.Time `json:"last_handshake,omitempty"`
 	RxBytes       uint64     `json:"rx_bytes"`
 	TxBytes       uint64     `json:"tx_bytes"`
-	// TunnelIPv6 tells whether IPv6 is carried by the tunnel; when false
-	// while connected, IPv6 is blocked rather than leaked.
-	TunnelIPv6        bool                `json:"tunnel_ipv6"`
+	// TunnelIPv6 tells whether the tunnel carries all of IPv6.
+	TunnelIPv6 bool `json:"tunnel_ipv6"`
+	// IPv6Blocked tells that off-link IPv6 is blocked rather than leaked
+	// beside a tunnel that takes all of IPv4 but carries no IPv6.
+	IPv6Blocked bool `json:"ipv6_blocked"`
+	// Routing says how the tunnel treats traffic, e.g. "full IPv4 tunnel,
+	// IPv6 blocked" or "split: 10.0.0.0/8".
+	Routing           string              `json:"routing,omitempty"`
 	KillSwitch        settings.KillSwitch `json:"kill_switch"`
 	KillSwitchEngaged bool                `json:"kill_switch_engaged"`
 	DNS               DNSStatus           `json:"dns"`
@@ -100,6 +105,9 @@ type ProfileInfo struct {
 	PublicKey string   `json:"public_key"`
 	Peers     int      `json:"peers"`
 	LastUsed  bool     `json:"last_used,omitempty"`
+	// Routing says how the profile will be routed (with IPv6 on), e.g.
+	// "full IPv4 tunnel, IPv6 blocked" or "split: 10.0.0.0/8".
+	Routing string `json:"routing,omitempty"`
 }
 
 // ExportResponse holds a profile's full wg-quick text, private key included;

@@ -50,7 +50,7 @@ func TestGoodFiles(t *testing.T) {
 		peers           int
 		endpoint        string // of the first peer; "" = none
 		v4, v6          bool   // HasIPv4, HasIPv6
-		route4, route6  bool   // RoutesIPv4Default, RoutesIPv6Default
+		route4, route6  bool   // Scope().Full4, Scope().Full6
 		scripts         bool
 		warningsContain []string
 		firstAllowedIPs []netip.Prefix
@@ -130,10 +130,10 @@ func TestGoodFiles(t *testing.T) {
 			if !reflect.DeepEqual(p.Peers[0].AllowedIPs, tt.firstAllowedIPs) {
 				t.Errorf("AllowedIPs = %v, want %v", p.Peers[0].AllowedIPs, tt.firstAllowedIPs)
 			}
-			got := []bool{p.HasIPv4(), p.HasIPv6(), p.RoutesIPv4Default(), p.RoutesIPv6Default(), p.HasScripts()}
+			got := []bool{p.HasIPv4(), p.HasIPv6(), p.Scope().Full4, p.Scope().Full6, p.HasScripts()}
 			want := []bool{tt.v4, tt.v6, tt.route4, tt.route6, tt.scripts}
 			if !slices.Equal(got, want) {
-				t.Errorf("HasIPv4, HasIPv6, RoutesIPv4Default, RoutesIPv6Default, HasScripts = %v, want %v", got, want)
+				t.Errorf("HasIPv4, HasIPv6, Full4, Full6, HasScripts = %v, want %v", got, want)
 			}
 			warnings := strings.Join(p.Warnings(), "\n")
 			for _, w := range tt.warningsContain {

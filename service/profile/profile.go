@@ -179,13 +179,14 @@ func (p *Profile) Warnings() []string {
 	if p.Interface.Table != "" {
 		w = append(w, "Table = "+p.Interface.Table+" is kept but ignored: Palisade manages routing itself")
 	}
-	if !p.RoutesIPv4Default() && !p.RoutesIPv6Default() {
+	s := p.Scope()
+	if !s.Full4 && !s.Full6 {
 		return w
 	}
-	if !p.HasIPv4() || !p.RoutesIPv4Default() {
+	if !p.HasIPv4() || !s.Full4 {
 		w = append(w, "IPv4 does not go through this tunnel; Palisade blocks IPv4 while connected so it cannot leak")
 	}
-	if !p.HasIPv6() || !p.RoutesIPv6Default() {
+	if !s.Full6 {
 		w = append(w, "IPv6 does not go through this tunnel; Palisade blocks IPv6 while connected so it cannot leak")
 	}
 	return w

@@ -7,49 +7,40 @@ import (
 	"testing"
 )
 
-func TestRoutesDefault(t *testing.T) {
+func TestScope(t *testing.T) {
+	dual := prefixes("10.64.0.2/32", "fd64::2/128")
 	tests := []struct {
-		allowed        []string
-		route4, route6 bool
+		addresses    []netip.Prefix
+		allowed      []string
+		full4, full6 bool
+		text         string
 	}{
-		{[]string{"0.0.0.0/0"}, true, false},
-		{[]string{"::/0"}, false, true},
-		{[]string{"0.0.0.0/0", "::/0"}, true, true},
-		{[]string{"0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1"}, true, true},
-		{[]string{"0.0.0.0/1", "::/1"}, false, false},
-		{[]string{"0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/1", "::/1", "8000::/2", "c000::/2"}, true, true},
-		{[]string{"10.0.0.0/8", "fd00::/8"}, false, false},
-		{[]string{"0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/3", "::/1", "8000::/2", "c000::/3"}, false, false},
-		{nil, false, false},
+		{dual, []string{"0.0.0.0/0"}, true, false, "full IPv4 tunnel, IPv6 blocked"},
+		{dual, []string{"::/0"}, false, true, "full IPv6 tunnel, IPv4 not tunnelled"},
+		{dual, []string{"0.0.0.0/0", "::/0"}, true, true, "full tunnel, IPv4 and IPv6"},
+		{dual, []string{"0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1"}, true, true, "full tunnel, IPv4 and IPv6"},
+		{dual, []string{"0.0.0.0/1", "128.0.0.0/1"}, true, false, "full IPv4 tunnel, IPv6 blocked"},
+		{dual, []string{"0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/1", "::/1", "8000::/2", "c000::/2"}, true, true, "full tunnel, IPv4 and IPv6"},
+		{dual, []string{"10.0.0.0/8", "fd00::/8"}, false, false, "split: 10.0.0.0/8, fd00::/8"},
+		// ::/1 holds all of 2000::/3; 128.0.0.0/1 is half of IPv4.
+		{dual, []string{"128.0.0.0/1", "::/1"}, false, true, "full IPv6 tunnel (left outside: 8000::/1), IPv4 split: 128.0.0.0/1"},
+		// Without an IPv6 address, IPv6 allowed IPs are not routed.
+		{prefixes("10.64.0.2/32"), []string{"0.0.0.0/0", "::/0"}, true, false, "full IPv4 tunnel, IPv6 blocked"},
+		{dual, nil, false, false, "nothing routed: the profile has no allowed IPs"},
 	}
 	for _, tt := range tests {
-		p := &Profile{Peers: []Peer{{}, {}}}
+		p := &Profile{Interface: Interface{Addresses: tt.addresses}, Peers: []Peer{{}, {}}}
 		// Spread the prefixes over two peers: the union is what counts.
 		for i, s := range tt.allowed {
 			p.Peers[i%2].AllowedIPs = append(p.Peers[i%2].AllowedIPs, netip.MustParsePrefix(s))
 		}
-		if got := p.RoutesIPv4Default(); got != tt.route4 {
-			t.Errorf("%v: RoutesIPv4Default = %v", tt.allowed, got)
+		s := p.Scope()
+		if s.Full4 != tt.full4 || s.Full6 != tt.full6 {
+			t.Errorf("%v: Full4, Full6 = %v, %v, want %v, %v", tt.allowed, s.Full4, s.Full6, tt.full4, tt.full6)
 		}
-		if got := p.RoutesIPv6Default(); got != tt.route6 {
-			t.Errorf("%v: RoutesIPv6Default = %v", tt.allowed, got)
+		if s.String() != tt.text {
+			t.Errorf("%v: %q, want %q", tt.allowed, s.String(), tt.text)
 		}
-	}
-}
-
-// TestCoversManyHosts checks that a split into every /8 counts as a default
-// route and that one missing /8 does not.
-func TestCoversManyHosts(t *testing.T) {
-	var all []netip.Prefix
-	for i := range 256 {
-		all = append(all, netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(i)}), 8))
-	}
-	whole := netip.MustParsePrefix("0.0.0.0/0")
-	if !covers(whole, all) {
-		t.Error("256 /8s do not cover 0.0.0.0/0")
-	}
-	if covers(whole, all[1:]) {
-		t.Error("255 /8s cover 0.0.0.0/0")
 	}
 }
 
