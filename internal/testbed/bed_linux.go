@@ -161,7 +161,7 @@ func (b *Bed) build() error {
 			return err
 		}
 	}
-	if err := b.nft(RoleInternet, leakRules); err != nil {
+	if err := b.nft(RoleInternet, leakRules+tunnelRules); err != nil {
 		return err
 	}
 	if err := b.nft(RoleServer, masqueradeRules); err != nil {

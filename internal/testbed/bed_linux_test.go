@@ -2,6 +2,7 @@ package testbed
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -48,6 +49,9 @@ func TestNoTunnelLeaksAreCounted(t *testing.T) {
 	counts, err := b.LeakCounts()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tc, err := b.TunnelCounts(); err != nil || sum(tc) != 0 {
+		t.Errorf("direct traffic counted as tunnelled: %v, %v", tc, err)
 	}
 	for _, f := range families {
 		for _, proto := range []string{"tcp", "udp", "icmp"} {
@@ -98,7 +102,7 @@ func TestPlainClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	teardown := b.ConnectPlainClient(t)
-	if err := b.ResetLeakCounts(); err != nil {
+	if err := errors.Join(b.ResetLeakCounts(), b.ResetTunnelCounts()); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -115,6 +119,9 @@ func TestPlainClient(t *testing.T) {
 	}
 	if counts, err := b.LeakCounts(); err != nil || sum(counts) != 0 {
 		t.Errorf("leaks through the plain client: %v, %v", counts, err)
+	}
+	if tc, err := b.TunnelCounts(); err != nil || tc["ipv4"] == 0 || tc["ipv6"] == 0 {
+		t.Errorf("tunnelled traffic not counted per family: %v, %v", tc, err)
 	}
 	during, err := b.Snapshot(RoleClient)
 	if err != nil {

@@ -112,4 +112,6 @@ type Options struct {
 type ProfileOptions struct {
 	IPv4Only     bool // tunnel addresses and AllowedIPs of IPv4 only
 	EndpointIPv6 bool // endpoint [2001:db8:100::2]:51820 instead of 198.51.100.2:51820
+	// AllowedIPs replaces the default 0.0.0.0/0 (and ::/0) when set.
+	AllowedIPs []string
 }

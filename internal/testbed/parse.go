@@ -28,6 +28,20 @@ const leakRules = `table inet palleak {
 }
 `
 
+// tunnelRules is the nft table in internet that counts what arrives through
+// the tunnel: the server masquerades tunnel traffic, so it comes from the
+// server's addresses, and the server sends nothing else to internet.
+const tunnelRules = `table inet paltunnel {
+	counter ipv4 {}
+	counter ipv6 {}
+	chain pre {
+		type filter hook prerouting priority raw; policy accept;
+		ip saddr 198.51.100.2 counter name "ipv4"
+		ip6 saddr 2001:db8:100::2 counter name "ipv6"
+	}
+}
+`
+
 // parseCounters reads `nft -j list counters` output into LeakCounts keys.
 func parseCounters(out []byte) (map[string]uint64, error) {
 	var doc struct {

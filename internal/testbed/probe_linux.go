@@ -97,16 +97,35 @@ func (b *Bed) ProbeDNS(ctx context.Context, server netip.AddrPort, name string, 
 // reached internet, keyed "ipv4/tcp", "ipv4/udp", "ipv4/icmp", "ipv6/tcp",
 // "ipv6/udp", "ipv6/icmp".
 func (b *Bed) LeakCounts() (map[string]uint64, error) {
-	out, err := b.Exec(RoleInternet, "nft", "-j", "list", "counters", "table", "inet", "palleak")
+	return b.counters("palleak")
+}
+
+// ResetLeakCounts sets every leak counter back to zero.
+func (b *Bed) ResetLeakCounts() error {
+	return b.resetCounters("palleak")
+}
+
+// TunnelCounts returns how many packets reached internet through the
+// tunnel (from the server's addresses), keyed "ipv4" and "ipv6".
+func (b *Bed) TunnelCounts() (map[string]uint64, error) {
+	return b.counters("paltunnel")
+}
+
+// ResetTunnelCounts sets the tunnel counters back to zero.
+func (b *Bed) ResetTunnelCounts() error {
+	return b.resetCounters("paltunnel")
+}
+
+func (b *Bed) counters(table string) (map[string]uint64, error) {
+	out, err := b.Exec(RoleInternet, "nft", "-j", "list", "counters", "table", "inet", table)
 	if err != nil {
 		return nil, err
 	}
 	return parseCounters(out)
 }
 
-// ResetLeakCounts sets every leak counter back to zero.
-func (b *Bed) ResetLeakCounts() error {
-	_, err := b.Exec(RoleInternet, "nft", "reset", "counters", "table", "inet", "palleak")
+func (b *Bed) resetCounters(table string) error {
+	_, err := b.Exec(RoleInternet, "nft", "reset", "counters", "table", "inet", table)
 	return err
 }
 

@@ -22,6 +22,9 @@ func renderProfile(k keys, opts ProfileOptions) string {
 		dnsServers = append(dnsServers, TunnelServerIPv6.String())
 		allowed = append(allowed, "::/0")
 	}
+	if opts.AllowedIPs != nil {
+		allowed = opts.AllowedIPs
+	}
 	endpoint := netip.AddrPortFrom(ServerIPv4, WireGuardPort)
 	if opts.EndpointIPv6 {
 		endpoint = netip.AddrPortFrom(ServerIPv6, WireGuardPort)

@@ -22,6 +22,8 @@ func TestRenderProfile(t *testing.T) {
 		{ProfileOptions{IPv4Only: true}, []string{"Address = 10.64.0.2/32\n", "DNS = 10.64.0.1\n",
 			"AllowedIPs = 0.0.0.0/0\n"}, []string{"fd64", "::/0"}},
 		{ProfileOptions{EndpointIPv6: true}, []string{"Endpoint = [2001:db8:100::2]:51820"}, []string{"198.51.100.2"}},
+		{ProfileOptions{IPv4Only: true, AllowedIPs: []string{"0.0.0.0/1", "128.0.0.0/1"}},
+			[]string{"AllowedIPs = 0.0.0.0/1, 128.0.0.0/1\n"}, []string{"0.0.0.0/0"}},
 	}
 	for _, tt := range tests {
 		got := renderProfile(k, tt.opts)
