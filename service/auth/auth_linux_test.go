@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // dialEnv makes the test binary act as an IPC client: connect to the socket
@@ -160,3 +163,73 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 }
 
 func (l *limitedBuffer) String() string { return string(l.b) }
+
+// A client dialling while the listen queue is full waits for room instead of
+// failing at once with EAGAIN.
+func TestDialWaitsForFullQueue(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.sock")
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Listen(fd, 1); err != nil {
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(fd), "listener")
+	ln, err := net.FileListener(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	// Fill the queue: plain dials fail with EAGAIN once it is full.
+	var queued []net.Conn
+	defer func() {
+		for _, c := range queued {
+			c.Close()
+		}
+	}()
+	for range 64 {
+		c, err := net.Dial("unix", path)
+		if errors.Is(err, syscall.EAGAIN) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		queued = append(queued, c)
+	}
+	if _, err := net.Dial("unix", path); !errors.Is(err, syscall.EAGAIN) {
+		t.Fatalf("queue not full after %d connections: %v", len(queued), err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		c, err := Dial(context.Background(), path)
+		if err == nil {
+			c.Close()
+		}
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	// Make room, and keep making it.
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Dial with a full queue: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Dial did not return")
+	}
+}

@@ -149,8 +149,27 @@ func removeStale(path string) error {
 	return os.Remove(path)
 }
 
-// Dial connects a client to the service socket.
+// How long Dial keeps trying while the service's listen queue is full.
+const (
+	dialAttempts = 200
+	dialPause    = 10 * time.Millisecond
+)
+
+// Dial connects a client to the service socket. A full listen queue (Linux
+// answers EAGAIN at once; others flooding the socket, or a service busy
+// starting) is retried for up to two seconds, so a privileged client gets
+// through a flood that the service drains by refusing.
 func Dial(ctx context.Context, path string) (net.Conn, error) {
 	var d net.Dialer
-	return d.DialContext(ctx, "unix", path)
+	for i := 1; ; i++ {
+		c, err := d.DialContext(ctx, "unix", path)
+		if !errors.Is(err, syscall.EAGAIN) || i == dialAttempts {
+			return c, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(dialPause):
+		}
+	}
 }
