@@ -96,6 +96,9 @@ func NewView(st ipc.Status, now time.Time) View {
 	if v.State == "" {
 		v.State = string(st.State)
 	}
+	if st.Resolving != "" {
+		v.State = "Resolving " + st.Resolving + "…"
+	}
 	if st.State == ipc.Disconnected && st.LastHandshake == nil {
 		v.Handshake = none
 	}

@@ -148,3 +148,20 @@ func TestAgo(t *testing.T) {
 		}
 	}
 }
+
+// While the service looks the endpoint name up, the window says so; a name
+// that does not resolve is explained with what to check.
+func TestNewViewResolving(t *testing.T) {
+	v := NewView(ipc.Status{State: ipc.Connecting, Resolving: "vpn.example.net", KillSwitchEngaged: true}, t0)
+	if v.State != "Resolving vpn.example.net…" || v.Icon != IconConnecting {
+		t.Errorf("resolving: state %q, icon %v", v.State, v.Icon)
+	}
+	if v := NewView(ipc.Status{State: ipc.Connecting}, t0); strings.Contains(v.State, "Resolving") {
+		t.Errorf("not resolving: state %q", v.State)
+	}
+	st := ipc.Status{State: ipc.Error, LastError: "resolve endpoint vpn.example.net: vpn.example.net does not exist (asked 192.168.50.1)"}
+	v = NewView(st, t0)
+	if !strings.Contains(v.Problem.Summary, "vpn.example.net does not exist") || !strings.Contains(v.Problem.Action, "host name") {
+		t.Errorf("problem = %+v", v.Problem)
+	}
+}

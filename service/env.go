@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/netip"
 	"path/filepath"
 	"runtime"
 
 	"github.com/palisadevpn/palisade/firewall"
 	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/platform/sysdns"
+	"github.com/palisadevpn/palisade/service/bootstrap"
 	"github.com/palisadevpn/palisade/service/tunnel"
 )
 
@@ -42,8 +43,12 @@ type Env struct {
 	// Firewall and DNS may be nil: then the manager runs without them.
 	Firewall firewall.Backend
 	DNS      DNSControl
-	// Resolve looks up an endpoint host name (A and AAAA).
-	Resolve  func(ctx context.Context, host string) ([]netip.Addr, error)
+	// NameServers lists the name servers the system had before Palisade
+	// changed DNS, which endpoint names are resolved on.
+	NameServers func() ([]netip.Addr, error)
+	// Lookup resolves an endpoint host name (A and AAAA) on those servers,
+	// from sockets the firewall lets through while it blocks.
+	Lookup   func(ctx context.Context, servers []netip.AddrPort, host string) (bootstrap.Result, error)
 	HostIPv6 func() bool
 	// OnLink lists the on-link prefixes of the physical interfaces.
 	OnLink func() []netip.Prefix
@@ -78,10 +83,12 @@ func (e *Env) fill() error {
 	if e.NewDevice == nil {
 		e.NewDevice = func(cfg tunnel.Config, log *slog.Logger) (Device, error) { return tunnel.Create(cfg, log) }
 	}
-	if e.Resolve == nil {
-		e.Resolve = func(ctx context.Context, host string) ([]netip.Addr, error) {
-			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-		}
+	if e.NameServers == nil {
+		dir := e.StateDir
+		e.NameServers = func() ([]netip.Addr, error) { return sysdns.SystemServers(dir) }
+	}
+	if e.Lookup == nil {
+		e.Lookup = defaultLookup(platform.FwMark)
 	}
 	if e.HostIPv6 == nil {
 		e.HostIPv6 = platform.HasIPv6

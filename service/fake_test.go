@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/service/bootstrap"
 	"github.com/palisadevpn/palisade/service/tunnel"
 )
 
@@ -102,8 +103,15 @@ func (r *fakeRouter) Down() error {
 // when handshake is true.
 func testManager(t testing.TB, handshake bool) (*Manager, *fakeRouter) {
 	t.Helper()
+	env, r := testEnv(t, handshake)
+	return newTestManager(t, env), r
+}
+
+// testEnv is testManager's environment, for tests that change parts of it.
+// Endpoint names resolve to an IPv6 and an IPv4 address.
+func testEnv(t testing.TB, handshake bool) (Env, *fakeRouter) {
 	r := &fakeRouter{}
-	env := Env{
+	return Env{
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		StateDir: t.TempDir(),
 		Timing:   Timing{HandshakeTimeout: 300 * time.Millisecond, StaleAfter: time.Hour, Poll: 20 * time.Millisecond, RetryMin: 50 * time.Millisecond, RetryMax: 100 * time.Millisecond},
@@ -111,17 +119,22 @@ func testManager(t testing.TB, handshake bool) (*Manager, *fakeRouter) {
 		NewDevice: func(cfg tunnel.Config, log *slog.Logger) (Device, error) {
 			return r.newDevice(handshake), nil
 		},
-		Resolve: func(ctx context.Context, host string) ([]netip.Addr, error) {
-			return []netip.Addr{netip.MustParseAddr("2001:db8::7"), netip.MustParseAddr("198.51.100.7")}, nil
+		NameServers: func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("192.0.2.53")}, nil },
+		Lookup: func(ctx context.Context, servers []netip.AddrPort, host string) (bootstrap.Result, error) {
+			return bootstrap.Result{Addrs: []netip.Addr{netip.MustParseAddr("2001:db8::7"), netip.MustParseAddr("198.51.100.7")}, TTL: time.Minute}, nil
 		},
 		HostIPv6: func() bool { return true },
-	}
+	}, r
+}
+
+func newTestManager(t testing.TB, env Env) *Manager {
+	t.Helper()
 	m, err := New(env)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(m.Close)
-	return m, r
+	return m
 }
 
 const testProfile = `[Interface]

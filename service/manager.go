@@ -76,7 +76,9 @@ type Manager struct {
 	// down, but nothing it reports reaches the status.
 	cur     *session
 	lastUse string
-	subs    map[chan ipc.Status]struct{}
+	// names caches resolved endpoint host names for their TTL.
+	names nameCache
+	subs  map[chan ipc.Status]struct{}
 }
 
 // session is one connection to a profile, from connect until it is

@@ -23,6 +23,9 @@ type netState struct {
 	endpoints []netip.AddrPort
 	dns       *DNSInfo
 	upstreams []netip.AddrPort
+	// bootstrap are the system's name servers the firewall lets the
+	// service ask while it resolves an endpoint name; nil otherwise.
+	bootstrap []netip.Addr
 	policy    firewall.Policy
 	applied   bool
 	// onLink caches the host's on-link prefixes: reading them dumps the
@@ -41,6 +44,7 @@ func (m *Manager) firewallInputLocked() firewall.Input {
 		HostIPv6:      m.env.HostIPv6(),
 		Endpoints:     m.net.endpoints,
 		FwMark:        platform.FwMark,
+		Bootstrap:     m.net.bootstrap,
 		OnLink:        m.net.onLink,
 		BlockOtherDNS: m.env.BlockOtherDNS,
 	}

@@ -1,9 +1,8 @@
 package service
 
 import (
-	"context"
+	"errors"
 	"fmt"
-	"net/netip"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/palisadevpn/palisade/platform"
 	"github.com/palisadevpn/palisade/service/ipc"
-	"github.com/palisadevpn/palisade/service/profile"
 	"github.com/palisadevpn/palisade/service/settings"
 	"github.com/palisadevpn/palisade/service/tunnel"
 )
@@ -29,7 +27,7 @@ const fastPoll = 50 * time.Millisecond
 // dropped once s is no longer the current session.
 func (m *Manager) run(s *session) {
 	defer close(s.done)
-	ctx, p := s.ctx, s.profile
+	ctx := s.ctx
 	for attempt := 1; ; attempt++ {
 		m.mu.Lock()
 		if m.cur == s {
@@ -38,7 +36,7 @@ func (m *Manager) run(s *session) {
 		}
 		set := m.settings
 		m.mu.Unlock()
-		cfg, err := m.tunnelConfig(ctx, p, set, nil)
+		cfg, err := m.tunnelConfig(s, set, nil)
 		var dev Device
 		if err == nil {
 			dev, err = m.bringUp(s, cfg, set)
@@ -52,6 +50,10 @@ func (m *Manager) run(s *session) {
 		go releaseMemory()
 		if ctx.Err() != nil {
 			return
+		}
+		if errors.Is(err, errEndpointMoved) {
+			attempt = 0
+			continue
 		}
 		delay := backoff(m.env.Timing, attempt)
 		m.fail(s, err, delay)
@@ -94,9 +96,10 @@ func (m *Manager) fail(s *session, err error, retryIn time.Duration) {
 }
 
 // tunnelConfig turns the profile into a device configuration, resolving
-// endpoint host names. prev supplies the last good addresses when a name no
-// longer resolves (the resolver may itself depend on the dead tunnel).
-func (m *Manager) tunnelConfig(ctx context.Context, p *profile.Profile, s settings.Settings, prev *tunnel.Config) (tunnel.Config, error) {
+// endpoint host names. prev, on a reconnect, asks for fresh lookups and
+// supplies the last good addresses when a name no longer resolves.
+func (m *Manager) tunnelConfig(ses *session, s settings.Settings, prev *tunnel.Config) (tunnel.Config, error) {
+	p := ses.profile
 	cfg := tunnel.Config{
 		Name:       m.env.Interface,
 		MTU:        p.Interface.MTU,
@@ -114,7 +117,7 @@ func (m *Manager) tunnelConfig(ctx context.Context, p *profile.Profile, s settin
 			peer.AllowedIPs = append(peer.AllowedIPs, a)
 		}
 		if pp.Endpoint != nil {
-			ep, err := m.resolveEndpoint(ctx, *pp.Endpoint, hostV6)
+			ep, err := m.resolveEndpoint(ses, *pp.Endpoint, hostV6, prev != nil)
 			if err != nil && prev != nil && i < len(prev.Peers) {
 				ep, err = prev.Peers[i].Endpoint, nil
 			}
@@ -126,36 +129,6 @@ func (m *Manager) tunnelConfig(ctx context.Context, p *profile.Profile, s settin
 		cfg.Peers = append(cfg.Peers, peer)
 	}
 	return cfg, nil
-}
-
-// resolveEndpoint resolves a host name before the tunnel is up, preferring
-// IPv4 unless the host has only IPv6 answers it can use.
-func (m *Manager) resolveEndpoint(ctx context.Context, ep profile.Endpoint, hostV6 bool) (netip.AddrPort, error) {
-	if a, ok := ep.Addr(); ok {
-		return netip.AddrPortFrom(a, ep.Port), nil
-	}
-	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	addrs, err := m.env.Resolve(rctx, ep.Host)
-	if err != nil {
-		return netip.AddrPort{}, fmt.Errorf("resolve endpoint %s: %w", ep.Host, err)
-	}
-	var v6 netip.Addr
-	for _, a := range addrs {
-		a = a.Unmap()
-		if a.Is4() {
-			m.env.Log.Info("endpoint resolved", "host", ep.Host, "addr", a)
-			return netip.AddrPortFrom(a, ep.Port), nil
-		}
-		if !v6.IsValid() {
-			v6 = a
-		}
-	}
-	if v6.IsValid() && hostV6 {
-		m.env.Log.Info("endpoint resolved", "host", ep.Host, "addr", v6)
-		return netip.AddrPortFrom(v6, ep.Port), nil
-	}
-	return netip.AddrPort{}, fmt.Errorf("resolve endpoint %s: no usable address", ep.Host)
 }
 
 // bringUp opens the firewall for the endpoints first, then creates the
@@ -200,9 +173,10 @@ func (m *Manager) bringUp(ses *session, cfg tunnel.Config, s settings.Settings) 
 }
 
 // watch follows the handshakes until ctx ends. It returns an error only
-// when the device itself fails.
+// when the device itself fails, or errEndpointMoved when a reconnect found
+// the endpoint at a new address.
 func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunnel.Config) error {
-	ctx, p, t := ses.ctx, ses.profile, m.env.Timing
+	ctx, t := ses.ctx, m.env.Timing
 	phase, phaseStart, attempt := ipc.Connecting, time.Now().Add(-time.Second), 0
 	var nextRetry time.Time
 	tick := time.NewTimer(fastPoll)
@@ -229,7 +203,11 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 		next, reason, rearm := step(t, phase, phaseStart, nextRetry, hs, now)
 		if rearm {
 			attempt++
-			if c, err := m.tunnelConfig(ctx, p, s, &cfg); err == nil {
+			if c, err := m.tunnelConfig(ses, s, &cfg); err == nil {
+				if moved := endpointsOf(c.Peers); !slices.Equal(moved, endpointsOf(cfg.Peers)) {
+					m.env.Log.Info("endpoint moved: reconnecting to the new address", "from", endpointsOf(cfg.Peers), "to", moved)
+					return errEndpointMoved
+				}
 				cfg = c
 			}
 			if err := dev.Reconfigure(cfg); err != nil {

@@ -34,7 +34,11 @@ func (c *cli) status(args []string) error {
 }
 
 func printStatus(w io.Writer, st ipc.Status) {
-	fmt.Fprintf(w, "state:       %s (since %s)\n", st.State, st.Since.Local().Format(time.TimeOnly))
+	state := string(st.State)
+	if st.Resolving != "" {
+		state += ", resolving " + st.Resolving
+	}
+	fmt.Fprintf(w, "state:       %s (since %s)\n", state, st.Since.Local().Format(time.TimeOnly))
 	if st.Profile != "" {
 		fmt.Fprintf(w, "profile:     %s\n", st.Profile)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
@@ -100,5 +101,18 @@ func TestUnreachableServiceIsExplained(t *testing.T) {
 	code, _, errw := runCLI("--socket", filepath.Join(t.TempDir(), "none.sock"), "status")
 	if code == 0 || !strings.Contains(errw, "not reachable") {
 		t.Fatalf("exit %d: %q", code, errw)
+	}
+}
+
+func TestStatusSaysResolving(t *testing.T) {
+	var b bytes.Buffer
+	printStatus(&b, ipc.Status{State: ipc.Connecting, Resolving: "vpn.example.net"})
+	if !strings.HasPrefix(b.String(), "state:       connecting, resolving vpn.example.net (since ") {
+		t.Errorf("status:\n%s", b.String())
+	}
+	b.Reset()
+	printStatus(&b, ipc.Status{State: ipc.Connecting})
+	if strings.Contains(b.String(), "resolving") {
+		t.Errorf("status without a lookup:\n%s", b.String())
 	}
 }

@@ -43,8 +43,11 @@ type Status struct {
 	Profile   string    `json:"profile,omitempty"`
 	Interface string    `json:"interface,omitempty"`
 	// Addresses are the tunnel's addresses in CIDR form, IPv4 first.
-	Addresses     []string   `json:"addresses,omitempty"`
-	Endpoint      string     `json:"endpoint,omitempty"`
+	Addresses []string `json:"addresses,omitempty"`
+	Endpoint  string   `json:"endpoint,omitempty"`
+	// Resolving is the endpoint host name being looked up, while that
+	// happens (before connecting and on every reconnect).
+	Resolving     string     `json:"resolving,omitempty"`
 	LastHandshake *time.Time `json:"last_handshake,omitempty"`
 	RxBytes       uint64     `json:"rx_bytes"`
 	TxBytes       uint64     `json:"tx_bytes"`

@@ -1,0 +1,142 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/palisadevpn/palisade/service/bootstrap"
+	"github.com/palisadevpn/palisade/service/profile"
+)
+
+// resolveTimeout bounds one endpoint lookup over all servers.
+const resolveTimeout = 10 * time.Second
+
+// errEndpointMoved ends a session's watch when a re-resolved endpoint name
+// points somewhere new: the session then reconnects at once, so the
+// firewall, and the endpoint host routes on macOS and Windows, follow.
+var errEndpointMoved = errors.New("the endpoint's address changed")
+
+// nameCache keeps resolved endpoint names for their TTL.
+type nameCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedName
+}
+
+type cachedName struct {
+	addrs   []netip.Addr
+	expires time.Time
+}
+
+func (c *nameCache) get(host string, now time.Time) ([]netip.Addr, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[host]
+	if !ok || !now.Before(e.expires) {
+		return nil, false
+	}
+	return e.addrs, true
+}
+
+func (c *nameCache) put(host string, addrs []netip.Addr, ttl time.Duration, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[string]cachedName{}
+	}
+	c.entries[host] = cachedName{addrs: addrs, expires: now.Add(ttl)}
+}
+
+// resolveEndpoint turns an endpoint into an address. Host names come from
+// the cache while their TTL lasts, unless fresh is set (a reconnect: the
+// server may have moved); otherwise they are looked up on the system's own
+// name servers, which the firewall lets the service reach for the duration
+// of the lookup, and the status says "resolving" meanwhile.
+func (m *Manager) resolveEndpoint(ses *session, ep profile.Endpoint, hostV6, fresh bool) (netip.AddrPort, error) {
+	if a, ok := ep.Addr(); ok {
+		return netip.AddrPortFrom(a, ep.Port), nil
+	}
+	addrs, ok := m.names.get(ep.Host, time.Now())
+	if !ok || fresh {
+		var err error
+		if addrs, err = m.lookup(ses, ep.Host, hostV6); err != nil {
+			return netip.AddrPort{}, fmt.Errorf("resolve endpoint %s: %w", ep.Host, err)
+		}
+	}
+	a, ok := pickEndpoint(addrs, hostV6)
+	if !ok {
+		return netip.AddrPort{}, fmt.Errorf("resolve endpoint %s: only IPv6 addresses (%v), and this host has no IPv6", ep.Host, addrs)
+	}
+	return netip.AddrPortFrom(a, ep.Port), nil
+}
+
+// lookup asks the system's name servers for host, with the firewall opened
+// for exactly these lookups while it runs.
+func (m *Manager) lookup(ses *session, host string, hostV6 bool) ([]netip.Addr, error) {
+	found, err := m.env.NameServers()
+	if err != nil {
+		return nil, fmt.Errorf("reading the system's name servers: %w", err)
+	}
+	var servers []netip.AddrPort
+	var open []netip.Addr
+	for _, a := range found {
+		if a.Is4() || hostV6 {
+			servers = append(servers, netip.AddrPortFrom(a, 53))
+			open = append(open, a)
+		}
+	}
+	m.mu.Lock()
+	if m.cur == ses {
+		m.net.bootstrap = open
+		m.status.Resolving = host
+		m.applyNetLocked()
+		m.publishLocked()
+	}
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.cur == ses {
+			m.net.bootstrap = nil
+			m.status.Resolving = ""
+			m.applyNetLocked()
+			m.publishLocked()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ses.ctx, resolveTimeout)
+	defer cancel()
+	res, err := m.env.Lookup(ctx, servers, host)
+	if err != nil {
+		return nil, err
+	}
+	m.names.put(host, res.Addrs, res.TTL, time.Now())
+	m.env.Log.Info("endpoint name resolved", "host", host, "addrs", res.Addrs, "ttl", res.TTL, "server", res.Server)
+	return res.Addrs, nil
+}
+
+// pickEndpoint prefers IPv4, which works from more networks, and takes
+// IPv6 only when the host has IPv6 (on an IPv6-only network a DNS64
+// server's synthesized AAAA is the way to an IPv4 server).
+func pickEndpoint(addrs []netip.Addr, hostV6 bool) (netip.Addr, bool) {
+	var v6 netip.Addr
+	for _, a := range addrs {
+		a = a.Unmap()
+		if a.Is4() {
+			return a, true
+		}
+		if !v6.IsValid() {
+			v6 = a
+		}
+	}
+	return v6, v6.IsValid() && hostV6
+}
+
+// defaultLookup is the production lookup: the bootstrap resolver on
+// sockets carrying the service's mark.
+func defaultLookup(mark uint32) func(ctx context.Context, servers []netip.AddrPort, host string) (bootstrap.Result, error) {
+	r := &bootstrap.Resolver{Mark: mark}
+	return r.Lookup
+}
