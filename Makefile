@@ -63,6 +63,12 @@ demo-down:
 bench: deps
 	bash scripts/bench.sh
 
+# The macOS app bundle, build/Palisade.app; the GUI needs cgo, so this runs
+# on a Mac (make packages lays out the bundle elsewhere, without the binary).
+app:
+	$(GO) build -o $(BIN)/palisade-gui ./cmd/palisade-gui
+	$(GO) run ./installer/render -kind app -out build/Palisade.app -gui $(BIN)/palisade-gui
+
 packages: deps cross build
 	bash scripts/packages.sh
 

@@ -13,7 +13,7 @@ import (
 	"unicode"
 )
 
-//go:embed linux/palisaded.service.tmpl darwin/com.palisadevpn.palisaded.plist.tmpl
+//go:embed linux/palisaded.service.tmpl darwin/com.palisadevpn.palisaded.plist.tmpl darwin/Info.plist.tmpl
 var templates embed.FS
 
 // LaunchdLabel is the launchd job label, also the plist's base name in

@@ -15,7 +15,7 @@ import (
 func TestPackageScripts(t *testing.T) {
 	scripts := []string{
 		"linux/postinst.sh", "linux/prerm.sh", "linux/postrm.sh",
-		"darwin/scripts/preinstall", "darwin/scripts/postinstall",
+		"darwin/scripts/preinstall", "darwin/scripts/postinstall", "darwin/uninstall.sh",
 	}
 	for _, s := range scripts {
 		fi, err := os.Stat(s)

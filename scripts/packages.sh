@@ -5,9 +5,10 @@
 #           bin/linux-<arch>/palisade-gui exists
 #   windows .msi (scripts/msi.sh: wixl, installer/windows/palisade.wxs,
 #           needs the official wintun.dll in WINTUN_DLL or WINTUN_ZIP), amd64 only
-#   darwin  a tarball of the .pkg root and scripts; pkgbuild exists only on
-#           macOS, so the .pkg itself is made there with the command in the
-#           tarball's BUILD.txt
+#   darwin  a tarball of the .pkg root (Palisade.app, the binaries, the
+#           uninstall script) and scripts (scripts/pkgroot.sh); pkgbuild exists
+#           only on macOS, so the .pkg itself is made there with the command in
+#           the tarball's BUILD.txt
 # Anything whose binaries or tools are missing is skipped with a note.
 # Environment: VERSION (default 0.1.0), BIN (default bin), DIST (default dist).
 set -euo pipefail
@@ -51,29 +52,8 @@ linux_packages() {
   done
 }
 
-darwin_pkgroot() {
-  local dir=$1 arch=${1##*-} stage=$work/darwin-${1##*-}
-  if ! have_bins "$dir" palisaded palisade; then
-    note "skip darwin/$arch: $dir lacks palisaded or palisade"
-    return
-  fi
-  mkdir -p "$stage/root/usr/local/bin" "$stage/scripts"
-  install -m 0755 "$dir/palisaded" "$dir/palisade" "$stage/root/usr/local/bin/"
-  install -m 0755 installer/darwin/scripts/preinstall installer/darwin/scripts/postinstall "$stage/scripts/"
-  cat >"$stage/BUILD.txt" <<TXT
-Palisade $VERSION for macOS ($arch). On a Mac, from this directory:
-
-  pkgbuild --root root --scripts scripts --identifier com.palisadevpn.palisade \\
-    --version $VERSION --install-location / palisade-$VERSION-darwin-$arch.pkg
-
-Sign it with productsign before distributing. postinstall registers the
-LaunchDaemon com.palisadevpn.palisaded through 'palisaded install'.
-TXT
-  tar -C "$stage" --owner=0 --group=0 -czf "$DIST/palisade-$VERSION-darwin-$arch-pkgroot.tar.gz" .
-}
-
 shopt -s nullglob
 for d in "$BIN"/linux-*; do linux_packages "$d"; done
 bash scripts/msi.sh
-for d in "$BIN"/darwin-*; do darwin_pkgroot "$d"; done
+bash scripts/pkgroot.sh
 ls -l "$DIST"

@@ -1,5 +1,7 @@
 // Command render writes a service definition for a binary path to stdout,
-// for the package builds: render -kind systemd|launchd -exe /usr/bin/palisaded.
+// for the package builds: render -kind systemd|launchd -exe /usr/bin/palisaded;
+// or lays out the macOS app bundle: render -kind app -out DIR/Palisade.app
+// -version V [-gui bin/palisade-gui].
 package main
 
 import (
@@ -11,7 +13,10 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "systemd", "systemd or launchd")
+	kind := flag.String("kind", "systemd", "systemd, launchd or app")
+	outDir := flag.String("out", "", "app: the bundle directory to write")
+	version := flag.String("version", "0.1.0", "app: the bundle version")
+	gui := flag.String("gui", "", "app: the GUI binary to put in the bundle (built on a Mac)")
 	exe := flag.String("exe", "/usr/bin/palisaded", "absolute path of the installed palisaded")
 	flag.Parse()
 	var out string
@@ -21,6 +26,12 @@ func main() {
 		out, err = installer.SystemdUnit(*exe)
 	case "launchd":
 		out, err = installer.LaunchdPlist(*exe)
+	case "app":
+		if *outDir == "" {
+			err = fmt.Errorf("-kind app needs -out")
+		} else {
+			err = installer.WriteApp(*outDir, *version, *gui)
+		}
 	default:
 		err = fmt.Errorf("unknown kind %q", *kind)
 	}
