@@ -56,6 +56,25 @@ func (r *darwinRouter) Up(cfg TunnelConfig) error {
 		}
 	}
 	r.log.Info("routes up", "iface", cfg.Interface, "full4", plan.Full4, "full6", plan.Full6, "block6", plan.Block6, "routes", len(routes))
+	// After the endpoint routes: publishing makes the tunnel the primary
+	// service, and its default then points into the tunnel.
+	if script := tunnelServiceScript(cfg.Interface, plan); script != "" {
+		if err := scutil(script); err != nil {
+			r.log.Warn("tunnel not published as a network service: macOS may not ask AAAA", "err", err)
+		} else {
+			r.log.Info("tunnel published as network service", "service", tunnelService)
+		}
+	}
+	return nil
+}
+
+// scutil runs a scutil(8) script against the dynamic store.
+func scutil(script string) error {
+	cmd := exec.Command("/usr/sbin/scutil")
+	cmd.Stdin = strings.NewReader(script + "quit\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return cmdError("scutil", nil, string(bytes.TrimSpace(out)), err)
+	}
 	return nil
 }
 
@@ -158,7 +177,8 @@ func (r *darwinRouter) Down() error {
 	if err != nil {
 		return err
 	}
-	var errs []error
+	// The tunnel service's keys are fixed: removed every time, crash or not.
+	errs := []error{scutil(tunnelServiceRemoveScript())}
 	for _, jr := range jrs {
 		errs = append(errs, r.remove(jr))
 	}

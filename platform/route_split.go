@@ -117,21 +117,28 @@ func BestGateway(candidates []Gateway, tunnel string) *Gateway {
 }
 
 // DefaultGateway picks a family's default route outside the tunnel from a
-// routing table: an unscoped default route not on the tunnel or loopback,
-// one with a next hop before an interface-only one. A default that points
-// into the tunnel (seed 003: a link# default on the tunnel's own network
-// service) is no way out, so nil is returned and the endpoint blackholed.
+// routing table: one not on the tunnel or loopback, a next hop before an
+// interface-only route. Unscoped defaults come first; macOS keeps the other
+// services' defaults as interface-scoped routes (RTF_IFSCOPE), and those are
+// the way out once the tunnel's own service is primary and its default
+// points into the tunnel (seed 003's link# default). Without any, nil is
+// returned and the endpoint is blackholed rather than looped into utun.
 func DefaultGateway(routes []Route, v6 bool, tunnel string) *Gateway {
-	var best *Gateway
-	for _, r := range routes {
-		if !r.Dst.IsValid() || r.Dst.Bits() != 0 || r.Dst.Addr().Is6() != v6 ||
-			r.IfScope || r.Loopback || r.Interface == "" || r.Interface == tunnel {
-			continue
+	for _, scoped := range []bool{false, true} {
+		var best *Gateway
+		for _, r := range routes {
+			if !r.Dst.IsValid() || r.Dst.Bits() != 0 || r.Dst.Addr().Is6() != v6 || r.IfScope != scoped ||
+				r.Loopback || r.Interface == "" || r.Interface == tunnel {
+				continue
+			}
+			g := &Gateway{Interface: r.Interface, NextHop: r.Gateway}
+			if best == nil || (!best.NextHop.IsValid() && g.NextHop.IsValid()) {
+				best = g
+			}
 		}
-		g := &Gateway{Interface: r.Interface, NextHop: r.Gateway}
-		if best == nil || (!best.NextHop.IsValid() && g.NextHop.IsValid()) {
-			best = g
+		if best != nil {
+			return best
 		}
 	}
-	return best
+	return nil
 }

@@ -49,7 +49,9 @@ func TestDefaultGateway(t *testing.T) {
 		{"a next hop beats an interface route", []Route{r("0.0.0.0/0", "ppp0", ""), r("0.0.0.0/0", "en0", "192.168.1.1")}, false,
 			&Gateway{Interface: "en0", NextHop: netip.MustParseAddr("192.168.1.1")}},
 		{"link# default on the tunnel itself (seed 003)", []Route{r("0.0.0.0/0", "utun4", "")}, false, nil},
-		{"only scoped defaults", []Route{scoped}, false, nil},
+		// The tunnel's service is primary: the LAN default is scoped now.
+		{"scoped default once the tunnel is primary", []Route{r("0.0.0.0/0", "utun4", ""), scoped}, false,
+			&Gateway{Interface: "en1", NextHop: netip.MustParseAddr("10.1.1.1")}},
 		{"wrong family", []Route{r("0.0.0.0/0", "en0", "192.168.1.1")}, true, nil},
 	}
 	for _, tt := range tests {
