@@ -198,3 +198,20 @@ func TestWFPBootstrap(t *testing.T) {
 		}
 	}
 }
+
+func TestWFPServiceUserCondition(t *testing.T) {
+	const svc = "S-1-5-80-1234-5678"
+	got := wfpServiceUserSDDL(svc, "S-1-5-18", "", svc)
+	if got != "O:SYD:(A;;CCRC;;;SY)(A;;CCRC;;;"+svc+")" {
+		t.Errorf("SDDL %q", got)
+	}
+	if got := wfpServiceUserSDDL(); got != "O:SYD:(A;;CCRC;;;SY)" {
+		t.Errorf("SYSTEM only: %q", got)
+	}
+	// Every service permit carries the condition: a filter marked AppID
+	// is rendered with both the app ID and the user (see conditions).
+	p := Compute(testInput(StateConnected, ModeAuto, true, true, true, true))
+	if !slices.ContainsFunc(wfpFilters(p), func(f Filter) bool { return f.AppID && f.Permit }) {
+		t.Error("no service permit rendered")
+	}
+}

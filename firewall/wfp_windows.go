@@ -36,9 +36,11 @@ var (
 
 type wfpBackend struct {
 	log *slog.Logger
-	// appID identifies the service executable, whose sockets (WireGuard
-	// and the resolver's upstream queries) may pass.
+	// appID identifies the service executable and user the accounts it
+	// may run as (wfpServiceUserSDDL): sockets matching both (WireGuard,
+	// the resolver's upstream queries, endpoint name lookups) may pass.
 	appID string
+	user  *windows.SECURITY_DESCRIPTOR
 
 	mu   sync.Mutex
 	sess *wf.Session
@@ -55,6 +57,10 @@ func New(log *slog.Logger, stateDir string) (Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wfp: app ID of %s: %w", exe, err)
 	}
+	user, err := serviceUser()
+	if err != nil {
+		return nil, err
+	}
 	sess, err := wf.New(&wf.Options{
 		Name:                    "Palisade",
 		Description:             "Palisade VPN kill switch",
@@ -63,7 +69,24 @@ func New(log *slog.Logger, stateDir string) (Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wfp: open session: %w", err)
 	}
-	return &wfpBackend{log: log, appID: appID, sess: sess}, nil
+	return &wfpBackend{log: log, appID: appID, user: user, sess: sess}, nil
+}
+
+// serviceUser is the security descriptor for the service permits' user
+// condition: SYSTEM, the service SID, and this process's own user.
+func serviceUser() (*windows.SECURITY_DESCRIPTOR, error) {
+	var sids []string
+	if sid, _, _, err := windows.LookupSID("", `NT SERVICE\`+wfpServiceName); err == nil {
+		sids = append(sids, sid.String())
+	}
+	if tu, err := windows.GetCurrentProcessToken().GetTokenUser(); err == nil {
+		sids = append(sids, tu.User.Sid.String())
+	}
+	sd, err := windows.SecurityDescriptorFromString(wfpServiceUserSDDL(sids...))
+	if err != nil {
+		return nil, fmt.Errorf("wfp: service user condition: %w", err)
+	}
+	return sd, nil
 }
 
 // Apply replaces our provider, sublayer and filters in one transaction.
@@ -203,6 +226,7 @@ func (b *wfpBackend) conditions(f Filter) ([]*wf.Match, error) {
 	}
 	if f.AppID {
 		add(wf.FieldALEAppID, wf.MatchTypeEqual, b.appID)
+		add(wf.FieldALEUserID, wf.MatchTypeEqual, b.user)
 	}
 	return ms, nil
 }
