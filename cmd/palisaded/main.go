@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/palisadevpn/palisade/platform"
 	"github.com/palisadevpn/palisade/service"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/logging"
@@ -65,8 +66,11 @@ func runCommand(args []string) error {
 	if *debug {
 		level = slog.LevelDebug
 	}
-	if err := os.MkdirAll(*stateDir, 0o700); err != nil {
-		return err
+	// Profiles hold private keys: the directory is secured (and checked)
+	// before anything is written to it, logs included.
+	secured, err := platform.SecureStateDir(*stateDir)
+	if err != nil {
+		return fmt.Errorf("state directory: %w", err)
 	}
 	log, closer, err := logging.New(*stateDir, level)
 	if err != nil {
@@ -74,6 +78,9 @@ func runCommand(args []string) error {
 	}
 	defer closer.Close()
 	slog.SetDefault(log)
+	if secured != "" {
+		log.Warn("state directory was open to others; secured", "dir", *stateDir, "change", secured)
+	}
 	timing := service.DefaultTiming
 	timing.StaleAfter, timing.HandshakeTimeout = *staleAfter, *hsTimeout
 	return runManaged(func(ctx context.Context) error {
