@@ -151,6 +151,12 @@ func TestWixlBuildsMSI(t *testing.T) {
 		}
 	}
 
+	// Upgrades and downgrades both remove the installed version first.
+	up := msiTable(t, msi, "Upgrade")
+	if len(up) != 1 || up[0][1] != "0.0.0" || up[0][2] != "" || up[0][6] != "OLDERFOUND" {
+		t.Errorf("Upgrade table %v: want every version from 0.0.0 up, downgrades included", up)
+	}
+
 	seq := map[string]int{}
 	cond := map[string]string{}
 	for _, r := range msiTable(t, msi, "InstallExecuteSequence") {

@@ -100,10 +100,18 @@ func controlService(action string) error {
 		fmt.Println(svcStatusText(st, err))
 		return nil
 	case "install":
-		if err := kservice.Control(s, action); err != nil {
+		// Re-install, repair, upgrade and downgrade find the service
+		// registered already: it is updated in place, never an error.
+		updated, err := svcUpdateExisting(cfg)
+		if err != nil {
 			return err
 		}
-		slog.Info("service installed", "name", cfg.Name, "exe", cfg.Executable)
+		if !updated {
+			if err := kservice.Control(s, action); err != nil {
+				return err
+			}
+		}
+		slog.Info("service installed", "name", cfg.Name, "exe", cfg.Executable, "updated_in_place", updated)
 		return svcAfterInstall(cfg.Name)
 	case "uninstall", "start", "stop", "restart":
 		return kservice.Control(s, action)

@@ -8,12 +8,18 @@ import (
 	"os/exec"
 	"os/user"
 
+	kservice "github.com/kardianos/service"
+
 	"github.com/palisadevpn/palisade/service/auth"
 )
 
 // svcRunEnded has nothing to do on Unix: the RunWait hook already returns
 // when run ends, so kardianos stops and the process exits with run's error.
 func svcRunEnded(error) {}
+
+// svcUpdateExisting leaves installing to kardianos on Unix, which rewrites
+// an existing unit or plist in place.
+func svcUpdateExisting(*kservice.Config) (bool, error) { return false, nil }
 
 // svcAfterInstall creates the palisade group whose members may control the
 // VPN without root, as the packages' install scripts do.

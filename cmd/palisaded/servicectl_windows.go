@@ -7,7 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
 	"unsafe"
+
+	kservice "github.com/kardianos/service"
 
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/svc/mgr"
@@ -27,6 +32,45 @@ func svcRunEnded(err error) {
 	os.Exit(0)
 }
 
+// svcDeleteWait bounds the wait for a registration marked for deletion
+// (a handle still open somewhere, e.g. the Services console) to go away.
+const svcDeleteWait = 15 * time.Second
+
+// svcUpdateExisting updates an existing registration in place (binary path,
+// start type, names), so repair, upgrade and downgrade never fail on
+// "service already exists". A registration still marked for deletion is
+// waited for, bounded; it then reports false and the service is created.
+func svcUpdateExisting(cfg *kservice.Config) (bool, error) {
+	m, err := mgr.Connect()
+	if err != nil {
+		return false, err
+	}
+	defer m.Disconnect()
+	deadline := time.Now().Add(svcDeleteWait)
+	for {
+		s, err := m.OpenService(cfg.Name)
+		if err != nil {
+			return false, nil
+		}
+		c, err := s.Config()
+		if err == nil {
+			c.BinaryPathName = syscall.EscapeArg(cfg.Executable) + " " + strings.Join(cfg.Arguments, " ")
+			c.StartType = mgr.StartAutomatic
+			c.DelayedAutoStart = false
+			c.DisplayName, c.Description = cfg.DisplayName, cfg.Description
+			err = s.UpdateConfig(c)
+		}
+		s.Close()
+		if !errors.Is(err, windows.ERROR_SERVICE_MARKED_FOR_DELETE) {
+			return err == nil, err
+		}
+		if time.Now().After(deadline) {
+			return false, fmt.Errorf("service %s is still marked for deletion after %s (close the Services console and retry)", cfg.Name, svcDeleteWait)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
 // svcAfterInstall finishes what kardianos cannot express: an unrestricted
 // service SID (WFP filters permit the service by that SID), recovery actions
 // also for non-crash failures, and the local palisade group.
@@ -44,6 +88,11 @@ func svcAfterInstall(name string) error {
 	info := struct{ ServiceSidType uint32 }{windows.SERVICE_SID_TYPE_UNRESTRICTED}
 	if err := windows.ChangeServiceConfig2(s.Handle, windows.SERVICE_CONFIG_SERVICE_SID_INFO, (*byte)(unsafe.Pointer(&info))); err != nil {
 		return fmt.Errorf("set service SID type: %w", err)
+	}
+	// Set here too, not only by kardianos' install, so a registration
+	// updated in place gets them as well.
+	if err := s.SetRecoveryActions([]mgr.RecoveryAction{{Type: mgr.ServiceRestart, Delay: 2 * time.Second}}, 60); err != nil {
+		return err
 	}
 	if err := s.SetRecoveryActionsOnNonCrashFailures(true); err != nil {
 		return err
