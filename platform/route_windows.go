@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync"
 
 	"golang.org/x/sys/windows"
 	"golang.zx2c4.com/wireguard/windows/tunnel/winipcfg"
@@ -22,10 +23,15 @@ func NewRouter(log *slog.Logger, stateDir string) Router {
 type windowsRouter struct {
 	log     *slog.Logger
 	journal RouteJournal
-	luid    winipcfg.LUID
+
+	// mu orders Up and Down with Replan, which the network monitor calls.
+	mu   sync.Mutex
+	luid winipcfg.LUID
 }
 
 func (r *windowsRouter) Up(cfg TunnelConfig) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	ifc, err := net.InterfaceByName(cfg.Interface)
 	if err != nil {
 		return fmt.Errorf("tunnel interface %s: %w", cfg.Interface, err)
@@ -57,9 +63,15 @@ func (r *windowsRouter) Up(cfg TunnelConfig) error {
 			// table, as before SplitPlan planned blackholes (macOS).
 			continue
 		case rt.Via != nil:
-			if err := r.addHostRoute(rt); err != nil {
+			if err := r.addHostRoute(rt.Journaled()); err != nil {
 				return err
 			}
+		case rt.Blackhole:
+			// Windows has no blackhole routes: the endpoint's family has no
+			// way out but the tunnel. The firewall's endpoint permit is
+			// the service's only; a re-plan adds the route once a
+			// gateway appears.
+			r.log.Warn("no gateway for the endpoint's family; its host route waits for a network change", "dst", rt.Dst)
 		case rt.Reject:
 			// Windows has no reject routes; the firewall's IPv6 block (WFP)
 			// makes IPv6 fail fast, and these routes keep it off the LAN
@@ -79,16 +91,55 @@ func (r *windowsRouter) Up(cfg TunnelConfig) error {
 // addHostRoute journals the route, then adds it. A route that already
 // exists (left by a crash, or added twice on reconnect) is what is wanted,
 // not a failure.
-func (r *windowsRouter) addHostRoute(rt SplitRoute) error {
-	jr := JournaledRoute{Dst: rt.Dst, NextHop: rt.Via.NextHop, Interface: rt.Via.Interface, LUID: rt.Via.LUID}
+func (r *windowsRouter) addHostRoute(jr JournaledRoute) error {
 	if err := r.journal.Add(jr); err != nil {
-		return fmt.Errorf("endpoint route %s: %w", rt.Dst, err)
+		return fmt.Errorf("endpoint route %s: %w", jr.Dst, err)
 	}
-	err := winipcfg.LUID(rt.Via.LUID).AddRoute(rt.Dst, rt.Via.NextHop, 0)
+	err := winipcfg.LUID(jr.LUID).AddRoute(jr.Dst, jr.NextHop, 0)
 	if err != nil && !errors.Is(err, windows.ERROR_OBJECT_ALREADY_EXISTS) {
-		return fmt.Errorf("endpoint route %s: %w", rt.Dst, err)
+		return fmt.Errorf("endpoint route %s via %s: %w", jr.Dst, jr.Interface, err)
 	}
 	return nil
+}
+
+// deleteHostRoute deletes the route, then forgets it; one already gone is
+// fine.
+func (r *windowsRouter) deleteHostRoute(jr JournaledRoute) error {
+	err := winipcfg.LUID(jr.LUID).DeleteRoute(jr.Dst, jr.NextHop)
+	if err != nil && !errors.Is(err, windows.ERROR_NOT_FOUND) && !errors.Is(err, windows.ERROR_FILE_NOT_FOUND) {
+		return fmt.Errorf("endpoint route %s via %s: %w", jr.Dst, jr.Interface, err)
+	}
+	return r.journal.Remove(jr)
+}
+
+// Replan moves the endpoint host routes to the gateways that are best now,
+// after a route or interface change (EndpointRouteChanges decides).
+func (r *windowsRouter) Replan(endpoints []netip.AddrPort) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.luid == 0 {
+		return nil
+	}
+	have, err := r.journal.Load()
+	if err != nil {
+		return err
+	}
+	var want []JournaledRoute
+	for _, rt := range SplitPlan(Plan{}, endpoints, bestGateway(windows.AF_INET, r.luid), bestGateway(windows.AF_INET6, r.luid)) {
+		if rt.Via != nil {
+			want = append(want, rt.Journaled())
+		}
+	}
+	remove, add := EndpointRouteChanges(have, want)
+	var errs []error
+	for _, jr := range remove {
+		errs = append(errs, r.deleteHostRoute(jr))
+	}
+	for _, jr := range add {
+		r.log.Info("endpoint route re-planned", "dst", jr.Dst, "via", jr.Interface, "next_hop", jr.NextHop)
+		errs = append(errs, r.addHostRoute(jr))
+	}
+	return errors.Join(errs...)
 }
 
 // Down removes every journaled endpoint host route, this run's and those a
@@ -96,6 +147,9 @@ func (r *windowsRouter) addHostRoute(rt SplitRoute) error {
 // adapter. A journal that cannot be read is set aside (kept for a person
 // to look at) so it cannot block every later connect.
 func (r *windowsRouter) Down() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.luid = 0
 	routes, err := r.journal.Load()
 	if err != nil {
 		aside := r.journal.Path + ".unreadable"
@@ -104,14 +158,7 @@ func (r *windowsRouter) Down() error {
 	}
 	var errs []error
 	for _, jr := range routes {
-		err := winipcfg.LUID(jr.LUID).DeleteRoute(jr.Dst, jr.NextHop)
-		if err != nil && !errors.Is(err, windows.ERROR_NOT_FOUND) && !errors.Is(err, windows.ERROR_FILE_NOT_FOUND) {
-			errs = append(errs, fmt.Errorf("endpoint route %s via %s: %w", jr.Dst, jr.Interface, err))
-			continue
-		}
-		if err := r.journal.Remove(jr); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, r.deleteHostRoute(jr))
 	}
 	return errors.Join(errs...)
 }

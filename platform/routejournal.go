@@ -3,6 +3,7 @@ package platform
 import (
 	"net/netip"
 	"path/filepath"
+	"slices"
 
 	"github.com/palisadevpn/palisade/internal/undolog"
 )
@@ -49,4 +50,30 @@ func (j RouteJournal) Add(r JournaledRoute) error {
 // Remove forgets r after it was deleted from the system (or found gone).
 func (j RouteJournal) Remove(r JournaledRoute) error {
 	return undolog.Open[JournaledRoute](j.Path).Remove(r)
+}
+
+// Journaled is the journal entry for an endpoint host route.
+func (r SplitRoute) Journaled() JournaledRoute {
+	jr := JournaledRoute{Dst: r.Dst}
+	if r.Via != nil {
+		jr.NextHop, jr.Interface, jr.LUID = r.Via.NextHop, r.Via.Interface, r.Via.LUID
+	}
+	return jr
+}
+
+// EndpointRouteChanges is the re-plan after a network change: the host
+// routes to remove (journaled, no longer wanted, e.g. via the old default
+// gateway) and those to add. A route whose gateway changed is in both.
+func EndpointRouteChanges(have, want []JournaledRoute) (remove, add []JournaledRoute) {
+	for _, h := range have {
+		if !slices.Contains(want, h) {
+			remove = append(remove, h)
+		}
+	}
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			add = append(add, w)
+		}
+	}
+	return remove, add
 }

@@ -57,3 +57,35 @@ func TestRouteJournalCorruptIsAnErrorAndKept(t *testing.T) {
 		t.Errorf("corrupt journal was changed to %q", got)
 	}
 }
+
+// TestEndpointRouteReplan is the Windows re-plan when the default route
+// moves from Wi-Fi to Ethernet: the endpoint's host route via the old
+// gateway goes, the one via the new gateway comes, the unchanged IPv6 one
+// stays, and a route for an endpoint no longer used goes.
+func TestEndpointRouteReplan(t *testing.T) {
+	wifi := &Gateway{Interface: "Wi-Fi", LUID: 0x47000, NextHop: netip.MustParseAddr("192.168.1.1"), Metric: 55}
+	eth := &Gateway{Interface: "Ethernet", LUID: 0x6000, NextHop: netip.MustParseAddr("10.0.0.1"), Metric: 25}
+	gw6 := &Gateway{Interface: "Wi-Fi", LUID: 0x47000, NextHop: netip.MustParseAddr("fe80::1"), Metric: 55}
+	ep4, ep6 := netip.MustParseAddrPort("198.51.100.7:51820"), netip.MustParseAddrPort("[2001:db8::7]:51820")
+	journal := func(rs []SplitRoute) []JournaledRoute {
+		var out []JournaledRoute
+		for _, r := range rs {
+			if r.Via != nil {
+				out = append(out, r.Journaled())
+			}
+		}
+		return out
+	}
+	old := journal(SplitPlan(Plan{}, []netip.AddrPort{ep4, ep6, netip.MustParseAddrPort("203.0.113.9:51820")}, wifi, gw6))
+	cur := journal(SplitPlan(Plan{}, []netip.AddrPort{ep4, ep6}, BestGateway([]Gateway{*wifi, *eth}, ""), gw6))
+	remove, add := EndpointRouteChanges(old, cur)
+	if len(remove) != 2 || remove[0].Interface != "Wi-Fi" || remove[0].Dst.Addr() != ep4.Addr() || remove[1].Dst.Addr().String() != "203.0.113.9" {
+		t.Errorf("remove %+v", remove)
+	}
+	if len(add) != 1 || add[0].Interface != "Ethernet" || add[0].LUID != 0x6000 || add[0].Dst.Addr() != ep4.Addr() {
+		t.Errorf("add %+v", add)
+	}
+	if r, a := EndpointRouteChanges(cur, cur); len(r)+len(a) != 0 {
+		t.Errorf("no change re-plans %v %v", r, a)
+	}
+}

@@ -1,5 +1,3 @@
-//go:build linux || darwin
-
 package service
 
 import (
@@ -23,7 +21,8 @@ func addPlatform(env *Env) error {
 }
 
 // watchNetwork follows the network: the firewall's LAN prefixes, and on
-// macOS the endpoint host routes and DNS (Manager.NetworkChanged).
+// macOS and Windows the endpoint host routes and DNS
+// (Manager.NetworkChanged).
 func watchNetwork(m *Manager, log *slog.Logger) (stop func(), err error) {
 	mon, err := platform.NewMonitor(log, m.NetworkChanged)
 	if err != nil {

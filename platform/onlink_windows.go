@@ -1,0 +1,32 @@
+package platform
+
+import (
+	"net"
+	"net/netip"
+
+	"golang.org/x/sys/windows"
+	"golang.zx2c4.com/wireguard/windows/tunnel/winipcfg"
+)
+
+// OnLinkPrefixes reads the routing table of both families and picks the
+// physical interfaces' on-link prefixes (OnLink decides). On-link routes
+// have an unspecified next hop on Windows.
+func OnLinkPrefixes(tunnel string) ([]netip.Prefix, error) {
+	rows, err := winipcfg.GetIPForwardTable2(windows.AF_UNSPEC)
+	if err != nil {
+		return nil, err
+	}
+	var routes []Route
+	for _, row := range rows {
+		rt := Route{Dst: row.DestinationPrefix.Prefix(), Interface: "?"}
+		if ifc, err := net.InterfaceByIndex(int(row.InterfaceIndex)); err == nil {
+			rt.Interface = ifc.Name
+			rt.Loopback = ifc.Flags&net.FlagLoopback != 0
+		}
+		if nh := row.NextHop.Addr(); nh.IsValid() && !nh.IsUnspecified() {
+			rt.Gateway = nh
+		}
+		routes = append(routes, rt)
+	}
+	return OnLink(routes, tunnel), nil
+}
