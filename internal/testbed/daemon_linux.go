@@ -31,8 +31,9 @@ shift
 exec "$@"`
 
 // StartDaemon runs bin with args inside the client namespace, where it sees
-// ResolvConf as /etc/resolv.conf. Output goes to a log under t.TempDir(),
-// logged if t fails. The daemon is stopped at t's cleanup if still running.
+// ResolvConf (or Options.DaemonResolvConf) as /etc/resolv.conf. Output goes
+// to a log under t.TempDir(), logged if t fails. The daemon is stopped at
+// t's cleanup if still running.
 func (b *Bed) StartDaemon(t testing.TB, bin string, args ...string) *Daemon {
 	t.Helper()
 	abs, err := filepath.Abs(bin)
@@ -49,7 +50,11 @@ func (b *Bed) StartDaemon(t testing.TB, bin string, args ...string) *Daemon {
 		}
 	}
 	d := &Daemon{resolv: filepath.Join(scratch, "upper", "resolv.conf"), log: filepath.Join(scratch, "daemon.log")}
-	if err := os.WriteFile(d.resolv, []byte(ResolvConf), 0o644); err != nil {
+	resolv := ResolvConf
+	if b.opts.DaemonResolvConf != "" {
+		resolv = b.opts.DaemonResolvConf
+	}
+	if err := os.WriteFile(d.resolv, []byte(resolv), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := append([]string{"ip", "netns", "exec", b.Namespace(RoleClient),

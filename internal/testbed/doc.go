@@ -98,11 +98,29 @@ var (
 // /etc/resolv.conf: the public DNS server, as an ISP would hand out.
 const ResolvConf = "nameserver 203.0.113.10\nnameserver 2001:db8:200::10\n"
 
+// The LAN router's DNS server (on LANIPv4 and LANULA) answers HomeName with
+// the addresses set by SetHomeAddrs, and ProbeName with LANIPv4 and LANULA,
+// and answers nothing else; LANQueries counts what it was asked. It stands
+// for a home router's DNS knowing a dynamic-DNS or local name.
+const (
+	HomeName  = "vpn.home.test."
+	ProbeName = "probe.home.test."
+)
+
+// Resolv.conf contents naming the LAN router's DNS, one per family.
+const (
+	LANResolvConf4 = "nameserver 192.168.50.1\n"
+	LANResolvConf6 = "nameserver fd50::1\n"
+)
+
 // Options shape a bed.
 type Options struct {
 	// ClientNoIPv6 sets disable_ipv6=1 on every client interface, like a host
 	// with IPv6 turned off; the client then has no IPv6 address or route.
 	ClientNoIPv6 bool
+	// DaemonResolvConf replaces ResolvConf as the daemon's /etc/resolv.conf,
+	// e.g. LANResolvConf4 to use the LAN router's DNS.
+	DaemonResolvConf string
 	// ServerNoIPv6Tunnel gives the server peer only 10.64.0.1, for IPv4-only
 	// profiles (ProfileOptions.IPv4Only) and tunnel DNS on 10.64.0.1 only.
 	ServerNoIPv6Tunnel bool
@@ -114,4 +132,7 @@ type ProfileOptions struct {
 	EndpointIPv6 bool // endpoint [2001:db8:100::2]:51820 instead of 198.51.100.2:51820
 	// AllowedIPs replaces the default 0.0.0.0/0 (and ::/0) when set.
 	AllowedIPs []string
+	// EndpointHost, when set, is the endpoint's host name (port 51820),
+	// e.g. HomeName without the final dot.
+	EndpointHost string
 }

@@ -29,11 +29,15 @@ func renderProfile(k keys, opts ProfileOptions) string {
 	if opts.EndpointIPv6 {
 		endpoint = netip.AddrPortFrom(ServerIPv6, WireGuardPort)
 	}
+	ep := endpoint.String()
+	if opts.EndpointHost != "" {
+		ep = fmt.Sprintf("%s:%d", opts.EndpointHost, WireGuardPort)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "[Interface]\nPrivateKey = %s\nAddress = %s\nDNS = %s\n\n",
 		k.clientPrivate, strings.Join(addrs, ", "), strings.Join(dnsServers, ", "))
 	fmt.Fprintf(&b, "[Peer]\nPublicKey = %s\nAllowedIPs = %s\nEndpoint = %s\nPersistentKeepalive = 25\n",
-		k.serverPublic, strings.Join(allowed, ", "), endpoint)
+		k.serverPublic, strings.Join(allowed, ", "), ep)
 	return b.String()
 }
 

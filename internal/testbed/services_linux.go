@@ -17,10 +17,12 @@ type services struct {
 	mu      sync.Mutex
 	closers []io.Closer
 	wg      sync.WaitGroup
+	// home is the LAN router's DNS data.
+	home homeZone
 }
 
 // startServices opens the internet host's TCP, UDP echo and public DNS
-// services and the server's tunnel DNS.
+// services, the server's tunnel DNS and the LAN router's DNS.
 func (b *Bed) startServices() error {
 	s := &b.services
 	err := b.Do(RoleInternet, func() error {
@@ -37,7 +39,7 @@ func (b *Bed) startServices() error {
 			}
 			s.add(pc)
 			s.wg.Go(func() { serveEcho(pc) })
-			if err := s.listenDNS(a, false); err != nil {
+			if err := s.listenDNS(a, dnsHandler(false)); err != nil {
 				return err
 			}
 		}
@@ -52,9 +54,21 @@ func (b *Bed) startServices() error {
 	}
 	// The sockets outlive StopServer: bound sockets stay valid while the
 	// tunnel address is gone and serve again once StartServer re-adds it.
-	return b.Do(RoleServer, func() error {
+	err = b.Do(RoleServer, func() error {
 		for _, a := range tunnelAddrs {
-			if err := s.listenDNS(a, true); err != nil {
+			if err := s.listenDNS(a, dnsHandler(true)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return b.Do(RoleLAN, func() error {
+		h := dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) { w.WriteMsg(s.home.answer(req)) })
+		for _, a := range []netip.Addr{LANIPv4, LANULA} {
+			if err := s.listenDNS(a, h); err != nil {
 				return err
 			}
 		}
@@ -62,8 +76,8 @@ func (b *Bed) startServices() error {
 	})
 }
 
-// listenDNS opens UDP and TCP DNS sockets on a and serves them.
-func (s *services) listenDNS(a netip.Addr, tunnel bool) error {
+// listenDNS opens UDP and TCP DNS sockets on a and serves them with h.
+func (s *services) listenDNS(a netip.Addr, h dns.Handler) error {
 	addr := netip.AddrPortFrom(a, DNSPort).String()
 	pc, err := net.ListenPacket("udp", addr)
 	if err != nil {
@@ -75,7 +89,6 @@ func (s *services) listenDNS(a netip.Addr, tunnel bool) error {
 		return err
 	}
 	s.add(l)
-	h := dnsHandler(tunnel)
 	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: h}, {Listener: l, Handler: h}} {
 		s.wg.Go(func() { srv.ActivateAndServe() })
 	}
@@ -141,3 +154,14 @@ func sourceOf(a net.Addr) string {
 	}
 	return ap.Addr().Unmap().String()
 }
+
+// SetHomeAddrs sets the addresses the LAN router's DNS gives HomeName.
+func (b *Bed) SetHomeAddrs(addrs ...netip.Addr) { b.services.home.setHome(addrs) }
+
+// LANQueries returns how many queries for name (fully qualified) the LAN
+// router's DNS received, over both families and transports.
+func (b *Bed) LANQueries(name string) int { return b.services.home.queries(name) }
+
+// HomeQueryWindows returns when the LAN router's DNS was busy answering
+// HomeName queries.
+func (b *Bed) HomeQueryWindows() []Window { return b.services.home.homeWindows() }

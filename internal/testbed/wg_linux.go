@@ -227,3 +227,23 @@ func (b *Bed) waitHandshake(ifname string) error {
 	}
 	return fmt.Errorf("no handshake on %s within 5s (%s, %v)", ifname, strings.TrimSpace(string(out)), err)
 }
+
+// MoveServer gives the server's uplink the address to and removes from
+// (same family), as when a dynamic-DNS host gets a new address: the
+// WireGuard server then answers only on to.
+func (b *Bed) MoveServer(from, to netip.Addr) error {
+	add := fmt.Sprintf("addr add %s dev eth0 nodad", netip.PrefixFrom(to, 64))
+	if to.Is4() {
+		// Removing the primary address would take the new, secondary one
+		// and the routes with it, unless it is promoted.
+		if err := b.sysctl(RoleServer, "net.ipv4.conf.eth0.promote_secondaries=1"); err != nil {
+			return err
+		}
+		add = fmt.Sprintf("addr add %s dev eth0", netip.PrefixFrom(to, 24))
+	}
+	bits := 64
+	if from.Is4() {
+		bits = 24
+	}
+	return b.ipBatch(RoleServer, add, fmt.Sprintf("addr del %s dev eth0", netip.PrefixFrom(from, bits)))
+}
