@@ -38,6 +38,22 @@ func TunnelIPv6From(table []IPInterface, tunnel uint64) bool {
 	return false
 }
 
+// WithoutTunnelIPv6 is cfg for a tunnel interface that cannot run IPv6
+// (TunnelIPv6From false): its IPv6 addresses are dropped, so the plan routes
+// no IPv6 into it (no ::/1 that would fail), while the host's IPv6 stays
+// known and is blocked beside a full IPv4 tunnel (Block6) instead of
+// leaking past it.
+func (cfg TunnelConfig) WithoutTunnelIPv6() TunnelConfig {
+	out := cfg
+	out.Addresses = nil
+	for _, a := range cfg.Addresses {
+		if a.Addr().Is4() {
+			out.Addresses = append(out.Addresses, a)
+		}
+	}
+	return out
+}
+
 // IPInterfaceSettings is how the tunnel's IP interface of one family is set
 // up, as wireguard-windows' addressconfig does: the profile's MTU, no
 // duplicate address detection or router discovery (nothing on a

@@ -41,12 +41,6 @@ func (r *windowsRouter) Up(cfg TunnelConfig) error {
 		return fmt.Errorf("LUID of %s: %w", cfg.Interface, err)
 	}
 	r.luid = luid
-	if cfg.HostIPv6 {
-		if table, err := ipInterfaceTable(); err == nil && !TunnelIPv6From(table, uint64(luid)) {
-			r.log.Warn("the tunnel adapter has no IPv6 (DisabledComponents?): planning IPv4 only", "iface", cfg.Interface)
-			cfg.HostIPv6 = false
-		}
-	}
 	plan := MakePlan(cfg)
 	if err := setInterfaces(luid, TunnelInterfaceSettings(plan, cfg.MTU)); err != nil {
 		return fmt.Errorf("interface settings on %s: %w", cfg.Interface, err)
@@ -242,6 +236,21 @@ func ipInterfaceTable() ([]IPInterface, error) {
 		}
 	}
 	return out, nil
+}
+
+// TunnelIPv6 reports whether the tunnel interface runs IPv6; with
+// DisabledComponents it may not while the host does.
+func TunnelIPv6(iface string) bool {
+	ifc, err := net.InterfaceByName(iface)
+	if err != nil {
+		return true
+	}
+	luid, err := winipcfg.LUIDFromIndex(uint32(ifc.Index))
+	if err != nil {
+		return true
+	}
+	table, err := ipInterfaceTable()
+	return err != nil || TunnelIPv6From(table, uint64(luid))
 }
 
 // HasIPv6 reports whether any interface but loopback runs IPv6: with

@@ -50,6 +50,9 @@ type Env struct {
 	// from sockets the firewall lets through while it blocks.
 	Lookup   func(ctx context.Context, servers []netip.AddrPort, host string) (bootstrap.Result, error)
 	HostIPv6 func() bool
+	// TunnelIPv6 reports whether the tunnel interface runs IPv6 (it may
+	// not on a host that does: Windows DisabledComponents).
+	TunnelIPv6 func(iface string) bool
 	// OnLink lists the on-link prefixes of the physical interfaces.
 	OnLink func() []netip.Prefix
 	// Cleanup undoes leftovers of a crashed run before anything else.
@@ -92,6 +95,9 @@ func (e *Env) fill() error {
 	}
 	if e.HostIPv6 == nil {
 		e.HostIPv6 = platform.HasIPv6
+	}
+	if e.TunnelIPv6 == nil {
+		e.TunnelIPv6 = platform.TunnelIPv6
 	}
 	if e.OnLink == nil {
 		e.OnLink = func() []netip.Prefix { return nil }

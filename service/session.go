@@ -163,6 +163,10 @@ func (m *Manager) bringUp(ses *session, cfg tunnel.Config, s settings.Settings) 
 	for _, peer := range cfg.Peers {
 		tc.AllowedIPs = append(tc.AllowedIPs, peer.AllowedIPs...)
 	}
+	if tc.HostIPv6 && !m.env.TunnelIPv6(tc.Interface) {
+		m.env.Log.Warn("the tunnel interface has no IPv6 (Windows DisabledComponents?): IPv4 through the tunnel, IPv6 blocked", "iface", tc.Interface)
+		tc = tc.WithoutTunnelIPv6()
+	}
 	m.net.plan = platform.MakePlan(tc)
 	if err := m.env.Router.Up(tc); err != nil {
 		return dev, err
