@@ -1,0 +1,165 @@
+package firewall
+
+import (
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/palisadevpn/palisade/internal/undolog"
+)
+
+// pfAnchor sits under com.apple/ because the stock main ruleset evaluates
+// "com.apple/*", so the anchor is reached without rewriting
+// /etc/pf.conf or the user's main ruleset.
+const pfAnchor = "com.apple/palisade"
+
+// pfTokenJournal holds the pf enable references this service holds, so a
+// crashed run's reference is released by the next start.
+const pfTokenJournal = "pf.tokens.json"
+
+var pfTokenRE = regexp.MustCompile(`Token : (\d+)`)
+
+// pfBackend drives pf through pfctl. It is OS-free so its bookkeeping
+// (reference tokens, state flushes, health checks) is tested off macOS;
+// pf_darwin.go gives it the real pfctl.
+type pfBackend struct {
+	log    *slog.Logger
+	tokens *undolog.Log[string]
+	// pfctl runs pfctl with stdin and returns its combined output.
+	pfctl func(stdin string, args ...string) (string, error)
+
+	mu sync.Mutex
+	// token is our reference on pf being enabled; releasing it restores
+	// the previous enabled/disabled state once nobody else holds one.
+	token string
+	// last is the policy loaded last, for the state-flush decision.
+	last    Policy
+	applied bool
+}
+
+// Apply loads the whole anchor in one pfctl call, which pf swaps in
+// atomically, makes sure pf is enabled, and flushes states when the new
+// policy is stricter than the one before.
+func (b *pfBackend) Apply(p Policy) error {
+	if p.Empty() {
+		return b.Remove()
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, err := b.pfctl(RenderPF(p, pfAnchor), "-a", pfAnchor, "-f", "-"); err != nil {
+		return err
+	}
+	if err := b.enableLocked(); err != nil {
+		return err
+	}
+	flush := pfNeedsFlush(b.last, b.applied, p)
+	b.last, b.applied = p, true
+	if flush {
+		if _, err := b.pfctl("", "-F", "states"); err != nil {
+			return err
+		}
+	}
+	b.log.Info("firewall applied", "backend", "pf", "anchor", pfAnchor, "engaged", p.Engaged, "why", p.Why, "states_flushed", flush)
+	for _, prob := range b.healthLocked() {
+		b.log.Warn("firewall: " + prob)
+	}
+	return nil
+}
+
+// enableLocked takes a reference on pf unless we hold one and pf is still
+// enabled (someone may have run pfctl -d), then releases references left by
+// a crashed run: only after ours is taken, so pf never goes off between.
+func (b *pfBackend) enableLocked() error {
+	info, err := b.pfctl("", "-s", "info")
+	if err != nil {
+		return err
+	}
+	if b.token == "" || !pfEnabled(info) {
+		out, err := b.pfctl("", "-E")
+		if err != nil {
+			return err
+		}
+		m := pfTokenRE.FindStringSubmatch(out)
+		if m == nil {
+			return fmt.Errorf("pf: no reference token in pfctl -E output %q", out)
+		}
+		// Journaled right after: pfctl prints the token only once it holds
+		// it, so a crash in between leaves pf enabled, never disabled.
+		if err := b.tokens.Add(m[1]); err != nil {
+			b.log.Warn("pf token not journaled", "err", err)
+		}
+		b.token = m[1]
+	}
+	return b.releaseLocked(b.token)
+}
+
+// releaseLocked releases every journaled token except keep. A token pf no
+// longer knows (after a reboot) is simply forgotten.
+func (b *pfBackend) releaseLocked(keep string) error {
+	toks, err := b.tokens.Entries()
+	if err != nil {
+		return err
+	}
+	for _, t := range toks {
+		if t == keep {
+			continue
+		}
+		if _, err := b.pfctl("", "-X", t); err != nil {
+			b.log.Info("pf token not released (already gone)", "token", t, "err", err)
+		}
+		if err := b.tokens.Remove(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Remove flushes our anchor and releases our pf enable references.
+func (b *pfBackend) Remove() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, err := b.pfctl("", "-a", pfAnchor, "-F", "all"); err != nil {
+		return err
+	}
+	if err := b.releaseLocked(""); err != nil {
+		return err
+	}
+	b.token, b.last, b.applied = "", Policy{}, false
+	b.log.Info("firewall removed", "backend", "pf", "anchor", pfAnchor)
+	return nil
+}
+
+func (b *pfBackend) healthLocked() []string {
+	info, err := b.pfctl("", "-s", "info")
+	if err != nil {
+		return []string{err.Error()}
+	}
+	main, err := b.pfctl("", "-s", "rules")
+	if err != nil {
+		return []string{err.Error()}
+	}
+	return pfHealth(info, main)
+}
+
+// Show lists the anchor's loaded rules and tables, after any problem that
+// keeps them from being enforced.
+func (b *pfBackend) Show() (string, error) {
+	rules, err := b.pfctl("", "-a", pfAnchor, "-v", "-s", "rules")
+	if err != nil {
+		return "", err
+	}
+	tables, err := b.pfctl("", "-a", pfAnchor, "-s", "Tables")
+	if err != nil {
+		return "", err
+	}
+	b.mu.Lock()
+	probs := b.healthLocked()
+	b.mu.Unlock()
+	var w strings.Builder
+	for _, p := range probs {
+		fmt.Fprintf(&w, "WARNING: %s\n", p)
+	}
+	return fmt.Sprintf("%sanchor %s\ntables:\n%s\nrules:\n%s", w.String(), pfAnchor, tables, rules), nil
+}
