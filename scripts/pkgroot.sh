@@ -42,8 +42,9 @@ pkgroot() {
   cat >"$stage/BUILD.txt" <<TXT
 Palisade $VERSION for macOS ($arch). On a Mac, from this directory:
 
-  # only if root/Applications/Palisade.app/Contents/MacOS is empty:
-  CGO_ENABLED=1 go build -o root/Applications/Palisade.app/Contents/MacOS/palisade-gui ./cmd/palisade-gui
+  # only if root/Applications/Palisade.app/Contents/MacOS is empty, from a
+  # source checkout (the GUI needs cgo):
+  #   CGO_ENABLED=1 go build -o THIS_DIR/root/Applications/Palisade.app/Contents/MacOS/palisade-gui ./cmd/palisade-gui
   pkgbuild --root root --scripts scripts --identifier com.palisadevpn.palisade \\
     --version $VERSION --install-location / palisade-$VERSION-darwin-$arch.pkg
 
