@@ -183,7 +183,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// streamErr returns the first error of a stream write and logs, rate-
+// streamErr joins the errors of a stream write and logs, rate-
 // limited, a reader dropped for not draining.
 func (s *Server) streamErr(r *http.Request, errs ...error) error {
 	err := errors.Join(errs...)
