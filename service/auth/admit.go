@@ -18,7 +18,7 @@ type Limits struct {
 	// together, so many user ids (or user namespaces) cannot add up.
 	Unprivileged int
 	// LogEvery is how often at most a peer hitting a limit is logged, per
-	// user id.
+	// user id and kind of limit.
 	LogEvery time.Duration
 }
 
@@ -55,7 +55,7 @@ type hitKey struct {
 
 // hitLog is what the rate-limited log remembers about one user id and kind.
 type hitLog struct {
-	last       time.Time // when a hit of this uid was last logged
+	last       time.Time // when such a hit was last logged
 	suppressed int       // hits since then that were not logged
 }
 

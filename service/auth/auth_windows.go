@@ -34,7 +34,9 @@ const (
 // Listen creates the service's named pipe. go-winio keeps one instance
 // waiting for a client and creates the next when it is taken; how many
 // connected instances unprivileged clients may hold is capped by Admit,
-// which closes refused instances at once.
+// which answers and closes refused instances within a second. Clients that
+// find no free instance wait in DialPipeContext, as Unix clients wait for
+// a full listen queue in Dial.
 func Listen(path string) (net.Listener, error) {
 	return winio.ListenPipe(path, &winio.PipeConfig{
 		SecurityDescriptor: pipeSDDL,
