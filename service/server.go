@@ -25,8 +25,11 @@ import (
 const (
 	headerTimeout = 5 * time.Second
 	readTimeout   = 10 * time.Second
-	writeTimeout  = 10 * time.Second
-	idleTimeout   = 60 * time.Second
+	// writeTimeout runs from the end of the request to the end of the
+	// answer, so it must outlast the slowest handler: a disconnect waits
+	// for the session's teardown.
+	writeTimeout = 30 * time.Second
+	idleTimeout  = 60 * time.Second
 	// streamWriteTimeout bounds each write to a status or log stream: a
 	// reader that stops draining is dropped, not buffered for.
 	streamWriteTimeout = 10 * time.Second
