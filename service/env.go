@@ -47,8 +47,9 @@ type Env struct {
 	// changed DNS, which endpoint names are resolved on.
 	NameServers func() ([]netip.Addr, error)
 	// Lookup resolves an endpoint host name (A and AAAA) on those servers,
-	// from sockets the firewall lets through while it blocks.
-	Lookup   func(ctx context.Context, servers []netip.AddrPort, host string) (bootstrap.Result, error)
+	// from sockets the firewall lets through while it blocks, kept off the
+	// tunnel interface (empty when there is none).
+	Lookup   func(ctx context.Context, servers []netip.AddrPort, host, tunnel string) (bootstrap.Result, error)
 	HostIPv6 func() bool
 	// TunnelIPv6 reports whether the tunnel interface runs IPv6 (it may
 	// not on a host that does: Windows DisabledComponents).

@@ -120,7 +120,7 @@ func testEnv(t testing.TB, handshake bool) (Env, *fakeRouter) {
 			return r.newDevice(handshake), nil
 		},
 		NameServers: func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("192.0.2.53")}, nil },
-		Lookup: func(ctx context.Context, servers []netip.AddrPort, host string) (bootstrap.Result, error) {
+		Lookup: func(ctx context.Context, servers []netip.AddrPort, host, tunnel string) (bootstrap.Result, error) {
 			return bootstrap.Result{Addrs: []netip.Addr{netip.MustParseAddr("2001:db8::7"), netip.MustParseAddr("198.51.100.7")}, TTL: time.Minute}, nil
 		},
 		HostIPv6: func() bool { return true },

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/platform/sockmark"
 	"github.com/palisadevpn/palisade/service/bootstrap"
 	"github.com/palisadevpn/palisade/service/profile"
 )
@@ -88,7 +90,11 @@ func (m *Manager) lookup(ses *session, host string, hostV6 bool) ([]netip.Addr, 
 			open = append(open, a)
 		}
 	}
+	tunnel := ""
 	m.mu.Lock()
+	if m.net.dev != nil {
+		tunnel = m.net.dev.Name()
+	}
 	if m.cur == ses {
 		m.net.bootstrap = open
 		m.status.Resolving = host
@@ -108,7 +114,7 @@ func (m *Manager) lookup(ses *session, host string, hostV6 bool) ([]netip.Addr, 
 	}()
 	ctx, cancel := context.WithTimeout(ses.ctx, resolveTimeout)
 	defer cancel()
-	res, err := m.env.Lookup(ctx, servers, host)
+	res, err := m.env.Lookup(ctx, servers, host, tunnel)
 	if err != nil {
 		return nil, err
 	}
@@ -135,8 +141,13 @@ func pickEndpoint(addrs []netip.Addr, hostV6 bool) (netip.Addr, bool) {
 }
 
 // defaultLookup is the production lookup: the bootstrap resolver on
-// sockets carrying the service's mark.
-func defaultLookup(mark uint32) func(ctx context.Context, servers []netip.AddrPort, host string) (bootstrap.Result, error) {
-	r := &bootstrap.Resolver{Mark: mark}
-	return r.Lookup
+// sockets carrying the service's mark (Linux) or bound to the physical
+// interfaces, whose default routes are read for each lookup (macOS,
+// Windows).
+func defaultLookup(mark uint32) func(ctx context.Context, servers []netip.AddrPort, host, tunnel string) (bootstrap.Result, error) {
+	return func(ctx context.Context, servers []netip.AddrPort, host, tunnel string) (bootstrap.Result, error) {
+		if4, if6 := platform.PhysicalInterfaces(tunnel)
+		r := &bootstrap.Resolver{Control: sockmark.Bound(mark, if4, if6)}
+		return r.Lookup(ctx, servers, host)
+	}
 }

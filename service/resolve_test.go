@@ -59,12 +59,12 @@ func TestResolveOpensFirewallOnlyDuringLookup(t *testing.T) {
 	var during []firewall.Rule
 	var resolving string
 	base := env.Lookup
-	env.Lookup = func(ctx context.Context, servers []netip.AddrPort, host string) (bootstrap.Result, error) {
+	env.Lookup = func(ctx context.Context, servers []netip.AddrPort, host, tunnel string) (bootstrap.Result, error) {
 		during, resolving = bootstrapAccepts(fw.policy()), m.Status().Resolving
 		if !slices.Equal(servers, []netip.AddrPort{netip.MustParseAddrPort("192.0.2.53:53")}) {
 			t.Errorf("asked %v, want the system's server on port 53", servers)
 		}
-		return base(ctx, servers, host)
+		return base(ctx, servers, host, tunnel)
 	}
 	m = newTestManager(t, env)
 	if _, err := m.SetSettings(withKillSwitch(m.Settings(), settings.KillSwitchAlways)); err != nil {
@@ -94,7 +94,7 @@ func TestResolveCacheAndMovedEndpoint(t *testing.T) {
 	var lookups atomic.Int32
 	var addr atomic.Value
 	addr.Store(netip.MustParseAddr("198.51.100.7"))
-	env.Lookup = func(ctx context.Context, servers []netip.AddrPort, host string) (bootstrap.Result, error) {
+	env.Lookup = func(ctx context.Context, servers []netip.AddrPort, host, tunnel string) (bootstrap.Result, error) {
 		lookups.Add(1)
 		return bootstrap.Result{Addrs: []netip.Addr{addr.Load().(netip.Addr)}, TTL: time.Hour}, nil
 	}
@@ -135,7 +135,7 @@ func TestResolveCacheAndMovedEndpoint(t *testing.T) {
 // and the server asked.
 func TestResolveNotFound(t *testing.T) {
 	env, _ := testEnv(t, true)
-	env.Lookup = func(ctx context.Context, servers []netip.AddrPort, host string) (bootstrap.Result, error) {
+	env.Lookup = func(ctx context.Context, servers []netip.AddrPort, host, tunnel string) (bootstrap.Result, error) {
 		return bootstrap.Result{}, &bootstrap.NotFoundError{Host: host, Server: servers[0]}
 	}
 	m := newTestManager(t, env)
@@ -158,7 +158,7 @@ func TestResolveWithoutHostIPv6(t *testing.T) {
 	env.NameServers = func() ([]netip.Addr, error) {
 		return []netip.Addr{netip.MustParseAddr("2001:db8::53"), netip.MustParseAddr("192.0.2.53")}, nil
 	}
-	env.Lookup = func(ctx context.Context, servers []netip.AddrPort, host string) (bootstrap.Result, error) {
+	env.Lookup = func(ctx context.Context, servers []netip.AddrPort, host, tunnel string) (bootstrap.Result, error) {
 		if len(servers) != 1 || !servers[0].Addr().Is4() {
 			t.Errorf("asked %v on a host without IPv6", servers)
 		}

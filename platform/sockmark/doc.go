@@ -1,6 +1,7 @@
-// Package sockmark marks the service's own sockets so the kill switch can
-// tell them apart from every other program's: SO_MARK on Linux, where the
-// firewall matches the mark and policy routing steers it; elsewhere the
-// firewall identifies the service by its process (user root on macOS, the
-// application ID on Windows) and nothing is set on the socket.
+// Package sockmark prepares the service's own sockets so the kill switch
+// can tell them apart from every other program's and they stay off the
+// tunnel: SO_MARK on Linux, where the firewall matches the mark and policy
+// routing keeps marked packets out of the tunnel's table. macOS and Windows
+// have no mark (the firewall identifies the service as root / by its
+// application ID); there Bound ties a socket to the physical interface.
 package sockmark

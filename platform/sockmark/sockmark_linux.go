@@ -23,3 +23,10 @@ func Control(mark uint32) func(network, address string, c syscall.RawConn) error
 		return serr
 	}
 }
+
+// Bound is Control on Linux: the mark alone keeps the socket off the tunnel,
+// since policy routing sends marked packets through the main table, so the
+// interface indexes are not needed.
+func Bound(mark uint32, if4, if6 int) func(network, address string, c syscall.RawConn) error {
+	return Control(mark)
+}

@@ -12,11 +12,10 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
-
-	"github.com/palisadevpn/palisade/platform/sockmark"
 )
 
 // DefaultTimeout bounds one query to one server.
@@ -55,11 +54,12 @@ type Result struct {
 	Server netip.AddrPort
 }
 
-// Resolver looks host names up on given servers. The zero value works
-// without a mark (tests); the service sets Mark.
+// Resolver looks host names up on given servers. The zero value uses
+// plain sockets (tests); the service sets Control.
 type Resolver struct {
-	// Mark is put on every socket (Linux SO_MARK).
-	Mark uint32
+	// Control prepares every socket: the service's mark on Linux, the
+	// physical interface on macOS and Windows (see platform/sockmark).
+	Control func(network, address string, c syscall.RawConn) error
 	// Timeout bounds one query to one server; DefaultTimeout when zero.
 	Timeout time.Duration
 }
@@ -187,7 +187,7 @@ func (r *Resolver) exchange(ctx context.Context, server netip.AddrPort, host str
 	for _, network := range []string{"udp", "tcp"} {
 		c := &dns.Client{
 			Net: network, Timeout: timeout, UDPSize: ednsSize,
-			Dialer: &net.Dialer{Timeout: timeout, Control: sockmark.Control(r.Mark)},
+			Dialer: &net.Dialer{Timeout: timeout, Control: r.Control},
 		}
 		qctx, cancel := context.WithTimeout(ctx, timeout)
 		m, _, err = c.ExchangeContext(qctx, q, server.String())

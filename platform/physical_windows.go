@@ -1,0 +1,20 @@
+package platform
+
+import (
+	"net"
+
+	"golang.org/x/sys/windows"
+	"golang.zx2c4.com/wireguard/windows/tunnel/winipcfg"
+)
+
+// PhysicalInterfaces returns the indexes of the interfaces holding each
+// family's best default route outside the tunnel, 0 where there is none:
+// where the service's own DNS lookups leave, whatever routes the tunnel
+// added.
+func PhysicalInterfaces(tunnel string) (if4, if6 int) {
+	var luid winipcfg.LUID
+	if ifc, err := net.InterfaceByName(tunnel); err == nil {
+		luid, _ = winipcfg.LUIDFromIndex(uint32(ifc.Index))
+	}
+	return indexOf(bestGateway(windows.AF_INET, luid)), indexOf(bestGateway(windows.AF_INET6, luid))
+}
