@@ -1,0 +1,150 @@
+package sysdns
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// fakeStore is a dynamic store driven by scutil scripts: show, d.init,
+// d.add, set, remove and quit, printing dictionaries as scutil does.
+type fakeStore struct {
+	keys   map[string][]scutilEntry
+	writes int
+}
+
+func (s *fakeStore) run(script string) (string, error) {
+	var out strings.Builder
+	var dict []scutilEntry
+	for _, line := range strings.Split(script, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		switch f[0] {
+		case "show":
+			d, ok := s.keys[f[1]]
+			if !ok {
+				out.WriteString("  No such key\n")
+				continue
+			}
+			out.WriteString("<dictionary> {\n")
+			for _, e := range d {
+				if e.Array {
+					fmt.Fprintf(&out, "  %s : <array> {\n", e.Name)
+					for i, v := range e.Values {
+						fmt.Fprintf(&out, "    %d : %s\n", i, v)
+					}
+					out.WriteString("  }\n")
+				} else {
+					fmt.Fprintf(&out, "  %s : %s\n", e.Name, e.Values[0])
+				}
+			}
+			out.WriteString("}\n")
+		case "d.init":
+			dict = nil
+		case "d.add":
+			if f[2] == "*" {
+				dict = append(dict, scutilEntry{Name: f[1], Values: f[3:], Array: true})
+			} else {
+				dict = append(dict, scutilEntry{Name: f[1], Values: f[2:3]})
+			}
+		case "set":
+			s.keys[f[1]] = dict
+			s.writes++
+		case "remove":
+			delete(s.keys, f[1])
+			s.writes++
+		case "quit":
+		default:
+			return "", fmt.Errorf("fake scutil: %q", line)
+		}
+	}
+	return out.String(), nil
+}
+
+func servers(vs ...string) []scutilEntry {
+	return []scutilEntry{{Name: "ServerAddresses", Values: vs, Array: true}}
+}
+
+func primary(svc string) []scutilEntry {
+	return []scutilEntry{{Name: "PrimaryService", Values: []string{svc}}}
+}
+
+// The scutil manager against a fake dynamic store: set, a DHCP renewal, a
+// new primary service, a crash, and the restore at the next start.
+func TestScutilManagerLifecycle(t *testing.T) {
+	const wifi, eth = "State:/Network/Service/WIFI/DNS", "State:/Network/Service/ETH/DNS"
+	st := &fakeStore{keys: map[string][]scutilEntry{
+		"State:/Network/Global/IPv4": primary("WIFI"),
+		wifi:                         servers("192.168.1.1"),
+		eth:                          servers("10.0.0.1"),
+	}}
+	backup := filepath.Join(t.TempDir(), scutilBackupName)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	m := &scutilManager{log: log, backup: backup, scutil: st.run}
+	cfg := Config{Servers: []netip.Addr{LoopbackIPv4, LoopbackIPv6}}
+	if err := m.Set(cfg); err != nil {
+		t.Fatal(err)
+	}
+	ours := servers("127.80.73.65", "fe80::80:73:65%lo0")
+	if !reflect.DeepEqual(st.keys[wifi], ours) {
+		t.Fatalf("Wi-Fi DNS after Set = %v", st.keys[wifi])
+	}
+	// Nothing changed: re-asserting writes nothing.
+	writes := st.writes
+	if err := m.Reassert(); err != nil || st.writes != writes {
+		t.Fatalf("idle re-assert wrote %d keys (%v)", st.writes-writes, err)
+	}
+	// DHCP renews with a new server: ours goes back on top and the renewed
+	// server is what a restore brings back.
+	st.keys[wifi] = servers("192.168.1.53")
+	// Wi-Fi → Ethernet: Ethernet becomes primary and gets our DNS too.
+	st.keys["State:/Network/Global/IPv4"] = primary("ETH")
+	if err := m.Reassert(); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(st.keys[eth], ours) {
+		t.Fatalf("Ethernet DNS after the switch = %v", st.keys[eth])
+	}
+	st.keys["State:/Network/Global/IPv4"] = primary("WIFI")
+	if err := m.Reassert(); err != nil || !reflect.DeepEqual(st.keys[wifi], ours) {
+		t.Fatalf("Wi-Fi DNS after switching back = %v (%v)", st.keys[wifi], err)
+	}
+	// The service crashes; the next start restores what the system had.
+	restarted := &scutilManager{log: log, backup: backup, scutil: st.run}
+	if err := restarted.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(st.keys[wifi], servers("192.168.1.53")) || !reflect.DeepEqual(st.keys[eth], servers("10.0.0.1")) {
+		t.Fatalf("after restore: Wi-Fi %v, Ethernet %v", st.keys[wifi], st.keys[eth])
+	}
+	if err := restarted.Restore(); err != nil {
+		t.Fatalf("a second restore: %v", err)
+	}
+}
+
+// A key that did not exist (the tunnel's own service, once primary) is
+// removed by the restore, not left holding our servers.
+func TestScutilManagerRemovesKeysItCreated(t *testing.T) {
+	const tun = "State:/Network/Service/com.palisadevpn.tunnel/DNS"
+	st := &fakeStore{keys: map[string][]scutilEntry{"State:/Network/Global/IPv4": primary("com.palisadevpn.tunnel")}}
+	m := &scutilManager{log: slog.New(slog.NewTextHandler(io.Discard, nil)), backup: filepath.Join(t.TempDir(), scutilBackupName), scutil: st.run}
+	if err := m.Set(Config{Servers: []netip.Addr{LoopbackIPv4}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.keys[tun]; !ok {
+		t.Fatal("tunnel service DNS not set")
+	}
+	if err := m.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.keys[tun]; ok {
+		t.Fatalf("restore left %s: %v", tun, st.keys[tun])
+	}
+}
