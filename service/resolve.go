@@ -103,11 +103,14 @@ func (m *Manager) lookup(ses *session, host string, hostV6 bool) ([]netip.Addr, 
 	}
 	m.mu.Unlock()
 	defer func() {
+		// Cleared even when the session was stopped meanwhile: no other
+		// session can start before this one's teardown, and the stop's own
+		// transition re-renders the firewall without the opening.
 		m.mu.Lock()
 		defer m.mu.Unlock()
+		m.net.bootstrap = nil
+		m.status.Resolving = ""
 		if m.cur == ses {
-			m.net.bootstrap = nil
-			m.status.Resolving = ""
 			m.applyNetLocked()
 			m.publishLocked()
 		}

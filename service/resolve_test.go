@@ -172,3 +172,38 @@ func TestResolveWithoutHostIPv6(t *testing.T) {
 		t.Errorf("last error %q", st.LastError)
 	}
 }
+
+// A disconnect during a lookup leaves neither the firewall opening nor the
+// "resolving" status behind.
+func TestDisconnectDuringLookup(t *testing.T) {
+	env, _ := testEnv(t, true)
+	fw := &recordingFirewall{}
+	env.Firewall = fw
+	started := make(chan struct{})
+	env.Lookup = func(ctx context.Context, servers []netip.AddrPort, host, tunnel string) (bootstrap.Result, error) {
+		close(started)
+		<-ctx.Done()
+		return bootstrap.Result{}, ctx.Err()
+	}
+	m := newTestManager(t, env)
+	if _, err := m.SetSettings(withKillSwitch(m.Settings(), settings.KillSwitchAlways)); err != nil {
+		t.Fatal(err)
+	}
+	m.Import("home", testProfile)
+	m.Connect("home")
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no lookup")
+	}
+	if n := len(bootstrapAccepts(fw.policy())); n != 2 {
+		t.Fatalf("%d bootstrap accepts during the lookup, want 2", n)
+	}
+	m.Disconnect()
+	if st := m.Status(); st.Resolving != "" || st.State != ipc.Disconnected {
+		t.Errorf("after disconnect: %+v", st)
+	}
+	if n := len(bootstrapAccepts(fw.policy())); n != 0 {
+		t.Errorf("%d bootstrap accepts left after disconnect", n)
+	}
+}
