@@ -1,8 +1,10 @@
 package coverage
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -123,4 +125,72 @@ func TestTables(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestFullAgreesWithLeft checks Full and Left against each other and
+// against single addresses on random prefix sets: what Left returns is
+// disjoint from allowed, allowed and Left together are the whole family,
+// and a family is full exactly when everything left lies in its table.
+func TestFullAgreesWithLeft(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 21))
+	fulls := map[Family]int{}
+	for i := range 1000 {
+		f := []Family{IPv4, IPv6}[i%2]
+		allowed := randomPrefixes(rng, f, 1+rng.IntN(40))
+		left := Left(allowed, f)
+		for _, l := range left {
+			for _, a := range allowed {
+				if l.Overlaps(a) {
+					t.Fatalf("%v: left %v overlaps allowed %v", allowed, l, a)
+				}
+			}
+		}
+		if !covers(spans[f].all, append(slices.Clone(allowed), left...)) {
+			t.Fatalf("%v: allowed and left %v do not make up %v", allowed, left, f)
+		}
+		inTable := true
+		for _, l := range left {
+			inTable = inTable && covers(l, spans[f].outside)
+		}
+		if inTable {
+			fulls[f]++
+		}
+		if Full(allowed, f) != inTable {
+			t.Fatalf("%v: Full = %v, but left %v in table = %v", allowed, Full(allowed, f), left, inTable)
+		}
+		// A random address is in allowed or in left, never both.
+		addr := randomPrefixes(rng, f, 1)[0].Addr()
+		inAllowed := slices.ContainsFunc(allowed, func(p netip.Prefix) bool { return p.Contains(addr) })
+		inLeft := slices.ContainsFunc(left, func(p netip.Prefix) bool { return p.Contains(addr) })
+		if inAllowed == inLeft {
+			t.Fatalf("%v: %v in allowed %v, in left %v", allowed, addr, inAllowed, inLeft)
+		}
+	}
+	// The sets must include full ones of each family, or Full's true side
+	// went untested.
+	t.Logf("full sets: %v", fulls)
+	if fulls[IPv4] == 0 || fulls[IPv6] == 0 {
+		t.Errorf("no full set among the random ones: %v", fulls)
+	}
+}
+
+// randomPrefixes returns n prefixes of family f, mostly short ones near the
+// top of the space so that some sets are full.
+func randomPrefixes(rng *rand.Rand, f Family, n int) []netip.Prefix {
+	out := make([]netip.Prefix, n)
+	for i := range out {
+		var b [16]byte
+		for j := range b {
+			b[j] = byte(rng.Uint32())
+		}
+		addr, bits := netip.AddrFrom16(b), rng.IntN(12)
+		if f == IPv4 {
+			addr = netip.AddrFrom4([4]byte(b[:4]))
+		}
+		if rng.IntN(4) == 0 {
+			bits = rng.IntN(addr.BitLen() + 1)
+		}
+		out[i] = netip.PrefixFrom(addr, bits).Masked()
+	}
+	return out
 }
