@@ -180,6 +180,13 @@ func (p *Profile) Warnings() []string {
 		w = append(w, "Table = "+p.Interface.Table+" is kept but ignored: Palisade manages routing itself")
 	}
 	s := p.Scope()
+	for _, d := range p.Interface.DNS {
+		// A link-local server is on the LAN by intent.
+		if !d.IsLinkLocalUnicast() && !slices.ContainsFunc(s.Routes, func(r netip.Prefix) bool { return r.Contains(d) }) {
+			w = append(w, fmt.Sprintf("DNS server %s is outside AllowedIPs, so its queries cannot go through the tunnel; add %s to AllowedIPs (the WireGuard apps do so when excluding private IPs)",
+				d, netip.PrefixFrom(d, d.BitLen())))
+		}
+	}
 	if !s.Full4 && !s.Full6 {
 		return w
 	}

@@ -92,6 +92,27 @@ func TestWarningsFamilies(t *testing.T) {
 	}
 }
 
+// A DNS server outside AllowedIPs (the "exclude private IPs" list without
+// the server added) cannot be reached through the tunnel: warned about.
+func TestWarningsDNSOutsideAllowedIPs(t *testing.T) {
+	p := &Profile{
+		Interface: Interface{Addresses: prefixes("10.64.0.2/32", "fd64::2/128"),
+			DNS: []netip.Addr{netip.MustParseAddr("10.64.0.1"), netip.MustParseAddr("fd64::1"), netip.MustParseAddr("fe80::1%eth0")}},
+		Peers: []Peer{{AllowedIPs: prefixes("0.0.0.0/5", "8.0.0.0/7", "11.0.0.0/8", "12.0.0.0/6", "16.0.0.0/4", "32.0.0.0/3", "64.0.0.0/2", "128.0.0.0/1", "::/0")}},
+	}
+	w := strings.Join(p.Warnings(), "\n")
+	if !strings.Contains(w, "DNS server 10.64.0.1 is outside AllowedIPs") || !strings.Contains(w, "add 10.64.0.1/32 to AllowedIPs") {
+		t.Errorf("no warning for a DNS server outside AllowedIPs: %q", w)
+	}
+	if strings.Contains(w, "fd64::1") || strings.Contains(w, "fe80::1") {
+		t.Errorf("warned about a DNS server in the tunnel or on the link: %q", w)
+	}
+	p.Peers[0].AllowedIPs = append(p.Peers[0].AllowedIPs, netip.MustParsePrefix("10.64.0.1/32"))
+	if w := p.Warnings(); len(w) != 0 {
+		t.Errorf("warnings with the DNS server in AllowedIPs: %q", w)
+	}
+}
+
 // TestMarshalLongLists checks that long lists are split over repeated keys
 // so that every line stays within MaxLineLen.
 func TestMarshalLongLists(t *testing.T) {
