@@ -116,3 +116,16 @@ func TestStatusSaysResolving(t *testing.T) {
 		t.Errorf("status without a lookup:\n%s", b.String())
 	}
 }
+
+func TestStatusSaysRouting(t *testing.T) {
+	var b bytes.Buffer
+	printStatus(&b, ipc.Status{State: ipc.Connected, Interface: "palisade0", Routing: "full IPv4 tunnel, IPv6 blocked", IPv6Blocked: true})
+	if !strings.Contains(b.String(), "\nrouting:     full IPv4 tunnel, IPv6 blocked\n") {
+		t.Errorf("status:\n%s", b.String())
+	}
+	b.Reset()
+	printStatus(&b, ipc.Status{State: ipc.Disconnected})
+	if strings.Contains(b.String(), "routing") {
+		t.Errorf("routing shown without a tunnel:\n%s", b.String())
+	}
+}
