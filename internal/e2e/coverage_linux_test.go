@@ -175,3 +175,29 @@ func routeDev(t *testing.T, n *node, dst netip.Addr, mark string) string {
 	}
 	return ""
 }
+
+// The dual-stack halves (0.0.0.0/1, 128.0.0.0/1, ::/1, 8000::/1) are a full
+// tunnel for both families: both reach internet through it, nothing is
+// blocked, nothing leaks.
+func TestDualStackHalves(t *testing.T) {
+	n := start(t, testbed.Options{})
+	n.importProfile(t, "halves", testbed.ProfileOptions{AllowedIPs: []string{"0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1"}})
+	st := n.connect(t, "halves")
+	if !st.TunnelIPv6 || st.IPv6Blocked || st.Routing != "full tunnel, IPv4 and IPv6" {
+		t.Errorf("status: tunnel IPv6 %v, IPv6 blocked %v, routing %q", st.TunnelIPv6, st.IPv6Blocked, st.Routing)
+	}
+	if err := n.bed.ResetLeakCounts(); err != nil {
+		t.Fatal(err)
+	}
+	for addr, want := range map[netip.Addr]netip.Addr{testbed.InternetIPv4: testbed.ServerIPv4, testbed.InternetIPv6: testbed.ServerIPv6} {
+		if seen, err := n.probeSeen(t, addr); err != nil || seen != want.String() {
+			t.Errorf("%s seen from %q (%v), want the server's %s", addr, seen, err, want)
+		}
+	}
+	if got := n.dig(t, "@127.80.73.65", testbed.TunnelName, "AAAA"); got != testbed.TunnelNameIPv6.String() {
+		t.Errorf("AAAA through the resolver: %q", got)
+	}
+	if c := n.leaks(t); total(c, "") != 0 {
+		t.Errorf("packets left outside the tunnel: %v", c)
+	}
+}
