@@ -100,6 +100,9 @@ func controlService(action string) error {
 		fmt.Println(svcStatusText(st, err))
 		return nil
 	case "install":
+		if err := refusePackaged(action, packagedUnits); err != nil {
+			return err
+		}
 		// Re-install, repair, upgrade and downgrade find the service
 		// registered already: it is updated in place, never an error.
 		updated, err := svcUpdateExisting(cfg)
@@ -113,10 +116,29 @@ func controlService(action string) error {
 		}
 		slog.Info("service installed", "name", cfg.Name, "exe", cfg.Executable, "updated_in_place", updated)
 		return svcAfterInstall(cfg.Name)
-	case "uninstall", "start", "stop", "restart":
+	case "uninstall":
+		if err := refusePackaged(action, packagedUnits); err != nil {
+			return err
+		}
+		return kservice.Control(s, action)
+	case "start", "stop", "restart":
 		return kservice.Control(s, action)
 	}
 	return fmt.Errorf("unknown service action %q (want install, uninstall, start, stop, restart or status)", action)
+}
+
+// refusePackaged refuses to install or uninstall the service when a package
+// already installed it (the first of paths that exists): a second unit in
+// /etc/systemd/system would override the packaged one and outlive the
+// package, and removing the packaged one belongs to the package manager.
+func refusePackaged(action string, paths []string) error {
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			return fmt.Errorf("the service is already installed by a package (%s); "+
+				"not running %q: use systemctl to start or stop it and the package manager to remove it", p, action)
+		}
+	}
+	return nil
 }
 
 func svcStatusText(st kservice.Status, err error) string {

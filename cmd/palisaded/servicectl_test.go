@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +120,26 @@ func TestSvcRunManagedReturnsRunError(t *testing.T) {
 	err := svcWaitResult(t, svcManaged(func(context.Context) error { return boom }))
 	if !errors.Is(err, boom) {
 		t.Fatalf("runManaged = %v, want %v", err, boom)
+	}
+}
+
+func TestRefusePackaged(t *testing.T) {
+	dir := t.TempDir()
+	vendor := filepath.Join(dir, "usr-lib", installer.SystemdUnitName)
+	paths := []string{vendor, filepath.Join(dir, "lib", installer.SystemdUnitName)}
+	for _, action := range []string{"install", "uninstall"} {
+		if err := refusePackaged(action, paths); err != nil {
+			t.Errorf("%s without a packaged unit: %v", action, err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(vendor), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(vendor, []byte("[Unit]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := refusePackaged("install", paths)
+	if err == nil || !strings.Contains(err.Error(), vendor) || !strings.Contains(err.Error(), "package") {
+		t.Errorf("install with a packaged unit: %v, want a refusal naming %s", err, vendor)
 	}
 }
