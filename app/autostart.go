@@ -26,6 +26,24 @@ func autostartEntry(exe string) string {
 		"X-GNOME-Autostart-enabled=true\n"
 }
 
+// hiddenAutostartEntry is the user's XDG autostart entry that turns off the
+// packaged one of the same name.
+const hiddenAutostartEntry = "[Desktop Entry]\nType=Application\nName=Palisade\nHidden=true\n"
+
+// hiddenEntry reports whether an autostart entry is turned off: Hidden=true
+// (the XDG specification) or X-GNOME-Autostart-enabled=false (what GNOME's
+// tools write).
+func hiddenEntry(data []byte) bool {
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if ok && (k == "Hidden" && v == "true" || k == "X-GNOME-Autostart-enabled" && v == "false") {
+			return true
+		}
+	}
+	return false
+}
+
 // desktopExecQuote quotes a path for a desktop entry's Exec key, following
 // the freedesktop.org rules for reserved characters.
 func desktopExecQuote(s string) string {

@@ -14,3 +14,7 @@ func loginFile(exe string) (path, content string, err error) {
 	}
 	return filepath.Join(home, "Library", "LaunchAgents", launchAgentLabel+".plist"), launchAgentPlist(exe), nil
 }
+
+// systemLoginFile is always "": the macOS .pkg installs no LaunchAgent for
+// all users, launch at login is the user's own file alone.
+func systemLoginFile() string { return "" }

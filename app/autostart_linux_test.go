@@ -10,6 +10,7 @@ import (
 func TestSetLaunchAtLoginXDG(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("XDG_CONFIG_DIRS", t.TempDir())
 	file := filepath.Join(dir, "autostart", "palisade-gui.desktop")
 
 	if on, err := LaunchAtLogin(); err != nil || on {
@@ -36,5 +37,48 @@ func TestSetLaunchAtLoginXDG(t *testing.T) {
 	}
 	if err := SetLaunchAtLogin(false, ""); err != nil {
 		t.Errorf("disabling twice: %v", err)
+	}
+}
+
+// With a packaged entry in $XDG_CONFIG_DIRS, launch at login is on by
+// default; turning it off writes a Hidden override of the same name and
+// turning it on again removes the override.
+func TestSetLaunchAtLoginOverridesPackagedEntry(t *testing.T) {
+	home, sys := t.TempDir(), t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", home)
+	t.Setenv("XDG_CONFIG_DIRS", "relative:"+sys)
+	user := filepath.Join(home, "autostart", "palisade-gui.desktop")
+	if on, err := LaunchAtLogin(); err != nil || on {
+		t.Fatalf("without any entry LaunchAtLogin = %v, %v", on, err)
+	}
+	packaged, err := os.ReadFile("../installer/linux/palisade-gui-autostart.desktop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(sys, "autostart"), 0o755)
+	if err := os.WriteFile(filepath.Join(sys, "autostart", "palisade-gui.desktop"), packaged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if on, err := LaunchAtLogin(); err != nil || !on {
+		t.Fatalf("with the packaged entry LaunchAtLogin = %v, %v", on, err)
+	}
+	if err := SetLaunchAtLogin(false, "/usr/bin/palisade-gui"); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(user)
+	if err != nil || !hiddenEntry(data) {
+		t.Fatalf("override after turning off: %v\n%s", err, data)
+	}
+	if on, err := LaunchAtLogin(); err != nil || on {
+		t.Errorf("after turning off LaunchAtLogin = %v, %v", on, err)
+	}
+	if err := SetLaunchAtLogin(true, "/usr/bin/palisade-gui"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(user); !os.IsNotExist(err) {
+		t.Errorf("override still there after turning on: %v", err)
+	}
+	if on, err := LaunchAtLogin(); err != nil || !on {
+		t.Errorf("after turning on again LaunchAtLogin = %v, %v", on, err)
 	}
 }

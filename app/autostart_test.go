@@ -46,3 +46,18 @@ func TestRunKeyValue(t *testing.T) {
 		t.Errorf("run key value = %s", got)
 	}
 }
+
+func TestHiddenEntry(t *testing.T) {
+	cases := map[string]bool{
+		hiddenAutostartEntry:                                 true,
+		autostartEntry("/usr/bin/palisade-gui"):              false,
+		"[Desktop Entry]\nX-GNOME-Autostart-enabled=false\n": true,
+		"[Desktop Entry]\nHidden = true\n":                   true,
+		"[Desktop Entry]\nHidden=false\n":                    false,
+	}
+	for in, want := range cases {
+		if got := hiddenEntry([]byte(in)); got != want {
+			t.Errorf("hiddenEntry(%q) = %v, want %v", in, got, want)
+		}
+	}
+}

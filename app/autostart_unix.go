@@ -12,7 +12,10 @@ import (
 )
 
 // On Linux and macOS launch at login is a per-user file: loginFile (per
-// OS) says where it lives and what it holds.
+// OS) says where it lives and what it holds. Where a package installed an
+// entry for every user (systemLoginFile, Linux's /etc/xdg/autostart), the
+// user's file of the same name overrides it: an entry marked Hidden turns
+// it off, and turning it back on removes the override.
 
 // LaunchAtLogin reports whether the GUI is set to start at login.
 func LaunchAtLogin() (bool, error) {
@@ -20,11 +23,14 @@ func LaunchAtLogin() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	_, err = os.Stat(p)
+	data, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
+		return systemLoginFile() != "", nil
 	}
-	return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	return !hiddenEntry(data), nil
 }
 
 // SetLaunchAtLogin makes the program at exe start at login, or stops it.
@@ -33,11 +39,15 @@ func SetLaunchAtLogin(on bool, exe string) error {
 	if err != nil {
 		return err
 	}
-	if !on {
+	packaged := systemLoginFile() != ""
+	switch {
+	case on && packaged, !on && !packaged:
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 		return nil
+	case !on:
+		content = hiddenAutostartEntry
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
