@@ -5,6 +5,8 @@ GO        ?= go
 BIN       := bin
 CROSS     := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 GOTESTFLAGS ?= -timeout 45m
+# Release binaries (cross, packages) carry no symbol table or DWARF.
+RELEASE_LDFLAGS := -s -w
 
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
@@ -25,8 +27,8 @@ cross:
 	@for t in $(CROSS); do \
 		os=$${t%/*}; arch=$${t#*/}; ext=; [ $$os = windows ] && ext=.exe; \
 		echo "cross $$os/$$arch"; \
-		GOOS=$$os GOARCH=$$arch CGO_ENABLED=0 $(GO) build -o $(BIN)/$$os-$$arch/palisaded$$ext ./cmd/palisaded || exit 1; \
-		GOOS=$$os GOARCH=$$arch CGO_ENABLED=0 $(GO) build -o $(BIN)/$$os-$$arch/palisade$$ext ./cmd/palisade || exit 1; \
+		GOOS=$$os GOARCH=$$arch CGO_ENABLED=0 $(GO) build -ldflags="$(RELEASE_LDFLAGS)" -o $(BIN)/$$os-$$arch/palisaded$$ext ./cmd/palisaded || exit 1; \
+		GOOS=$$os GOARCH=$$arch CGO_ENABLED=0 $(GO) build -ldflags="$(RELEASE_LDFLAGS)" -o $(BIN)/$$os-$$arch/palisade$$ext ./cmd/palisade || exit 1; \
 	done
 
 # The Windows GUI for the MSI, cgo through mingw-w64 (installed by deps).
@@ -74,7 +76,10 @@ app:
 	$(GO) build -o $(BIN)/palisade-gui ./cmd/palisade-gui
 	$(GO) run ./installer/render -kind app -out build/Palisade.app -gui $(BIN)/palisade-gui
 
+# The Linux GUI needs cgo, so the .deb/.rpm's palisade-gui is built for this
+# machine's architecture only; packages.sh fails if it is missing.
 packages: deps cross cross-gui build
+	$(GO) build -ldflags="$(RELEASE_LDFLAGS)" -o $(BIN)/linux-$$($(GO) env GOARCH)/ ./cmd/palisade-gui
 	bash scripts/packages.sh
 
 clean:

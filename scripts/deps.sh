@@ -9,6 +9,7 @@ pkgs=(
   xvfb dbus-x11 dbus imagemagick librsvg2-bin libgl1-mesa-dev xorg-dev pkg-config gcc
   systemd wixl msitools
   wine64 gcc-mingw-w64-x86-64 x11-utils
+  debootstrap systemd-container lintian rpm desktop-file-utils appstream binutils
 )
 
 missing=()
@@ -24,4 +25,4 @@ fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
