@@ -39,7 +39,7 @@ func (b *Bed) startServices() error {
 			}
 			s.add(pc)
 			s.wg.Go(func() { serveEcho(pc) })
-			if err := s.listenDNS(a, dnsHandler(false)); err != nil {
+			if err := s.listenDNS(a, DNSHandler(false)); err != nil {
 				return err
 			}
 		}
@@ -56,7 +56,7 @@ func (b *Bed) startServices() error {
 	// tunnel address is gone and serve again once StartServer re-adds it.
 	err = b.Do(RoleServer, func() error {
 		for _, a := range tunnelAddrs {
-			if err := s.listenDNS(a, dnsHandler(true)); err != nil {
+			if err := s.listenDNS(a, DNSHandler(true)); err != nil {
 				return err
 			}
 		}

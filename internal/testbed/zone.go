@@ -60,9 +60,10 @@ func answer(req *dns.Msg, src netip.Addr, tunnel bool) *dns.Msg {
 	return m
 }
 
-// dnsHandler serves answer over UDP and TCP, truncating UDP replies to what
+// DNSHandler serves the bed's names (the tunnel server's set when tunnel)
+// over UDP and TCP, truncating UDP replies to what
 // the querier can take so BigName exercises TCP fallback.
-func dnsHandler(tunnel bool) dns.HandlerFunc {
+func DNSHandler(tunnel bool) dns.HandlerFunc {
 	return func(w dns.ResponseWriter, req *dns.Msg) {
 		var src netip.Addr
 		if ap, err := netip.ParseAddrPort(w.RemoteAddr().String()); err == nil {
