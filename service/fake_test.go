@@ -24,6 +24,7 @@ type fakeDevice struct {
 
 func (d *fakeDevice) Name() string { return "tun-test" }
 func (d *fakeDevice) Stats() (tunnel.Stats, error) {
+	d.host.hook(func(r *fakeRouter) func() { return r.onStats })
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return tunnel.Stats{LastHandshake: d.handshake, RxBytes: 10, TxBytes: 20}, nil
@@ -34,6 +35,7 @@ func (d *fakeDevice) Close() {
 	wasOpen := !d.closed
 	d.closed = true
 	d.mu.Unlock()
+	d.host.hook(func(r *fakeRouter) func() { return r.onClose })
 	if wasOpen {
 		d.host.mu.Lock()
 		d.host.live--
@@ -51,6 +53,26 @@ type fakeRouter struct {
 	live, maxLive int
 	// replans are the endpoints of each Replan call.
 	replans [][]netip.AddrPort
+	// onStats and onClose, when set, run inside every device's Stats and
+	// Close: tests hold a session at those points.
+	onStats, onClose func()
+}
+
+// hook runs the hook that pick selects, if set.
+func (r *fakeRouter) hook(pick func(*fakeRouter) func()) {
+	r.mu.Lock()
+	f := pick(r)
+	r.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// setHooks sets onStats and onClose.
+func (r *fakeRouter) setHooks(onStats, onClose func()) {
+	r.mu.Lock()
+	r.onStats, r.onClose = onStats, onClose
+	r.mu.Unlock()
 }
 
 // Replan makes fakeRouter a router without policy routing (macOS, Windows).

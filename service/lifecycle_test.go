@@ -101,3 +101,47 @@ func stableState(t *testing.T, m *Manager, want ipc.State, d time.Duration) {
 		}
 	}
 }
+
+// A session that is being stopped may still be in the middle of a step
+// (here: reading a fresh handshake) when the user disconnects. Nothing it
+// finds after that may reach the status stream: the stream goes
+// Disconnecting → Disconnected, never back to Connected in between.
+func TestStoppedSessionReportsNothing(t *testing.T) {
+	m, r := testManager(t, true)
+	if _, err := m.Import("home", testProfile); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Connect("home"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, m, ipc.Connected)
+	inStats, release := make(chan struct{}), make(chan struct{})
+	closing, closeRelease := make(chan struct{}), make(chan struct{})
+	var once, closeOnce sync.Once
+	r.setHooks(func() {
+		once.Do(func() { close(inStats); <-release })
+	}, func() {
+		closeOnce.Do(func() { close(closing); <-closeRelease })
+	})
+	<-inStats // the session is reading the device
+	ch, stop := m.Subscribe()
+	defer stop()
+	<-ch // the current status
+	disconnected := make(chan struct{})
+	go func() { m.Disconnect(); close(disconnected) }()
+	if st := <-ch; st.State != ipc.Disconnecting {
+		t.Fatalf("first push after disconnect: %s, want %s", st.State, ipc.Disconnecting)
+	}
+	close(release) // the stopped session finds a fresh handshake
+	<-closing      // and has reached its teardown
+	select {
+	case st := <-ch:
+		t.Errorf("a stopped session pushed %s (%q) during its teardown", st.State, st.LastError)
+	default:
+	}
+	close(closeRelease)
+	<-disconnected
+	if st := m.Status(); st.State != ipc.Disconnected {
+		t.Errorf("after disconnect: %s", st.State)
+	}
+}
