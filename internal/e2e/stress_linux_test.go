@@ -91,6 +91,17 @@ func TestConcurrentClientsOneSession(t *testing.T) {
 	if races, err := n.daemon.DataRaces(); err != nil || races > 0 {
 		t.Errorf("the race detector reported %d data races (%v); see the daemon log", races, err)
 	}
+	// Two sessions at once showed as a second TUN of the same name and as
+	// one session reconfiguring the other's closed device.
+	log, err := os.ReadFile(n.daemon.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sign := range []string{"device or resource busy", "device closed"} {
+		if strings.Contains(string(log), sign) {
+			t.Errorf("the daemon log shows two sessions at once: %q", sign)
+		}
+	}
 }
 
 // holdState fails unless the status stream shows want now and pushes no
