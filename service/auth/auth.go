@@ -57,10 +57,27 @@ func WithIdentity(ctx context.Context, id Identity) context.Context {
 	return context.WithValue(ctx, ctxKey{}, id)
 }
 
+// connKey marks a context whose identity is read from its connection at
+// the time of asking (see confirmByClient).
+type connKey struct{}
+
 // IdentityFrom returns the identity stored by WithIdentity or ConnContext.
+// A connection whose identity must be confirmed and was not (no data read)
+// is unprivileged.
 func IdentityFrom(ctx context.Context) (Identity, bool) {
-	id, ok := ctx.Value(ctxKey{}).(Identity)
-	return id, ok
+	if id, ok := ctx.Value(ctxKey{}).(Identity); ok {
+		return id, true
+	}
+	pc, ok := ctx.Value(connKey{}).(*peerConn)
+	if !ok {
+		return Identity{}, false
+	}
+	pc.idMu.Lock()
+	defer pc.idMu.Unlock()
+	if !pc.confirmed {
+		return Identity{UID: -1}, true
+	}
+	return pc.id, true
 }
 
 // Well-known SIDs that may always change state on Windows.

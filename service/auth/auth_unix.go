@@ -49,6 +49,10 @@ type groupAnswer struct {
 	ok  bool
 }
 
+// confirmByClient is nil on Unix: peer credentials are the kernel's record
+// of the connecting process, taken at connect time.
+var confirmByClient func(net.Conn) (Identity, error)
+
 // FromConn identifies the process on the other end of a Unix socket
 // connection from the credentials the kernel recorded when it connected.
 func FromConn(c net.Conn) (Identity, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/Microsoft/go-winio"
@@ -50,8 +51,11 @@ func Dial(ctx context.Context, path string) (net.Conn, error) {
 	return winio.DialPipeContext(ctx, path)
 }
 
-// FromConn identifies a named-pipe client from the token of the process that
-// holds the client end.
+// FromConn identifies a named-pipe client for admission (connection limits)
+// from the token of the process that holds the client end. Authorization
+// waits for confirmByClient: a process ID can be reused by the time it is
+// looked up.
+
 func FromConn(c net.Conn) (Identity, error) {
 	f, ok := c.(interface{ Fd() uintptr })
 	if !ok {
@@ -125,4 +129,50 @@ func palisadeGroupSID() string {
 		return ""
 	}
 	return sid.String()
+}
+
+var (
+	advapi32                       = windows.NewLazySystemDLL("advapi32.dll")
+	procImpersonateNamedPipeClient = advapi32.NewProc("ImpersonateNamedPipeClient")
+)
+
+// confirmByClient identifies the pipe client by impersonating it and reading
+// the thread token, as the Windows docs require of pipe servers that
+// authorize; it works only once the client has written (the caller reads
+// first). The impersonation runs on a thread of its own that is given back
+// to the scheduler only after RevertToSelf succeeded.
+var confirmByClient = func(c net.Conn) (Identity, error) {
+	f, ok := c.(interface{ Fd() uintptr })
+	if !ok {
+		return Identity{}, fmt.Errorf("auth: %T is not a named pipe", c)
+	}
+	type result struct {
+		id  Identity
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		if r, _, err := procImpersonateNamedPipeClient.Call(f.Fd()); r == 0 {
+			runtime.UnlockOSThread()
+			done <- result{err: fmt.Errorf("auth: impersonate pipe client: %w", err)}
+			return
+		}
+		var tok windows.Token
+		err := windows.OpenThreadToken(windows.CurrentThread(), windows.TOKEN_QUERY, true, &tok)
+		var id Identity
+		if err == nil {
+			id, err = tokenIdentity(tok)
+			tok.Close()
+		}
+		if rerr := windows.RevertToSelf(); rerr != nil {
+			// Still impersonating: the thread ends with this goroutine.
+			done <- result{err: fmt.Errorf("auth: revert impersonation: %w", rerr)}
+			return
+		}
+		runtime.UnlockOSThread()
+		done <- result{id, err}
+	}()
+	r := <-done
+	return r.id, r.err
 }

@@ -115,7 +115,11 @@ func readHead(c net.Conn) {
 // peerConn is an admitted connection and who is on the other end.
 type peerConn struct {
 	net.Conn
+	// id is the admission identity; where confirmByClient exists it is
+	// replaced by the confirmed one after the first bytes are read.
+	idMu      sync.Mutex
 	id        Identity
+	confirmed bool
 	release   func()
 	l         *admitListener
 	closeOnce sync.Once
@@ -131,12 +135,39 @@ type peerConn struct {
 // Read notes when the server's header timeout cut a request short.
 func (c *peerConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
-	c.read.Add(int64(n))
+	if total := c.read.Add(int64(n)); n > 0 && total == int64(n) {
+		c.confirm()
+	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() && !c.active.Load() && c.read.Load() != c.idleAt.Load() {
-		c.l.admission.LogHit(c.l.log, c.id, HitHeaderTimeout, "request not received in time (slow or stalled client), dropped")
+		c.l.admission.LogHit(c.l.log, c.identity(), HitHeaderTimeout, "request not received in time (slow or stalled client), dropped")
 	}
 	return n, err
+}
+
+// confirm re-identifies the client once it has sent data, where the OS can
+// tell who is on the other end only then (Windows: impersonating the pipe
+// client, instead of trusting a process ID that may have been reused). A
+// client that cannot be confirmed is unprivileged: failures deny.
+func (c *peerConn) confirm() {
+	if confirmByClient == nil {
+		return
+	}
+	id, err := confirmByClient(c.Conn)
+	if err != nil {
+		c.l.admission.LogHit(c.l.log, c.identity(), HitUnidentified, "client identity not confirmed: "+err.Error()+"; treated as unprivileged")
+		id = Identity{UID: -1}
+	}
+	c.idMu.Lock()
+	c.id, c.confirmed = id, true
+	c.idMu.Unlock()
+}
+
+// identity is who the connection belongs to, as far as known now.
+func (c *peerConn) identity() Identity {
+	c.idMu.Lock()
+	defer c.idMu.Unlock()
+	return c.id
 }
 
 // Close closes the connection once and returns its share of the limits.
@@ -167,6 +198,11 @@ func ConnState(c net.Conn, st http.ConnState) {
 // with UID -1: failures deny.
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	if pc, ok := c.(*peerConn); ok {
+		if confirmByClient != nil {
+			// Handlers run after the request was read, so by then the
+			// connection's identity is the confirmed one.
+			return context.WithValue(ctx, connKey{}, pc)
+		}
 		return WithIdentity(ctx, pc.id)
 	}
 	return WithIdentity(ctx, Identity{UID: -1})

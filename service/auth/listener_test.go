@@ -114,3 +114,50 @@ func TestConnContextWithoutAdmit(t *testing.T) {
 		t.Fatalf("ConnContext on a connection Admit did not identify stored %+v, want UID -1 unauthorized", id)
 	}
 }
+
+// TestIdentityConfirmedAfterFirstRead is Windows' pipe client identity,
+// driven here by a stand-in confirmByClient: before the client has sent
+// anything the connection is unprivileged, after the first read it is who
+// the confirmation says (on Windows, the impersonated token, not a looked-up
+// process ID), and a failed confirmation denies.
+func TestIdentityConfirmedAfterFirstRead(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		id   Identity
+		err  error
+		want Identity
+	}{
+		{"confirmed", Identity{UID: 500, Name: `HOST\admin`, Authorized: true}, nil, Identity{UID: 500, Name: `HOST\admin`, Authorized: true}},
+		{"confirmation failed", Identity{UID: 500, Authorized: true}, io.ErrUnexpectedEOF, Identity{UID: -1}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			calls := 0
+			confirmByClient = func(net.Conn) (Identity, error) { calls++; return c.id, c.err }
+			defer func() { confirmByClient = nil }()
+			pl := newPipeListener()
+			defer pl.Close()
+			ln := Admit(pl, NewAdmission(Limits{PerUID: 2, Unprivileged: 10, LogEvery: time.Minute}), slog.New(slog.NewTextHandler(io.Discard, nil)))
+			go func() { pl.dial().Write([]byte("GET / HTTP/1.1\r\n\r\nmore")) }()
+			conn, err := ln.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			ctx := ConnContext(context.Background(), conn)
+			if id, _ := IdentityFrom(ctx); id.UID != -1 || id.Authorized {
+				t.Fatalf("before any data: %+v, want unprivileged", id)
+			}
+			for range 2 {
+				if _, err := conn.Read(make([]byte, 9)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if id, _ := IdentityFrom(ctx); id.UID != c.want.UID || id.Name != c.want.Name || id.Authorized != c.want.Authorized {
+				t.Errorf("after reading: %+v, want %+v", id, c.want)
+			}
+			if calls != 1 {
+				t.Errorf("confirmed %d times, want once", calls)
+			}
+		})
+	}
+}
