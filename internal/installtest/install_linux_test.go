@@ -181,6 +181,18 @@ func checkService(t *testing.T, c *container) {
 			t.Errorf("palisaded (pid %s) lacks %q in its status:\n%s", pid, want, stat)
 		}
 	}
+	// DevicePolicy=closed with DeviceAllow=/dev/net/tun: a shell moved into
+	// the service's cgroup may open the TUN device but not another device
+	// node (a /dev/fuse made for the test, since the container's /dev holds
+	// only what "closed" allows anyway), which a shell outside opens.
+	dev := c.must(`mknod -m 600 /root/test-fuse c 10 229
+( exec 4<>/root/test-fuse ) && echo outside-allowed
+cg=/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/` + pid + `/cgroup)
+sh -c "echo \$\$ >$cg/cgroup.procs && ( exec 3<>/dev/net/tun ) && echo tun-allowed; ( exec 4<>/root/test-fuse ) 2>&1 || true"
+rm /root/test-fuse`)
+	if !strings.HasPrefix(dev, "outside-allowed\ntun-allowed\n") || !strings.Contains(dev, "Operation not permitted") {
+		t.Errorf("device access in palisaded's cgroup: %q, want the TUN device allowed and another device refused", dev)
+	}
 	mounts := c.must("nsenter -t " + pid + " -m findmnt -n -o TARGET,OPTIONS --list /; nsenter -t " + pid + " -m findmnt -n -o TARGET,OPTIONS --list /etc/resolv.conf || true")
 	for _, line := range strings.Split(strings.TrimSpace(mounts), "\n") {
 		f := strings.Fields(line)
