@@ -46,31 +46,38 @@ linux_packages() {
     [ -f "$dir/$b" ] || die "linux/$arch$flavour: $dir/$b is missing (make cross build, or GUI-less on purpose with NOGUI_ARCHES=$arch)"
   done
   local cfg=$work/nfpm-$arch$flavour.yaml unit=$work/palisaded-$arch.service icons=$work/icons libc=
-  local changelog=$work/changelog$flavour.gz
+  local changelog=$work/changelog$flavour.gz metainfo=$work/com.palisadevpn.palisade.metainfo.xml
   go run ./installer/render -kind systemd -exe /usr/bin/palisaded >"$unit"
   debian_changelog "palisade$flavour" | gzip -9n >"$changelog"
   if [ -z "$flavour" ]; then
     cp installer/nfpm.yaml "$cfg"
     render_icons "$icons"
     libc=$(glibc_needed "$dir/palisade-gui")
+    sed -e "s/@VERSION@/$VERSION/" -e "s/@DATE@/$(release_date +%F)/" \
+      installer/linux/com.palisadevpn.palisade.metainfo.xml >"$metainfo"
   else
     sed '/# gui-begin/,/# gui-end/d' installer/nfpm.yaml >"$cfg"
   fi
   for fmt in deb rpm; do
-    VERSION=$VERSION ARCH=$arch BIN_DIR=$dir UNIT=$unit ICONS=$icons LIBC=$libc CHANGELOG=$changelog \
+    VERSION=$VERSION ARCH=$arch BIN_DIR=$dir UNIT=$unit ICONS=$icons LIBC=$libc CHANGELOG=$changelog METAINFO=$metainfo \
       FLAVOUR=$flavour OTHER=$other \
       go run "github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION" \
       package --config "$cfg" --packager "$fmt" --target "$DIST/"
   done
 }
 
-# debian_changelog NAME prints a one-entry Debian changelog for VERSION,
-# dated by the last commit so rebuilds are byte-identical.
+# release_date FORMAT prints the last commit's date (now outside git) in
+# date(1)'s FORMAT, so rebuilds of a commit are byte-identical.
+release_date() {
+  local ts
+  ts=$(git log -1 --format=%ct 2>/dev/null) || ts=$(date +%s)
+  LC_ALL=C date -u -d "@$ts" "$1"
+}
+
+# debian_changelog NAME prints a one-entry Debian changelog for VERSION.
 debian_changelog() {
-  local date
-  date=$(git log -1 --format=%cD 2>/dev/null || date -R)
   printf '%s (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- %s  %s\n' \
-    "$1" "$VERSION" "$VERSION" "Palisade maintainers <maintainers@palisadevpn.invalid>" "$date"
+    "$1" "$VERSION" "$VERSION" "Palisade maintainers <maintainers@palisadevpn.invalid>" "$(release_date -R)"
 }
 
 # render_icons DIR draws the hicolor PNG sizes from the SVG app icon, once.

@@ -64,6 +64,10 @@ func TestPackageContents(t *testing.T) {
 	if out, err := exec.Command("appstreamcli", "validate", "--no-net", filepath.Join(root, "usr/share/metainfo/com.palisadevpn.palisade.metainfo.xml")).CombinedOutput(); err != nil {
 		t.Errorf("appstreamcli validate: %v\n%s", err, out)
 	}
+	meta, err := os.ReadFile(filepath.Join(root, "usr/share/metainfo/com.palisadevpn.palisade.metainfo.xml"))
+	if v := run(t, "dpkg-deb", "-f", built.deb, "Version"); err != nil || !bytes.Contains(meta, []byte(`<release version="`+v+`" date="2`)) {
+		t.Errorf("metainfo lacks the release %s: %v\n%s", v, err, meta)
+	}
 	if dep := run(t, "dpkg-deb", "-f", built.deb, "Depends"); !strings.HasPrefix(dep, "libc6 (>= 2.") {
 		t.Errorf("Depends: %q, want libc6 for palisade-gui", dep)
 	}
