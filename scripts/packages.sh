@@ -43,7 +43,7 @@ linux_packages() {
   [ -z "$flavour" ] && need+=(palisade-gui)
   [ -n "$flavour" ] && other=palisade
   for b in "${need[@]}"; do
-    [ -f "$dir/$b" ] || die "linux/$arch$flavour: $dir/$b is missing (make cross build, or GUI-less on purpose with NOGUI_ARCHES=$arch)"
+    [ -f "$dir/$b" ] || die "linux/$arch$flavour: $dir/$b is missing (make packages builds it; a package without the GUI only on purpose: LINUX_ARCHES= NOGUI_ARCHES=$arch)"
   done
   local cfg=$work/nfpm-$arch$flavour.yaml unit=$work/palisaded-$arch.service icons=$work/icons libc=
   local changelog=$work/changelog$flavour.gz metainfo=$work/com.palisadevpn.palisade.metainfo.xml

@@ -101,3 +101,12 @@ type stepError struct {
 }
 
 func (e *stepError) Error() string { return e.step + ": " + e.err.Error() + "\n" + e.out }
+
+// TestMain removes what buildPackages made once every test is done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
