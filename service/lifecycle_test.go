@@ -1,11 +1,14 @@
 package service
 
 import (
+	"context"
 	"math/rand/v2"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/palisadevpn/palisade/service/bootstrap"
 	"github.com/palisadevpn/palisade/service/ipc"
 )
 
@@ -143,5 +146,55 @@ func TestStoppedSessionReportsNothing(t *testing.T) {
 	<-disconnected
 	if st := m.Status(); st.State != ipc.Disconnected {
 		t.Errorf("after disconnect: %s", st.State)
+	}
+}
+
+// The reconnect at start is in flight (its endpoint lookup hangs on a dead
+// name server) when the user disconnects: the disconnect wins, nothing is
+// left running, and the next start does not reconnect either.
+func TestDisconnectWinsOverReconnectAtStart(t *testing.T) {
+	env, r := testEnv(t, true)
+	first := newTestManager(t, env)
+	if _, err := first.Import("home", testProfile); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Connect("home"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, first, ipc.Connected)
+	first.Close() // a service stop while connected: the journal says reconnect
+
+	lookups := make(chan struct{}, 1)
+	env.Lookup = func(ctx context.Context, _ []netip.AddrPort, _, _ string) (bootstrap.Result, error) {
+		select {
+		case lookups <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return bootstrap.Result{}, ctx.Err()
+	}
+	m := newTestManager(t, env)
+	select {
+	case <-lookups:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no reconnect at start: the endpoint was never looked up")
+	}
+	done := make(chan struct{})
+	go func() { m.Disconnect(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("disconnect did not return while the reconnect at start was resolving")
+	}
+	stableState(t, m, ipc.Disconnected, 300*time.Millisecond)
+	if live, _ := r.devices(); live != 0 {
+		t.Errorf("%d devices open after disconnect", live)
+	}
+	m.Close()
+	next := newTestManager(t, env)
+	next.mu.Lock()
+	defer next.mu.Unlock()
+	if next.cur != nil {
+		t.Error("the next start reconnected after the user's disconnect")
 	}
 }
