@@ -3,6 +3,7 @@ package winesmoke
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,12 +30,18 @@ func wineTool(names ...string) string {
 // prompts, no debug chatter.
 type env struct {
 	wine, wineserver, prefix string
+	// display is a private Xvfb for every Wine process: Wine's desktop
+	// process, started by the first program, serves later ones with the
+	// display it was started with (none would break the GUI).
+	display string
 }
 
 func (e env) cmd(ctx context.Context, dir string, args ...string) *exec.Cmd {
 	c := exec.CommandContext(ctx, e.wine, args...)
 	c.Dir = dir
-	c.Env = append(os.Environ(), "WINEPREFIX="+e.prefix, "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=")
+	// Wine's helper processes may hold the output pipes a little longer.
+	c.WaitDelay = 10 * time.Second
+	c.Env = append(os.Environ(), "WINEPREFIX="+e.prefix, "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=", "DISPLAY="+e.display)
 	return c
 }
 
@@ -66,8 +73,14 @@ func setup(t *testing.T) (env, string) {
 	case wineTool("x86_64-w64-mingw32-gcc") == "":
 		t.Skip("mingw-w64 not installed (scripts/deps.sh installs gcc-mingw-w64-x86-64)")
 	}
+	for _, tool := range []string{"Xvfb", "xwininfo", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (scripts/deps.sh installs xvfb, x11-utils and imagemagick)", tool)
+		}
+	}
 	dir := t.TempDir()
 	e.prefix = filepath.Join(dir, "prefix")
+	e.display = startXvfb(t)
 	build(t, filepath.Join(dir, "palisade.exe"), "../../cmd/palisade", false)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -76,7 +89,6 @@ func setup(t *testing.T) (env, string) {
 		t.Fatalf("wineboot: %v\n%s", err, b)
 	}
 	t.Cleanup(func() {
-		// Ends this prefix's wineserver and whatever still runs in it.
 		k := exec.Command(e.wineserver, "-k")
 		k.Env = append(os.Environ(), "WINEPREFIX="+e.prefix)
 		k.Run()
@@ -148,39 +160,23 @@ func TestWindowsBuildUnderWine(t *testing.T) {
 	t.Run("GUI window", func(t *testing.T) { guiWindow(t, e, dir) })
 }
 
-// guiWindow starts the GUI on a private Xvfb display (nothing else draws
+// guiWindow starts the GUI on the private Xvfb display (nothing else draws
 // there), waits for its "Palisade" window and saves a screenshot.
 func guiWindow(t *testing.T, e env, dir string) {
-	for _, tool := range []string{"Xvfb", "xwininfo", "import"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (scripts/deps.sh installs xvfb, x11-utils and imagemagick)", tool)
-		}
-	}
 	build(t, filepath.Join(dir, "palisade-gui.exe"), "../../cmd/palisade-gui", true)
-	display := startXvfb(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	gui := e.cmd(ctx, dir, "palisade-gui.exe")
-	gui.Env = append(gui.Env, "DISPLAY="+display)
-	var out bytes.Buffer
-	gui.Stdout, gui.Stderr = &out, &out
-	if err := gui.Start(); err != nil {
-		t.Fatal(err)
+	// The wineserver lingers a few seconds after the CLI runs; a program
+	// started while it shuts down failed to create its first window. Wait
+	// for it to be gone so the GUI starts a fresh one.
+	wctx, wcancel := context.WithTimeout(context.Background(), time.Minute)
+	defer wcancel()
+	ws := exec.CommandContext(wctx, e.wineserver, "-w")
+	ws.Env = append(os.Environ(), "WINEPREFIX="+e.prefix)
+	if err := ws.Run(); err != nil {
+		t.Fatalf("wineserver -w: %v", err)
 	}
-	defer func() {
-		cancel()
-		gui.Wait()
-	}()
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		tree, _ := exec.Command("xwininfo", "-display", display, "-root", "-tree").Output()
-		if bytes.Contains(tree, []byte(`"Palisade"`)) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no Palisade window within 3 minutes; windows:\n%s\nGUI output:\n%s", tree, out.String())
-		}
-		time.Sleep(500 * time.Millisecond)
+	display := e.display
+	if err := startGUI(t, e, dir, display); err != nil {
+		t.Fatal(err)
 	}
 	// Give Fyne a moment to draw the first frame before the screenshot.
 	time.Sleep(3 * time.Second)
@@ -196,6 +192,52 @@ func guiWindow(t *testing.T, e env, dir string) {
 		t.Fatalf("screenshot: %v\n%s", err, b)
 	}
 	t.Logf("screenshot: %s", png)
+}
+
+// startGUI starts palisade-gui.exe and waits, bounded, for its "Palisade"
+// window. The GUI keeps running until the test ends.
+func startGUI(t *testing.T, e env, dir, display string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	gui := e.cmd(ctx, dir, "palisade-gui.exe")
+	var out bytes.Buffer
+	gui.Stdout, gui.Stderr = &out, &out
+	if err := gui.Start(); err != nil {
+		cancel()
+		return err
+	}
+	exited := make(chan struct{})
+	go func() {
+		gui.Wait()
+		close(exited)
+	}()
+	stop := func() {
+		cancel()
+		<-exited
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		tree, _ := exec.Command("xwininfo", "-display", display, "-root", "-tree").Output()
+		if bytes.Contains(tree, []byte(`"Palisade"`)) {
+			t.Cleanup(stop)
+			return nil
+		}
+		select {
+		case <-exited:
+			cancel()
+			return fmt.Errorf("the GUI exited before showing its window (%v):\n%s", gui.ProcessState, lastLines(out.String(), 40))
+		default:
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return fmt.Errorf("no Palisade window within 3 minutes; windows:\n%s\nGUI output:\n%s", tree, lastLines(out.String(), 40))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // startXvfb starts a private X server and returns its display name.
