@@ -47,7 +47,7 @@ func (e env) cmd(ctx context.Context, dir string, args ...string) *exec.Cmd {
 
 func build(t *testing.T, out, pkg string, cgo bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	c := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
 	c.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
