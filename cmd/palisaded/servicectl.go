@@ -121,7 +121,9 @@ func controlService(action string) error {
 			return err
 		}
 		return kservice.Control(s, action)
-	case "start", "stop", "restart":
+	case "stop":
+		return svcEnsureStopped(cfg.Name, kservice.Control(s, action))
+	case "start", "restart":
 		return kservice.Control(s, action)
 	}
 	return fmt.Errorf("unknown service action %q (want install, uninstall, start, stop, restart or status)", action)

@@ -21,6 +21,10 @@ func svcRunEnded(error) {}
 // an existing unit or plist in place.
 func svcUpdateExisting(*kservice.Config) (bool, error) { return false, nil }
 
+// svcEnsureStopped returns the stop's result: systemd and launchd kill a
+// service that does not stop in time themselves.
+func svcEnsureStopped(_ string, stopErr error) error { return stopErr }
+
 // svcAfterInstall creates the palisade group whose members may control the
 // VPN without root, as the packages' install scripts do.
 func svcAfterInstall(string) error {

@@ -15,6 +15,7 @@ import (
 	kservice "github.com/kardianos/service"
 
 	"golang.org/x/sys/windows"
+	"golang.org/x/sys/windows/svc"
 	"golang.org/x/sys/windows/svc/mgr"
 
 	"github.com/palisadevpn/palisade/service/auth"
@@ -69,6 +70,47 @@ func svcUpdateExisting(cfg *kservice.Config) (bool, error) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// svcEnsureStopped makes a stop final, so an MSI upgrade or uninstall never
+// hangs on a service stuck in its teardown nor finds its files in use:
+// kardianos waits for the SCM up to WaitToKillServiceTimeout; a service
+// still running after that is terminated. A kill switch set to "always"
+// holds regardless: its WFP filters are persistent.
+func svcEnsureStopped(name string, stopErr error) error {
+	m, err := mgr.Connect()
+	if err != nil {
+		return errors.Join(stopErr, err)
+	}
+	defer m.Disconnect()
+	s, err := m.OpenService(name)
+	if err != nil {
+		return stopErr
+	}
+	defer s.Close()
+	st, err := s.Query()
+	if err != nil {
+		return errors.Join(stopErr, err)
+	}
+	if st.State == svc.Stopped {
+		return nil
+	}
+	if st.ProcessId == 0 {
+		return stopErr
+	}
+	p, err := windows.OpenProcess(windows.PROCESS_TERMINATE|windows.SYNCHRONIZE, false, st.ProcessId)
+	if err != nil {
+		return errors.Join(stopErr, fmt.Errorf("open stuck service process %d: %w", st.ProcessId, err))
+	}
+	defer windows.CloseHandle(p)
+	slog.Warn("service did not stop in time; terminating it", "pid", st.ProcessId, "stop_err", stopErr)
+	if err := windows.TerminateProcess(p, 1); err != nil {
+		return errors.Join(stopErr, err)
+	}
+	if ev, err := windows.WaitForSingleObject(p, 10000); err != nil || ev != windows.WAIT_OBJECT_0 {
+		return fmt.Errorf("service process %d still running 10 s after termination", st.ProcessId)
+	}
+	return nil
 }
 
 // svcAfterInstall finishes what kardianos cannot express: an unrestricted
