@@ -9,13 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/palisadevpn/palisade/internal/testenv"
 )
 
 func TestSystemdUnitVerifies(t *testing.T) {
-	analyze, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		t.Skip("systemd-analyze not installed (scripts/deps.sh installs systemd)")
-	}
+	analyze := testenv.NeedTool(t, "systemd-analyze", "systemd")
 	for _, name := range []string{"palisaded", "with space", "100%"} {
 		dir := filepath.Join(t.TempDir(), name)
 		exe := filepath.Join(dir, "palisaded")

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/palisadevpn/palisade/internal/testenv"
 )
 
 // TestPackageScripts checks every maintainer script parses as POSIX sh and
@@ -84,13 +86,8 @@ func msiTable(t *testing.T, msi, table string) [][]string {
 // shortcut, the launch-at-login value, and the custom actions that
 // register the service and clean up on uninstall, in the right order.
 func TestWixlBuildsMSI(t *testing.T) {
-	wixl, err := exec.LookPath("wixl")
-	if err != nil {
-		t.Skip("wixl not installed (scripts/deps.sh installs it)")
-	}
-	if _, err := exec.LookPath("msiinfo"); err != nil {
-		t.Skip("msiinfo not installed (scripts/deps.sh installs msitools)")
-	}
+	wixl := testenv.NeedTool(t, "wixl", "wixl")
+	testenv.NeedTool(t, "msiinfo", "msitools")
 	dir := t.TempDir()
 	for _, b := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe", "wintun.dll"} {
 		if err := os.WriteFile(filepath.Join(dir, b), []byte("MZ stand-in"), 0o644); err != nil {
@@ -185,9 +182,7 @@ func TestWixlBuildsMSI(t *testing.T) {
 // wintun.dll and with a stand-in that is not the pinned build: both must
 // say that no MSI is built, and why, and leave nothing in the output.
 func TestMSIScriptRefusesMissingOrWrongWintun(t *testing.T) {
-	if _, err := exec.LookPath("wixl"); err != nil {
-		t.Skip("wixl not installed (scripts/deps.sh installs it)")
-	}
+	testenv.NeedTool(t, "wixl", "wixl")
 	bin, dist := t.TempDir(), t.TempDir()
 	win := filepath.Join(bin, "windows-amd64")
 	if err := os.MkdirAll(win, 0o755); err != nil {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/palisadevpn/palisade/internal/testenv"
 )
 
 // built is what buildPackages made, once per test binary.
@@ -32,9 +34,7 @@ func buildPackages(t *testing.T) {
 		t.Skip("needs root: builds packages and boots containers")
 	}
 	for _, tool := range []string{"systemd-nspawn", "debootstrap", "nsenter", "dpkg-deb", "rpm", "lintian", "rsvg-convert", "objdump"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (scripts/deps.sh installs it)", tool)
-		}
+		testenv.NeedTool(t, tool, "it")
 	}
 	built.once.Do(func() {
 		built.dir, built.err = os.MkdirTemp("", "palisade-installtest-")

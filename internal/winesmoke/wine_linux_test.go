@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/palisadevpn/palisade/internal/testenv"
 )
 
 // wineTool finds one of Wine's programs: Debian's wine64 package keeps
@@ -69,14 +71,12 @@ func setup(t *testing.T) (env, string) {
 	e := env{wine: wineTool("wine64", "wine"), wineserver: wineTool("wineserver64", "wineserver")}
 	switch {
 	case e.wine == "" || e.wineserver == "":
-		t.Skip("wine not installed (scripts/deps.sh installs wine64)")
+		testenv.Missing(t, "wine not installed (scripts/deps.sh installs wine64)")
 	case wineTool("x86_64-w64-mingw32-gcc") == "":
-		t.Skip("mingw-w64 not installed (scripts/deps.sh installs gcc-mingw-w64-x86-64)")
+		testenv.Missing(t, "mingw-w64 not installed (scripts/deps.sh installs gcc-mingw-w64-x86-64)")
 	}
 	for _, tool := range []string{"Xvfb", "xwininfo", "import"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (scripts/deps.sh installs xvfb, x11-utils and imagemagick)", tool)
-		}
+		testenv.NeedTool(t, tool, "xvfb, x11-utils and imagemagick")
 	}
 	dir := t.TempDir()
 	e.prefix = filepath.Join(dir, "prefix")
