@@ -28,6 +28,12 @@ func (p Policy) String() string {
 			fmt.Fprintf(&sb, "  %-60s # %s\n", r.Match(c.dir), r.Reason)
 		}
 	}
+	if s := p.Split; s != nil {
+		fmt.Fprintf(&sb, "split tunnel (%s):\n  cgroup %s: mark %#x, conntrack mark, masquerade when not on loopback\n", s.Mode, s.Cgroup, s.Mark)
+		for _, r := range s.Redirects {
+			fmt.Fprintf(&sb, "  cgroup %s: DNS to %s redirected to %s\n", s.Cgroup, r.From, r.To)
+		}
+	}
 	return sb.String()
 }
 
@@ -91,6 +97,16 @@ func (r Rule) Match(d Direction) string {
 			dir += " !="
 		}
 		add(dir, r.Iface)
+	}
+	if r.Cgroup != "" {
+		if r.NotCgroup {
+			add("cgroup !=", r.Cgroup)
+		} else {
+			add("cgroup", r.Cgroup)
+		}
+	}
+	if r.CtMark != 0 {
+		add(fmt.Sprintf("ct mark %#x", r.CtMark))
 	}
 	if r.Established {
 		add("established,related")

@@ -24,6 +24,8 @@ var chainPriority = nftables.ChainPriorityFilter
 type nftBackend struct {
 	log  *slog.Logger
 	opts []nftables.ConnOption
+	// cgroup resolves split tunnel groups; tests point it elsewhere.
+	cgroup func(rel string) (uint32, uint64, error)
 
 	mu sync.Mutex
 	// conn is kept open: closing a netlink socket after a table delete
@@ -39,7 +41,7 @@ func New(log *slog.Logger, stateDir string) (Backend, error) {
 }
 
 func newNFT(log *slog.Logger, opts ...nftables.ConnOption) *nftBackend {
-	return &nftBackend{log: log, opts: opts}
+	return &nftBackend{log: log, opts: opts, cgroup: hostCgroup}
 }
 
 // do runs f with the lasting connection, dropping the connection after a
@@ -83,9 +85,14 @@ func (b *nftBackend) Apply(p Policy) error {
 		c.DelTable(t)
 		if !p.Empty() {
 			c.AddTable(t)
-			r := nftRenderer{conn: c, table: t, sets: map[string]*nftables.Set{}}
+			r := nftRenderer{conn: c, table: t, sets: map[string]*nftables.Set{}, cgroup: b.cgroup}
 			for _, ch := range p.chains() {
 				if err := r.chain(ch); err != nil {
+					return err
+				}
+			}
+			if p.Split != nil {
+				if err := r.split(p.Split); err != nil {
 					return err
 				}
 			}
@@ -135,7 +142,14 @@ func (b *nftBackend) Show() (string, error) {
 			return nil
 		}
 		fmt.Fprintf(&sb, "table inet %s\n", tableName)
-		for _, name := range []string{"output", "input", "forward"} {
+		chains, err := c.ListChainsOfTableFamily(nftables.TableFamilyINet)
+		if err != nil {
+			return fmt.Errorf("nftables: %w", err)
+		}
+		for _, name := range append([]string{"output", "input", "forward"}, splitChains...) {
+			if !slices.ContainsFunc(chains, func(ch *nftables.Chain) bool { return ch.Table.Name == tableName && ch.Name == name }) {
+				continue
+			}
 			rules, err := c.GetRules(tables[i], &nftables.Chain{Name: name, Table: tables[i]})
 			if err != nil {
 				return fmt.Errorf("nftables: listing chain %s: %w", name, err)

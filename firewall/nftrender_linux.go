@@ -22,6 +22,9 @@ type nftRenderer struct {
 	// same list share one set.
 	sets  map[string]*nftables.Set
 	rules int
+	// cgroup resolves a group path to its nftables level and cgroup id
+	// (the kernel matches ids, so the group must exist when rules are added).
+	cgroup func(rel string) (level uint32, id uint64, err error)
 }
 
 var nftHooks = map[Direction]*nftables.ChainHook{
@@ -114,6 +117,17 @@ func (r *nftRenderer) matches(dir Direction, rule Rule) ([]expr.Any, error) {
 				Mask: binaryutil.NativeEndian.PutUint32(expr.CtStateBitESTABLISHED | expr.CtStateBitRELATED),
 				Xor:  binaryutil.NativeEndian.PutUint32(0)},
 			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(0)})
+	}
+	if rule.Cgroup != "" {
+		m, err := r.cgroupMatch(rule.Cgroup, rule.NotCgroup)
+		if err != nil {
+			return nil, err
+		}
+		e = append(e, m...)
+	}
+	if rule.CtMark != 0 {
+		e = append(e, &expr.Ct{Register: 1, Key: expr.CtKeyMARK},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(rule.CtMark)})
 	}
 	e = append(e, protoMatch(rule)...)
 	if rule.Service {

@@ -62,6 +62,8 @@ type Input struct {
 	// adapter at the resolver alone leaks them (wireguard-windows blocks
 	// them the same way); platform.SendsDNSToEveryAdapter says where.
 	BlockOtherDNS bool
+	// Split is the per-program split tunnel (Linux); nil when it is off.
+	Split *Split
 }
 
 // Tunnel describes the tunnel interface.
@@ -142,6 +144,13 @@ type Rule struct {
 	// Linux, by user root on macOS, by application ID on Windows.
 	Service bool
 	Mark    uint32
+	// Cgroup matches packets of sockets created by processes in this
+	// cgroup (a path below the cgroup2 root) or in one below it; NotCgroup
+	// inverts the match. Packets without a socket match neither.
+	Cgroup    string
+	NotCgroup bool
+	// CtMark matches packets of connections carrying this conntrack mark.
+	CtMark uint32
 	// Established matches packets of connections already allowed.
 	Established bool
 	Action      Action
@@ -161,17 +170,20 @@ type Policy struct {
 	Output     []Rule
 	Input      []Rule
 	Forward    []Rule
+	// Split, when set, asks for the split tunnel's marking, masquerading
+	// and DNS redirection (split.go); nil when split tunnelling is off.
+	Split *SplitPlan
 }
 
 // Empty reports whether the policy has no rules at all.
 func (p Policy) Empty() bool {
-	return len(p.Output) == 0 && len(p.Input) == 0 && len(p.Forward) == 0
+	return len(p.Output) == 0 && len(p.Input) == 0 && len(p.Forward) == 0 && p.Split == nil
 }
 
 // Compute derives the policy from the tunnel manager's state and settings.
 func Compute(in Input) Policy {
 	engaged, why := engagement(in)
-	p := Policy{Engaged: engaged, Why: why, Persistent: engaged && in.Mode == ModeAlways}
+	p := Policy{Engaged: engaged, Why: why, Persistent: engaged && in.Mode == ModeAlways, Split: splitPlan(in)}
 	b := builder{in: in}
 	if engaged {
 		p.Output = b.engagedOutput()

@@ -56,6 +56,7 @@ func (b builder) engagedOutput() []Rule {
 	rs := []Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}
 	rs = append(rs, b.endpointsOut()...)
 	rs = append(rs, b.bootstrapOut()...)
+	rs = append(rs, b.splitOut()...)
 	rs = append(rs, b.v6Block()...)
 	rs = append(rs, b.dnsOut()...)
 	rs = append(rs, b.tunnelAccept("tunnel interface")...)
@@ -66,6 +67,7 @@ func (b builder) engagedOutput() []Rule {
 
 func (b builder) engagedInput() []Rule {
 	rs := []Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}
+	rs = append(rs, b.splitIn()...)
 	rs = append(rs, b.cve()...)
 	rs = append(rs, Rule{Established: true, Action: Accept, Reason: "replies to allowed connections"})
 	rs = append(rs, b.endpointsIn()...)
@@ -96,6 +98,7 @@ func (b builder) idleOutput() []Rule {
 	rs := []Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}
 	rs = append(rs, b.endpointsOut()...)
 	rs = append(rs, b.bootstrapOut()...)
+	rs = append(rs, b.splitOut()...)
 	rs = append(rs, v6...)
 	return append(rs, dns...)
 }
@@ -117,7 +120,9 @@ func (b builder) idleInput() []Rule {
 	if len(cve) == 0 {
 		return nil
 	}
-	return append([]Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}, cve...)
+	rs := []Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}
+	rs = append(rs, b.splitIn()...)
+	return append(rs, cve...)
 }
 
 func (b builder) idleForward() []Rule {
@@ -145,7 +150,7 @@ func (b builder) bootstrapOut() []Rule {
 	var rs []Rule
 	for _, f := range bothFamilies {
 		var dst []netip.Prefix
-		for _, a := range b.in.Bootstrap {
+		for _, a := range b.bootstrapServers() {
 			if familyOf(a) == f && b.wants(f) && !slices.Contains(dst, hostPrefix(a)) {
 				dst = append(dst, hostPrefix(a))
 			}

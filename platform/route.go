@@ -32,6 +32,8 @@ type TunnelConfig struct {
 	Endpoints []netip.AddrPort
 	// HostIPv6 is false on hosts with IPv6 disabled: nothing IPv6 is set up.
 	HostIPv6 bool
+	// Split is the split tunnel's mode (Linux policy routing only).
+	Split SplitMode
 }
 
 // Router installs and removes the tunnel's addresses and routes. NewRouter(log,

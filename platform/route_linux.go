@@ -7,16 +7,10 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
-)
-
-// Rule priorities: the suppressing lookup of main must come before the
-// fwmark rule, as wg-quick does it.
-const (
-	prioSuppress = 5208
-	prioTunnel   = 5209
 )
 
 // NewRouter returns the Linux router: wg-quick style policy routing for both
@@ -75,7 +69,7 @@ func (r *linuxRouter) Up(cfg TunnelConfig) error {
 	}
 	for _, family := range []int{unix.AF_INET, unix.AF_INET6} {
 		if used[family] {
-			if err := policyRules(family); err != nil {
+			if err := policyRules(family, cfg.Split); err != nil {
 				return err
 			}
 		}
@@ -84,28 +78,27 @@ func (r *linuxRouter) Up(cfg TunnelConfig) error {
 	return nil
 }
 
-// policyRules steers every packet of a family without FwMark to Table,
-// keeping main's more specific routes (the LAN) first through
-// suppress_prefixlength 0, as wg-quick does. A packet that matches no route
-// in Table falls through to main, so a split tunnel leaves the rest alone.
-func policyRules(family int) error {
+// policyRules installs a family's rules (PolicyRules): every packet
+// without FwMark to Table, keeping main's more specific routes (the LAN)
+// first through suppress_prefixlength 0, as wg-quick does, or the split
+// tunnel's variants. A packet that matches no route in Table falls through
+// to main, so a split tunnel leaves the rest alone.
+func policyRules(family int, split SplitMode) error {
 	if family == unix.AF_INET {
 		if err := os.WriteFile("/proc/sys/net/ipv4/conf/all/src_valid_mark", []byte("1"), 0o644); err != nil {
 			return fmt.Errorf("src_valid_mark: %w", err)
 		}
 	}
-	suppress := netlink.NewRule()
-	suppress.Family = family
-	suppress.Priority = prioSuppress
-	suppress.Table = unix.RT_TABLE_MAIN
-	suppress.SuppressPrefixlen = 0
-	tunnel := netlink.NewRule()
-	tunnel.Family = family
-	tunnel.Priority = prioTunnel
-	tunnel.Table = Table
-	tunnel.Mark = FwMark
-	tunnel.Invert = true
-	for _, rule := range []*netlink.Rule{suppress, tunnel} {
+	for _, pr := range PolicyRules(split) {
+		rule := netlink.NewRule()
+		rule.Family = family
+		rule.Priority = pr.Priority
+		rule.Table = pr.Table
+		rule.SuppressPrefixlen = pr.SuppressPrefixlen
+		if pr.Mark != 0 {
+			rule.Mark = pr.Mark
+			rule.Invert = pr.Invert
+		}
 		if err := netlink.RuleAdd(rule); err != nil && !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("policy rule (prio %d): %w", rule.Priority, err)
 		}
@@ -134,7 +127,7 @@ func (r *linuxRouter) Down() error {
 			continue
 		}
 		for _, rule := range rules {
-			if rule.Priority == prioSuppress || rule.Priority == prioTunnel {
+			if slices.Contains(ourPriorities, rule.Priority) {
 				if err := netlink.RuleDel(&rule); err != nil && !errors.Is(err, unix.ENOENT) {
 					errs = append(errs, fmt.Errorf("delete rule %d: %w", rule.Priority, err))
 				}

@@ -1,0 +1,131 @@
+package firewall
+
+import (
+	"net/netip"
+	"slices"
+)
+
+// SplitMode is how the split tunnel treats the programs of its group.
+type SplitMode uint8
+
+// Split tunnel modes.
+const (
+	// SplitBypass: the group's programs skip the tunnel and the kill
+	// switch; everything else keeps to the tunnel.
+	SplitBypass SplitMode = iota + 1
+	// SplitVPNOnly: only the group's programs use the tunnel, and the kill
+	// switch holds them alone; everything else goes out directly.
+	SplitVPNOnly
+)
+
+func (m SplitMode) String() string {
+	switch m {
+	case SplitBypass:
+		return "bypass"
+	case SplitVPNOnly:
+		return "vpn-only"
+	}
+	return "off"
+}
+
+// Split describes the split tunnel's group of programs (Linux).
+type Split struct {
+	Mode SplitMode
+	// Cgroup is the group's cgroup: a path below the cgroup2 root, such
+	// as "palisade-bypass". Its processes and their children are matched
+	// by the sockets they create.
+	Cgroup string
+	// Mark is set on the group's packets and connections; policy routing
+	// sends it to the main table (bypass) or the tunnel's (vpn-only).
+	Mark uint32
+	// DNSPort, in bypass mode, redirects the group's queries to the local
+	// resolver to this port on the same address, where a resolver asking
+	// DNSServers directly answers them; 0 leaves their DNS on the local
+	// resolver (through the tunnel).
+	DNSPort uint16
+	// DNSServers are the system's own name servers that the bypass
+	// resolver asks from the service's marked sockets, outside the tunnel.
+	DNSServers []netip.Addr
+}
+
+// SplitPlan is what a backend installs for the split tunnel besides its
+// filter rules: the group's packets get Mark (and their connections the
+// same conntrack mark, restored on replies so reverse-path checks route
+// them like the requests), marked packets leaving anything but loopback
+// are masqueraded (the source address was picked before the mark changed
+// the route), and the group's DNS follows Redirects.
+type SplitPlan struct {
+	Mode      SplitMode
+	Cgroup    string
+	Mark      uint32
+	Redirects []Redirect
+}
+
+// Redirect sends the group's DNS packets for From to To instead.
+type Redirect struct {
+	From, To netip.AddrPort
+}
+
+// splitPlan derives the backend's split tunnel plan from the input.
+func splitPlan(in Input) *SplitPlan {
+	s := in.Split
+	if s == nil {
+		return nil
+	}
+	p := &SplitPlan{Mode: s.Mode, Cgroup: s.Cgroup, Mark: s.Mark}
+	if s.Mode == SplitBypass && s.DNSPort != 0 && in.DNS.Manage {
+		for _, a := range in.DNS.Resolvers {
+			if familyOf(a) == FamilyIPv6 && !in.HostIPv6 {
+				continue
+			}
+			p.Redirects = append(p.Redirects, Redirect{From: netip.AddrPortFrom(a, dnsPort), To: netip.AddrPortFrom(a, s.DNSPort)})
+		}
+	}
+	return p
+}
+
+// splitOut sits after loopback, the endpoints and the bootstrap lookups,
+// before the IPv6 block, the DNS rules and the kill switch. Bypass: the
+// group goes out anywhere but the tunnel, whatever the kill switch, so
+// the IPv6 block and the DNS reject, which protect tunnelled traffic, do
+// not touch it. VPN-only: everything outside the group goes out, so the
+// rules below hold the group alone.
+func (b builder) splitOut() []Rule {
+	s := b.in.Split
+	if s == nil {
+		return nil
+	}
+	if s.Mode == SplitVPNOnly {
+		return []Rule{{Cgroup: s.Cgroup, NotCgroup: true, Action: Accept,
+			Reason: "split tunnel vpn-only: programs outside the group go out directly; the rules below hold the group"}}
+	}
+	r := Rule{Cgroup: s.Cgroup, Action: Accept, Reason: "split tunnel bypass: the group goes out directly, never into the tunnel"}
+	if t := b.in.Tunnel; t != nil && t.Interface != "" {
+		r.Iface, r.NotIface = t.Interface, true
+	}
+	return []Rule{r}
+}
+
+// splitIn lets replies to the bypass group's connections in before the
+// CVE-2019-14899 drop: the group's sockets picked a tunnel source address
+// before the mark rerouted them, so their replies arrive on the physical
+// interface and are translated back to it. Only packets of a connection
+// the group opened (conntrack mark) pass.
+func (b builder) splitIn() []Rule {
+	s := b.in.Split
+	if s == nil || s.Mode != SplitBypass {
+		return nil
+	}
+	return []Rule{{CtMark: s.Mark, Established: true, Action: Accept,
+		Reason: "split tunnel bypass: replies to the group's connections (masqueraded)"}}
+}
+
+// bootstrapServers are the name servers the service's own sockets may ask
+// outside the tunnel: the endpoint lookups' and the bypass resolver's.
+func (b builder) bootstrapServers() []netip.Addr {
+	out := slices.Clone(b.in.Bootstrap)
+	if s := b.in.Split; s != nil && s.Mode == SplitBypass && s.DNSPort != 0 {
+		out = append(out, s.DNSServers...)
+	}
+	return out
+}
