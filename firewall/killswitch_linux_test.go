@@ -40,6 +40,47 @@ func TestNFTDNSRejectedBeforeLAN(t *testing.T) {
 	}
 }
 
+// TestNFTTunnelUpstreamNotOverLAN: the provider's resolver has a private
+// address inside the full tunnel's allowed IPs, and the LAN routes the same
+// range to a neighbour that answers on port 53. With the LAN allowed, the
+// resolver's queries to it are rejected on the physical interface (they
+// may only go through the tunnel), while a resolver on an on-link prefix
+// stays reachable as a LAN upstream. Both families.
+func TestNFTTunnelUpstreamNotOverLAN(t *testing.T) {
+	needRoot(t)
+	p := newPair(t)
+	tun := addTunnel(t, p, "10.64.1.2/32", "fd00:64::2/128")
+	tun.Routes = prefixes("0.0.0.0/0", "::/0")
+	provider := []netip.Addr{netip.MustParseAddr("10.64.0.1"), netip.MustParseAddr("fd00:64::1")}
+	p.b.ip(t, "addr", "add", "10.64.0.1/32", "dev", "lo")
+	p.b.ip(t, "addr", "add", "fd00:64::1/128", "dev", "lo")
+	p.a.ip(t, "route", "add", "10.64.0.0/24", "via", peer4.String())
+	p.a.ip(t, "route", "add", "fd00:64::/64", "via", peer6.String())
+	serve(t, p.b, dnsPort, provider[0], provider[1], peer4, peer6)
+	const resolverMark = 0xca6d
+	for _, a := range provider {
+		tcpErr, udpErr := probeMarked(t, p.a, a, dnsPort, resolverMark)
+		wantOpen(t, "before the policy, "+a.String()+" over the LAN", tcpErr, udpErr)
+	}
+	in := engagedInput(true, pairNet4, pairNet6)
+	in.Tunnel = tun
+	in.DNS.Upstreams = nil
+	for _, a := range append(provider, peer4, peer6) {
+		in.DNS.Upstreams = append(in.DNS.Upstreams, netip.AddrPortFrom(a, dnsPort))
+	}
+	if err := p.a.backend(t).Apply(Compute(in)); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range provider {
+		tcpErr, udpErr := probeMarked(t, p.a, a, dnsPort, resolverMark)
+		wantRejected(t, "tunnel upstream "+a.String()+" over the LAN", tcpErr, udpErr)
+	}
+	for _, a := range []netip.Addr{peer4, peer6} {
+		tcpErr, udpErr := probeMarked(t, p.a, a, dnsPort, resolverMark)
+		wantOpen(t, "on-link LAN upstream "+a.String(), tcpErr, udpErr)
+	}
+}
+
 // addTunnel gives a a stand-in "palisade0" interface (one end of a veth
 // pair kept inside a) with the tunnel's addresses, which b routes to
 // through the link between them.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/nftables"
+	"github.com/palisadevpn/palisade/platform/sockmark"
 	"github.com/vishvananda/netns"
 )
 
@@ -190,14 +191,25 @@ func echo(ul net.PacketConn) {
 // each waits at most three seconds.
 func probe(t *testing.T, ns *testNS, addr netip.Addr, port int) (tcpErr, udpErr error) {
 	t.Helper()
+	return probeMarked(t, ns, addr, port, 0)
+}
+
+// probeMarked is probe from sockets carrying mark, as the service's own
+// (the WireGuard socket, the resolver's upstream sockets) do; 0 sets none.
+func probeMarked(t *testing.T, ns *testNS, addr netip.Addr, port int, mark uint32) (tcpErr, udpErr error) {
+	t.Helper()
 	target := net.JoinHostPort(addr.String(), strconv.Itoa(port))
+	d := net.Dialer{Timeout: 3 * time.Second}
+	if mark != 0 {
+		d.Control = sockmark.Control(mark)
+	}
 	ns.do(t, func() {
-		c, err := net.DialTimeout("tcp", target, 3*time.Second)
+		c, err := d.Dial("tcp", target)
 		if err == nil {
 			c.Close()
 		}
 		tcpErr = err
-		u, err := net.Dial("udp", target)
+		u, err := d.Dial("udp", target)
 		if err != nil {
 			udpErr = err
 			return

@@ -70,6 +70,12 @@ type Input struct {
 type Tunnel struct {
 	Interface string
 	Addresses []netip.Prefix
+	// Routes are the allowed IPs the tunnel carries (platform.Plan.Routes).
+	// A DNS upstream inside them, or inside the network of one of
+	// Addresses, is reached through the tunnel even when its address is
+	// private and the LAN is allowed: it is the provider's resolver (such
+	// as Mullvad's 10.64.0.1), not a LAN one.
+	Routes []netip.Prefix
 	// Block6 is set when the tunnel takes all IPv4 but carries no IPv6
 	// (platform.Plan.Block6, the routing layer's decision): off-link IPv6 is
 	// then rejected so nothing prefers a leaking IPv6 path beside it.

@@ -19,6 +19,12 @@ var (
 	upTunnel6 = netip.MustParseAddrPort("[fd00:64::1]:53")
 	upPublic4 = netip.MustParseAddrPort("9.9.9.9:53")
 	upPublic6 = netip.MustParseAddrPort("[2620:fe::fe]:853")
+	// LAN resolvers (a Pi-hole) inside on-link prefixes of the physical
+	// interface, beside a full tunnel.
+	lanNet4 = netip.MustParsePrefix("192.168.77.0/24")
+	lanNet6 = netip.MustParsePrefix("fd00:77::/64")
+	upLAN4  = netip.MustParseAddrPort("192.168.77.53:53")
+	upLAN6  = netip.MustParseAddrPort("[fd00:77::53]:53")
 	// The system's own name servers: on the LAN, off-link IPv6 (an ISP's)
 	// and link-local with a zone (an IPv6 router).
 	bootstrap = []netip.Addr{netip.MustParseAddr("192.168.50.1"), netip.MustParseAddr("2001:db8:53::53"), netip.MustParseAddr("fe80::1%eth0")}
@@ -34,16 +40,18 @@ func testInput(state TunnelState, mode Mode, armed, lan, tunnel6, host6 bool) In
 		DNS: DNS{
 			Manage:    true,
 			Resolvers: []netip.Addr{netip.MustParseAddr("127.80.73.65"), netip.MustParseAddr("fe80::80:73:65")},
-			Upstreams: []netip.AddrPort{upTunnel4, upTunnel6, upPublic4, upPublic6},
+			Upstreams: []netip.AddrPort{upTunnel4, upTunnel6, upPublic4, upPublic6, upLAN4, upLAN6},
 			Mark:      0xca6d,
 		},
-		OnLink:    []netip.Prefix{onLink4, onLink6},
+		OnLink:    []netip.Prefix{onLink4, onLink6, lanNet4, lanNet6},
 		Bootstrap: bootstrap,
 	}
 	if state != StateDisconnected {
-		in.Tunnel = &Tunnel{Interface: "palisade0", Addresses: []netip.Prefix{netip.MustParsePrefix("10.64.1.2/32")}}
+		in.Tunnel = &Tunnel{Interface: "palisade0", Addresses: []netip.Prefix{netip.MustParsePrefix("10.64.1.2/32")},
+			Routes: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}}
 		if tunnel6 {
 			in.Tunnel.Addresses = append(in.Tunnel.Addresses, netip.MustParsePrefix("fd00:64::2/128"))
+			in.Tunnel.Routes = append(in.Tunnel.Routes, netip.MustParsePrefix("::/0"))
 		}
 		// A full tunnel, as platform.MakePlan decides it.
 		in.Tunnel.Block6 = host6 && !tunnel6
@@ -255,7 +263,11 @@ func checkUpstreams(t *testing.T, in Input, rs []Rule) {
 	for _, u := range in.DNS.Upstreams {
 		i := index(rs, func(r Rule) bool { return slices.Contains(r.Dst, hostPrefix(u.Addr())) && r.DstPort == u.Port() })
 		public := u == upPublic4 || u == upPublic6
-		want := (in.Tunnel != nil || (in.AllowLAN && !public)) && (u.Addr().Is4() || in.HostIPv6)
+		// The provider's private resolvers are LAN upstreams only while no
+		// tunnel carries them; the on-link ones always are, LAN allowed.
+		carried := in.Tunnel != nil && (u.Addr().Is4() || slices.Contains(in.Tunnel.Routes, netip.MustParsePrefix("::/0")))
+		onLAN := in.AllowLAN && (u == upLAN4 || u == upLAN6 || (!public && !carried))
+		want := (in.Tunnel != nil || onLAN) && (u.Addr().Is4() || in.HostIPv6)
 		if (i >= 0) != want {
 			t.Errorf("upstream %v accept present = %v, want %v", u, i >= 0, want)
 			continue
@@ -267,11 +279,11 @@ func checkUpstreams(t *testing.T, in Input, rs []Rule) {
 		if !r.Service || r.Mark != in.DNS.Mark || i > reject {
 			t.Errorf("upstream rule %+v not restricted to the resolver before the DNS reject", r)
 		}
-		if in.AllowLAN && u == upTunnel6 && r.Iface != "" {
-			t.Errorf("ULA upstream with allow_lan restricted to %q", r.Iface)
+		if onLAN && r.Iface != "" {
+			t.Errorf("LAN upstream %v with allow_lan restricted to %q", u, r.Iface)
 		}
-		if (public || !in.AllowLAN) && r.Iface != "palisade0" {
-			t.Errorf("upstream %v without allow_lan not restricted to the tunnel: %q", u, r.Iface)
+		if !onLAN && r.Iface != "palisade0" {
+			t.Errorf("upstream %v not restricted to the tunnel: %q", u, r.Iface)
 		}
 	}
 }
@@ -417,5 +429,66 @@ func TestBlockOtherDNSWhileFullTunnelUp(t *testing.T) {
 		if slices.ContainsFunc(Compute(in).Output, func(r Rule) bool { return r.DstPort == dnsPort && r.Action == Reject }) {
 			t.Errorf("%s: port 53 blocked", name)
 		}
+	}
+}
+
+// TestUpstreamTunnelOrLAN: a private upstream the tunnel carries is asked
+// only through the tunnel; only one outside the tunnel's routes and
+// addresses, or on an on-link prefix more specific than them, is a LAN
+// upstream. Both families.
+func TestUpstreamTunnelOrLAN(t *testing.T) {
+	full := prefixes("0.0.0.0/0", "::/0")
+	cases := []struct {
+		name     string
+		up       string
+		routes   []netip.Prefix
+		addrs    []netip.Prefix
+		onLink   []netip.Prefix
+		allowLAN bool
+		wantLAN  bool
+	}{
+		{"provider resolver in a full tunnel v4", "10.64.0.1", full, prefixes("10.64.1.2/32"), prefixes("192.168.1.0/24"), true, false},
+		{"provider resolver in a full tunnel v6", "fd00:64::1", full, prefixes("fd00:64::2/128"), prefixes("fd00:1::/64"), true, false},
+		{"in the /1 halves v4", "10.64.0.1", prefixes("0.0.0.0/1", "128.0.0.0/1"), nil, nil, true, false},
+		{"explicit allowed IP v4 more specific than the LAN", "10.99.0.1", prefixes("10.99.0.1/32"), nil, prefixes("10.99.0.0/16"), true, false},
+		{"explicit allowed IP v6 more specific than the LAN", "fd00:99::1", prefixes("fd00:99::/64"), nil, prefixes("fd00::/16"), true, false},
+		{"same prefix on the LAN and in the tunnel v4", "10.99.0.1", prefixes("10.99.0.0/24"), nil, prefixes("10.99.0.0/24"), true, false},
+		{"same prefix on the LAN and in the tunnel v6", "fd00:99::1", prefixes("fd00:99::/64"), nil, prefixes("fd00:99::/64"), true, false},
+		{"in the tunnel address network v4", "10.7.0.1", nil, prefixes("10.7.0.2/24"), nil, true, false},
+		{"in the tunnel address network v6", "fd07::1", nil, prefixes("fd07::2/64"), nil, true, false},
+		{"on-link beside a full tunnel v4", "192.168.1.53", full, nil, prefixes("192.168.1.0/24"), true, true},
+		{"on-link beside a full tunnel v6", "fd00:1::53", full, nil, prefixes("fd00:1::/64"), true, true},
+		{"private outside a split tunnel v4", "192.168.1.53", prefixes("10.0.0.0/8"), nil, nil, true, true},
+		{"private outside a split tunnel v6", "fd12::53", prefixes("2001:db8::/32"), nil, nil, true, true},
+		{"on-link but LAN not allowed v4", "192.168.1.53", full, nil, prefixes("192.168.1.0/24"), false, false},
+		{"on-link but LAN not allowed v6", "fd00:1::53", full, nil, prefixes("fd00:1::/64"), false, false},
+		{"public outside the tunnel v6", "2620:fe::fe", prefixes("10.0.0.0/8"), nil, nil, true, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			up := netip.AddrPortFrom(netip.MustParseAddr(c.up), 53)
+			in := Input{
+				State: StateConnected, Mode: ModeAlways, AllowLAN: c.allowLAN, HostIPv6: true, OnLink: c.onLink,
+				Tunnel: &Tunnel{Interface: "palisade0", Addresses: c.addrs, Routes: c.routes},
+				DNS:    DNS{Manage: true, Upstreams: []netip.AddrPort{up}, Mark: 0xca6d},
+			}
+			rs := Compute(in).Output
+			n := 0
+			for _, r := range rs {
+				if !slices.Contains(r.Dst, hostPrefix(up.Addr())) || r.DstPort != 53 || r.Action != Accept {
+					continue
+				}
+				n++
+				if r.Iface == "" != c.wantLAN {
+					t.Errorf("upstream %v: rule on interface %q, want LAN upstream %v", up, r.Iface, c.wantLAN)
+				}
+				if !r.Service || r.Mark != 0xca6d {
+					t.Errorf("upstream rule not restricted to the resolver: %+v", r)
+				}
+			}
+			if n != 2 {
+				t.Errorf("upstream %v: %d accept rules, want tcp and udp:\n%s", up, n, Policy{Output: rs})
+			}
+		})
 	}
 }

@@ -256,14 +256,14 @@ func (b builder) dnsOut() []Rule {
 }
 
 // upstream lets the resolver reach one upstream: through the tunnel, or
-// over the LAN when the upstream is local and the LAN is allowed.
+// over the LAN for a LAN upstream (lanUpstream).
 func (b builder) upstream(u netip.AddrPort) []Rule {
 	f := familyOf(u.Addr())
 	if !b.wants(f) {
 		return nil
 	}
 	iface, reason := "", "resolver to its LAN upstream"
-	if !b.in.AllowLAN || !b.isLAN(u.Addr()) {
+	if !b.lanUpstream(u.Addr()) {
 		if b.in.Tunnel == nil || b.in.Tunnel.Interface == "" {
 			return nil
 		}
@@ -352,12 +352,46 @@ func (b builder) wants(f Family) bool {
 func (b builder) isLAN(a netip.Addr) bool {
 	nets := append(slices.Clone(lan4), lan6...)
 	nets = append(nets, b.in.OnLink...)
-	for _, p := range nets {
-		if p.Contains(a) {
-			return true
+	return longestMatch(nets, a) >= 0
+}
+
+// lanUpstream reports whether the resolver reaches upstream a over the
+// LAN: the LAN is allowed, a is a local address, and the tunnel does not
+// carry it. What the tunnel carries (its routes and its own addresses'
+// networks) is a tunnel upstream however private the address: a
+// provider's resolver such as 10.64.0.1 inside 0.0.0.0/0 must never be
+// asked over the physical interface. The one exception is an on-link
+// prefix of a physical interface more specific than every tunnel route
+// covering a (a LAN resolver such as a Pi-hole beside a full tunnel):
+// the host's routes send it there, and that is the LAN upstream the user
+// chose.
+func (b builder) lanUpstream(a netip.Addr) bool {
+	a = a.Unmap().WithZone("")
+	if !b.in.AllowLAN || !b.isLAN(a) {
+		return false
+	}
+	t := b.in.Tunnel
+	if t == nil {
+		return true
+	}
+	carried := slices.Clone(t.Routes)
+	for _, p := range t.Addresses {
+		carried = append(carried, p.Masked())
+	}
+	tunnel := longestMatch(carried, a)
+	return tunnel < 0 || longestMatch(b.in.OnLink, a) > tunnel
+}
+
+// longestMatch returns the length of the most specific prefix of ps that
+// contains a, or -1 when none does.
+func longestMatch(ps []netip.Prefix, a netip.Addr) int {
+	best := -1
+	for _, p := range ps {
+		if p.Contains(a) && p.Bits() > best {
+			best = p.Bits()
 		}
 	}
-	return false
+	return best
 }
 
 func only(ps []netip.Prefix, f Family) []netip.Prefix {

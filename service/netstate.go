@@ -50,7 +50,7 @@ func (m *Manager) firewallInputLocked() firewall.Input {
 	}
 	if m.net.dev != nil {
 		in.Tunnel = &firewall.Tunnel{Interface: m.net.dev.Name(), Addresses: m.net.plan.Addresses, Block6: m.net.plan.Block6,
-			Full: m.net.plan.Full4 || m.net.plan.Full6}
+			Full: m.net.plan.Full4 || m.net.plan.Full6, Routes: m.net.plan.Routes}
 	}
 	if m.settings.DNS.Mode != settings.DNSExisting {
 		in.DNS = firewall.DNS{Manage: true, Upstreams: m.net.upstreams, Mark: platform.DNSMark}
