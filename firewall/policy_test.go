@@ -367,7 +367,7 @@ func TestString(t *testing.T) {
 	for _, want := range []string{
 		"engaged (auto, reconnecting)\n",
 		"accept ip udp to 203.0.113.7 dport 51820 service(mark 0xca6c)",
-		"reject ip6 to != {::1, fe80::/10, ff00::/8, 2001:db8:5:6::/64, fc00::/7}",
+		"reject ip6 to != {::1, fe80::/10, ff00::/8, 2001:db8:5:6::/64, fd00:77::/64, fc00::/7}",
 		"drop ip iif != palisade0 to 10.64.1.2",
 		"# allow_lan",
 		"accept ip6 oif != palisade0 udp to {2001:db8:53::53, fe80::1} dport 53 service(mark 0xca6c)",
