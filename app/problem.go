@@ -95,3 +95,16 @@ func sentence(s string) string {
 	}
 	return s
 }
+
+// dnsWarningProblem explains a tunnel that is up while the system DNS
+// could not be pointed at it (ipc.DNSStatus.Warning).
+func dnsWarningProblem(warning string, engaged bool) Problem {
+	p := Problem{Summary: sentence("connected, but " + warning)}
+	if engaged {
+		p.Action = "Names do not resolve while the kill switch blocks other DNS servers."
+	} else {
+		p.Action = "Names are still looked up by your network's DNS servers, outside the tunnel."
+	}
+	p.Action += " Reconnect to try again; the service log has the details."
+	return p
+}

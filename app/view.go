@@ -114,6 +114,9 @@ func NewView(st ipc.Status, now time.Time) View {
 			Action:  "Connect, or set the kill switch to Auto or Off in Settings.",
 		}
 	}
+	if st.State == ipc.Connected && st.DNS.Warning != "" && v.Problem.Summary == "" {
+		v.Problem = dnsWarningProblem(st.DNS.Warning, st.KillSwitchEngaged)
+	}
 	v.Action, v.ActionLabel, v.ActionEnable = action(st.State)
 	if !st.CanControl {
 		v.ControlNote = "You can see the status but not change it. " + adminHint

@@ -165,3 +165,24 @@ func TestNewViewResolving(t *testing.T) {
 		t.Errorf("problem = %+v", v.Problem)
 	}
 }
+
+// A tunnel up without the system DNS pointed at it stays Connected, and the
+// problem line says why and what it means for names, per kill switch.
+func TestNewViewDNSWarning(t *testing.T) {
+	st := connected()
+	st.DNS.Warning = "system DNS not set: read-only file system"
+	for _, engaged := range []bool{true, false} {
+		st.KillSwitchEngaged = engaged
+		v := NewView(st, t0)
+		if v.State != "Connected" || v.Problem.Summary != "Connected, but system DNS not set: read-only file system." {
+			t.Errorf("engaged %v: state %q, problem %+v", engaged, v.State, v.Problem)
+		}
+		if want := map[bool]string{true: "do not resolve", false: "outside the tunnel"}[engaged]; !strings.Contains(v.Problem.Action, want) {
+			t.Errorf("engaged %v: action %q lacks %q", engaged, v.Problem.Action, want)
+		}
+	}
+	st.DNS.Warning = ""
+	if v := NewView(st, t0); v.Problem.Text() != "" {
+		t.Errorf("problem without a warning: %+v", v.Problem)
+	}
+}

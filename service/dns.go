@@ -49,7 +49,8 @@ func (d *localDNS) Up(iface string, upstreams []netip.AddrPort, filterAAAA bool,
 func (d *localDNS) start(upstreams []netip.AddrPort, filterAAAA bool) error {
 	listen, why, err := resolverListen(dnsproxy.DefaultListen, sysdns.AddLoopbackAddrs())
 	if err != nil {
-		return err
+		// Adding one address may have failed after the other was added.
+		return errors.Join(err, sysdns.RemoveLoopbackAddrs())
 	}
 	if why != "" {
 		d.log.Info("dns: resolver on its IPv4 address only", "why", why)

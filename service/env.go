@@ -20,7 +20,8 @@ type DNSControl interface {
 	// Up starts (or updates) the resolver with these upstreams and points
 	// the system DNS at it through the tunnel interface.
 	Up(iface string, upstreams []netip.AddrPort, filterAAAA bool, domains []string) (DNSInfo, error)
-	// Down stops the resolver and restores the system DNS.
+	// Down stops the resolver and restores the system DNS. It also undoes
+	// whatever a failed Up left behind, and does nothing when nothing is up.
 	Down() error
 }
 

@@ -23,6 +23,9 @@ type netState struct {
 	endpoints []netip.AddrPort
 	dns       *DNSInfo
 	upstreams []netip.AddrPort
+	// dnsWarning says why the system DNS could not be pointed at the
+	// local resolver during this session ("" when it was, or not tried).
+	dnsWarning string
 	// bootstrap are the system's name servers the firewall lets the
 	// service ask while it resolves an endpoint name; nil otherwise.
 	bootstrap []netip.Addr
@@ -90,7 +93,7 @@ func (m *Manager) applyNetLocked() {
 	if len(m.net.endpoints) > 0 {
 		s.Endpoint = m.net.endpoints[0].String()
 	}
-	s.DNS = ipc.DNSStatus{Mode: m.settings.DNS.Mode}
+	s.DNS = ipc.DNSStatus{Mode: m.settings.DNS.Mode, Warning: m.net.dnsWarning}
 	if m.net.dns != nil {
 		s.DNS.Manager = m.net.dns.Manager
 		s.DNS.Resolvers = stringsOf(m.net.dns.Resolvers)
@@ -152,19 +155,38 @@ func (m *Manager) startDNSLocked(p *profile.Profile, s settings.Settings) {
 		return
 	}
 	m.net.upstreams = ups
+	m.net.dnsWarning = ""
 	// The firewall must let the resolver reach its upstreams before it asks.
 	m.applyNetLocked()
 	info, err := m.env.DNS.Up(m.net.dev.Name(), ups, m.net.plan.Block6, p.Interface.DNSSearch)
 	if err != nil {
-		m.env.Log.Error("dns: could not set up the local resolver", "err", err)
-		m.status.LastError = "DNS: " + err.Error()
+		m.dnsFailedLocked(err)
 		return
 	}
 	m.net.dns = &info
 	m.env.Log.Info("dns up", "manager", info.Manager, "upstreams", ups, "filter_aaaa", m.net.plan.Block6)
 }
 
+// dnsFailedLocked handles a system DNS that could not be pointed at the
+// local resolver (resolv.conf read-only, resolvectl failing): the tunnel
+// stays up and connected, as the official WireGuard apps and Mullvad keep
+// a tunnel whose DNS could not be set, but the status carries the reason
+// for as long as the session lasts, and whatever Up had set up (the
+// resolver, its loopback addresses, a half-written system DNS) is undone
+// at once so nothing of it outlives the session. With the kill switch
+// engaged every other port-53 packet stays rejected: names then fail
+// instead of leaking to the system's old servers.
+func (m *Manager) dnsFailedLocked(err error) {
+	m.net.dnsWarning = "system DNS not set: " + err.Error()
+	m.env.Log.Error("dns: system DNS not set; connected without it, see the status", "err", err)
+	if err := m.env.DNS.Down(); err != nil {
+		m.env.Log.Warn("dns down after the failed set-up", "err", err)
+	}
+	m.net.upstreams = nil
+}
+
 func (m *Manager) stopDNSLocked() {
+	m.net.dnsWarning = ""
 	if m.net.dns == nil {
 		m.net.upstreams = nil
 		return

@@ -65,6 +65,9 @@ func printStatus(w io.Writer, st ipc.Status) {
 		fmt.Fprintf(w, " via %s (%s)", strings.Join(st.DNS.Upstreams, ", "), st.DNS.Manager)
 	}
 	fmt.Fprintln(w)
+	if st.DNS.Warning != "" {
+		fmt.Fprintf(w, "warning:     %s\n", st.DNS.Warning)
+	}
 	if st.LastError != "" {
 		fmt.Fprintf(w, "last error:  %s\n", st.LastError)
 	}

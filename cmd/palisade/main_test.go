@@ -129,3 +129,16 @@ func TestStatusSaysRouting(t *testing.T) {
 		t.Errorf("routing shown without a tunnel:\n%s", b.String())
 	}
 }
+
+func TestStatusShowsDNSWarning(t *testing.T) {
+	var b bytes.Buffer
+	printStatus(&b, ipc.Status{State: ipc.Connected, DNS: ipc.DNSStatus{Mode: "tunnel", Warning: "system DNS not set: read-only file system"}})
+	if !strings.Contains(b.String(), "\nwarning:     system DNS not set: read-only file system\n") {
+		t.Errorf("status:\n%s", b.String())
+	}
+	b.Reset()
+	printStatus(&b, ipc.Status{State: ipc.Connected, DNS: ipc.DNSStatus{Mode: "tunnel"}})
+	if strings.Contains(b.String(), "warning") {
+		t.Errorf("warning without one:\n%s", b.String())
+	}
+}

@@ -78,6 +78,9 @@ type DNSStatus struct {
 	Upstreams []string `json:"upstreams,omitempty"`
 	// Manager is how the system DNS was changed (e.g. "systemd-resolved").
 	Manager string `json:"manager,omitempty"`
+	// Warning says, while connected, that the system DNS could not be
+	// pointed at the local resolver and why ("system DNS not set: …").
+	Warning string `json:"warning,omitempty"`
 }
 
 // ConnectRequest asks the service to connect. An empty profile means the
