@@ -11,3 +11,24 @@ type Backend interface {
 	// Show describes the rules actually installed.
 	Show() (string, error)
 }
+
+// Inspection is what a backend finds of its own rules in the OS, for the
+// self-check.
+type Inspection struct {
+	// Present tells that the table (anchor, provider) exists.
+	Present bool
+	// Rules is how many rules (filters) it holds now; Want how many the
+	// backend installed at its last Apply.
+	Rules, Want int
+	// Unmetered counts rules without a packet counter, where the backend
+	// puts one on each of its own.
+	Unmetered int
+	// Rejected sums the packets the reject and drop rules stopped, where
+	// the backend can count them.
+	Rejected uint64
+}
+
+// Inspector is a Backend that can read back what it installed.
+type Inspector interface {
+	Inspect() (Inspection, error)
+}

@@ -32,6 +32,8 @@ type nftBackend struct {
 	// waits for the kernel's deferred cleanup (an RCU grace period), which
 	// would cost more than the whole replacement.
 	conn *nftables.Conn
+	// want is how many rules the last Apply installed, for Inspect.
+	want int
 }
 
 // New returns the nftables backend, which talks netlink directly. stateDir
@@ -101,6 +103,7 @@ func (b *nftBackend) Apply(p Policy) error {
 		if err := c.Flush(); err != nil {
 			return fmt.Errorf("nftables: replacing table %s: %w", tableName, err)
 		}
+		b.want = nrules
 		return nil
 	})
 	if err != nil {
@@ -118,6 +121,7 @@ func (b *nftBackend) Remove() error {
 		if err := c.Flush(); err != nil {
 			return fmt.Errorf("nftables: removing table %s: %w", tableName, err)
 		}
+		b.want = 0
 		return nil
 	})
 	if err != nil {

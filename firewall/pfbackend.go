@@ -37,6 +37,9 @@ type pfBackend struct {
 	// last is the policy loaded last, for the state-flush decision.
 	last    Policy
 	applied bool
+	// want is how many rules pf reported in the anchor right after the
+	// last Apply (pf expands lists, so the rendered text does not tell).
+	want int
 }
 
 // Apply loads the whole anchor in one pfctl call, which pf swaps in
@@ -51,11 +54,15 @@ func (b *pfBackend) Apply(p Policy) error {
 	if _, err := b.pfctl(RenderPF(p, pfAnchor), "-a", pfAnchor, "-f", "-"); err != nil {
 		return err
 	}
-	if err := b.enableLocked(); err != nil {
+	err := b.enableLocked()
+	if err != nil {
 		return err
 	}
 	flush := pfNeedsFlush(b.last, b.applied, p)
 	b.last, b.applied = p, true
+	if b.want, err = b.anchorRulesLocked(); err != nil {
+		return err
+	}
 	if flush {
 		if _, err := b.pfctl("", "-F", "states"); err != nil {
 			return err
@@ -126,9 +133,33 @@ func (b *pfBackend) Remove() error {
 	if err := b.releaseLocked(""); err != nil {
 		return err
 	}
-	b.token, b.last, b.applied = "", Policy{}, false
+	b.token, b.last, b.applied, b.want = "", Policy{}, false, 0
 	b.log.Info("firewall removed", "backend", "pf", "anchor", pfAnchor)
 	return nil
+}
+
+// anchorRulesLocked counts the rules pf holds in our anchor.
+func (b *pfBackend) anchorRulesLocked() (int, error) {
+	out, err := b.pfctl("", "-a", pfAnchor, "-s", "rules")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for l := range strings.Lines(out) {
+		if strings.TrimSpace(l) != "" {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Inspect counts the anchor's rules against those loaded by the last
+// Apply. An anchor is always there; an empty one counts as missing.
+func (b *pfBackend) Inspect() (Inspection, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, err := b.anchorRulesLocked()
+	return Inspection{Present: n > 0, Rules: n, Want: b.want}, err
 }
 
 func (b *pfBackend) healthLocked() []string {

@@ -44,6 +44,15 @@ func (f *fakePF) pfctl(stdin string, args ...string) (string, error) {
 		return "Status: Disabled for 0 days 00:00:00          Debug: Urgent\n", nil
 	case "-s rules":
 		return f.main, nil
+	case "-a " + pfAnchor + " -s rules":
+		// pf lists the loaded rules, one a line, without tables and comments.
+		var rules []string
+		for l := range strings.Lines(f.anchor) {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, "table ") {
+				rules = append(rules, l)
+			}
+		}
+		return strings.Join(rules, "\n"), nil
 	case "-F states", "-a " + pfAnchor + " -v -s rules", "-a " + pfAnchor + " -s Tables":
 	default:
 		if t, ok := strings.CutPrefix(cmd, "-X "); ok {
@@ -72,6 +81,34 @@ func (f *fakePF) count(cmd string) int {
 
 func newPF(f *fakePF, dir string) *pfBackend {
 	return &pfBackend{log: slog.New(slog.NewTextHandler(io.Discard, nil)), tokens: undolog.Open[string](filepath.Join(dir, pfTokenJournal)), pfctl: f.pfctl}
+}
+
+// Inspect reports the anchor's rules against those loaded by the last
+// Apply, so a rule removed behind the service's back shows.
+func TestPFBackendInspect(t *testing.T) {
+	f := &fakePF{}
+	b := newPF(f, t.TempDir())
+	if err := b.Apply(Compute(testInput(StateConnected, ModeAuto, true, true, true, true))); err != nil {
+		t.Fatal(err)
+	}
+	in, err := b.Inspect()
+	if err != nil || !in.Present || in.Rules == 0 || in.Rules != in.Want {
+		t.Fatalf("after apply: %+v, %v", in, err)
+	}
+	i := strings.Index(f.anchor, "\npass ")
+	if i < 0 {
+		t.Fatalf("no pass rule in the anchor:\n%s", f.anchor)
+	}
+	f.anchor = f.anchor[:i] + f.anchor[i+1+strings.Index(f.anchor[i+1:], "\n"):]
+	if in, err = b.Inspect(); err != nil || in.Rules != in.Want-1 {
+		t.Fatalf("after a rule went: %+v, %v", in, err)
+	}
+	if err := b.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if in, err = b.Inspect(); err != nil || in.Present || in.Want != 0 {
+		t.Fatalf("after remove: %+v, %v", in, err)
+	}
 }
 
 func TestPFBackendTokensAndFlush(t *testing.T) {

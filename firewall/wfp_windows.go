@@ -44,6 +44,8 @@ type wfpBackend struct {
 
 	mu   sync.Mutex
 	sess *wf.Session
+	// want is how many filters the last Apply installed, for Inspect.
+	want int
 }
 
 // New opens a WFP session for the running service executable. stateDir is
@@ -128,6 +130,7 @@ func (b *wfpBackend) Apply(p Policy) error {
 	if err != nil {
 		return err
 	}
+	b.want = len(rules)
 	b.log.Info("firewall applied", "backend", "wfp", "engaged", p.Engaged, "why", p.Why, "filters", len(rules), "persistent", p.Persistent)
 	return nil
 }
@@ -139,6 +142,7 @@ func (b *wfpBackend) Remove() error {
 	if err := b.transaction(b.removeLocked); err != nil {
 		return err
 	}
+	b.want = 0
 	b.log.Info("firewall removed", "backend", "wfp")
 	return nil
 }
@@ -148,6 +152,18 @@ func (b *wfpBackend) Remove() error {
 // parser does not know would make it fail forever).
 func (b *wfpBackend) removeLocked() error {
 	return removeByKeys(sessionHandle(b.sess))
+}
+
+// Inspect counts our installed filters against those the last Apply
+// added. WFP keeps no per-filter packet counters.
+func (b *wfpBackend) Inspect() (Inspection, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	keys, _, err := ourFilters(sessionHandle(b.sess))
+	if err != nil {
+		return Inspection{}, err
+	}
+	return Inspection{Present: len(keys) > 0, Rules: len(keys), Want: b.want}, nil
 }
 
 // Show lists our installed filters, layer by layer, by key and name.

@@ -16,6 +16,9 @@ type Route struct {
 	// IfScope marks macOS interface-scoped routes (RTF_IFSCOPE): each
 	// interface's own default, used only by sockets bound to it.
 	IfScope bool
+	// Reject marks reject and blackhole routes (macOS RTF_REJECT,
+	// RTF_BLACKHOLE): nothing gets out through them.
+	Reject bool
 }
 
 // linkLocal6 is left out: allow-LAN covers all of fe80::/10 anyway.

@@ -8,10 +8,19 @@ import (
 	"golang.zx2c4.com/wireguard/windows/tunnel/winipcfg"
 )
 
-// OnLinkPrefixes reads the routing table of both families and picks the
-// physical interfaces' on-link prefixes (OnLink decides). On-link routes
-// have an unspecified next hop on Windows.
+// OnLinkPrefixes picks the physical interfaces' on-link prefixes from the
+// routing table (OnLink decides).
 func OnLinkPrefixes(tunnel string) ([]netip.Prefix, error) {
+	routes, err := readRoutes()
+	if err != nil {
+		return nil, err
+	}
+	return OnLink(routes, tunnel), nil
+}
+
+// readRoutes reads the routing table of both families. On-link routes
+// have an unspecified next hop on Windows.
+func readRoutes() ([]Route, error) {
 	rows, err := winipcfg.GetIPForwardTable2(windows.AF_UNSPEC)
 	if err != nil {
 		return nil, err
@@ -28,5 +37,5 @@ func OnLinkPrefixes(tunnel string) ([]netip.Prefix, error) {
 		}
 		routes = append(routes, rt)
 	}
-	return OnLink(routes, tunnel), nil
+	return routes, nil
 }

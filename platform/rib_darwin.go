@@ -72,7 +72,8 @@ func toRoute(rm *route.RouteMessage, ifs ifaceCache) (Route, bool) {
 			n = maskBits(m)
 		}
 	}
-	r := Route{Dst: netip.PrefixFrom(dst.WithZone(""), n), IfScope: rm.Flags&unix.RTF_IFSCOPE != 0}
+	r := Route{Dst: netip.PrefixFrom(dst.WithZone(""), n), IfScope: rm.Flags&unix.RTF_IFSCOPE != 0,
+		Reject: rm.Flags&(unix.RTF_REJECT|unix.RTF_BLACKHOLE) != 0}
 	if ifc := ifs.get(rm.Index); ifc != nil {
 		r.Interface = ifc.Name
 		r.Loopback = ifc.Flags&net.FlagLoopback != 0

@@ -59,6 +59,8 @@ type Env struct {
 	OnLink func() []netip.Prefix
 	// Cleanup undoes leftovers of a crashed run before anything else.
 	Cleanup func() error
+	// Check reads the live system for the self-check.
+	Check CheckEnv
 	// BlockOtherDNS keeps port 53 on the local resolver whenever a full
 	// tunnel is up, kill switch or not (firewall.Input.BlockOtherDNS).
 	BlockOtherDNS bool
@@ -104,5 +106,6 @@ func (e *Env) fill() error {
 	if e.OnLink == nil {
 		e.OnLink = func() []netip.Prefix { return nil }
 	}
+	e.Check.fill()
 	return nil
 }

@@ -79,6 +79,8 @@ type Manager struct {
 	// names caches resolved endpoint host names for their TTL.
 	names nameCache
 	subs  map[chan ipc.Status]struct{}
+	// checking lets one self-check run at a time, whoever asks.
+	checking sync.Mutex
 }
 
 // session is one connection to a profile, from connect until it is

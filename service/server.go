@@ -63,6 +63,7 @@ func NewServer(m *Manager, log *slog.Logger) *Server {
 	mux.HandleFunc("PUT "+ipc.PathSettings, s.control(s.putSettings))
 	mux.HandleFunc("GET "+ipc.PathFirewall, s.firewall)
 	mux.HandleFunc("GET "+ipc.PathLogs, s.control(s.logs))
+	mux.HandleFunc("GET "+ipc.PathCheck, s.check)
 	s.srv = &http.Server{
 		Handler:           s.recoverer(mux),
 		ConnContext:       auth.ConnContext,
@@ -277,6 +278,12 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) firewall(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.m.FirewallDescription())
+}
+
+// check runs the self-check. Anyone who may read the status may run it: it
+// reveals no more than the status and the firewall description do.
+func (s *Server) check(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.m.Check(r.Context()))
 }
 
 func (s *Server) logs(w http.ResponseWriter, r *http.Request) {

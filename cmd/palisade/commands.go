@@ -253,7 +253,7 @@ func (c *cli) profileList(args []string) error {
 
 func (c *cli) set(args []string) error {
 	if len(args) < 2 {
-		return errors.New("usage: palisade set killswitch|allow-lan|ipv6|dns VALUE...")
+		return errors.New("usage: palisade set killswitch|allow-lan|ipv6|dns|check-outside|check-url VALUE...")
 	}
 	s, err := c.client.Settings(c.ctx)
 	if err != nil {
@@ -290,6 +290,14 @@ func applySetting(s *settings.Settings, key string, vals []string) error {
 		if v, err = one(); err == nil {
 			s.IPv6, err = onOff(v)
 		}
+	case "check-outside":
+		if v, err = one(); err == nil {
+			s.Check.Outside, err = onOff(v)
+		}
+	case "check-url":
+		if v, err = one(); err == nil {
+			s.Check.URL = v
+		}
 	case "dns":
 		var mode settings.DNSMode
 		if mode, err = settings.ParseDNSMode(vals[0]); err != nil {
@@ -309,7 +317,7 @@ func applySetting(s *settings.Settings, key string, vals []string) error {
 			return fmt.Errorf("dns %s takes no addresses", mode)
 		}
 	default:
-		return fmt.Errorf("unknown setting %q: use killswitch, allow-lan, ipv6 or dns", key)
+		return fmt.Errorf("unknown setting %q: use killswitch, allow-lan, ipv6, dns, check-outside or check-url", key)
 	}
 	if err != nil {
 		return err

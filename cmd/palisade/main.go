@@ -35,10 +35,11 @@ func init() {
 		{"connect", "[PROFILE] [--wait]", "connect (default: the last used profile)", (*cli).connect},
 		{"disconnect", "", "disconnect", (*cli).disconnect},
 		{"profile", "check FILE | import FILE [--name N] | list | remove NAME | export NAME", "manage profiles", (*cli).profile},
-		{"set", "killswitch off|auto|always | allow-lan on|off | ipv6 on|off | dns tunnel|existing|handshake|custom ADDR...", "change settings", (*cli).set},
+		{"set", "killswitch off|auto|always | allow-lan on|off | ipv6 on|off | dns tunnel|existing|handshake|custom ADDR... | check-outside on|off | check-url URL", "change settings", (*cli).set},
 		{"settings", "[--json]", "show the settings", (*cli).showSettings},
 		{"firewall", "show", "show the kill switch rules", (*cli).firewall},
 		{"logs", "[-f] [-n N]", "show the service log", (*cli).logs},
+		{"check", "[--json]", "check routes, firewall and DNS of both families on the live system", (*cli).check},
 	}
 }
 

@@ -43,6 +43,9 @@ const (
 	HTTPPort      = 80
 	EchoPort      = 7
 	DNSPort       = 53
+	// IPPort serves HTTP "what is my IP": GET / answers the caller's
+	// address as plain text, like the outside services the self-check asks.
+	IPPort = 8080
 )
 
 // Names answered by the bed's DNS servers. The public server on internet
@@ -54,6 +57,7 @@ const (
 	BigName     = "big.test."     // BigRecords A records: too large for plain UDP
 	WhoamiName  = "whoami.test."  // TXT with the querier's source address
 	TunnelName  = "tunnel.test."  // A TunnelNameIPv4, AAAA TunnelNameIPv6
+	IPName      = "ip.test."      // A InternetIPv4, AAAA InternetIPv6: the IPPort service
 	BigRecords  = 64
 )
 

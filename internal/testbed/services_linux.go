@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"sync"
 	"time"
@@ -33,6 +34,12 @@ func (b *Bed) startServices() error {
 			}
 			s.add(l)
 			s.wg.Go(func() { serveWhoami(l) })
+			hl, err := net.Listen("tcp", netip.AddrPortFrom(a, IPPort).String())
+			if err != nil {
+				return err
+			}
+			s.add(hl)
+			s.wg.Go(func() { serveIP(hl) })
 			pc, err := net.ListenPacket("udp", netip.AddrPortFrom(a, EchoPort).String())
 			if err != nil {
 				return err
@@ -128,6 +135,19 @@ func serveWhoami(l net.Listener) {
 		io.WriteString(c, sourceOf(c.RemoteAddr())+"\n")
 		c.Close()
 	}
+}
+
+// serveIP answers every HTTP request with the caller's address.
+func serveIP(l net.Listener) {
+	srv := &http.Server{
+		ReadHeaderTimeout: 2 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+				io.WriteString(w, ap.Addr().Unmap().String()+"\n")
+			}
+		}),
+	}
+	srv.Serve(l)
 }
 
 // serveEcho answers each UDP datagram with the sender's address and a

@@ -36,6 +36,8 @@ func answer(req *dns.Msg, src netip.Addr, tunnel bool) *dns.Msg {
 		for i := range BigRecords {
 			v4 = append(v4, netip.AddrFrom4([4]byte{203, 0, 113, byte(100 + i)}))
 		}
+	case name == IPName:
+		v4, v6 = []netip.Addr{InternetIPv4}, []netip.Addr{InternetIPv6}
 	case name == TunnelName && tunnel:
 		v4, v6 = []netip.Addr{TunnelNameIPv4}, []netip.Addr{TunnelNameIPv6}
 	case name == WhoamiName:

@@ -198,6 +198,14 @@ func (c *Client) Firewall(ctx context.Context) (FirewallResponse, error) {
 	return r, err
 }
 
+// Check runs the service's self-check on the live system and returns its
+// report. It takes a few seconds (DNS and the optional outside check).
+func (c *Client) Check(ctx context.Context) (CheckReport, error) {
+	var r CheckReport
+	err := c.do(ctx, http.MethodGet, PathCheck, nil, &r)
+	return r, err
+}
+
 // Logs returns the last n lines of the service log.
 func (c *Client) Logs(ctx context.Context, n int) ([]string, error) {
 	var r LogsResponse

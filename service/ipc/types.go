@@ -33,6 +33,7 @@ const (
 	PathSettings   = "/v1/settings"  // GET, PUT
 	PathFirewall   = "/v1/firewall"
 	PathLogs       = "/v1/logs"
+	PathCheck      = "/v1/check"
 )
 
 // Status is a snapshot of the service, pushed on every change.
@@ -133,6 +134,70 @@ type FirewallResponse struct {
 // LogsResponse holds the last lines of the service log.
 type LogsResponse struct {
 	Lines []string `json:"lines"`
+}
+
+// CheckStatus is the verdict of one self-check item.
+type CheckStatus string
+
+// Self-check verdicts. Fail means traffic leaks or a protection is missing;
+// warn means something is off without a leak (e.g. DNS upstreams silent);
+// skip means the item does not apply now (e.g. not connected).
+const (
+	CheckOK   CheckStatus = "ok"
+	CheckWarn CheckStatus = "warn"
+	CheckFail CheckStatus = "fail"
+	CheckSkip CheckStatus = "skip"
+)
+
+// Self-check item IDs, stable for scripts and the GUI.
+const (
+	CheckRoute4   = "route4"
+	CheckRoute6   = "route6"
+	CheckEndpoint = "endpoint"
+	CheckFirewall = "firewall"
+	CheckDNS      = "dns"
+	CheckOutside4 = "outside4"
+	CheckOutside6 = "outside6"
+)
+
+// CheckItem is one verified fact of the live system.
+type CheckItem struct {
+	ID     string      `json:"id"`
+	Title  string      `json:"title"`
+	Status CheckStatus `json:"status"`
+	// Detail explains the result in one sentence.
+	Detail string `json:"detail"`
+}
+
+// CheckReport is the self-check's answer: is the tunnel really carrying
+// (or blocking) everything, both families, right now.
+type CheckReport struct {
+	Time  time.Time   `json:"time"`
+	State State       `json:"state"`
+	Items []CheckItem `json:"items"`
+}
+
+// Worst returns the report's overall verdict: fail over warn over ok; a
+// report of skipped items only is skip.
+func (r CheckReport) Worst() CheckStatus {
+	rank := map[CheckStatus]int{CheckSkip: 0, CheckOK: 1, CheckWarn: 2, CheckFail: 3}
+	w := CheckSkip
+	for _, it := range r.Items {
+		if rank[it.Status] > rank[w] {
+			w = it.Status
+		}
+	}
+	return w
+}
+
+// Item returns the item with this ID, if the report has it.
+func (r CheckReport) Item(id string) (CheckItem, bool) {
+	for _, it := range r.Items {
+		if it.ID == id {
+			return it, true
+		}
+	}
+	return CheckItem{}, false
 }
 
 // ErrorResponse is the body of every non-2xx answer.

@@ -57,6 +57,8 @@ type Settings struct {
 	LaunchAtLogin    bool       `json:"launch_at_login"`
 	Notifications    bool       `json:"notifications"`
 	ReconnectOnStart bool       `json:"reconnect_on_start"`
+	// Check configures the self-check's optional outside test.
+	Check Check `json:"check"`
 }
 
 // Default returns the settings of a fresh install.
@@ -149,7 +151,7 @@ func (s Settings) Validate() error {
 	if _, err := ParseDNSServers(s.DNS.Handshake); err != nil {
 		return fmt.Errorf("handshake DNS: %w", err)
 	}
-	return nil
+	return s.Check.Validate()
 }
 
 // Normalized returns s with DNS entries in canonical form and the version set.

@@ -147,3 +147,27 @@ func TestMissingFileDefaults(t *testing.T) {
 		t.Fatalf("got %+v aside %q", got, aside)
 	}
 }
+
+func TestCheckURL(t *testing.T) {
+	for _, ok := range []string{"", "https://am.i.mullvad.net/ip", "http://[2001:db8::1]:8080/"} {
+		if err := (Check{URL: ok}).Validate(); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for bad, says := range map[string]string{
+		"ftp://x/":       "http://",
+		"https:///ip":    "no host",
+		"https://u:p@x/": "credentials",
+		"not a url":      "http://",
+		"https://x/" + string(make([]byte, 2048)): "too long",
+	} {
+		s := Default()
+		s.Check.URL = bad
+		if err := s.Validate(); err == nil || !strings.Contains(err.Error(), says) {
+			t.Errorf("%.30q: %v, want an error saying %q", bad, err, says)
+		}
+	}
+	if got := (Check{}).EffectiveURL(); got != DefaultCheckURL {
+		t.Errorf("empty URL asks %q", got)
+	}
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/palisadevpn/palisade/service/ipc"
+)
+
+// errCheckFailed makes `palisade check` exit 1 when an item failed, so
+// scripts can act on a leak.
+var errCheckFailed = errors.New("the self-check found a problem (see the items marked FAIL)")
+
+func (c *cli) check(args []string) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	r, err := c.client.Check(c.ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		err = printJSON(c.out, r)
+	} else {
+		printCheck(c.out, r)
+	}
+	if err == nil && r.Worst() == ipc.CheckFail {
+		err = errCheckFailed
+	}
+	return err
+}
+
+// printCheck writes one line per item: its verdict, its title and the
+// sentence explaining it.
+func printCheck(w io.Writer, r ipc.CheckReport) {
+	fmt.Fprintf(w, "self-check at %s (%s)\n", r.Time.Format("2006-01-02 15:04:05"), r.State)
+	width := 0
+	for _, it := range r.Items {
+		width = max(width, len(it.Title))
+	}
+	for _, it := range r.Items {
+		fmt.Fprintf(w, "%-4s  %-*s  %s\n", strings.ToUpper(string(it.Status)), width, it.Title, it.Detail)
+	}
+}
