@@ -35,9 +35,9 @@ type cacheEntry struct {
 	msg     *dns.Msg
 	stored  time.Time
 	expires time.Time
-	// wire holds the packed replies of the fast path, without and with the
-	// AAAA filter, built on first use; an empty one means "does not pack".
-	wire [2]*wireAnswer
+	// wire holds the packed replies of the fast path, one per Hide, built
+	// on first use; an empty one means "does not pack".
+	wire [3]*wireAnswer
 }
 
 // cache is a size-bounded LRU of complete upstream answers.
@@ -89,7 +89,7 @@ func (c *cache) get(k cacheKey) *dns.Msg {
 
 // getWire returns the packed reply for k and its age in seconds, or false
 // when absent, expired or not packable (the full path then decides).
-func (c *cache) getWire(k cacheKey, filterAAAA bool) (*wireAnswer, uint32, bool) {
+func (c *cache) getWire(k cacheKey, hide Hide) (*wireAnswer, uint32, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.items[k]
@@ -102,15 +102,10 @@ func (c *cache) getWire(k cacheKey, filterAAAA bool) (*wireAnswer, uint32, bool)
 		return nil, 0, false
 	}
 	c.order.MoveToFront(el)
-	f := 0
-	if filterAAAA {
-		f = 1
-	}
+	f := hide
 	if e.wire[f] == nil {
 		m := e.msg.Copy()
-		if filterAAAA {
-			stripIPv6(m)
-		}
+		hide.strip(m)
 		w, err := packAnswer(m, k)
 		if err != nil {
 			w = &wireAnswer{} // remembered, so it is not packed again per query

@@ -130,12 +130,12 @@ func TestUpdateFlushesCache(t *testing.T) {
 			up2 := startUpstream(t, host, answerA(300))
 			s := startResolver(t, host, Config{Upstreams: []netip.AddrPort{up1.addr}})
 			ask(t, s, "udp", "u.example", dns.TypeA, nil)
-			s.Update([]netip.AddrPort{up1.addr}, false)
+			s.Update([]netip.AddrPort{up1.addr}, HideNone)
 			ask(t, s, "udp", "u.example", dns.TypeA, nil)
 			if up1.total() != 1 {
 				t.Fatalf("unchanged upstreams flushed the cache: %d queries", up1.total())
 			}
-			s.Update([]netip.AddrPort{up2.addr}, false)
+			s.Update([]netip.AddrPort{up2.addr}, HideNone)
 			ask(t, s, "udp", "u.example", dns.TypeA, nil)
 			if up2.total() != 1 || up1.total() != 1 {
 				t.Fatalf("after switching: old %d, new %d queries; want 1 and 1", up1.total(), up2.total())

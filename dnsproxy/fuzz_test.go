@@ -24,7 +24,7 @@ func FuzzHandle(f *testing.F) {
 			return
 		}
 		n := len(data)
-		s.Update(s.upstreams, n%2 == 0)
+		s.Update(s.upstreams, Hide(n%3))
 		resp := s.answer(context.Background(), req, src[n%len(src)], n%3 != 0)
 		if resp.Id != req.Id || !resp.Response {
 			t.Fatalf("reply id %d response %v for id %d", resp.Id, resp.Response, req.Id)

@@ -44,17 +44,16 @@ func (s *Server) answer(ctx context.Context, req *dns.Msg, src netip.Addr, udp b
 		return resp
 	}
 	q := req.Question[0]
-	upstreams, filterAAAA := s.settings()
+	upstreams, hide := s.settings()
 	var resp *dns.Msg
-	if filterAAAA && q.Qtype == dns.TypeAAAA {
-		// An empty NOERROR (NODATA) says "this name has no IPv6 address", which
-		// makes clients use IPv4 at once instead of timing out on a blocked path.
+	if hide != HideNone && q.Qtype == hide.qtype() {
+		// An empty NOERROR (NODATA) says "this name has no address of that
+		// family", which makes clients use the other one at once instead of
+		// timing out on a blocked path.
 		resp = reply(req, dns.RcodeSuccess)
 	} else {
 		resp = s.resolve(ctx, req, upstreams)
-		if filterAAAA {
-			stripIPv6(resp)
-		}
+		hide.strip(resp)
 	}
 	return finish(req, resp, udp)
 }
@@ -150,20 +149,52 @@ func dropOPT(m *dns.Msg) {
 	m.Extra = extra
 }
 
-// stripIPv6 removes everything that would lead a client to an IPv6 address:
-// AAAA records (in ANY answers and glue) and ipv6hint in SVCB/HTTPS records,
-// which browsers use to connect before A/AAAA arrive.
-func stripIPv6(m *dns.Msg) {
+// Hide names the address family the resolver hides from clients.
+type Hide uint8
+
+// The families to hide: none, IPv6 beside a tunnel without IPv6, IPv4
+// beside a tunnel without IPv4.
+const (
+	HideNone Hide = iota
+	HideIPv6
+	HideIPv4
+)
+
+// String names the hidden family for logs.
+func (h Hide) String() string {
+	return [...]string{"none", "AAAA", "A"}[h]
+}
+
+// qtype is the question type answered empty.
+func (h Hide) qtype() uint16 {
+	if h == HideIPv4 {
+		return dns.TypeA
+	}
+	return dns.TypeAAAA
+}
+
+// strip removes everything that would lead a client to an address of the
+// hidden family: its records (in ANY answers and glue) and its address
+// hints in SVCB/HTTPS records.
+func (h Hide) strip(m *dns.Msg) {
+	if h == HideNone {
+		return
+	}
+	hint := dns.SVCBKey(dns.SVCB_IPV6HINT)
+	if h == HideIPv4 {
+		hint = dns.SVCB_IPV4HINT
+	}
 	strip := func(rrs []dns.RR) []dns.RR {
 		out := rrs[:0]
 		for _, rr := range rrs {
 			switch rr := rr.(type) {
-			case *dns.AAAA:
-				continue
 			case *dns.HTTPS:
-				rr.Value = dropHint(rr.Value)
+				rr.Value = dropHint(rr.Value, hint)
 			case *dns.SVCB:
-				rr.Value = dropHint(rr.Value)
+				rr.Value = dropHint(rr.Value, hint)
+			}
+			if rr.Header().Rrtype == h.qtype() {
+				continue
 			}
 			out = append(out, rr)
 		}
@@ -174,10 +205,10 @@ func stripIPv6(m *dns.Msg) {
 	m.Extra = strip(m.Extra)
 }
 
-func dropHint(kv []dns.SVCBKeyValue) []dns.SVCBKeyValue {
+func dropHint(kv []dns.SVCBKeyValue, key dns.SVCBKey) []dns.SVCBKeyValue {
 	out := kv[:0]
 	for _, v := range kv {
-		if v.Key() != dns.SVCB_IPV6HINT {
+		if v.Key() != key {
 			out = append(out, v)
 		}
 	}

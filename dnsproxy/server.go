@@ -36,13 +36,13 @@ const (
 
 // Config configures a Server.
 type Config struct {
-	Listen     []netip.AddrPort // UDP and TCP on each; port 0 picks one port for both
-	Upstreams  []netip.AddrPort // IPv4 and/or IPv6
-	FilterAAAA bool             // the tunnel has no IPv6: answer AAAA with empty NOERROR
-	CacheSize  int              // entries; 0 means 4096
-	Mark       uint32           // Linux SO_MARK on upstream sockets; 0 means none
-	Timeout    time.Duration    // per upstream attempt; 0 means 2 s
-	Log        *slog.Logger     // nil means slog.Default()
+	Listen    []netip.AddrPort // UDP and TCP on each; port 0 picks one port for both
+	Upstreams []netip.AddrPort // IPv4 and/or IPv6
+	Hide      Hide             // a family the tunnel does not carry: its questions get an empty NOERROR
+	CacheSize int              // entries; 0 means 4096
+	Mark      uint32           // Linux SO_MARK on upstream sockets; 0 means none
+	Timeout   time.Duration    // per upstream attempt; 0 means 2 s
+	Log       *slog.Logger     // nil means slog.Default()
 }
 
 // Stats are cumulative counters since the server was created.
@@ -63,13 +63,13 @@ type Server struct {
 	cache   *cache
 	loZones map[string]bool
 
-	mu         sync.Mutex
-	upstreams  []netip.AddrPort
-	filterAAAA bool
-	servers    []*dns.Server  // TCP
-	udp        []*net.UDPConn // served by serveUDP
-	bound      []netip.AddrPort
-	cancel     context.CancelFunc
+	mu        sync.Mutex
+	upstreams []netip.AddrPort
+	hide      Hide
+	servers   []*dns.Server  // TCP
+	udp       []*net.UDPConn // served by serveUDP
+	bound     []netip.AddrPort
+	cancel    context.CancelFunc
 
 	wg   sync.WaitGroup // UDP readers and the queries they handed off
 	slow chan struct{}  // one token per query on the full path
@@ -103,15 +103,15 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("dnsproxy: negative cache size or timeout")
 	}
 	s := &Server{
-		listen:     slices.Clone(cfg.Listen),
-		timeout:    cmpOr(cfg.Timeout, defaultTimeout),
-		mark:       cfg.Mark,
-		log:        cfg.Log,
-		cache:      newCache(cmpOr(cfg.CacheSize, defaultCacheSize), time.Now),
-		loZones:    loopbackZones(),
-		upstreams:  slices.Clone(cfg.Upstreams),
-		filterAAAA: cfg.FilterAAAA,
-		slow:       make(chan struct{}, maxSlowQueries),
+		listen:    slices.Clone(cfg.Listen),
+		timeout:   cmpOr(cfg.Timeout, defaultTimeout),
+		mark:      cfg.Mark,
+		log:       cfg.Log,
+		cache:     newCache(cmpOr(cfg.CacheSize, defaultCacheSize), time.Now),
+		loZones:   loopbackZones(),
+		upstreams: slices.Clone(cfg.Upstreams),
+		hide:      cfg.Hide,
+		slow:      make(chan struct{}, maxSlowQueries),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -185,7 +185,7 @@ func (s *Server) Start() error {
 		go s.serveUDP(ctx, pc)
 	}
 	s.servers, s.udp, s.bound, s.cancel = servers, udp, bound, cancel
-	s.log.Info("dnsproxy: listening", "addrs", bound, "upstreams", s.upstreams, "filterAAAA", s.filterAAAA)
+	s.log.Info("dnsproxy: listening", "addrs", bound, "upstreams", s.upstreams, "hide", s.hide)
 	return nil
 }
 
@@ -236,28 +236,28 @@ func (s *Server) Addrs() []netip.AddrPort {
 	return slices.Clone(s.bound)
 }
 
-// Update replaces the upstreams and the AAAA filter at runtime. The cache is
+// Update replaces the upstreams and the hidden family at runtime. The cache is
 // flushed when the upstreams change, since answers from the old ones may be
 // what the user switched away from.
-func (s *Server) Update(upstreams []netip.AddrPort, filterAAAA bool) {
+func (s *Server) Update(upstreams []netip.AddrPort, hide Hide) {
 	s.mu.Lock()
 	changed := !slices.Equal(s.upstreams, upstreams)
 	if changed {
 		s.upstreams = slices.Clone(upstreams)
 		s.preferred.Store(0)
 	}
-	s.filterAAAA = filterAAAA
+	s.hide = hide
 	s.mu.Unlock()
 	if changed {
 		s.cache.flush()
 	}
-	s.log.Info("dnsproxy: updated", "upstreams", upstreams, "filterAAAA", filterAAAA, "cacheFlushed", changed)
+	s.log.Info("dnsproxy: updated", "upstreams", upstreams, "hide", hide, "cacheFlushed", changed)
 }
 
-func (s *Server) settings() ([]netip.AddrPort, bool) {
+func (s *Server) settings() ([]netip.AddrPort, Hide) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.upstreams, s.filterAAAA
+	return s.upstreams, s.hide
 }
 
 // Close stops all listeners. In-flight queries are cancelled and get up to

@@ -214,7 +214,7 @@ func TestFilterAAAA(t *testing.T) {
 	for _, host := range families {
 		t.Run(host, func(t *testing.T) {
 			up := startUpstream(t, host, answerA(300))
-			s := startResolver(t, host, Config{Upstreams: []netip.AddrPort{up.addr}, FilterAAAA: true})
+			s := startResolver(t, host, Config{Upstreams: []netip.AddrPort{up.addr}, Hide: HideIPv6})
 
 			r := ask(t, s, "udp", "v6.example", dns.TypeAAAA, nil)
 			if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 0 || up.total() != 0 {
@@ -225,7 +225,7 @@ func TestFilterAAAA(t *testing.T) {
 				t.Fatalf("ANY: %v, want only the A record", r.Answer)
 			}
 
-			s.Update([]netip.AddrPort{up.addr}, false)
+			s.Update([]netip.AddrPort{up.addr}, HideNone)
 			r = ask(t, s, "udp", "v6.example", dns.TypeAAAA, nil)
 			if len(r.Answer) != 1 || r.Answer[0].Header().Rrtype != dns.TypeAAAA {
 				t.Fatalf("unfiltered AAAA: %v", r.Answer)
@@ -238,23 +238,61 @@ func TestFilterAAAA(t *testing.T) {
 	}
 }
 
-func TestStripIPv6Hints(t *testing.T) {
-	h := &dns.HTTPS{SVCB: dns.SVCB{
-		Hdr:      dns.RR_Header{Name: "h.example.", Rrtype: dns.TypeHTTPS, Class: dns.ClassINET, Ttl: 60},
-		Priority: 1, Target: ".",
-		Value: []dns.SVCBKeyValue{
-			&dns.SVCBIPv4Hint{Hint: []net.IP{net.ParseIP("192.0.2.1")}},
-			&dns.SVCBIPv6Hint{Hint: []net.IP{net.ParseIP("2001:db8::1")}},
-		},
-	}}
-	glue := &dns.AAAA{Hdr: dns.RR_Header{Name: "ns.example.", Rrtype: dns.TypeAAAA, Class: dns.ClassINET}, AAAA: net.ParseIP("2001:db8::53")}
-	m := &dns.Msg{Answer: []dns.RR{h}, Extra: []dns.RR{glue}}
-	stripIPv6(m)
-	if len(m.Extra) != 0 {
-		t.Fatalf("AAAA glue kept: %v", m.Extra)
+// Beside a tunnel without IPv4 the resolver hides IPv4 the same way:
+// A questions get an empty NOERROR without asking upstream, A records
+// leave ANY answers, and AAAA still resolves.
+func TestHideIPv4(t *testing.T) {
+	for _, host := range families {
+		t.Run(host, func(t *testing.T) {
+			up := startUpstream(t, host, answerA(300))
+			s := startResolver(t, host, Config{Upstreams: []netip.AddrPort{up.addr}, Hide: HideIPv4})
+			r := ask(t, s, "udp", "v4.example", dns.TypeA, nil)
+			if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 0 || up.total() != 0 {
+				t.Fatalf("A: rcode %s, %d answers, upstream asked %d times", dns.RcodeToString[r.Rcode], len(r.Answer), up.total())
+			}
+			r = ask(t, s, "udp", "v6.example", dns.TypeAAAA, nil)
+			if len(r.Answer) != 1 || r.Answer[0].Header().Rrtype != dns.TypeAAAA {
+				t.Fatalf("AAAA while hiding IPv4: %v", r.Answer)
+			}
+			r = ask(t, s, "tcp", "any.example", dns.TypeANY, nil)
+			if len(r.Answer) != 1 || r.Answer[0].Header().Rrtype != dns.TypeAAAA {
+				t.Fatalf("ANY: %v, want only the AAAA record", r.Answer)
+			}
+			s.Update([]netip.AddrPort{up.addr}, HideNone)
+			if r = ask(t, s, "udp", "v4.example", dns.TypeA, nil); len(r.Answer) != 1 {
+				t.Fatalf("A after the filter is lifted: %v", r.Answer)
+			}
+		})
 	}
-	if len(h.Value) != 1 || h.Value[0].Key() != dns.SVCB_IPV4HINT {
-		t.Fatalf("HTTPS values %v, want only ipv4hint", h.Value)
+}
+
+// Hiding a family strips its records from glue and its address hints
+// from HTTPS records, and keeps the other family's.
+func TestStripHints(t *testing.T) {
+	for _, tc := range []struct {
+		hide Hide
+		glue dns.RR
+		keep dns.SVCBKey
+	}{
+		{HideIPv6, &dns.AAAA{Hdr: dns.RR_Header{Name: "ns.example.", Rrtype: dns.TypeAAAA, Class: dns.ClassINET}, AAAA: net.ParseIP("2001:db8::53")}, dns.SVCB_IPV4HINT},
+		{HideIPv4, &dns.A{Hdr: dns.RR_Header{Name: "ns.example.", Rrtype: dns.TypeA, Class: dns.ClassINET}, A: net.ParseIP("192.0.2.53")}, dns.SVCB_IPV6HINT},
+	} {
+		h := &dns.HTTPS{SVCB: dns.SVCB{
+			Hdr:      dns.RR_Header{Name: "h.example.", Rrtype: dns.TypeHTTPS, Class: dns.ClassINET, Ttl: 60},
+			Priority: 1, Target: ".",
+			Value: []dns.SVCBKeyValue{
+				&dns.SVCBIPv4Hint{Hint: []net.IP{net.ParseIP("192.0.2.1")}},
+				&dns.SVCBIPv6Hint{Hint: []net.IP{net.ParseIP("2001:db8::1")}},
+			},
+		}}
+		m := &dns.Msg{Answer: []dns.RR{h}, Extra: []dns.RR{tc.glue}}
+		tc.hide.strip(m)
+		if len(m.Extra) != 0 {
+			t.Errorf("hide %s: glue kept: %v", tc.hide, m.Extra)
+		}
+		if len(h.Value) != 1 || h.Value[0].Key() != tc.keep {
+			t.Errorf("hide %s: HTTPS values %v, want only %v", tc.hide, h.Value, tc.keep)
+		}
 	}
 }
 

@@ -114,11 +114,11 @@ func (s *Server) fastAnswer(pkt []byte, src netip.Addr, out []byte) ([]byte, boo
 	if !ok {
 		return nil, false
 	}
-	_, filterAAAA := s.settings()
-	if filterAAAA && q.key.qtype == dns.TypeAAAA {
+	_, hide := s.settings()
+	if hide != HideNone && q.key.qtype == hide.qtype() {
 		return nil, false
 	}
-	w, age, ok := s.cache.getWire(q.key, filterAAAA)
+	w, age, ok := s.cache.getWire(q.key, hide)
 	if !ok {
 		return nil, false
 	}

@@ -69,24 +69,26 @@ func TestFastPathMatchesFullPath(t *testing.T) {
 	cases := []struct {
 		name   string
 		pkt    []byte
-		filter bool
+		filter Hide
 	}{
-		{"A, no EDNS", query("example.org.", dns.TypeA, nil), false},
-		{"RD clear", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.RecursionDesired = false }), false},
-		{"EDNS", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(4096, false) }), false},
-		{"EDNS with DO", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(1232, true) }), false},
+		{"A, no EDNS", query("example.org.", dns.TypeA, nil), HideNone},
+		{"RD clear", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.RecursionDesired = false }), HideNone},
+		{"EDNS", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(4096, false) }), HideNone},
+		{"EDNS with DO", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(1232, true) }), HideNone},
 		{"EDNS with a cookie", query("example.org.", dns.TypeA, func(m *dns.Msg) {
 			m.SetEdns0(1232, false)
 			m.IsEdns0().Option = append(m.IsEdns0().Option, &dns.EDNS0_COOKIE{Code: dns.EDNS0COOKIE, Cookie: "0102030405060708"})
-		}), false},
-		{"AAAA", query("example.org.", dns.TypeAAAA, nil), false},
-		{"HTTPS, filtered", query("example.org.", dns.TypeHTTPS, nil), true},
-		{"A, filtered", query("under_score.example.", dns.TypeA, nil), true},
-		{"CD set", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.CheckingDisabled = true }), false},
+		}), HideNone},
+		{"AAAA", query("example.org.", dns.TypeAAAA, nil), HideNone},
+		{"HTTPS, filtered", query("example.org.", dns.TypeHTTPS, nil), HideIPv6},
+		{"A, filtered", query("under_score.example.", dns.TypeA, nil), HideIPv6},
+		{"AAAA, A hidden", query("example.org.", dns.TypeAAAA, nil), HideIPv4},
+		{"HTTPS, A hidden", query("example.org.", dns.TypeHTTPS, nil), HideIPv4},
+		{"CD set", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.CheckingDisabled = true }), HideNone},
 		{"EDNS with padding", query("example.org.", dns.TypeA, func(m *dns.Msg) {
 			m.SetEdns0(1232, true)
 			m.IsEdns0().Option = append(m.IsEdns0().Option, &dns.EDNS0_PADDING{Padding: make([]byte, 37)})
-		}), false},
+		}), HideNone},
 	}
 	for _, c := range cases {
 		for _, src := range localSources {
@@ -99,7 +101,7 @@ func TestFastPathMatchesFullPath(t *testing.T) {
 
 // fastMatchesFull caches the answer to pkt, then checks that the fast path
 // answers it as the full path does, fresh and aged.
-func fastMatchesFull(t *testing.T, pkt []byte, src netip.Addr, filter bool) {
+func fastMatchesFull(t *testing.T, pkt []byte, src netip.Addr, filter Hide) {
 	s, now := fastServer(t)
 	s.Update(s.upstreams, filter)
 	if _, ok := s.fastAnswer(pkt, src, nil); ok {
@@ -134,35 +136,36 @@ func TestFastPathDeclines(t *testing.T) {
 		name   string
 		pkt    []byte
 		src    netip.Addr
-		filter bool
+		filter Hide
 		// warm is a plain query with the same cache key, which the fast path
 		// must answer first, so that a decline is the fast path's own
 		// decision and not an empty cache. Nil where no such query exists.
 		warm []byte
 	}{
-		{"AAAA while filtering", query("example.org.", dns.TypeAAAA, nil), loopback4, true, query("example.org.", dns.TypeAAAA, nil)},
-		{"client off the host", plainA, netip.MustParseAddr("192.0.2.7"), false, plainA},
-		{"IPv6 client off the host", plainA, netip.MustParseAddr("2001:db8::7"), false, plainA},
-		{"link-local client on another link", plainA, netip.MustParseAddr("fe80::7%999999"), false, plainA},
-		{"escaped name", query(`a\.b.example.`, dns.TypeA, nil), loopback4, false, nil},
+		{"AAAA while filtering", query("example.org.", dns.TypeAAAA, nil), loopback4, HideIPv6, query("example.org.", dns.TypeAAAA, nil)},
+		{"A while hiding IPv4", query("example.org.", dns.TypeA, nil), loopback4, HideIPv4, query("example.org.", dns.TypeA, nil)},
+		{"client off the host", plainA, netip.MustParseAddr("192.0.2.7"), HideNone, plainA},
+		{"IPv6 client off the host", plainA, netip.MustParseAddr("2001:db8::7"), HideNone, plainA},
+		{"link-local client on another link", plainA, netip.MustParseAddr("fe80::7%999999"), HideNone, plainA},
+		{"escaped name", query(`a\.b.example.`, dns.TypeA, nil), loopback4, HideNone, nil},
 		// miekg/dns compresses names case-sensitively, so the full path's
 		// reply to a mixed-case question may differ in size.
-		{"mixed case (0x20)", query("ExAmPle.ORG.", dns.TypeA, nil), loopback4, false, plainA},
+		{"mixed case (0x20)", query("ExAmPle.ORG.", dns.TypeA, nil), loopback4, HideNone, plainA},
 		{"client subnet option", withOPT(func(o *dns.OPT) {
 			o.Option = append(o.Option, &dns.EDNS0_SUBNET{Code: dns.EDNS0SUBNET, Family: 1, SourceNetmask: 24, Address: net.IPv4(192, 0, 2, 0)})
-		}), loopback4, false, withOPT(func(*dns.OPT) {})},
+		}), loopback4, HideNone, withOPT(func(*dns.OPT) {})},
 		// An option that overruns the OPT record, which the full path
 		// answers with FORMERR.
-		{"option past the OPT record", truncatedOption(), loopback4, false, withOPT(func(*dns.OPT) {})},
-		{"EDNS version 1", withOPT(func(o *dns.OPT) { o.SetVersion(1) }), loopback4, false, withOPT(func(*dns.OPT) {})},
-		{"a response", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.Response = true }), loopback4, false, plainA},
-		{"not QUERY", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.Opcode = dns.OpcodeNotify }), loopback4, false, plainA},
+		{"option past the OPT record", truncatedOption(), loopback4, HideNone, withOPT(func(*dns.OPT) {})},
+		{"EDNS version 1", withOPT(func(o *dns.OPT) { o.SetVersion(1) }), loopback4, HideNone, withOPT(func(*dns.OPT) {})},
+		{"a response", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.Response = true }), loopback4, HideNone, plainA},
+		{"not QUERY", query("example.org.", dns.TypeA, func(m *dns.Msg) { m.Opcode = dns.OpcodeNotify }), loopback4, HideNone, plainA},
 		{"two questions", query("example.org.", dns.TypeA, func(m *dns.Msg) {
 			m.Question = append(m.Question, dns.Question{Name: "example.net.", Qtype: dns.TypeA, Qclass: dns.ClassINET})
-		}), loopback4, false, plainA},
+		}), loopback4, HideNone, plainA},
 		// bigExchange's 40 records do not fit 512 bytes: the full path
 		// truncates. With a large EDNS size they do.
-		{"too big without EDNS", query("many.big.", dns.TypeA, nil), loopback4, false,
+		{"too big without EDNS", query("many.big.", dns.TypeA, nil), loopback4, HideNone,
 			query("many.big.", dns.TypeA, func(m *dns.Msg) { m.SetEdns0(4096, false) })},
 	}
 	for _, c := range cases {
@@ -250,7 +253,7 @@ func FuzzFastPath(f *testing.F) {
 	}))
 	s, _ := fastServer(f)
 	f.Fuzz(func(t *testing.T, pkt []byte) {
-		s.Update(s.upstreams, len(pkt)%2 == 0)
+		s.Update(s.upstreams, Hide(len(pkt)%3))
 		// Fill the cache from what the fast path reads, so packets the full
 		// path cannot parse still meet a cached answer.
 		if q, ok := parseQuery(pkt); ok {

@@ -80,6 +80,9 @@ type Tunnel struct {
 	// (platform.Plan.Block6, the routing layer's decision): off-link IPv6 is
 	// then rejected so nothing prefers a leaking IPv6 path beside it.
 	Block6 bool
+	// Block4 is Block6's mirror: the tunnel takes all IPv6 but carries no
+	// IPv4 (platform.Plan.Block4), so off-link IPv4 is rejected.
+	Block4 bool
 	// Full is set when the tunnel takes all of a family (platform.Plan's
 	// Full4 or Full6: by coverage, the /1 halves or an "exclude private
 	// IPs" list as well as a /0).

@@ -32,9 +32,12 @@ var (
 	allRouters6    = prefixes("ff02::2/128")
 	ula6           = prefixes("fc00::/7")
 	nonRoutedIPv6  = prefixes("::1/128", "fe80::/10", "ff00::/8")
+	nonRoutedIPv4  = prefixes("127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "255.255.255.255/32")
+	private4       = prefixes("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 	tcpAndUDP      = []Proto{ProtoUDP, ProtoTCP}
 	bothFamilies   = []Family{FamilyIPv4, FamilyIPv6}
 	reasonV6NoTun  = "tunnel has no IPv6: off-link IPv6 would leak, reject it"
+	reasonV4NoTun  = "tunnel has no IPv4: off-link IPv4 would leak, reject it"
 	reasonCVE      = "drop packets for a tunnel address that did not arrive on the tunnel (CVE-2019-14899)"
 	reasonLoopback = "loopback"
 )
@@ -57,7 +60,7 @@ func (b builder) engagedOutput() []Rule {
 	rs = append(rs, b.endpointsOut()...)
 	rs = append(rs, b.bootstrapOut()...)
 	rs = append(rs, b.splitOut()...)
-	rs = append(rs, b.v6Block()...)
+	rs = append(rs, b.familyBlock()...)
 	rs = append(rs, b.dnsOut()...)
 	rs = append(rs, b.tunnelAccept("tunnel interface")...)
 	rs = append(rs, b.linkServicesOut()...)
@@ -81,7 +84,7 @@ func (b builder) engagedInput() []Rule {
 // may go through the tunnel since they cannot reach the local resolver.
 func (b builder) engagedForward() []Rule {
 	rs := []Rule{{Established: true, Action: Accept, Reason: "replies to allowed connections"}}
-	rs = append(rs, b.v6Block()...)
+	rs = append(rs, b.familyBlock()...)
 	rs = append(rs, b.tunnelAccept("forwarded into the tunnel")...)
 	if b.in.DNS.Manage {
 		rs = append(rs, dnsReject("forwarded DNS outside the tunnel")...)
@@ -91,15 +94,15 @@ func (b builder) engagedForward() []Rule {
 }
 
 func (b builder) idleOutput() []Rule {
-	v6, dns := b.v6Block(), b.idleDNS()
-	if len(v6) == 0 && len(dns) == 0 {
+	block, dns := b.familyBlock(), b.idleDNS()
+	if len(block) == 0 && len(dns) == 0 {
 		return nil
 	}
 	rs := []Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}
 	rs = append(rs, b.endpointsOut()...)
 	rs = append(rs, b.bootstrapOut()...)
 	rs = append(rs, b.splitOut()...)
-	rs = append(rs, v6...)
+	rs = append(rs, block...)
 	return append(rs, dns...)
 }
 
@@ -126,7 +129,7 @@ func (b builder) idleInput() []Rule {
 }
 
 func (b builder) idleForward() []Rule {
-	return b.v6Block()
+	return b.familyBlock()
 }
 
 func (b builder) endpointsOut() []Rule {
@@ -185,19 +188,40 @@ func (b builder) endpointsIn() []Rule {
 	return rs
 }
 
-// v6Block rejects off-link IPv6 while a tunnel without IPv6 is up, kill
-// switch or not, so nothing prefers a leaking IPv6 path.
-func (b builder) v6Block() []Rule {
+// familyBlock rejects off-link traffic of a family the tunnel does not
+// carry while it takes all of the other (Tunnel.Block6, Tunnel.Block4),
+// kill switch or not, so nothing prefers a leaking path. The host's own
+// link, the family's routes into the tunnel, and with allow_lan its
+// private ranges stay reachable.
+func (b builder) familyBlock() []Rule {
 	t := b.in.Tunnel
-	if t == nil || !t.Block6 {
+	if t == nil {
 		return nil
 	}
-	allowed := slices.Clone(nonRoutedIPv6)
-	allowed = append(allowed, only(b.in.OnLink, FamilyIPv6)...)
-	if b.in.AllowLAN {
-		allowed = append(allowed, ula6...)
+	var rs []Rule
+	for _, x := range []struct {
+		on        bool
+		f         Family
+		keep, lan []netip.Prefix
+		reason    string
+	}{
+		{t.Block4, FamilyIPv4, nonRoutedIPv4, private4, reasonV4NoTun},
+		{t.Block6, FamilyIPv6, nonRoutedIPv6, ula6, reasonV6NoTun},
+	} {
+		if !x.on {
+			continue
+		}
+		// The family's routes the tunnel does carry ("IPv6 blocked except
+		// fd64::/64") are not off-link traffic: they go into the tunnel.
+		allowed := slices.Clone(x.keep)
+		allowed = append(allowed, only(t.Routes, x.f)...)
+		allowed = append(allowed, only(b.in.OnLink, x.f)...)
+		if b.in.AllowLAN {
+			allowed = append(allowed, x.lan...)
+		}
+		rs = append(rs, Rule{Family: x.f, Dst: allowed, NotDst: true, Action: Reject, Reason: x.reason})
 	}
-	return []Rule{{Family: FamilyIPv6, Dst: allowed, NotDst: true, Action: Reject, Reason: reasonV6NoTun}}
+	return rs
 }
 
 func (b builder) cve() []Rule {

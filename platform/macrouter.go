@@ -56,7 +56,7 @@ func (r *macRouter) Up(cfg TunnelConfig) error {
 			return err
 		}
 	}
-	r.log.Info("routes up", "iface", cfg.Interface, "full4", plan.Full4, "full6", plan.Full6, "block6", plan.Block6, "routes", len(routes))
+	r.log.Info("routes up", "iface", cfg.Interface, "full4", plan.Full4, "full6", plan.Full6, "block4", plan.Block4, "block6", plan.Block6, "routes", len(routes))
 	// After the endpoint routes: publishing makes the tunnel the primary
 	// service, and its default then points into the tunnel.
 	if script := tunnelServiceScript(cfg.Interface, plan); script != "" {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/palisadevpn/palisade/platform/coverage"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -59,13 +60,21 @@ func (r *linuxRouter) Up(cfg TunnelConfig) error {
 		}
 		used[familyOf(p)] = true
 	}
-	if plan.Block6 {
-		unreachable := &netlink.Route{Type: unix.RTN_UNREACHABLE, Family: unix.AF_INET6, Table: Table,
-			Dst: &net.IPNet{IP: net.IPv6zero, Mask: net.CIDRMask(0, 128)}}
-		if err := netlink.RouteReplace(unreachable); err != nil {
-			return fmt.Errorf("unreachable ::/0 in table %d: %w", Table, err)
+	for _, f := range []coverage.Family{coverage.IPv4, coverage.IPv6} {
+		if !plan.Blocked(f) {
+			continue
 		}
-		used[unix.AF_INET6] = true
+		// Unreachable, not blackhole: programs get an error at once and
+		// fall back to the family the tunnel carries.
+		all := netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+		if f == coverage.IPv6 {
+			all = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+		}
+		unreachable := &netlink.Route{Type: unix.RTN_UNREACHABLE, Family: familyOf(all), Table: Table, Dst: prefixNet(all)}
+		if err := netlink.RouteReplace(unreachable); err != nil {
+			return fmt.Errorf("unreachable %s in table %d: %w", all, Table, err)
+		}
+		used[familyOf(all)] = true
 	}
 	for _, family := range []int{unix.AF_INET, unix.AF_INET6} {
 		if used[family] {
@@ -74,7 +83,7 @@ func (r *linuxRouter) Up(cfg TunnelConfig) error {
 			}
 		}
 	}
-	r.log.Info("routes up", "iface", cfg.Interface, "full4", plan.Full4, "full6", plan.Full6, "block6", plan.Block6, "routes", len(plan.Routes))
+	r.log.Info("routes up", "iface", cfg.Interface, "full4", plan.Full4, "full6", plan.Full6, "block4", plan.Block4, "block6", plan.Block6, "routes", len(plan.Routes))
 	return nil
 }
 

@@ -3,6 +3,8 @@ package platform
 import (
 	"net/netip"
 	"slices"
+
+	"github.com/palisadevpn/palisade/platform/coverage"
 )
 
 // Gateway is a physical default route: where the tunnel endpoint's host
@@ -39,8 +41,8 @@ func (r SplitRoute) OutlivesTunnel() bool {
 
 // SplitPlan turns a plan into routes for macOS and Windows, which have no
 // policy routing: the plan's routes via the tunnel, a /0 as its two /1
-// halves so the physical default route stays; unreachable IPv6 halves when
-// Block6; and, for every profile, split or full, a host route per endpoint
+// halves so the physical default route stays; unreachable halves of a
+// blocked family (Block4, Block6); and, for every profile, split or full, a host route per endpoint
 // via the gateway of its family, so the WireGuard socket's own packets never
 // enter the tunnel even when an allowed range contains the endpoint.
 // Endpoints of a family without a gateway get a blackhole route; loopback
@@ -67,9 +69,11 @@ func SplitPlan(p Plan, endpoints []netip.AddrPort, gw4, gw6 *Gateway) []SplitRou
 			out = appendNew(out, hosts, SplitRoute{Dst: d})
 		}
 	}
-	if p.Block6 {
-		for _, d := range withoutDefault(netip.PrefixFrom(netip.IPv6Unspecified(), 0)) {
-			out = appendNew(out, hosts, SplitRoute{Dst: d, Reject: true})
+	for _, all := range []netip.Prefix{netip.PrefixFrom(netip.IPv4Unspecified(), 0), netip.PrefixFrom(netip.IPv6Unspecified(), 0)} {
+		if p.Blocked(coverage.Of(all)) {
+			for _, d := range withoutDefault(all) {
+				out = appendNew(out, hosts, SplitRoute{Dst: d, Reject: true})
+			}
 		}
 	}
 	return append(out, hosts...)

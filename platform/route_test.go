@@ -66,7 +66,11 @@ func TestMakePlan(t *testing.T) {
 	}, {
 		name: "v6-only tunnel",
 		cfg:  TunnelConfig{Addresses: pfx("fd64::2/128"), AllowedIPs: pfx("::/0"), HostIPv6: true},
-		want: Plan{Addresses: pfx("fd64::2/128"), Scope: coverage.Scope{Full6: true, Routes: pfx("::/0")}},
+		want: Plan{Addresses: pfx("fd64::2/128"), Scope: coverage.Scope{Full6: true, Block4: true, Routes: pfx("::/0")}},
+	}, {
+		name: "v4 allowed IPs without a v4 address are not routed, IPv4 blocked",
+		cfg:  TunnelConfig{Addresses: pfx("fd64::2/128"), AllowedIPs: pfx("0.0.0.0/0", "::/0"), HostIPv6: true},
+		want: Plan{Addresses: pfx("fd64::2/128"), Scope: coverage.Scope{Full6: true, Block4: true, Routes: pfx("::/0")}},
 	}, {
 		name: "host bits are masked, duplicates dropped",
 		cfg:  TunnelConfig{Addresses: pfx("10.64.0.2/32"), AllowedIPs: pfx("10.64.0.7/24", "10.64.0.0/24"), HostIPv6: false},
@@ -106,6 +110,11 @@ func TestSplitPlan(t *testing.T) {
 		name: "full IPv4 from /0, IPv6 blocked, one host route per endpoint",
 		plan: Plan{Scope: coverage.Scope{Routes: pfx("0.0.0.0/0"), Full4: true, Block6: true}}, eps: eps, gw6: gw6,
 		want: append(append(tunnel("0.0.0.0/1", "128.0.0.0/1"), reject6...), host4, host6),
+	}, {
+		name: "full IPv6, IPv4 blocked: unreachable IPv4 halves, the IPv4 endpoint keeps its host route",
+		plan: Plan{Scope: coverage.Scope{Routes: pfx("::/0"), Full6: true, Block4: true}}, eps: eps[:1], gw6: gw6,
+		want: append(tunnel("::/1", "8000::/1"), SplitRoute{Dst: netip.MustParsePrefix("0.0.0.0/1"), Reject: true},
+			SplitRoute{Dst: netip.MustParsePrefix("128.0.0.0/1"), Reject: true}, host4),
 	}, {
 		name: "the halves and /0 together are routed once",
 		plan: Plan{Scope: coverage.Scope{Routes: pfx("0.0.0.0/1", "0.0.0.0/0", "128.0.0.0/1", "::/0"), Full4: true, Full6: true}}, eps: eps[:1], gw6: gw6,

@@ -78,7 +78,7 @@ func (r *windowsRouter) Up(cfg TunnelConfig) error {
 	if err := luid.SetRoutes(tunnelRoutes); err != nil {
 		return fmt.Errorf("routes on %s: %w", cfg.Interface, err)
 	}
-	r.log.Info("routes up", "iface", cfg.Interface, "full4", plan.Full4, "full6", plan.Full6, "block6", plan.Block6, "routes", len(routes))
+	r.log.Info("routes up", "iface", cfg.Interface, "full4", plan.Full4, "full6", plan.Full6, "block4", plan.Block4, "block6", plan.Block6, "routes", len(routes))
 	return nil
 }
 

@@ -25,13 +25,13 @@ func newLocalDNS(log *slog.Logger, stateDir string) *localDNS {
 }
 
 // Up starts the resolver once and afterwards only updates its upstreams.
-func (d *localDNS) Up(iface string, upstreams []netip.AddrPort, filterAAAA bool, domains []string) (DNSInfo, error) {
+func (d *localDNS) Up(iface string, upstreams []netip.AddrPort, hide dnsproxy.Hide, domains []string) (DNSInfo, error) {
 	if d.srv == nil {
-		if err := d.start(upstreams, filterAAAA); err != nil {
+		if err := d.start(upstreams, hide); err != nil {
 			return DNSInfo{}, err
 		}
 	} else {
-		d.srv.Update(upstreams, filterAAAA)
+		d.srv.Update(upstreams, hide)
 	}
 	if d.mgr == nil {
 		d.mgr = sysdns.Detect(d.log, d.stateDir)
@@ -46,7 +46,7 @@ func (d *localDNS) Up(iface string, upstreams []netip.AddrPort, filterAAAA bool,
 	return DNSInfo{Resolvers: servers, Manager: d.mgr.Name()}, nil
 }
 
-func (d *localDNS) start(upstreams []netip.AddrPort, filterAAAA bool) error {
+func (d *localDNS) start(upstreams []netip.AddrPort, hide dnsproxy.Hide) error {
 	listen, why, err := resolverListen(dnsproxy.DefaultListen, sysdns.AddLoopbackAddrs())
 	if err != nil {
 		// Adding one address may have failed after the other was added.
@@ -56,7 +56,7 @@ func (d *localDNS) start(upstreams []netip.AddrPort, filterAAAA bool) error {
 		d.log.Info("dns: resolver on its IPv4 address only", "why", why)
 	}
 	d.listen = listen
-	srv, err := dnsproxy.New(dnsproxy.Config{Listen: d.listen, Upstreams: upstreams, FilterAAAA: filterAAAA, Mark: platform.DNSMark, Log: d.log})
+	srv, err := dnsproxy.New(dnsproxy.Config{Listen: d.listen, Upstreams: upstreams, Hide: hide, Mark: platform.DNSMark, Log: d.log})
 	if err == nil {
 		err = srv.Start()
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/palisadevpn/palisade/dnsproxy"
 	"github.com/palisadevpn/palisade/firewall"
 	"github.com/palisadevpn/palisade/service/ipc"
 )
@@ -21,7 +22,7 @@ type fakeDNS struct {
 	downs  int
 }
 
-func (d *fakeDNS) Up(iface string, upstreams []netip.AddrPort, filterAAAA bool, domains []string) (DNSInfo, error) {
+func (d *fakeDNS) Up(iface string, upstreams []netip.AddrPort, hide dnsproxy.Hide, domains []string) (DNSInfo, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	// Like localDNS: the resolver starts before the system DNS is set.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/palisadevpn/palisade/dnsproxy"
 	"github.com/palisadevpn/palisade/firewall"
 	"github.com/palisadevpn/palisade/platform"
 	"github.com/palisadevpn/palisade/platform/sysdns"
@@ -17,9 +18,10 @@ import (
 
 // DNSControl runs the local resolver and points the system at it.
 type DNSControl interface {
-	// Up starts (or updates) the resolver with these upstreams and points
-	// the system DNS at it through the tunnel interface.
-	Up(iface string, upstreams []netip.AddrPort, filterAAAA bool, domains []string) (DNSInfo, error)
+	// Up starts (or updates) the resolver with these upstreams, hiding
+	// the family the tunnel does not carry, and points the system DNS at it
+	// through the tunnel interface.
+	Up(iface string, upstreams []netip.AddrPort, hide dnsproxy.Hide, domains []string) (DNSInfo, error)
 	// Down stops the resolver and restores the system DNS. It also undoes
 	// whatever a failed Up left behind, and does nothing when nothing is up.
 	Down() error

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"reflect"
 
+	"github.com/palisadevpn/palisade/dnsproxy"
 	"github.com/palisadevpn/palisade/firewall"
 	"github.com/palisadevpn/palisade/platform"
 	"github.com/palisadevpn/palisade/service/ipc"
@@ -53,7 +54,7 @@ func (m *Manager) firewallInputLocked() firewall.Input {
 	}
 	if m.net.dev != nil {
 		in.Tunnel = &firewall.Tunnel{Interface: m.net.dev.Name(), Addresses: m.net.plan.Addresses, Block6: m.net.plan.Block6,
-			Full: m.net.plan.Full4 || m.net.plan.Full6, Routes: m.net.plan.Routes}
+			Block4: m.net.plan.Block4, Full: m.net.plan.Full4 || m.net.plan.Full6, Routes: m.net.plan.Routes}
 	}
 	if m.settings.DNS.Mode != settings.DNSExisting {
 		in.DNS = firewall.DNS{Manage: true, Upstreams: m.net.upstreams, Mark: platform.DNSMark}
@@ -81,13 +82,14 @@ func (m *Manager) applyNetLocked() {
 	s.KillSwitch = m.settings.KillSwitch
 	s.KillSwitchEngaged = p.Engaged
 	s.Interface, s.Addresses, s.Endpoint = "", nil, ""
-	s.TunnelIPv6, s.IPv6Blocked, s.Routing = false, false, ""
+	s.TunnelIPv4, s.TunnelIPv6, s.IPv4Blocked, s.IPv6Blocked, s.Routing = false, false, false, false, ""
 	if m.net.dev != nil {
 		s.Interface = m.net.dev.Name()
 		for _, a := range m.net.plan.Addresses {
 			s.Addresses = append(s.Addresses, a.String())
 		}
-		s.TunnelIPv6, s.IPv6Blocked = m.net.plan.Full6, m.net.plan.Block6
+		s.TunnelIPv4, s.TunnelIPv6 = m.net.plan.Full4, m.net.plan.Full6
+		s.IPv4Blocked, s.IPv6Blocked = m.net.plan.Block4, m.net.plan.Block6
 		s.Routing = m.net.plan.Scope.String()
 	}
 	if len(m.net.endpoints) > 0 {
@@ -158,13 +160,26 @@ func (m *Manager) startDNSLocked(p *profile.Profile, s settings.Settings) {
 	m.net.dnsWarning = ""
 	// The firewall must let the resolver reach its upstreams before it asks.
 	m.applyNetLocked()
-	info, err := m.env.DNS.Up(m.net.dev.Name(), ups, m.net.plan.Block6, p.Interface.DNSSearch)
+	hide := hiddenFamily(m.net.plan)
+	info, err := m.env.DNS.Up(m.net.dev.Name(), ups, hide, p.Interface.DNSSearch)
 	if err != nil {
 		m.dnsFailedLocked(err)
 		return
 	}
 	m.net.dns = &info
-	m.env.Log.Info("dns up", "manager", info.Manager, "upstreams", ups, "filter_aaaa", m.net.plan.Block6)
+	m.env.Log.Info("dns up", "manager", info.Manager, "upstreams", ups, "hide", hide)
+}
+
+// hiddenFamily is the family the resolver answers empty: the one the plan
+// blocks beside a full tunnel of the other.
+func hiddenFamily(p platform.Plan) dnsproxy.Hide {
+	switch {
+	case p.Block6:
+		return dnsproxy.HideIPv6
+	case p.Block4:
+		return dnsproxy.HideIPv4
+	}
+	return dnsproxy.HideNone
 }
 
 // dnsFailedLocked handles a system DNS that could not be pointed at the

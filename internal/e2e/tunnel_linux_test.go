@@ -62,42 +62,77 @@ func TestDualStackThroughTunnel(t *testing.T) {
 // and nothing may leave the physical interface, even with the kill switch off.
 func TestIPv4OnlyProfileBlocksIPv6(t *testing.T) {
 	n := start(t, testbed.Options{ServerNoIPv6Tunnel: true})
+	st := n.connectKillSwitchOff(t, testbed.ProfileOptions{IPv4Only: true})
+	if st.TunnelIPv6 || !st.IPv6Blocked || st.Routing != "full IPv4 tunnel, IPv6 blocked" {
+		t.Errorf("status of a v4-only tunnel: ipv6 %v, ipv6 blocked %v, routing %q", st.TunnelIPv6, st.IPv6Blocked, st.Routing)
+	}
+	n.checkFamilyBlocked(t, blockedFamily{
+		tunnelled: testbed.InternetIPv4, tunnelledAs: testbed.ServerIPv4, tunnelledType: "A", tunnelledAnswer: testbed.TunnelNameIPv4,
+		blocked: testbed.InternetIPv6, blockedType: "AAAA", lan: testbed.LANIPv6,
+	})
+}
+
+// The mirror: a v6-only profile (AllowedIPs = ::/0) on a dual-stack host.
+func TestIPv6OnlyProfileBlocksIPv4(t *testing.T) {
+	n := start(t, testbed.Options{})
+	st := n.connectKillSwitchOff(t, testbed.ProfileOptions{IPv6Only: true})
+	if !st.TunnelIPv6 || st.TunnelIPv4 || !st.IPv4Blocked || st.Routing != "full IPv6 tunnel, IPv4 blocked" {
+		t.Errorf("status of a v6-only tunnel: ipv4 %v, ipv6 %v, ipv4 blocked %v, routing %q", st.TunnelIPv4, st.TunnelIPv6, st.IPv4Blocked, st.Routing)
+	}
+	n.checkFamilyBlocked(t, blockedFamily{
+		tunnelled: testbed.InternetIPv6, tunnelledAs: testbed.ServerIPv6, tunnelledType: "AAAA", tunnelledAnswer: testbed.TunnelNameIPv6,
+		blocked: testbed.InternetIPv4, blockedType: "A", lan: testbed.LANIPv4,
+	})
+}
+
+func (n *node) connectKillSwitchOff(t *testing.T, p testbed.ProfileOptions) ipc.Status {
+	t.Helper()
 	if out, err := n.cli(t, "set", "killswitch", "off"); err != nil {
 		t.Fatalf("set killswitch off: %v\n%s", err, out)
 	}
-	n.importProfile(t, "v4", testbed.ProfileOptions{IPv4Only: true})
-	st := n.connect(t, "v4")
-	if st.TunnelIPv6 {
-		t.Errorf("v4-only tunnel reported as carrying IPv6")
-	}
-	if seen, err := n.probeSeen(t, testbed.InternetIPv4); err != nil || seen != testbed.ServerIPv4.String() {
-		t.Fatalf("IPv4 through the tunnel: seen %q, %v", seen, err)
+	n.importProfile(t, "single", p)
+	return n.connect(t, "single")
+}
+
+// blockedFamily describes a single-family full tunnel for checkFamilyBlocked.
+type blockedFamily struct {
+	tunnelled, tunnelledAs, tunnelledAnswer netip.Addr
+	tunnelledType                           string
+	blocked, lan                            netip.Addr
+	blockedType                             string
+}
+
+// checkFamilyBlocked: the tunnelled family reaches internet through the
+// tunnel; the other fails fast with nothing leaving outside the tunnel,
+// its LAN neighbour stays reachable, and the resolver answers its
+// questions with an empty NOERROR so programs go straight to the other.
+func (n *node) checkFamilyBlocked(t *testing.T, f blockedFamily) {
+	t.Helper()
+	if seen, err := n.probeSeen(t, f.tunnelled); err != nil || seen != f.tunnelledAs.String() {
+		t.Fatalf("%s through the tunnel: seen %q, %v", f.tunnelled, seen, err)
 	}
 	n.bed.ResetLeakCounts()
 	begin := time.Now()
-	if seen, err := n.probeSeen(t, testbed.InternetIPv6); err == nil {
-		t.Fatalf("IPv6 reached internet beside a v4-only tunnel (seen as %s)", seen)
+	if seen, err := n.probeSeen(t, f.blocked); err == nil {
+		t.Fatalf("%s reached beside the tunnel (seen as %s)", f.blocked, seen)
 	}
 	// Unreachable routes answer at once; a black hole would take the whole
 	// probe timeout.
 	if d := time.Since(begin); d > 2*time.Second {
-		t.Errorf("IPv6 failure took %s: it should fail fast", d)
+		t.Errorf("the failure to reach %s took %s: it should fail fast", f.blocked, d)
 	}
-	if c := n.leaks(t); total(c, "ipv6") != 0 {
-		t.Errorf("IPv6 leaked: %v", c)
+	if c := n.leaks(t); total(c, "") != 0 {
+		t.Errorf("packets left outside the tunnel: %v", c)
 	}
-	// The LAN's global IPv6 prefix stays reachable.
-	if err := n.bed.ProbePing(context.Background(), testbed.LANIPv6); err != nil {
-		t.Errorf("LAN IPv6 neighbour unreachable: %v", err)
+	if err := n.bed.ProbePing(context.Background(), f.lan); err != nil {
+		t.Errorf("LAN neighbour %s unreachable: %v", f.lan, err)
 	}
-	// The resolver answers AAAA with an empty NOERROR, so programs go
-	// straight to IPv4; the A answer shows the resolver itself works.
-	if got := n.dig(t, "@127.80.73.65", testbed.TunnelName, "A"); got != testbed.TunnelNameIPv4.String() {
-		t.Errorf("A through the tunnel: %q", got)
+	if got := n.dig(t, "@127.80.73.65", testbed.TunnelName, f.tunnelledType); got != f.tunnelledAnswer.String() {
+		t.Errorf("%s through the tunnel: %q", f.tunnelledType, got)
 	}
-	out, _ := n.daemon.Exec("dig", "+time=2", "+tries=1", "@127.80.73.65", testbed.TunnelName, "AAAA")
+	out, _ := n.daemon.Exec("dig", "+time=2", "+tries=1", "@127.80.73.65", testbed.TunnelName, f.blockedType)
 	if s := string(out); !strings.Contains(s, "status: NOERROR") || !strings.Contains(s, "ANSWER: 0,") {
-		t.Errorf("AAAA beside a v4-only tunnel: want an empty NOERROR, got\n%s", s)
+		t.Errorf("%s beside the tunnel: want an empty NOERROR, got\n%s", f.blockedType, s)
 	}
 }
 

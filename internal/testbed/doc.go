@@ -133,6 +133,7 @@ type Options struct {
 // ProfileOptions shape the client profile returned by ProfileText.
 type ProfileOptions struct {
 	IPv4Only     bool // tunnel addresses and AllowedIPs of IPv4 only
+	IPv6Only     bool // tunnel addresses and AllowedIPs of IPv6 only (fd64::2, ::/0, DNS fd64::1)
 	EndpointIPv6 bool // endpoint [2001:db8:100::2]:51820 instead of 198.51.100.2:51820
 	// AllowedIPs replaces the default 0.0.0.0/0 (and ::/0) when set.
 	AllowedIPs []string

@@ -14,9 +14,12 @@ type keys struct {
 
 // renderProfile writes the client's wg-quick profile.
 func renderProfile(k keys, opts ProfileOptions) string {
-	addrs := []string{netip.PrefixFrom(TunnelClientIPv4, 32).String()}
-	dnsServers := []string{TunnelServerIPv4.String()}
-	allowed := []string{"0.0.0.0/0"}
+	var addrs, dnsServers, allowed []string
+	if !opts.IPv6Only {
+		addrs = append(addrs, netip.PrefixFrom(TunnelClientIPv4, 32).String())
+		dnsServers = append(dnsServers, TunnelServerIPv4.String())
+		allowed = append(allowed, "0.0.0.0/0")
+	}
 	if !opts.IPv4Only {
 		addrs = append(addrs, netip.PrefixFrom(TunnelClientIPv6, 128).String())
 		dnsServers = append(dnsServers, TunnelServerIPv6.String())

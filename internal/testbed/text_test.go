@@ -21,6 +21,8 @@ func TestRenderProfile(t *testing.T) {
 			"PersistentKeepalive = 25"}, nil},
 		{ProfileOptions{IPv4Only: true}, []string{"Address = 10.64.0.2/32\n", "DNS = 10.64.0.1\n",
 			"AllowedIPs = 0.0.0.0/0\n"}, []string{"fd64", "::/0"}},
+		{ProfileOptions{IPv6Only: true}, []string{"Address = fd64::2/128\n", "DNS = fd64::1\n",
+			"AllowedIPs = ::/0\n"}, []string{"10.64", "0.0.0.0/0"}},
 		{ProfileOptions{EndpointIPv6: true}, []string{"Endpoint = [2001:db8:100::2]:51820"}, []string{"198.51.100.2"}},
 		{ProfileOptions{IPv4Only: true, AllowedIPs: []string{"0.0.0.0/1", "128.0.0.0/1"}},
 			[]string{"AllowedIPs = 0.0.0.0/1, 128.0.0.0/1\n"}, []string{"0.0.0.0/0"}},

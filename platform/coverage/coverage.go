@@ -59,11 +59,18 @@ var spans = map[Family]span{
 	IPv6: {
 		all: netip.MustParsePrefix("::/0"),
 		// Global unicast is 2000::/3 (RFC 4291, IANA); everything else is
-		// special-purpose or unassigned: loopback, IPv4-mapped and NAT64
-		// under ::/3, ULA fc00::/7, link-local fe80::/10, multicast ff00::/8.
-		outside: prefixes("::/3", "4000::/2", "8000::/1"),
+		// special-purpose or unassigned: loopback and IPv4-mapped under
+		// ::/3, ULA fc00::/7, link-local fe80::/10, multicast ff00::/8.
+		// The NAT64 prefixes are not: they lead to the whole IPv4
+		// Internet, so a full IPv6 tunnel must carry them too.
+		outside: append(uncovered(netip.MustParsePrefix("::/3"), NAT64), prefixes("4000::/2", "8000::/1")...),
 	},
 }
+
+// NAT64 are the well-known NAT64 prefix (RFC 6052) and the local-use
+// translation prefix (RFC 8215). Traffic to them reaches global IPv4
+// hosts through a translator, so they count as global unicast.
+var NAT64 = prefixes("64:ff9b::/96", "64:ff9b:1::/48")
 
 func prefixes(ss ...string) []netip.Prefix {
 	out := make([]netip.Prefix, len(ss))

@@ -2,7 +2,6 @@ package coverage
 
 import (
 	"net/netip"
-	"slices"
 	"strings"
 )
 
@@ -17,18 +16,25 @@ type Scope struct {
 	// tunnel takes all of IPv4 but carries no IPv6: nothing may prefer a
 	// leaking IPv6 path.
 	Block6 bool
+	// Block4 is Block6's mirror: the tunnel takes all of IPv6 but carries
+	// no IPv4, so off-link IPv4 is made unreachable.
+	Block4 bool
 }
 
 // Routes returns the allowed IPs a tunnel with these addresses carries:
-// masked, without duplicates, /0 included, and IPv6 ones only when the
-// tunnel has an IPv6 address (without one they would only black-hole).
+// masked, without duplicates, /0 included, and those of a family only when
+// the tunnel has an address of that family (without one they would only
+// black-hole, or leave with a LAN source address the server drops).
 func Routes(addresses, allowed []netip.Prefix) []netip.Prefix {
-	has6 := slices.ContainsFunc(addresses, func(a netip.Prefix) bool { return Of(a) == IPv6 })
+	has := map[Family]bool{}
+	for _, a := range addresses {
+		has[Of(a)] = true
+	}
 	var out []netip.Prefix
 	seen := map[netip.Prefix]bool{}
 	for _, r := range allowed {
 		r = r.Masked()
-		if !r.IsValid() || (Of(r) == IPv6 && !has6) || seen[r] {
+		if !r.IsValid() || !has[Of(r)] || seen[r] {
 			continue
 		}
 		seen[r] = true
@@ -39,12 +45,22 @@ func Routes(addresses, allowed []netip.Prefix) []netip.Prefix {
 
 // Decide returns the scope of a tunnel carrying routes (from Routes). Only
 // a full tunnel promises to carry everything: beside a full IPv4 tunnel
-// without IPv6, IPv6 is blocked on hosts that have it; a split tunnel
-// leaves the rest of the traffic, IPv6 included, to the host as it was.
+// without IPv6, IPv6 is blocked on hosts that have it, and beside a full
+// IPv6 tunnel without IPv4, IPv4 is blocked (every host has IPv4); a split
+// tunnel leaves the rest of the traffic to the host as it was.
 func Decide(routes []netip.Prefix, hostIPv6 bool) Scope {
 	s := Scope{Routes: routes, Full4: Full(routes, IPv4), Full6: Full(routes, IPv6)}
 	s.Block6 = hostIPv6 && s.Full4 && !s.Full6
+	s.Block4 = s.Full6 && !s.Full4
 	return s
+}
+
+// Blocked reports whether off-link traffic of family f is made unreachable.
+func (s Scope) Blocked(f Family) bool {
+	if f == IPv6 {
+		return s.Block6
+	}
+	return s.Block4
 }
 
 // String says how the tunnel treats traffic, as `palisade profile check`
@@ -56,10 +72,10 @@ func (s Scope) String() string {
 		switch {
 		case s.full(f):
 			full = append(full, f.String())
-		case f == IPv6 && s.Block6 && len(routes) > 0:
-			rest = append(rest, "IPv6 blocked except "+join(routes))
-		case f == IPv6 && s.Block6:
-			rest = append(rest, "IPv6 blocked")
+		case s.Blocked(f) && len(routes) > 0:
+			rest = append(rest, f.String()+" blocked except "+join(routes))
+		case s.Blocked(f):
+			rest = append(rest, f.String()+" blocked")
 		case len(routes) > 0 && (s.Full4 || s.Full6):
 			rest = append(rest, f.String()+" split: "+join(routes))
 		case s.Full4 || s.Full6:

@@ -15,6 +15,9 @@ func TestRoutes(t *testing.T) {
 	if got, want := Routes(v4, allowed), list("0.0.0.0/1, 128.0.0.0/1"); !reflect.DeepEqual(got, want) {
 		t.Errorf("IPv4-only tunnel: Routes = %v, want %v", got, want)
 	}
+	if got, want := Routes(list("fd64::2/128"), allowed), list("::/0"); !reflect.DeepEqual(got, want) {
+		t.Errorf("IPv6-only tunnel: Routes = %v, want %v", got, want)
+	}
 	if got := Routes(dual, []netip.Prefix{{}}); got != nil {
 		t.Errorf("invalid prefix routed: %v", got)
 	}
@@ -35,8 +38,10 @@ func TestDecideAndString(t *testing.T) {
 		{excludePrivate4 + ", " + excludePrivate6, true, Scope{Full4: true, Full6: true},
 			"full tunnel, IPv4 and IPv6 (left outside: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 224.0.0.0/3, fc00::/7, fe80::/10, ff00::/8)"},
 		{"0.0.0.0/0, fd64::/64", true, Scope{Full4: true, Block6: true}, "full IPv4 tunnel, IPv6 blocked except fd64::/64"},
-		{"::/0, 10.64.0.0/24", true, Scope{Full6: true}, "full IPv6 tunnel, IPv4 split: 10.64.0.0/24"},
-		{"::/0", true, Scope{Full6: true}, "full IPv6 tunnel, IPv4 not tunnelled"},
+		{"::/0, 10.64.0.0/24", true, Scope{Full6: true, Block4: true}, "full IPv6 tunnel, IPv4 blocked except 10.64.0.0/24"},
+		{"::/0", true, Scope{Full6: true, Block4: true}, "full IPv6 tunnel, IPv4 blocked"},
+		{"2000::/3", true, Scope{}, "split: 2000::/3"},
+		{"0.0.0.0/0, 2000::/3", true, Scope{Full4: true, Block6: true}, "full IPv4 tunnel, IPv6 blocked except 2000::/3"},
 		{"10.64.0.0/24, 198.51.100.0/24, fd64::/64", true, Scope{}, "split: 10.64.0.0/24, 198.51.100.0/24, fd64::/64"},
 		{"0.0.0.0/1", true, Scope{}, "split: 0.0.0.0/1"},
 		{"", true, Scope{}, "nothing routed: the profile has no allowed IPs"},

@@ -52,10 +52,14 @@ type Status struct {
 	LastHandshake *time.Time `json:"last_handshake,omitempty"`
 	RxBytes       uint64     `json:"rx_bytes"`
 	TxBytes       uint64     `json:"tx_bytes"`
-	// TunnelIPv6 tells whether the tunnel carries all of IPv6.
+	// TunnelIPv4 and TunnelIPv6 tell whether the tunnel carries all of
+	// IPv4 and of IPv6.
+	TunnelIPv4 bool `json:"tunnel_ipv4"`
 	TunnelIPv6 bool `json:"tunnel_ipv6"`
 	// IPv6Blocked tells that off-link IPv6 is blocked rather than leaked
-	// beside a tunnel that takes all of IPv4 but carries no IPv6.
+	// beside a tunnel that takes all of IPv4 but carries no IPv6;
+	// IPv4Blocked is the mirror beside an IPv6-only full tunnel.
+	IPv4Blocked bool `json:"ipv4_blocked"`
 	IPv6Blocked bool `json:"ipv6_blocked"`
 	// Routing says how the tunnel treats traffic, e.g. "full IPv4 tunnel,
 	// IPv6 blocked" or "split: 10.0.0.0/8".

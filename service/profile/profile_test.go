@@ -16,14 +16,14 @@ func TestScope(t *testing.T) {
 		text         string
 	}{
 		{dual, []string{"0.0.0.0/0"}, true, false, "full IPv4 tunnel, IPv6 blocked"},
-		{dual, []string{"::/0"}, false, true, "full IPv6 tunnel, IPv4 not tunnelled"},
+		{dual, []string{"::/0"}, false, true, "full IPv6 tunnel, IPv4 blocked"},
 		{dual, []string{"0.0.0.0/0", "::/0"}, true, true, "full tunnel, IPv4 and IPv6"},
 		{dual, []string{"0.0.0.0/1", "128.0.0.0/1", "::/1", "8000::/1"}, true, true, "full tunnel, IPv4 and IPv6"},
 		{dual, []string{"0.0.0.0/1", "128.0.0.0/1"}, true, false, "full IPv4 tunnel, IPv6 blocked"},
 		{dual, []string{"0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/1", "::/1", "8000::/2", "c000::/2"}, true, true, "full tunnel, IPv4 and IPv6"},
 		{dual, []string{"10.0.0.0/8", "fd00::/8"}, false, false, "split: 10.0.0.0/8, fd00::/8"},
 		// ::/1 holds all of 2000::/3; 128.0.0.0/1 is half of IPv4.
-		{dual, []string{"128.0.0.0/1", "::/1"}, false, true, "full IPv6 tunnel (left outside: 8000::/1), IPv4 split: 128.0.0.0/1"},
+		{dual, []string{"128.0.0.0/1", "::/1"}, false, true, "full IPv6 tunnel (left outside: 8000::/1), IPv4 blocked except 128.0.0.0/1"},
 		// Without an IPv6 address, IPv6 allowed IPs are not routed.
 		{prefixes("10.64.0.2/32"), []string{"0.0.0.0/0", "::/0"}, true, false, "full IPv4 tunnel, IPv6 blocked"},
 		{dual, nil, false, false, "nothing routed: the profile has no allowed IPs"},
