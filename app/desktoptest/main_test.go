@@ -1,13 +1,11 @@
 package desktoptest
 
 import (
-	"bufio"
-	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/palisadevpn/palisade/app"
+	"github.com/palisadevpn/palisade/internal/desktopbed"
 	"github.com/palisadevpn/palisade/service/ipc"
 )
 
@@ -82,39 +81,15 @@ func needDisplay(t *testing.T) {
 // so the tray never touches the desktop's own bus. It returns "" when
 // dbus-daemon is missing.
 func startBus() (string, func()) {
-	path, err := exec.LookPath("dbus-daemon")
+	addr, p, err := desktopbed.StartBus()
 	if err != nil {
-		return "", func() {}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	cmd := exec.Command(path, "--session", "--nofork", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err == nil {
-		err = cmd.Start()
-	}
-	if err != nil {
-		cancel()
-		fmt.Fprintln(os.Stderr, "dbus-daemon:", err)
-		return "", func() {}
-	}
-	stop := func() { cmd.Process.Kill(); cmd.Wait() }
-	lines := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(out).ReadString('\n')
-		lines <- strings.TrimSpace(line)
-	}()
-	var addr string
-	select {
-	case addr = <-lines:
-	case <-ctx.Done():
-	}
-	cancel()
-	if addr == "" {
-		stop()
+		if !errors.Is(err, exec.ErrNotFound) {
+			fmt.Fprintln(os.Stderr, err)
+		}
 		return "", func() {}
 	}
 	os.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
-	return addr, stop
+	return addr, p.Stop
 }
 
 // onMain runs f on the UI thread and waits for it.

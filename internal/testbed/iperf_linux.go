@@ -19,6 +19,12 @@ const iperfPort = "5201"
 // whatever path the client's routes choose, so the same call measures a
 // plain client or palisaded.
 func (b *Bed) Iperf(ctx context.Context, family int, seconds int) (mbps float64, err error) {
+	return b.IperfAt(ctx, family, seconds, 0)
+}
+
+// IperfAt is Iperf at a target bitrate (Mbit/s; 0 for as fast as it goes),
+// for a steady stream of traffic rather than a measure of throughput.
+func (b *Bed) IperfAt(ctx context.Context, family, seconds, mbit int) (mbps float64, err error) {
 	target := InternetIPv4
 	switch family {
 	case 4:
@@ -40,6 +46,9 @@ func (b *Bed) Iperf(ctx context.Context, family int, seconds int) (mbps float64,
 	defer srv.kill()
 	client := []string{"ip", "netns", "exec", b.Namespace(RoleClient), "iperf3", "-J",
 		"-c", target.String(), "-p", iperfPort, "-t", strconv.Itoa(seconds), "--connect-timeout", "1000"}
+	if mbit > 0 {
+		client = append(client, "-b", strconv.Itoa(mbit)+"M")
+	}
 	// The server needs a moment to listen; retry only refused connections.
 	for range 20 {
 		out, runErr := exec.CommandContext(ctx, client[0], client[1:]...).Output()

@@ -1,0 +1,308 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/internal/desktopbed"
+	"github.com/palisadevpn/palisade/internal/testbed"
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+// cost is one scenario's measurement in one round.
+type cost struct {
+	cpuPerMin time.Duration // the GUI's CPU time per minute
+	rssMB     float64       // the GUI's resident size at the end
+	daemon    time.Duration // palisaded's CPU time per minute, when it runs
+}
+
+// desk is the private desktop the GUIs run on.
+type desk struct {
+	display string
+	bus     string
+	x       *desktopbed.Display
+	watcher *desktopbed.Watcher
+	home    string
+}
+
+// TestGUIBenchmark measures what the tray app costs while it sits there:
+// the real palisade-gui on a private Xvfb (software GL) and session bus,
+// against the real palisaded on the test bed, in the states a laptop spends
+// its day in; and beside it the smallest Fyne tray app (fynefloor), the floor
+// Fyne itself sets. Each round starts fresh processes; medians are reported.
+func TestGUIBenchmark(t *testing.T) {
+	if os.Getenv("PALISADE_BENCH") != "1" {
+		t.Skip("runs through `make bench` (PALISADE_BENCH=1)")
+	}
+	rounds := envInt("PALISADE_GUI_ROUNDS", 3)
+	secs := envInt("PALISADE_GUI_SECONDS", 30)
+	bin := os.Getenv("PALISADE_BIN")
+	d := startDesk(t)
+	bed := testbed.New(t, testbed.Options{})
+	p := startPalisaded(t, bed, bin)
+	results := map[string][]cost{}
+	var order []string
+	add := func(name string, c cost) {
+		if _, ok := results[name]; !ok {
+			order = append(order, name)
+		}
+		results[name] = append(results[name], c)
+		fmt.Printf("  %-44s %7.1f ms CPU/min %6.1f MB\n", name, ms(c.cpuPerMin), c.rssMB)
+	}
+	for r := range rounds {
+		fmt.Printf("round %d\n", r+1)
+		guiRound(t, d, bed, p, bin, secs, 4+2*(r%2), add)
+		floorRound(t, d, bin, secs, add)
+	}
+	fmt.Printf("\n%d rounds, %d s per measurement; medians (range). CPU is user+system time per minute\n", rounds, secs)
+	fmt.Printf("of wall time (600 ms/min is 1 %% of a core); RSS is the resident size at the end.\n")
+	fmt.Printf("%-44s %22s %22s %18s\n", "scenario", "GUI CPU ms/min", "GUI RSS MB", "palisaded ms/min")
+	for _, name := range order {
+		cs := results[name]
+		daemon := ""
+		if cs[0].daemon > 0 {
+			daemon = fmt.Sprintf("%.1f", medianCost(cs, func(c cost) float64 { return ms(c.daemon) }))
+		}
+		fmt.Printf("%-44s %22s %22s %18s\n", name,
+			spread(cs, func(c cost) float64 { return ms(c.cpuPerMin) }),
+			spread(cs, func(c cost) float64 { return c.rssMB }), daemon)
+	}
+}
+
+// guiRound runs palisade-gui through the four states: window open while
+// connected and idle, then with traffic flowing, then closed to the tray,
+// then open again (from the tray menu) while disconnected.
+func guiRound(t *testing.T, d *desk, bed *testbed.Bed, p *palisaded, bin string, secs, family int, add func(string, cost)) {
+	daemon, down := p.connect(t, settings.KillSwitchAuto)
+	gui, item := d.start(t, "Palisade", filepath.Join(bin, "palisade-gui"), "--socket", p.socket)
+	defer gui.stop(t)
+	time.Sleep(5 * time.Second) // start-up: fonts, the first status, the profiles
+	add("palisade-gui: window open, connected, idle", measureGUI(t, gui, daemon, secs))
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(secs+60)*time.Second)
+	defer cancel()
+	traffic := make(chan error, 1)
+	go func() { _, err := bed.IperfAt(ctx, family, secs+4, 20); traffic <- err }()
+	time.Sleep(2 * time.Second)
+	add(fmt.Sprintf("palisade-gui: window open, IPv%d traffic", family), measureGUI(t, gui, daemon, secs))
+	if err := <-traffic; err != nil {
+		t.Fatalf("traffic: %v", err)
+	}
+
+	d.closeWindow(t, "Palisade")
+	add("palisade-gui: window closed (tray only)", measureGUI(t, gui, daemon, secs))
+
+	down()
+	if err := d.watcher.Click(item, "Show window"); err != nil {
+		t.Fatalf("tray menu: %v", err)
+	}
+	d.waitMapped(t, "Palisade", true)
+	time.Sleep(3 * time.Second)
+	add("palisade-gui: window open, disconnected", measureGUI(t, gui, daemon, secs))
+}
+
+// floorRound runs fynefloor: its window open, open with a label changing
+// every second, and closed to the tray.
+func floorRound(t *testing.T, d *desk, bin string, secs int, add func(string, cost)) {
+	floor := filepath.Join(bin, "fynefloor")
+	ticking, _ := d.start(t, "Fyne floor", floor, "-tick")
+	time.Sleep(3 * time.Second)
+	add("fynefloor: window open, label changing 1/s", measureGUI(t, ticking, 0, secs))
+	ticking.stop(t)
+
+	idle, _ := d.start(t, "Fyne floor", floor)
+	defer idle.stop(t)
+	time.Sleep(3 * time.Second)
+	add("fynefloor: window open, idle", measureGUI(t, idle, 0, secs))
+	d.closeWindow(t, "Fyne floor")
+	add("fynefloor: window closed (tray only)", measureGUI(t, idle, 0, secs))
+}
+
+// measureGUI measures the GUI (and the daemon, if pid > 0) for secs.
+func measureGUI(t *testing.T, gui *guiProc, daemonPid, secs int) cost {
+	t.Helper()
+	pid := gui.cmd.Process.Pid
+	begin := time.Now()
+	cpu0 := preciseCPU(t, pid)
+	var d0 time.Duration
+	if daemonPid > 0 {
+		d0 = preciseCPU(t, daemonPid)
+	}
+	time.Sleep(time.Duration(secs) * time.Second)
+	elapsed := time.Since(begin)
+	perMin := func(d time.Duration) time.Duration { return time.Duration(float64(d) * float64(time.Minute) / float64(elapsed)) }
+	c := cost{cpuPerMin: perMin(preciseCPU(t, pid) - cpu0), rssMB: rss(t, pid)}
+	if daemonPid > 0 {
+		c.daemon = perMin(preciseCPU(t, daemonPid) - d0)
+	}
+	return c
+}
+
+// preciseCPU is the time a process's threads spent on a CPU, summed over
+// /proc/PID/task/*/schedstat (nanoseconds, where /proc/PID/stat counts in
+// 10 ms ticks, too coarse for an idle tray app).
+func preciseCPU(t *testing.T, pid int) time.Duration {
+	t.Helper()
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("process %d: no schedstat (%v)", pid, err)
+	}
+	var sum time.Duration
+	for _, f := range tasks {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // a thread that just ended
+		}
+		ns, err := strconv.ParseInt(strings.Fields(string(b))[0], 10, 64)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		sum += time.Duration(ns)
+	}
+	return sum
+}
+
+// rss is a process's resident size in MB (VmRSS).
+func rss(t *testing.T, pid int) float64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			if err != nil {
+				t.Fatalf("VmRSS %q: %v", rest, err)
+			}
+			return float64(kb) / 1024
+		}
+	}
+	t.Fatalf("process %d: no VmRSS", pid)
+	return 0
+}
+
+func startDesk(t *testing.T) *desk {
+	display, xp, err := desktopbed.StartDisplay()
+	if err != nil {
+		t.Fatalf("display: %v", err)
+	}
+	t.Cleanup(xp.Stop)
+	bus, bp, err := desktopbed.StartBus()
+	if err != nil {
+		t.Fatalf("session bus: %v", err)
+	}
+	t.Cleanup(bp.Stop)
+	x, err := desktopbed.OpenDisplay(display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(x.Close)
+	w, err := desktopbed.NewWatcher(bus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	return &desk{display: display, bus: bus, x: x, watcher: w, home: t.TempDir()}
+}
+
+// guiProc is a GUI process on the private desktop.
+type guiProc struct {
+	cmd *exec.Cmd
+	log string
+}
+
+// start runs a GUI program with its window titled title, and waits for the
+// window to show and the tray icon to register.
+func (d *desk) start(t *testing.T, title, bin string, args ...string) (*guiProc, desktopbed.Item) {
+	t.Helper()
+	log, err := os.CreateTemp(t.TempDir(), "gui-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.Env = append(os.Environ(), "DISPLAY="+d.display, "DBUS_SESSION_BUS_ADDRESS="+d.bus,
+		"HOME="+d.home, "XDG_CONFIG_HOME="+filepath.Join(d.home, ".config"), "FYNE_SCALE=1", "LIBGL_ALWAYS_SOFTWARE=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	g := &guiProc{cmd: cmd, log: log.Name()}
+	item, err := d.watcher.Next(30 * time.Second)
+	if err != nil {
+		g.stop(t)
+		t.Fatalf("%s: %v", bin, err)
+	}
+	d.waitMapped(t, title, true)
+	return g, item
+}
+
+// stop ends the GUI as a logout does and waits for it.
+func (g *guiProc) stop(t *testing.T) {
+	if g.cmd.ProcessState != nil {
+		return
+	}
+	g.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- g.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		g.cmd.Process.Kill()
+		<-done
+		out, _ := os.ReadFile(g.log)
+		t.Errorf("GUI did not end within 10 s of SIGTERM; log:\n%s", out)
+	}
+}
+
+func (d *desk) closeWindow(t *testing.T, title string) {
+	t.Helper()
+	if err := d.x.CloseWindow(title); err != nil {
+		t.Fatalf("close %q: %v", title, err)
+	}
+	d.waitMapped(t, title, false)
+	time.Sleep(3 * time.Second)
+}
+
+func (d *desk) waitMapped(t *testing.T, title string, want bool) {
+	t.Helper()
+	for range 300 {
+		mapped, err := d.x.Mapped(title)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mapped == want {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("window %q mapped=%v not reached within 30 s", title, want)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func medianCost(cs []cost, f func(cost) float64) float64 {
+	var v []float64
+	for _, c := range cs {
+		v = append(v, f(c))
+	}
+	return medianOf(v)
+}
+
+// spread is the median and the range of a measure over the rounds.
+func spread(cs []cost, f func(cost) float64) string {
+	lo, hi := f(cs[0]), f(cs[0])
+	for _, c := range cs {
+		lo, hi = min(lo, f(c)), max(hi, f(c))
+	}
+	return fmt.Sprintf("%.1f (%.1f–%.1f)", medianCost(cs, f), lo, hi)
+}
