@@ -138,7 +138,9 @@ func measureGUI(t *testing.T, gui *guiProc, daemonPid, secs int) cost {
 	}
 	time.Sleep(time.Duration(secs) * time.Second)
 	elapsed := time.Since(begin)
-	perMin := func(d time.Duration) time.Duration { return time.Duration(float64(d) * float64(time.Minute) / float64(elapsed)) }
+	perMin := func(d time.Duration) time.Duration {
+		return time.Duration(float64(d) * float64(time.Minute) / float64(elapsed))
+	}
 	c := cost{cpuPerMin: perMin(preciseCPU(t, pid) - cpu0), rssMB: rss(t, pid)}
 	if daemonPid > 0 {
 		c.daemon = perMin(preciseCPU(t, daemonPid) - d0)
