@@ -41,8 +41,16 @@ type GUI struct {
 	up       bool
 	view     View
 	rates    RateMeter
+	rx, tx   string // the rates shown, "" for none
 	list     []ipc.ProfileInfo
 	notify   bool
+	queue    statusQueue
+
+	// shown tells whether the window is on screen. While it is not, pushes
+	// update only the view and the tray, and stale records that the panes
+	// are behind, to be brought up to date when the window shows.
+	shown bool
+	stale bool
 
 	// do runs UI work on the UI thread; tests swap it for a queue they drain.
 	do func(func())
@@ -67,14 +75,24 @@ func New(a fyne.App, client *ipc.Client) *GUI {
 	return g
 }
 
-// Start follows the service's status until ctx ends.
+// Start follows the service's status until ctx ends. Pushes wait in a
+// queue that coalesces them, so the UI thread handles at most one render per
+// state however far it fell behind.
 func (g *GUI) Start(ctx context.Context) {
 	go Follow(ctx, g.client,
 		func(st ipc.Status) {
-			now := time.Now()
-			g.do(func() { g.apply(st, now) })
+			if g.queue.push(st, time.Now()) {
+				g.do(g.applyQueued)
+			}
 		},
 		func(err error) { g.do(func() { g.down(err) }) })
+}
+
+// applyQueued applies the statuses that arrived since the last call.
+func (g *GUI) applyQueued() {
+	for _, s := range g.queue.take() {
+		g.apply(s.st, s.at)
+	}
 }
 
 // View returns what the window and tray currently show.
@@ -84,8 +102,14 @@ func (g *GUI) View() View { return g.view }
 func (g *GUI) Window() fyne.Window { return g.win }
 
 // ShowWindow shows the window on the named tab ("Status", "Settings",
-// "Profiles").
+// "Profiles"), or on the tab it had when tab is "".
 func (g *GUI) ShowWindow(tab string) {
+	if !g.shown {
+		g.shown = true
+		if g.stale {
+			g.paint()
+		}
+	}
 	for _, it := range g.tabs.Items {
 		if it.Text == tab {
 			g.tabs.Select(it)
@@ -93,6 +117,12 @@ func (g *GUI) ShowWindow(tab string) {
 	}
 	g.win.Show()
 	g.win.RequestFocus()
+}
+
+// hideWindow closes the window to the tray; the app keeps running.
+func (g *GUI) hideWindow() {
+	g.shown = false
+	g.win.Hide()
 }
 
 // apply renders a status pushed by the service.
@@ -106,9 +136,9 @@ func (g *GUI) apply(st ipc.Status, now time.Time) {
 	}
 	if st.State != ipc.Connected && st.State != ipc.Reconnecting {
 		g.rates.Reset()
-		g.status.setRates("", "")
+		g.rx, g.tx = "", ""
 	} else if rx, tx, ok := g.rates.Sample(now, st.RxBytes, st.TxBytes); ok {
-		g.status.setRates(FormatRate(rx), FormatRate(tx))
+		g.rx, g.tx = FormatRate(rx), FormatRate(tx)
 	}
 	stateChanged := !g.haveLast || g.last.State != st.State || g.last.Profile != st.Profile
 	g.last, g.haveLast = st, true
@@ -129,16 +159,30 @@ func (g *GUI) down(err error) {
 	g.up = false
 	g.haveLast = false
 	g.rates.Reset()
-	g.status.setRates("", "")
+	g.rx, g.tx = "", ""
 	g.render(ServiceDownView(err, g.goos))
 }
 
+// render shows v in the tray, and in the panes while the window is on
+// screen; a hidden window costs nothing per push beyond the tray's check.
 func (g *GUI) render(v View) {
 	g.view = v
-	g.status.update(v)
-	g.settings.setControl(v)
-	g.profiles.setControl(v)
 	g.tray.update(NewMenuModel(v, g.list), v.Icon)
+	if !g.shown {
+		g.stale = true
+		return
+	}
+	g.paint()
+}
+
+// paint brings the panes up to date with the view; each widget is touched
+// only when what it shows changed.
+func (g *GUI) paint() {
+	g.stale = false
+	g.status.update(g.view)
+	g.status.setRates(g.rx, g.tx)
+	g.settings.setControl(g.view)
+	g.profiles.setControl(g.view)
 }
 
 // setProfiles records the stored profiles for the tray's submenu.

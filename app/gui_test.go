@@ -30,6 +30,7 @@ func newHarness(t *testing.T, st ipc.Status, s settings.Settings) *harness {
 	h := &harness{t: t, fake: fakeservice.Start(t, st, s, profiles()), ui: make(chan func(), 64)}
 	h.g = New(test.NewTempApp(t), ipc.NewClient(h.fake.Socket))
 	h.g.do = func(f func()) { h.ui <- f }
+	h.g.ShowWindow("Status")
 	return h
 }
 

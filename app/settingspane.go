@@ -36,21 +36,23 @@ type settingsPane struct {
 	g    *GUI
 	root fyne.CanvasObject
 
-	base     settings.Settings
-	loaded   bool
-	filling  bool
-	control  bool
-	kill     *widget.Select
-	lan      *widget.Check
-	ipv6     *widget.Check
-	dns      *widget.Select
-	servers  *dnsList
-	login    *widget.Check
-	notes    *widget.Check
-	message  *widget.Label
-	save     *widget.Button
-	revert   *widget.Button
-	controls []fyne.Disableable
+	base    settings.Settings
+	loaded  bool
+	filling bool
+	control bool
+	// controlSet tells whether control was applied to the widgets yet.
+	controlSet bool
+	kill       *widget.Select
+	lan        *widget.Check
+	ipv6       *widget.Check
+	dns        *widget.Select
+	servers    *dnsList
+	login      *widget.Check
+	notes      *widget.Check
+	message    *widget.Label
+	save       *widget.Button
+	revert     *widget.Button
+	controls   []fyne.Disableable
 }
 
 func newSettingsPane(g *GUI) *settingsPane {
@@ -175,8 +177,12 @@ func (p *settingsPane) changed() {
 }
 
 // setControl enables the form only when the user may change settings.
+// It runs on every status push, so it does nothing unless that changed.
 func (p *settingsPane) setControl(v View) {
-	p.control = v.CanControl()
+	if p.controlSet && p.control == v.CanControl() {
+		return
+	}
+	p.control, p.controlSet = v.CanControl(), true
 	for _, c := range p.controls {
 		enable(c, p.control)
 	}

@@ -84,55 +84,62 @@ func toneColor(t Tone) color.Color {
 	return theme.Color(theme.ColorNameDisabled)
 }
 
-func (p *statusPane) update(v View) {
-	p.dot.FillColor = toneColor(v.Tone)
-	p.dot.Refresh()
-	p.state.Text = v.State
+// update shows v, touching only the widgets whose content changed (a
+// refreshed widget is laid out and redrawn even when nothing moved), and
+// returns how many it touched.
+func (p *statusPane) update(v View) (touched int) {
+	dot := toneColor(v.Tone)
+	state := dot
 	if v.Tone == ToneNeutral {
-		p.state.Color = theme.Color(theme.ColorNameForeground)
-	} else {
-		p.state.Color = toneColor(v.Tone)
+		state = theme.Color(theme.ColorNameForeground)
 	}
-	p.state.Refresh()
+	if p.dot.FillColor != dot {
+		p.dot.FillColor = dot
+		p.dot.Refresh()
+		touched++
+	}
+	if p.state.Text != v.State || p.state.Color != state {
+		p.state.Text, p.state.Color = v.State, state
+		p.state.Refresh()
+		touched++
+	}
 	if v.State != p.lastState {
 		p.refusal = Problem{}
 	}
 	p.lastState = v.State
 	if v.Problem.Text() != "" {
-		p.showProblem(v.Problem)
+		touched += p.showProblem(v.Problem)
 	} else {
-		p.showProblem(p.refusal)
+		touched += p.showProblem(p.refusal)
 	}
-	setShown(p.note, v.ControlNote)
+	touched += setShown(p.note, v.ControlNote)
 
-	values := map[string]string{
+	for name, val := range map[string]string{
 		"Profile": v.Profile, "Endpoint": v.Endpoint, "IPv4": v.IPv4, "IPv6": v.IPv6,
 		"Handshake": v.Handshake, "Kill switch": v.KillSwitch, "DNS": v.DNS,
+	} {
+		touched += setText(p.fields[name], val)
 	}
-	for name, val := range values {
-		p.fields[name].SetText(val)
+	importance := widget.HighImportance
+	if v.Action == ActionDisconnect {
+		importance = widget.MediumImportance
 	}
 	p.action = v.Action
-	p.button.SetText(v.ActionLabel)
-	p.button.Importance = widget.HighImportance
-	if v.Action == ActionDisconnect {
-		p.button.Importance = widget.MediumImportance
+	if p.button.Text != v.ActionLabel || p.button.Importance != importance || p.button.Disabled() == v.ActionEnable {
+		p.button.Text, p.button.Importance = v.ActionLabel, importance
+		enable(p.button, v.ActionEnable)
+		p.button.Refresh()
+		touched++
 	}
-	if v.ActionEnable {
-		p.button.Enable()
-	} else {
-		p.button.Disable()
-	}
-	p.button.Refresh()
+	return touched
 }
 
 // setRates shows transfer rates; empty strings mean there is none to show.
-func (p *statusPane) setRates(rx, tx string) {
-	p.fields["Download"].SetText(orNone(rx))
-	p.fields["Upload"].SetText(orNone(tx))
+func (p *statusPane) setRates(rx, tx string) (touched int) {
+	return setText(p.fields["Download"], orNone(rx)) + setText(p.fields["Upload"], orNone(tx))
 }
 
-func (p *statusPane) showProblem(pr Problem) { setShown(p.problem, pr.Text()) }
+func (p *statusPane) showProblem(pr Problem) int { return setShown(p.problem, pr.Text()) }
 
 // showRefusal shows why the service refused a click.
 func (p *statusPane) showRefusal(pr Problem) {
@@ -140,12 +147,26 @@ func (p *statusPane) showRefusal(pr Problem) {
 	p.showProblem(pr)
 }
 
-// setShown sets a label's text and hides it when there is none.
-func setShown(l *widget.Label, text string) {
+// setText sets a label's text if it changed, and returns 1 if it did.
+func setText(l *widget.Label, text string) int {
+	if l.Text == text {
+		return 0
+	}
+	l.SetText(text)
+	return 1
+}
+
+// setShown sets a label's text and hides it when there is none; it returns
+// 1 if anything changed.
+func setShown(l *widget.Label, text string) int {
+	if l.Text == text && l.Visible() == (text != "") {
+		return 0
+	}
 	l.SetText(text)
 	if text == "" {
 		l.Hide()
 	} else {
 		l.Show()
 	}
+	return 1
 }

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/systray"
 
 	"github.com/palisadevpn/palisade/assets"
 )
@@ -51,7 +52,11 @@ func (t *tray) install() bool {
 	t.menu = t.build(t.model)
 	t.desk.SetSystemTrayMenu(t.menu)
 	t.desk.SetSystemTrayIcon(trayIcons[t.icon])
-	t.desk.SetSystemTrayWindow(t.g.win)
+	// What SetSystemTrayWindow does (a left click shows the window, closing
+	// hides it), but through the GUI, so it knows when its window is off
+	// screen and can stop drawing it.
+	t.g.win.SetCloseIntercept(t.g.hideWindow)
+	systray.SetOnTapped(func() { fyne.Do(func() { t.g.ShowWindow("") }) })
 	return true
 }
 

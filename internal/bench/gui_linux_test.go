@@ -38,6 +38,8 @@ type desk struct {
 // against the real palisaded on the test bed, in the states a laptop spends
 // its day in; and beside it the smallest Fyne tray app (fynefloor), the floor
 // Fyne itself sets. Each round starts fresh processes; medians are reported.
+// PALISADE_GUI_BEFORE names an older palisade-gui to measure in the same
+// rounds, for a before/after comparison under the same conditions.
 func TestGUIBenchmark(t *testing.T) {
 	if os.Getenv("PALISADE_BENCH") != "1" {
 		t.Skip("runs through `make bench` (PALISADE_BENCH=1)")
@@ -45,6 +47,10 @@ func TestGUIBenchmark(t *testing.T) {
 	rounds := envInt("PALISADE_GUI_ROUNDS", 3)
 	secs := envInt("PALISADE_GUI_SECONDS", 30)
 	bin := os.Getenv("PALISADE_BIN")
+	guis := [][2]string{{"palisade-gui", filepath.Join(bin, "palisade-gui")}}
+	if before := os.Getenv("PALISADE_GUI_BEFORE"); before != "" {
+		guis = append(guis, [2]string{"before", before})
+	}
 	d := startDesk(t)
 	bed := testbed.New(t, testbed.Options{})
 	p := startPalisaded(t, bed, bin)
@@ -59,7 +65,10 @@ func TestGUIBenchmark(t *testing.T) {
 	}
 	for r := range rounds {
 		fmt.Printf("round %d\n", r+1)
-		guiRound(t, d, bed, p, bin, secs, 4+2*(r%2), add)
+		for k := range guis {
+			gui := guis[(r+k)%len(guis)] // alternate which one goes first
+			guiRound(t, d, bed, p, gui[0], gui[1], secs, 4+2*(r%2), add)
+		}
 		floorRound(t, d, bin, secs, add)
 	}
 	fmt.Printf("\n%d rounds, %d s per measurement; medians (range). CPU is user+system time per minute\n", rounds, secs)
@@ -80,25 +89,26 @@ func TestGUIBenchmark(t *testing.T) {
 // guiRound runs palisade-gui through the four states: window open while
 // connected and idle, then with traffic flowing, then closed to the tray,
 // then open again (from the tray menu) while disconnected.
-func guiRound(t *testing.T, d *desk, bed *testbed.Bed, p *palisaded, bin string, secs, family int, add func(string, cost)) {
+func guiRound(t *testing.T, d *desk, bed *testbed.Bed, p *palisaded, name, bin string, secs, family int, add func(string, cost)) {
 	daemon, down := p.connect(t, settings.KillSwitchAuto)
-	gui, item := d.start(t, "Palisade", filepath.Join(bin, "palisade-gui"), "--socket", p.socket)
+	gui, item := d.start(t, "Palisade", bin, "--socket", p.socket)
 	defer gui.stop(t)
 	time.Sleep(5 * time.Second) // start-up: fonts, the first status, the profiles
-	add("palisade-gui: window open, connected, idle", measureGUI(t, gui, daemon, secs))
+	add(name+": window open, connected, idle", measureGUI(t, gui, daemon, secs))
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(secs+60)*time.Second)
 	defer cancel()
 	traffic := make(chan error, 1)
 	go func() { _, err := bed.IperfAt(ctx, family, secs+4, 20); traffic <- err }()
 	time.Sleep(2 * time.Second)
-	add(fmt.Sprintf("palisade-gui: window open, IPv%d traffic", family), measureGUI(t, gui, daemon, secs))
+	fmt.Printf("  (traffic: iperf3 at 20 Mbit/s over IPv%d)\n", family)
+	add(name+": window open, traffic flowing", measureGUI(t, gui, daemon, secs))
 	if err := <-traffic; err != nil {
 		t.Fatalf("traffic: %v", err)
 	}
 
 	d.closeWindow(t, "Palisade")
-	add("palisade-gui: window closed (tray only)", measureGUI(t, gui, daemon, secs))
+	add(name+": window closed (tray only)", measureGUI(t, gui, daemon, secs))
 
 	down()
 	if err := d.watcher.Click(item, "Show window"); err != nil {
@@ -106,7 +116,7 @@ func guiRound(t *testing.T, d *desk, bed *testbed.Bed, p *palisaded, bin string,
 	}
 	d.waitMapped(t, "Palisade", true)
 	time.Sleep(3 * time.Second)
-	add("palisade-gui: window open, disconnected", measureGUI(t, gui, daemon, secs))
+	add(name+": window open, disconnected", measureGUI(t, gui, daemon, secs))
 }
 
 // floorRound runs fynefloor: its window open, open with a label changing

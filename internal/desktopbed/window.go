@@ -2,6 +2,8 @@ package desktopbed
 
 import (
 	"fmt"
+	"io"
+	"log"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
@@ -16,6 +18,8 @@ type Display struct {
 
 // OpenDisplay connects to the X display named like $DISPLAY (":N").
 func OpenDisplay(name string) (*Display, error) {
+	// xgb logs the missing ~/.Xauthority of a display that needs none.
+	xgb.Logger = log.New(io.Discard, "", 0)
 	x, err := xgb.NewConnDisplay(name)
 	if err != nil {
 		return nil, err
