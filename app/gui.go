@@ -11,6 +11,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -123,6 +124,10 @@ func (g *GUI) ShowWindow(tab string) {
 func (g *GUI) hideWindow() {
 	g.shown = false
 	g.win.Hide()
+	// Hand the garbage of the window's session back to the OS now: a tray
+	// app stays closed for hours and allocates too little for the collector
+	// to run and return it by itself.
+	go debug.FreeOSMemory()
 }
 
 // apply renders a status pushed by the service.

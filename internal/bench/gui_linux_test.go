@@ -249,7 +249,7 @@ func (d *desk) start(t *testing.T, title, bin string, args ...string) (*guiProc,
 		t.Fatal(err)
 	}
 	g := &guiProc{cmd: cmd, log: log.Name()}
-	item, err := d.watcher.Next(30 * time.Second)
+	item, err := d.watcher.NextFrom(cmd.Process.Pid, 30*time.Second)
 	if err != nil {
 		g.stop(t)
 		t.Fatalf("%s: %v", bin, err)

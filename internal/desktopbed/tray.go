@@ -75,6 +75,23 @@ func (w *Watcher) Next(timeout time.Duration) (Item, error) {
 	}
 }
 
+// NextFrom waits up to timeout for the process pid to register an item,
+// passing over items that others registered (or that registered twice).
+func (w *Watcher) NextFrom(pid int, timeout time.Duration) (Item, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		it, err := w.Next(time.Until(deadline))
+		if err != nil {
+			return Item{}, fmt.Errorf("process %d: %w", pid, err)
+		}
+		var got uint32
+		err = w.conn.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixProcessID", 0, it.Sender).Store(&got)
+		if err == nil && int(got) == pid {
+			return it, nil
+		}
+	}
+}
+
 // MenuEntry is one top-level entry of a tray menu.
 type MenuEntry struct {
 	ID    int32
