@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bin build
-go build -o bin/ ./cmd/palisaded ./cmd/palisade ./cmd/palisade-gui ./internal/bench/fynefloor
+go build -o bin/ ./cmd/palisaded ./cmd/palisade ./cmd/palisade-gui ./app/internal/fynefloor
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
 echo "== Go benchmarks"
 go test -run '^$' -bench . -benchtime 2s ./firewall ./dnsproxy ./service/profile | tee build/bench-go.txt
