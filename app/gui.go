@@ -35,6 +35,7 @@ type GUI struct {
 	status   *statusPane
 	settings *settingsPane
 	profiles *profilesPane
+	logs     *logsPane
 	tray     *tray
 
 	last     ipc.Status
@@ -44,8 +45,11 @@ type GUI struct {
 	rates    RateMeter
 	rx, tx   string // the rates shown, "" for none
 	list     []ipc.ProfileInfo
-	notify   bool
-	queue    statusQueue
+	// listed: the profile list has been read since the service came up.
+	listed    bool
+	notify    bool
+	queue     statusQueue
+	lastCheck ipc.CheckReport
 
 	// shown tells whether the window is on screen. While it is not, pushes
 	// update only the view and the tray, and stale records that the panes
@@ -64,12 +68,17 @@ func New(a fyne.App, client *ipc.Client) *GUI {
 	g.status = newStatusPane(g)
 	g.settings = newSettingsPane(g)
 	g.profiles = newProfilesPane(g)
+	g.logs = newLogsPane(g)
 	g.tabs = container.NewAppTabs(
 		container.NewTabItem("Status", g.status.root),
 		container.NewTabItem("Settings", g.settings.root),
 		container.NewTabItem("Profiles", g.profiles.root),
+		container.NewTabItem("Logs", g.logs.root),
 	)
+	g.tabs.OnSelected = g.tabShown
 	g.win.SetContent(g.tabs)
+	g.win.SetOnDropped(g.dropped)
+	a.Settings().AddListener(func(fyne.Settings) { g.do(g.themeChanged) })
 	g.win.Resize(fyne.NewSize(560, 700))
 	g.tray = newTray(g)
 	g.render(waitingView())
@@ -142,8 +151,10 @@ func (g *GUI) apply(st ipc.Status, now time.Time) {
 	if st.State != ipc.Connected && st.State != ipc.Reconnecting {
 		g.rates.Reset()
 		g.rx, g.tx = "", ""
+		g.status.graph.clear()
 	} else if rx, tx, ok := g.rates.Sample(now, st.RxBytes, st.TxBytes); ok {
 		g.rx, g.tx = FormatRate(rx), FormatRate(tx)
+		g.status.graph.add(now, rx, tx, st.RxBytes, st.TxBytes)
 	}
 	stateChanged := !g.haveLast || g.last.State != st.State || g.last.Profile != st.Profile
 	g.last, g.haveLast = st, true
@@ -163,8 +174,10 @@ func (g *GUI) down(err error) {
 	}
 	g.up = false
 	g.haveLast = false
+	g.listed = false
 	g.rates.Reset()
 	g.rx, g.tx = "", ""
+	g.status.graph.clear()
 	g.render(ServiceDownView(err, g.goos))
 }
 
@@ -186,14 +199,24 @@ func (g *GUI) paint() {
 	g.stale = false
 	g.status.update(g.view)
 	g.status.setRates(g.rx, g.tx)
+	g.status.setChoice(ChooseProfile(g.list, g.last, g.status.picked), g.view)
+	g.status.setFirstRun(FirstRun(g.view, g.listed, g.list))
+	if g.onTab("Status") {
+		g.status.graph.show()
+	}
 	g.settings.setControl(g.view)
 	g.profiles.setControl(g.view)
 }
 
 // setProfiles records the stored profiles for the tray's submenu.
 func (g *GUI) setProfiles(list []ipc.ProfileInfo) {
-	g.list = list
+	g.list, g.listed = list, true
 	g.tray.update(NewMenuModel(g.view, g.list), g.view.Icon)
+	if g.shown {
+		g.paint()
+	} else {
+		g.stale = true
+	}
 }
 
 // setSettings records the parts of the settings the GUI itself acts on.

@@ -26,8 +26,14 @@ type harness struct {
 
 func newHarness(t *testing.T, st ipc.Status, s settings.Settings) *harness {
 	t.Helper()
+	return newHarnessWith(t, st, s, profiles())
+}
+
+// newHarnessWith is newHarness with the fake holding list as its profiles.
+func newHarnessWith(t *testing.T, st ipc.Status, s settings.Settings, list []ipc.ProfileInfo) *harness {
+	t.Helper()
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	h := &harness{t: t, fake: fakeservice.Start(t, st, s, profiles()), ui: make(chan func(), 64)}
+	h := &harness{t: t, fake: fakeservice.Start(t, st, s, list), ui: make(chan func(), 64)}
 	h.g = New(test.NewTempApp(t), ipc.NewClient(h.fake.Socket))
 	h.g.do = func(f func()) { h.ui <- f }
 	h.g.ShowWindow("Status")

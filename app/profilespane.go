@@ -113,6 +113,7 @@ func (p *profilesPane) say(s string, bad bool) {
 		p.message.Importance = widget.DangerImportance
 	}
 	setShown(p.message, s)
+	p.g.status.welcomeSay(s, bad)
 }
 
 func (p *profilesPane) chooseFile() {

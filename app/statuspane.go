@@ -27,6 +27,15 @@ type statusPane struct {
 	// until the state changes so periodic pushes do not wipe it.
 	refusal   Problem
 	lastState string
+
+	// check runs the self-check; choice picks the profile Connect uses.
+	check  *widget.Button
+	choice *widget.Select
+	picked string
+	// welcome greets a first run: no profile yet, how to get one.
+	welcome     *fyne.Container
+	welcomeNote *widget.Label
+	graph       *rateGraph
 }
 
 // statusFields are the rows of the details grid, in order.
@@ -61,11 +70,13 @@ func newStatusPane(g *GUI) *statusPane {
 		grid.Add(val)
 	}
 
-	p.button = widget.NewButton("Connect", func() { g.act(p.action, "") })
+	p.button = widget.NewButton("Connect", func() { g.act(p.action, p.picked) })
 	p.button.Importance = widget.HighImportance
-	big := container.NewCenter(container.NewGridWrap(fyne.NewSize(260, 52), p.button))
+	big := p.controls(p.button)
+	p.welcome = p.newWelcome()
+	p.graph = newRateGraph()
 
-	body := container.NewVBox(header, p.problem, p.note, widget.NewSeparator(), grid)
+	body := container.NewVBox(header, p.problem, p.note, p.welcome, widget.NewSeparator(), grid, widget.NewSeparator(), p.graph.root)
 	p.root = container.NewBorder(nil, container.NewPadded(big), nil, nil,
 		container.NewVScroll(container.NewPadded(body)))
 	p.setRates("", "")

@@ -5,6 +5,7 @@ package fakeservice
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -32,6 +33,10 @@ type Service struct {
 	refCode map[string]int
 	// Calls records "METHOD path" of every request, in order.
 	calls []string
+	// connected is the profile of the last connect request.
+	connected string
+	check     ipc.CheckReport
+	logs      []string
 }
 
 // Start serves st, s and profiles on a socket in t.TempDir until the test ends.
@@ -92,6 +97,42 @@ func (f *Service) Push(st ipc.Status) {
 	}
 }
 
+// SetCheck sets the self-check report the fake answers.
+func (f *Service) SetCheck(r ipc.CheckReport) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.check = r
+}
+
+// SetLogs sets the log lines the fake's log stream sends before it waits
+// for the client to leave.
+func (f *Service) SetLogs(lines ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.logs = lines
+}
+
+// Connected returns the profile named by the last connect request.
+func (f *Service) Connected() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.connected
+}
+
+// followLogs streams the canned lines as text, then holds the stream open
+// as a following service would.
+func (f *Service) followLogs(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	lines := f.logs
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	for _, l := range lines {
+		io.WriteString(w, l+"\n")
+	}
+	w.(http.Flusher).Flush()
+	<-r.Context().Done()
+}
+
 // Calls returns the requests seen so far.
 func (f *Service) Calls() []string {
 	f.mu.Lock()
@@ -132,8 +173,22 @@ func (f *Service) serve(w http.ResponseWriter, r *http.Request) {
 		st := f.status
 		f.mu.Unlock()
 		reply(w, http.StatusOK, st)
-	case key == "POST "+ipc.PathConnect, key == "POST "+ipc.PathDisconnect:
+	case key == "POST "+ipc.PathConnect:
+		var req ipc.ConnectRequest
+		json.NewDecoder(r.Body).Decode(&req)
+		f.mu.Lock()
+		f.connected = req.Profile
+		f.mu.Unlock()
 		reply(w, http.StatusOK, struct{}{})
+	case key == "POST "+ipc.PathDisconnect:
+		reply(w, http.StatusOK, struct{}{})
+	case key == "GET "+ipc.PathCheck:
+		f.mu.Lock()
+		c := f.check
+		f.mu.Unlock()
+		reply(w, http.StatusOK, c)
+	case key == "GET "+ipc.PathLogs:
+		f.followLogs(w, r)
 	case key == "GET "+ipc.PathSettings:
 		reply(w, http.StatusOK, f.Settings())
 	case key == "PUT "+ipc.PathSettings:

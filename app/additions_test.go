@@ -1,0 +1,248 @@
+package app
+
+import (
+	"image"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
+
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+func report(statuses ...ipc.CheckStatus) ipc.CheckReport {
+	r := ipc.CheckReport{Time: t0, State: ipc.Connected}
+	for i, s := range statuses {
+		r.Items = append(r.Items, ipc.CheckItem{ID: string(rune('a' + i)), Title: "T" + string(rune('a'+i)), Status: s, Detail: "d"})
+	}
+	return r
+}
+
+func TestCheckRowsAndSummary(t *testing.T) {
+	rows := CheckRows(report(ipc.CheckOK, ipc.CheckWarn, ipc.CheckFail, ipc.CheckSkip))
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.Mark)
+	}
+	if !slices.Equal(got, []string{"✓", "!", "✗", "–"}) || rows[2].Tone != ToneBad || rows[0].Tone != ToneGood || rows[1].Title != "Tb" {
+		t.Errorf("rows %+v", rows)
+	}
+	for _, tc := range []struct {
+		r    ipc.CheckReport
+		says string
+		tone Tone
+	}{
+		{report(ipc.CheckOK, ipc.CheckOK, ipc.CheckSkip), "All 2 checks passed", ToneGood},
+		{report(ipc.CheckOK, ipc.CheckWarn), "No leak, but 1 warning", ToneBusy},
+		{report(ipc.CheckFail, ipc.CheckWarn, ipc.CheckFail), "2 problems found", ToneBad},
+		{report(ipc.CheckSkip), "disconnected", ToneNeutral},
+	} {
+		if s, tone := CheckSummary(tc.r); !strings.Contains(s, tc.says) || tone != tc.tone {
+			t.Errorf("summary %q %v, want %q %v", s, tone, tc.says, tc.tone)
+		}
+	}
+}
+
+func TestChooseProfile(t *testing.T) {
+	list := profiles() // home, work (last used)
+	idle := ipc.Status{State: ipc.Disconnected}
+	for _, tc := range []struct {
+		st     ipc.Status
+		picked string
+		want   string
+	}{
+		{idle, "", "work"},
+		{idle, "home", "home"},
+		{idle, "gone", "work"},
+		{ipc.Status{State: ipc.Connected, Profile: "home"}, "work", "home"},
+	} {
+		if c := ChooseProfile(list, tc.st, tc.picked); c.Selected != tc.want || !slices.Equal(c.Names, []string{"home", "work"}) {
+			t.Errorf("%v picked %q: %+v, want %q", tc.st.State, tc.picked, c, tc.want)
+		}
+	}
+	if c := ChooseProfile(list[:1], idle, ""); c.Selected != "home" {
+		t.Errorf("no last used: %+v", c)
+	}
+	if c := ChooseProfile(nil, idle, "x"); c.Selected != "" || len(c.Names) != 0 {
+		t.Errorf("no profiles: %+v", c)
+	}
+	up := View{ServiceUp: true}
+	if FirstRun(up, false, nil) || !FirstRun(up, true, nil) || FirstRun(up, true, list) || FirstRun(View{}, true, nil) {
+		t.Error("FirstRun: only a running service with a read, empty list is a first run")
+	}
+}
+
+func TestRateHistory(t *testing.T) {
+	var h RateHistory
+	for i := range 90 {
+		h.Add(RatePoint{At: t0.Add(time.Duration(i) * time.Second), Rx: float64(i * 1000), Tx: 10})
+	}
+	pts := h.Points()
+	if len(pts) != 61 || !pts[0].At.Equal(t0.Add(29*time.Second)) {
+		t.Fatalf("%d points from %v, want the last minute", len(pts), pts[0].At)
+	}
+	if top := h.Top(); top != 100_000 {
+		t.Errorf("top %v for a peak of 89 kB/s, want 100 kB/s", top)
+	}
+	for peak, want := range map[float64]float64{0: 1000, 1000: 1000, 1001: 2000, 2500: 5000, 7000: 10000, 1.2e6: 2e6} {
+		h.Reset()
+		h.Add(RatePoint{At: t0, Rx: peak})
+		if got := h.Top(); got != want {
+			t.Errorf("top for %v: %v, want %v", peak, got, want)
+		}
+	}
+	now := t0.Add(60 * time.Second)
+	pts = []RatePoint{{At: t0, Rx: 0, Tx: 500}, {At: t0.Add(30 * time.Second), Rx: 500}, {At: now, Rx: 1000, Tx: 2000}}
+	got := Plot(pts, now, 101, 51, 1000, false)
+	if want := []image.Point{{0, 50}, {50, 25}, {100, 0}}; !slices.Equal(got, want) {
+		t.Errorf("download plot %v, want %v", got, want)
+	}
+	if up := Plot(pts, now, 101, 51, 1000, true); up[0] != (image.Point{0, 25}) || up[2] != (image.Point{100, 0}) {
+		t.Errorf("upload plot %v (above the top is clipped)", up)
+	}
+	if FormatBytes(999) != "999 B" || FormatBytes(48<<20) != "50.3 MB" || FormatBytes(3_000_000_000) != "3.0 GB" {
+		t.Errorf("FormatBytes: %s %s %s", FormatBytes(999), FormatBytes(48<<20), FormatBytes(3_000_000_000))
+	}
+}
+
+func TestLogBufferAndDrops(t *testing.T) {
+	var b LogBuffer
+	if b.Text() != "" {
+		t.Error("empty buffer has text")
+	}
+	for i := range maxLogLines + 5 {
+		b.Append("line " + string(rune('a'+i%26)))
+	}
+	if b.Len() != maxLogLines || !strings.HasPrefix(b.Text(), "line f\n") || !strings.HasSuffix(b.Text(), "\n") {
+		t.Errorf("len %d, text starts %q", b.Len(), b.Text()[:10])
+	}
+	conf, other := DroppedProfiles([]string{"/home/u/office.conf", "/tmp/x.CONF", "/home/u/photo.png"})
+	if !slices.Equal(conf, []string{"/home/u/office.conf", "/tmp/x.CONF"}) || !slices.Equal(other, []string{"photo.png"}) {
+		t.Errorf("conf %q other %q", conf, other)
+	}
+}
+
+// The Check button asks the service and shows its report; the button is
+// busy meanwhile and usable again after.
+func TestCheckButton(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	r := report(ipc.CheckOK, ipc.CheckFail)
+	h.fake.SetCheck(r)
+	h.g.apply(connected(), t0)
+	h.g.status.check.OnTapped()
+	if h.g.status.check.Text != "Checking…" || !h.g.status.check.Disabled() {
+		t.Errorf("button while checking: %q disabled %v", h.g.status.check.Text, h.g.status.check.Disabled())
+	}
+	h.until("the report", func() bool { return len(h.g.lastCheck.Items) == 2 })
+	if h.g.lastCheck.Items[1].Status != ipc.CheckFail || h.g.status.check.Disabled() || h.g.status.check.Text != "Check" {
+		t.Errorf("report %+v, button %q disabled %v", h.g.lastCheck, h.g.status.check.Text, h.g.status.check.Disabled())
+	}
+	if !slices.Contains(h.fake.Calls(), "GET "+ipc.PathCheck) {
+		t.Errorf("no check asked: %q", h.fake.Calls())
+	}
+}
+
+// A first run greets and offers import; after an import the profile is
+// picked and Connect connects it in one click. Dropping a .conf imports it
+// too, and anything else is named.
+func TestFirstRunImportConnect(t *testing.T) {
+	idle := ipc.Status{State: ipc.Disconnected, CanControl: true}
+	h := newHarnessWith(t, idle, settings.Default(), nil)
+	h.g.Start(t.Context())
+	h.until("the welcome", func() bool { return h.g.status.welcome.Visible() })
+	if !h.g.status.choice.Disabled() {
+		t.Error("profile picker enabled without profiles")
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "office.conf")
+	if err := os.WriteFile(conf, []byte(goodConf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.g.dropped(fyne.Position{}, []fyne.URI{storage.NewFileURI(conf), storage.NewFileURI(filepath.Join(dir, "cat.jpg"))})
+	if !strings.Contains(h.g.status.welcomeNote.Text, "cat.jpg") {
+		t.Errorf("welcome note %q does not name the refused file", h.g.status.welcomeNote.Text)
+	}
+	h.until("the import", func() bool { return !h.g.status.welcome.Visible() })
+	if h.g.status.picked != "office" || h.g.status.choice.Disabled() || h.g.status.button.Text != "Connect" {
+		t.Fatalf("after import: picked %q, picker disabled %v, button %q", h.g.status.picked, h.g.status.choice.Disabled(), h.g.status.button.Text)
+	}
+	h.g.status.button.OnTapped()
+	h.until("the connect", func() bool { return h.fake.Connected() != "" })
+	if got := h.fake.Connected(); got != "office" {
+		t.Errorf("connected %q, want office", got)
+	}
+}
+
+// The picker's choice is what Connect connects.
+func TestConnectChoice(t *testing.T) {
+	idle := ipc.Status{State: ipc.Disconnected, CanControl: true}
+	h := newHarness(t, idle, settings.Default())
+	h.g.apply(idle, t0)
+	h.g.setProfiles(profiles())
+	if h.g.status.choice.Selected != "work" {
+		t.Fatalf("picker starts on %q, want the last used", h.g.status.choice.Selected)
+	}
+	h.g.status.choice.SetSelected("home")
+	h.g.apply(idle, t0.Add(time.Second))
+	if h.g.status.choice.Selected != "home" {
+		t.Errorf("a status push reset the pick to %q", h.g.status.choice.Selected)
+	}
+	h.g.status.button.OnTapped()
+	h.until("the connect", func() bool { return h.fake.Connected() != "" })
+	if h.fake.Connected() != "home" {
+		t.Errorf("connected %q, want home", h.fake.Connected())
+	}
+	h.g.apply(connected(), t0.Add(2*time.Second))
+	if h.g.status.choice.Selected != "work" || !h.g.status.choice.Disabled() {
+		t.Errorf("connected to work: picker %q disabled %v", h.g.status.choice.Selected, h.g.status.choice.Disabled())
+	}
+}
+
+// The rate graph gets a point per rate and empties when the tunnel goes.
+func TestRateGraphFollowsRates(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	st := connected()
+	h.g.apply(st, t0)
+	st.RxBytes += 2_000_000
+	h.g.apply(st, t0.Add(time.Second))
+	gr := h.g.status.graph
+	if n := len(gr.hist.Points()); n != 1 || !strings.Contains(gr.rx.Text, "2.0 MB/s") || !strings.Contains(gr.totals.Text, "3.0 MB received") {
+		t.Errorf("%d points, legend %q, totals %q", n, gr.rx.Text, gr.totals.Text)
+	}
+	if img := gr.draw(120, 60); img.Bounds().Dx() != 120 {
+		t.Errorf("graph drawn at %v", img.Bounds())
+	}
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0.Add(2*time.Second))
+	if len(gr.hist.Points()) != 0 || !strings.Contains(gr.totals.Text, "nothing") {
+		t.Errorf("after disconnect: %d points, totals %q", len(gr.hist.Points()), gr.totals.Text)
+	}
+}
+
+// The logs tab follows the log only while shown; a caller without rights
+// is told why it sees nothing.
+func TestLogsTab(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	h.fake.SetLogs("time=1 level=INFO msg=one", "time=2 level=WARN msg=two")
+	h.g.ShowWindow("Logs")
+	h.until("the lines", func() bool { return h.g.logs.buf.Len() == 2 })
+	if !strings.Contains(h.g.logs.grid.Text(), "msg=two") || h.g.logs.copy.Disabled() {
+		t.Errorf("grid %q, copy disabled %v", h.g.logs.grid.Text(), h.g.logs.copy.Disabled())
+	}
+	h.g.logs.copy.OnTapped()
+	if got := h.g.fyne.Clipboard().Content(); got != "time=1 level=INFO msg=one\ntime=2 level=WARN msg=two\n" {
+		t.Errorf("clipboard %q", got)
+	}
+	h.g.ShowWindow("Status")
+	if h.g.logs.stop != nil {
+		t.Error("still following with the tab hidden")
+	}
+	h.fake.Refuse("GET", ipc.PathLogs, 403, "permission denied")
+	h.g.ShowWindow("Logs")
+	h.until("the refusal", func() bool { return strings.Contains(h.g.logs.note.Text, "palisade group") })
+}

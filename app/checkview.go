@@ -1,0 +1,63 @@
+package app
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/palisadevpn/palisade/service/ipc"
+)
+
+// runCheck asks the service for a self-check and shows the report in a
+// dialog over the window. The button says "Checking…" meanwhile.
+func (g *GUI) runCheck() {
+	b := g.status.check
+	b.SetText("Checking…")
+	b.Disable()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+		r, err := g.client.Check(ctx)
+		cancel()
+		g.do(func() {
+			b.SetText("Check")
+			b.Enable()
+			if err != nil {
+				g.status.showRefusal(Explain(err, g.goos))
+				return
+			}
+			g.lastCheck = r
+			g.showCheck(r)
+		})
+	}()
+}
+
+// showCheck shows a report: its headline, then one row per item with a
+// coloured mark, the item's title and its sentence.
+func (g *GUI) showCheck(r ipc.CheckReport) {
+	head, tone := CheckSummary(r)
+	title := canvas.NewText(head, toneColor(tone))
+	title.TextStyle = fyne.TextStyle{Bold: true}
+	title.TextSize = 16
+	rows := container.NewVBox(title, widget.NewSeparator())
+	for _, row := range CheckRows(r) {
+		mark := canvas.NewText(row.Mark, toneColor(row.Tone))
+		mark.TextStyle = fyne.TextStyle{Bold: true}
+		mark.TextSize = 18
+		name := widget.NewLabelWithStyle(row.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		detail := widget.NewLabel(row.Detail)
+		detail.Wrapping = fyne.TextWrapWord
+		text := container.New(layout.NewCustomPaddedVBoxLayout(-10), name, detail)
+		rows.Add(container.NewBorder(nil, nil, container.NewVBox(container.NewPadded(mark)), nil, text))
+	}
+	when := widget.NewLabel("Checked at " + r.Time.Local().Format("15:04:05") + ".")
+	when.Importance = widget.LowImportance
+	rows.Add(when)
+	d := dialog.NewCustom("Self-check", "Close", container.NewVScroll(rows), g.win)
+	d.Resize(fyne.NewSize(520, 600))
+	d.Show()
+}
