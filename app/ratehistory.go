@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"image"
 	"math"
 	"time"
@@ -75,18 +74,4 @@ func Plot(pts []RatePoint, now time.Time, w, h int, top float64, upload bool) []
 		out = append(out, image.Pt(max(x, 0), y))
 	}
 	return out
-}
-
-// FormatBytes writes a byte count with a decimal unit.
-func FormatBytes(n uint64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB"}
-	v, i := float64(n), 0
-	for v >= 1000 && i < len(units)-1 {
-		v /= 1000
-		i++
-	}
-	if i == 0 || v >= 100 {
-		return fmt.Sprintf("%.0f %s", v, units[i])
-	}
-	return fmt.Sprintf("%.1f %s", v, units[i])
 }

@@ -40,14 +40,24 @@ func (m *RateMeter) Reset() { *m = RateMeter{} }
 
 // FormatRate writes a rate in bytes per second with a decimal unit.
 func FormatRate(bps float64) string {
-	units := []string{"B/s", "kB/s", "MB/s", "GB/s"}
+	return decimal(bps, []string{"B/s", "kB/s", "MB/s", "GB/s"})
+}
+
+// FormatBytes writes a byte count with a decimal unit.
+func FormatBytes(n uint64) string {
+	return decimal(float64(n), []string{"B", "kB", "MB", "GB", "TB"})
+}
+
+// decimal scales v by thousands to the largest unit that keeps it at 1 or
+// more: whole numbers for plain units and from 100 up, else one decimal.
+func decimal(v float64, units []string) string {
 	i := 0
-	for bps >= 1000 && i < len(units)-1 {
-		bps /= 1000
+	for v >= 1000 && i < len(units)-1 {
+		v /= 1000
 		i++
 	}
-	if i == 0 || bps >= 100 {
-		return fmt.Sprintf("%.0f %s", bps, units[i])
+	if i == 0 || v >= 100 {
+		return fmt.Sprintf("%.0f %s", v, units[i])
 	}
-	return fmt.Sprintf("%.1f %s", bps, units[i])
+	return fmt.Sprintf("%.1f %s", v, units[i])
 }
