@@ -246,3 +246,22 @@ func TestLogsTab(t *testing.T) {
 	h.g.ShowWindow("Logs")
 	h.until("the refusal", func() bool { return strings.Contains(h.g.logs.note.Text, "palisade group") })
 }
+
+// A hidden window records samples without drawing; showing it draws the
+// latest once.
+func TestRateGraphHiddenWindow(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	st := connected()
+	h.g.apply(st, t0)
+	h.g.hideWindow()
+	st.RxBytes += 5_000_000
+	h.g.apply(st, t0.Add(time.Second))
+	gr := h.g.status.graph
+	if len(gr.hist.Points()) != 1 || strings.Contains(gr.rx.Text, "5.0 MB/s") || !gr.dirty {
+		t.Errorf("hidden: %d points, legend %q, dirty %v", len(gr.hist.Points()), gr.rx.Text, gr.dirty)
+	}
+	h.g.ShowWindow("Status")
+	if !strings.Contains(gr.rx.Text, "5.0 MB/s") || gr.dirty {
+		t.Errorf("shown: legend %q, dirty %v", gr.rx.Text, gr.dirty)
+	}
+}
