@@ -379,6 +379,13 @@ func (b builder) isLAN(a netip.Addr) bool {
 	return longestMatch(nets, a) >= 0
 }
 
+// LANUpstream reports whether the resolver reaches upstream a over the
+// LAN under in (see lanUpstream); every other upstream is a tunnel
+// upstream, which routing pins into the tunnel (platform.TunnelConfig.Pinned).
+func LANUpstream(in Input, a netip.Addr) bool {
+	return builder{in: in}.lanUpstream(a)
+}
+
 // lanUpstream reports whether the resolver reaches upstream a over the
 // LAN: the LAN is allowed, a is a local address, and the tunnel does not
 // carry it. What the tunnel carries (its routes and its own addresses'

@@ -1,5 +1,7 @@
 package platform
 
+import "net/netip"
+
 // SplitMark marks the packets of the split tunnel's group (nftables sets it
 // from the socket's cgroup); the policy rules route it per mode.
 const SplitMark = 0xca6e
@@ -20,6 +22,7 @@ const (
 // Priorities of Palisade's policy rules, lowest first. wg-quick's pair is
 // suppress (5208) then tunnel (5209); bypass goes before both.
 const (
+	prioPinned   = 5206
 	prioBypass   = 5207
 	prioSuppress = 5208
 	prioTunnel   = 5209
@@ -27,11 +30,14 @@ const (
 )
 
 // ourPriorities are every priority Palisade's rules may have, for Down.
-var ourPriorities = []int{prioBypass, prioSuppress, prioTunnel, prioDNS}
+var ourPriorities = []int{prioPinned, prioBypass, prioSuppress, prioTunnel, prioDNS}
 
 // PolicyRule is one routing policy rule, the same for IPv4 and IPv6.
 type PolicyRule struct {
 	Priority int
+	// Dst restricts the rule to one destination (zero: any); its family
+	// decides the rule's.
+	Dst netip.Prefix
 	// Mark, with Invert, matches packets without it; 0 matches all.
 	Mark   uint32
 	Invert bool
@@ -66,4 +72,18 @@ func PolicyRules(mode SplitMode) []PolicyRule {
 		}
 	}
 	return []PolicyRule{suppress, {Priority: prioTunnel, Mark: FwMark, Invert: true, Table: Table, SuppressPrefixlen: -1}}
+}
+
+// PinnedRules sends the local resolver's queries (DNSMark) to each pinned
+// upstream (Plan.Pinned) to the tunnel's table ahead of every other rule, so
+// a more specific LAN route in main (which suppress_prefixlength 0 lets win)
+// cannot take a tunnel upstream out of the physical interface. Only the
+// resolver's packets: the WireGuard socket never matches, whatever the
+// address.
+func PinnedRules(pinned []netip.Prefix) []PolicyRule {
+	var out []PolicyRule
+	for _, p := range pinned {
+		out = append(out, PolicyRule{Priority: prioPinned, Dst: p, Mark: DNSMark, Table: Table, SuppressPrefixlen: -1})
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"net/netip"
 	"slices"
 	"testing"
 )
@@ -62,5 +63,34 @@ func TestPolicyRules(t *testing.T) {
 				t.Errorf("mode %d: priority %d would survive Down", mode, r.Priority)
 			}
 		}
+	}
+}
+
+// Pinned upstreams: only the resolver's packets, to exactly the pinned
+// host, into the tunnel's table, ahead of main's specific routes in every
+// split mode, and removed by Down.
+func TestPinnedRules(t *testing.T) {
+	pinned := []netip.Prefix{netip.MustParsePrefix("10.64.0.1/32"), netip.MustParsePrefix("fd64::1/128")}
+	rules := PinnedRules(pinned)
+	if len(rules) != len(pinned) {
+		t.Fatalf("%d rules for %d pinned upstreams", len(rules), len(pinned))
+	}
+	for i, r := range rules {
+		if r.Dst != pinned[i] || r.Mark != DNSMark || r.Invert || r.Table != Table || r.SuppressPrefixlen != -1 {
+			t.Errorf("rule %+v, want DNSMark to %v into table %d", r, pinned[i], Table)
+		}
+		if !slices.Contains(ourPriorities, r.Priority) {
+			t.Errorf("priority %d would survive Down", r.Priority)
+		}
+		for _, mode := range []SplitMode{SplitOff, SplitBypass, SplitVPNOnly} {
+			for _, o := range PolicyRules(mode) {
+				if o.Priority <= r.Priority {
+					t.Errorf("mode %d: rule %+v comes before the pinned upstream's", mode, o)
+				}
+			}
+		}
+	}
+	if rules := PinnedRules(nil); len(rules) != 0 {
+		t.Errorf("rules without pinned upstreams: %+v", rules)
 	}
 }

@@ -5,6 +5,7 @@ package platform
 
 import (
 	"net/netip"
+	"slices"
 
 	"github.com/palisadevpn/palisade/platform/coverage"
 )
@@ -34,6 +35,12 @@ type TunnelConfig struct {
 	HostIPv6 bool
 	// Split is the split tunnel's mode (Linux policy routing only).
 	Split SplitMode
+	// Pinned are the local resolver's tunnel upstreams (the firewall's
+	// decision, firewall.LANUpstream): the resolver's queries to them go
+	// through the tunnel even where a LAN route covers the same range,
+	// which would otherwise win over the tunnel's table on Linux and over
+	// the /1 halves elsewhere.
+	Pinned []netip.Addr
 }
 
 // Router installs and removes the tunnel's addresses and routes. NewRouter(log,
@@ -60,6 +67,9 @@ type Replanner interface {
 type Plan struct {
 	Addresses []netip.Prefix
 	coverage.Scope
+	// Pinned are host prefixes of TunnelConfig.Pinned the tunnel routes
+	// carry (pinning anything else would only black-hole it).
+	Pinned []netip.Prefix
 }
 
 // MakePlan decides the routes for cfg. IPv6 addresses and routes are dropped
@@ -73,5 +83,13 @@ func MakePlan(cfg TunnelConfig) Plan {
 		p.Addresses = append(p.Addresses, a)
 	}
 	p.Scope = coverage.Decide(coverage.Routes(p.Addresses, cfg.AllowedIPs), cfg.HostIPv6)
+	for _, a := range cfg.Pinned {
+		a = a.Unmap().WithZone("")
+		host := netip.PrefixFrom(a, a.BitLen())
+		carried := slices.ContainsFunc(p.Routes, func(r netip.Prefix) bool { return r.Contains(a) })
+		if carried && !slices.Contains(p.Pinned, host) {
+			p.Pinned = append(p.Pinned, host)
+		}
+	}
 	return p
 }

@@ -83,6 +83,11 @@ func (r *linuxRouter) Up(cfg TunnelConfig) error {
 			}
 		}
 	}
+	for _, pr := range PinnedRules(plan.Pinned) {
+		if err := addRule(familyOf(pr.Dst), pr); err != nil {
+			return err
+		}
+	}
 	r.log.Info("routes up", "iface", cfg.Interface, "full4", plan.Full4, "full6", plan.Full6, "block4", plan.Block4, "block6", plan.Block6, "routes", len(plan.Routes))
 	return nil
 }
@@ -99,18 +104,29 @@ func policyRules(family int, split SplitMode) error {
 		}
 	}
 	for _, pr := range PolicyRules(split) {
-		rule := netlink.NewRule()
-		rule.Family = family
-		rule.Priority = pr.Priority
-		rule.Table = pr.Table
-		rule.SuppressPrefixlen = pr.SuppressPrefixlen
-		if pr.Mark != 0 {
-			rule.Mark = pr.Mark
-			rule.Invert = pr.Invert
+		if err := addRule(family, pr); err != nil {
+			return err
 		}
-		if err := netlink.RuleAdd(rule); err != nil && !errors.Is(err, unix.EEXIST) {
-			return fmt.Errorf("policy rule (prio %d): %w", rule.Priority, err)
-		}
+	}
+	return nil
+}
+
+// addRule installs one policy rule of a family; an existing one is fine.
+func addRule(family int, pr PolicyRule) error {
+	rule := netlink.NewRule()
+	rule.Family = family
+	rule.Priority = pr.Priority
+	rule.Table = pr.Table
+	rule.SuppressPrefixlen = pr.SuppressPrefixlen
+	if pr.Dst.IsValid() {
+		rule.Dst = prefixNet(pr.Dst)
+	}
+	if pr.Mark != 0 {
+		rule.Mark = pr.Mark
+		rule.Invert = pr.Invert
+	}
+	if err := netlink.RuleAdd(rule); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("policy rule (prio %d): %w", rule.Priority, err)
 	}
 	return nil
 }

@@ -69,6 +69,12 @@ func SplitPlan(p Plan, endpoints []netip.AddrPort, gw4, gw6 *Gateway) []SplitRou
 			out = appendNew(out, hosts, SplitRoute{Dst: d})
 		}
 	}
+	// Pinned upstreams get host routes into the tunnel: longer than any
+	// LAN route that covers the same range, they keep the resolver's
+	// tunnel upstreams in the tunnel (PinnedRules on Linux).
+	for _, d := range p.Pinned {
+		out = appendNew(out, hosts, SplitRoute{Dst: d})
+	}
 	for _, all := range []netip.Prefix{netip.PrefixFrom(netip.IPv4Unspecified(), 0), netip.PrefixFrom(netip.IPv6Unspecified(), 0)} {
 		if p.Blocked(coverage.Of(all)) {
 			for _, d := range withoutDefault(all) {

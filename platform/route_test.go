@@ -3,6 +3,7 @@ package platform
 import (
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -185,5 +186,33 @@ func TestOnLink(t *testing.T) {
 	want := pfx("192.168.50.0/24", "2001:db8:50::/64", "2001:db8:51::/56", "fd50::/64")
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("OnLink = %v, want %v", got, want)
+	}
+}
+
+// Pinned upstreams become host prefixes, once each, and only where the
+// tunnel's routes carry them; both families.
+func TestMakePlanPinned(t *testing.T) {
+	cfg := TunnelConfig{
+		Addresses:  pfx("10.64.0.2/32", "fd64::2/128"),
+		AllowedIPs: pfx("0.0.0.0/0", "fd64::/64"),
+		HostIPv6:   true,
+		Pinned: []netip.Addr{netip.MustParseAddr("10.64.0.1"), netip.MustParseAddr("::ffff:10.64.0.1"),
+			netip.MustParseAddr("fd64::1"), netip.MustParseAddr("fd00::53"), netip.MustParseAddr("fe80::1%eth0")},
+	}
+	got := MakePlan(cfg).Pinned
+	if want := pfx("10.64.0.1/32", "fd64::1/128"); !reflect.DeepEqual(got, want) {
+		t.Errorf("pinned %v, want %v", got, want)
+	}
+	cfg.Addresses = pfx("10.64.0.2/32")
+	if got := MakePlan(cfg).Pinned; !reflect.DeepEqual(got, pfx("10.64.0.1/32")) {
+		t.Errorf("a tunnel without IPv6 pins %v, want the IPv4 upstream alone", got)
+	}
+	plan := MakePlan(TunnelConfig{Addresses: pfx("10.64.0.2/32", "fd64::2/128"), AllowedIPs: pfx("0.0.0.0/0", "::/0"), HostIPv6: true,
+		Pinned: []netip.Addr{netip.MustParseAddr("10.64.0.1"), netip.MustParseAddr("fd64::1")}})
+	routes := SplitPlan(plan, nil, nil, nil)
+	for _, host := range pfx("10.64.0.1/32", "fd64::1/128") {
+		if !slices.Contains(routes, SplitRoute{Dst: host}) {
+			t.Errorf("SplitPlan lacks a tunnel host route to %v: %+v", host, routes)
+		}
 	}
 }

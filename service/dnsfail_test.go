@@ -11,6 +11,7 @@ import (
 	"github.com/palisadevpn/palisade/dnsproxy"
 	"github.com/palisadevpn/palisade/firewall"
 	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/settings"
 )
 
 // fakeDNS is a DNSControl whose Up fails with setErr, as when the system
@@ -135,5 +136,32 @@ func TestTunnelUpstreamThroughTunnel(t *testing.T) {
 	}
 	if !strings.Contains(m.Status().Routing, "full") {
 		t.Errorf("routing %q: the profile is a full tunnel", m.Status().Routing)
+	}
+}
+
+// Routing pins the tunnel upstreams into the tunnel and leaves a LAN
+// upstream (on an on-link prefix beside the full tunnel) to the LAN: the
+// firewall's decision, both families.
+func TestTunnelUpstreamsPinned(t *testing.T) {
+	env, r := testEnv(t, true)
+	env.DNS = &fakeDNS{}
+	env.OnLink = func() []netip.Prefix {
+		return []netip.Prefix{netip.MustParsePrefix("192.168.77.0/24"), netip.MustParsePrefix("fd00:77::/64")}
+	}
+	m := newTestManager(t, env)
+	s := m.Settings()
+	s.DNS = settings.DNS{Mode: settings.DNSCustom, Custom: []string{"10.64.0.1", "fd64::1", "192.168.77.53", "fd00:77::53"}}
+	if _, err := m.SetSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	m.Import("home", testProfile)
+	m.Connect("home")
+	waitState(t, m, ipc.Connected)
+	r.mu.Lock()
+	cfg := r.ups[len(r.ups)-1]
+	r.mu.Unlock()
+	want := []netip.Addr{netip.MustParseAddr("10.64.0.1"), netip.MustParseAddr("fd64::1")}
+	if !slices.Equal(cfg.Pinned, want) {
+		t.Errorf("pinned %v, want %v", cfg.Pinned, want)
 	}
 }

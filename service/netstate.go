@@ -145,6 +145,25 @@ func upstreamsFor(p *profile.Profile, s settings.Settings) []netip.AddrPort {
 	return out
 }
 
+// tunnelUpstreamsLocked lists the resolver's upstreams the firewall sends
+// through the tunnel (not LAN upstreams), for routing to pin there too.
+func (m *Manager) tunnelUpstreamsLocked(p *profile.Profile, s settings.Settings) []netip.Addr {
+	if m.env.DNS == nil || s.DNS.Mode == settings.DNSExisting {
+		return nil
+	}
+	in := m.firewallInputLocked()
+	var out []netip.Addr
+	for _, u := range upstreamsFor(p, s) {
+		if !firewall.LANUpstream(in, u.Addr()) {
+			out = append(out, u.Addr())
+		}
+	}
+	if len(out) > 0 {
+		m.env.Log.Info("dns: tunnel upstreams routed through the tunnel whatever the LAN routes", "upstreams", out)
+	}
+	return out
+}
+
 // startDNSLocked points the system at the local resolver. Without upstreams
 // (a tunnel profile with no DNS=) the system DNS is left alone.
 func (m *Manager) startDNSLocked(p *profile.Profile, s settings.Settings) {

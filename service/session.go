@@ -168,6 +168,10 @@ func (m *Manager) bringUp(ses *session, cfg tunnel.Config, s settings.Settings) 
 		tc = tc.WithoutTunnelIPv6()
 	}
 	m.net.plan = platform.MakePlan(tc)
+	// The tunnel upstreams follow from the plan's routes; planned again
+	// with them pinned.
+	tc.Pinned = m.tunnelUpstreamsLocked(p, s)
+	m.net.plan = platform.MakePlan(tc)
 	if err := m.env.Router.Up(tc); err != nil {
 		return dev, err
 	}
