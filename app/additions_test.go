@@ -156,8 +156,8 @@ func TestFirstRunImportConnect(t *testing.T) {
 	h := newHarnessWith(t, idle, settings.Default(), nil)
 	h.g.Start(t.Context())
 	h.until("the welcome", func() bool { return h.g.status.welcome.Visible() })
-	if !h.g.status.choice.Disabled() {
-		t.Error("profile picker enabled without profiles")
+	if !h.g.status.choice.Disabled() || h.g.status.bottom.Visible() || h.g.status.details.Visible() {
+		t.Error("first run: the connect controls or the details are shown without a profile")
 	}
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "office.conf")
@@ -169,7 +169,7 @@ func TestFirstRunImportConnect(t *testing.T) {
 		t.Errorf("welcome note %q does not name the refused file", h.g.status.welcomeNote.Text)
 	}
 	h.until("the import", func() bool { return !h.g.status.welcome.Visible() })
-	if h.g.status.picked != "office" || h.g.status.choice.Disabled() || h.g.status.button.Text != "Connect" {
+	if h.g.status.picked != "office" || h.g.status.choice.Disabled() || h.g.status.button.Text != "Connect" || !h.g.status.bottom.Visible() {
 		t.Fatalf("after import: picked %q, picker disabled %v, button %q", h.g.status.picked, h.g.status.choice.Disabled(), h.g.status.button.Text)
 	}
 	h.g.status.button.OnTapped()
@@ -263,5 +263,20 @@ func TestRateGraphHiddenWindow(t *testing.T) {
 	h.g.ShowWindow("Status")
 	if !strings.Contains(gr.rx.Text, "5.0 MB/s") || gr.dirty {
 		t.Errorf("shown: legend %q, dirty %v", gr.rx.Text, gr.dirty)
+	}
+}
+
+func TestReadableLine(t *testing.T) {
+	for in, want := range map[string]string{
+		`time=2026-11-26T16:49:59.262Z level=WARN msg="state directory was open" dir=/x`:     "16:49:59 WARN  state directory was open dir=/x",
+		`time=2026-11-26T16:50:01.241Z level=INFO msg=state from=disconnected to=connecting`: "16:50:01 INFO  state from=disconnected to=connecting",
+		`time=2026-11-26T16:50:01.241Z level=ERROR msg="quote \" inside"`:                    `16:50:01 ERROR quote " inside`,
+		"panic: something":                   "panic: something",
+		"time=garbage level=INFO msg=x":      "time=garbage level=INFO msg=x",
+		"time=2026-11-26T16:50:01Z no level": "time=2026-11-26T16:50:01Z no level",
+	} {
+		if got := ReadableLine(in, time.UTC); got != want {
+			t.Errorf("%q:\n got %q\nwant %q", in, got, want)
+		}
 	}
 }

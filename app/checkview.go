@@ -13,9 +13,10 @@ import (
 	"github.com/palisadevpn/palisade/service/ipc"
 )
 
-// runCheck asks the service for a self-check and shows the report in a
-// dialog over the window. The button says "Checking…" meanwhile.
-func (g *GUI) runCheck() {
+// RunCheck asks the service for a self-check and shows the report in a
+// dialog over the window, as the status tab's Check button does. The button
+// says "Checking…" meanwhile.
+func (g *GUI) RunCheck() {
 	b := g.status.check
 	b.SetText("Checking…")
 	b.Disable()
@@ -35,6 +36,9 @@ func (g *GUI) runCheck() {
 		})
 	}()
 }
+
+// LastCheck returns the last self-check report shown.
+func (g *GUI) LastCheck() ipc.CheckReport { return g.lastCheck }
 
 // showCheck shows a report: its headline, then one row per item with a
 // coloured mark, the item's title and its sentence.

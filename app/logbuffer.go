@@ -1,8 +1,11 @@
 package app
 
 import (
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // maxLogLines bounds what the logs tab keeps; older lines scroll away.
@@ -34,6 +37,46 @@ func (b *LogBuffer) Text() string {
 		return ""
 	}
 	return strings.Join(b.lines, "\n") + "\n"
+}
+
+// Readable is the lines as the tab shows them (ReadableLine); Text keeps
+// them as the service wrote them.
+func (b *LogBuffer) Readable() string {
+	var sb strings.Builder
+	for _, l := range b.lines {
+		sb.WriteString(ReadableLine(l, time.Local))
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}
+
+// ReadableLine shortens a service log line for the screen: the time of
+// day in loc instead of the full UTC timestamp, the level padded, the message
+// unquoted, the other fields as they are. A line of another shape is
+// returned unchanged.
+func ReadableLine(line string, loc *time.Location) string {
+	rest, ok := strings.CutPrefix(line, "time=")
+	if !ok {
+		return line
+	}
+	ts, rest, _ := strings.Cut(rest, " ")
+	at, err := time.Parse(time.RFC3339Nano, ts)
+	level, rest, ok2 := strings.Cut(strings.TrimPrefix(rest, "level="), " ")
+	msg, ok3 := strings.CutPrefix(rest, "msg=")
+	if err != nil || !ok2 || !ok3 {
+		return line
+	}
+	fields := ""
+	if strings.HasPrefix(msg, `"`) {
+		if q, err := strconv.QuotedPrefix(msg); err == nil {
+			fields = msg[len(q):]
+			msg, _ = strconv.Unquote(q)
+		}
+	} else {
+		msg, fields, _ = strings.Cut(msg, " ")
+		fields = " " + fields
+	}
+	return fmt.Sprintf("%s %-5s %s%s", at.In(loc).Format("15:04:05"), level, msg, strings.TrimRight(fields, " "))
 }
 
 // DroppedProfiles splits paths dropped on the window into WireGuard .conf

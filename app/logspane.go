@@ -61,6 +61,9 @@ func newLogsPane(g *GUI) *logsPane {
 	return p
 }
 
+// LogText returns the log lines the Logs tab holds.
+func (g *GUI) LogText() string { return g.logs.buf.Text() }
+
 // start follows the log from its last logsFirst lines; the tab calls it
 // when it comes on screen.
 func (p *logsPane) start() {
@@ -131,7 +134,7 @@ func (p *logsPane) show(gen int, lines []string) {
 		return
 	}
 	p.buf.Append(lines...)
-	p.grid.SetText(p.buf.Text())
+	p.grid.SetText(p.buf.Readable())
 	p.scroll.ScrollToBottom()
 	p.note.Hide()
 	p.buttons()

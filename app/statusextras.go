@@ -15,7 +15,7 @@ import (
 func (p *statusPane) controls(button *widget.Button) fyne.CanvasObject {
 	p.choice = widget.NewSelect(nil, func(name string) { p.picked = name })
 	p.choice.PlaceHolder = "No profile"
-	p.check = widget.NewButtonWithIcon("Check", theme.SearchIcon(), p.g.runCheck)
+	p.check = widget.NewButtonWithIcon("Check", theme.SearchIcon(), p.g.RunCheck)
 	big := container.NewGridWrap(fyne.NewSize(220, 52), button)
 	side := fyne.NewSize(150, 52)
 	return container.NewCenter(container.NewHBox(
@@ -44,8 +44,11 @@ func (p *statusPane) newWelcome() *fyne.Container {
 	return c
 }
 
-// setFirstRun shows the welcome card instead of the connect controls while
-// there is no profile.
+// FirstRunShown tells whether the status tab greets a first run.
+func (g *GUI) FirstRunShown() bool { return g.status.welcome.Visible() }
+
+// setFirstRun shows the welcome card instead of the details and the
+// connect controls while there is no profile.
 func (p *statusPane) setFirstRun(on bool) {
 	if on == p.welcome.Visible() {
 		return
@@ -53,8 +56,12 @@ func (p *statusPane) setFirstRun(on bool) {
 	if on {
 		p.welcome.Show()
 		p.welcomeNote.Hide()
+		p.details.Hide()
+		p.bottom.Hide()
 	} else {
 		p.welcome.Hide()
+		p.details.Show()
+		p.bottom.Show()
 	}
 }
 

@@ -36,6 +36,8 @@ type statusPane struct {
 	welcome     *fyne.Container
 	welcomeNote *widget.Label
 	graph       *rateGraph
+	// details and bottom make way for the welcome on a first run.
+	details, bottom fyne.CanvasObject
 }
 
 // statusFields are the rows of the details grid, in order.
@@ -76,8 +78,10 @@ func newStatusPane(g *GUI) *statusPane {
 	p.welcome = p.newWelcome()
 	p.graph = newRateGraph()
 
-	body := container.NewVBox(header, p.problem, p.note, p.welcome, widget.NewSeparator(), grid, widget.NewSeparator(), p.graph.root)
-	p.root = container.NewBorder(nil, container.NewPadded(big), nil, nil,
+	p.details = container.NewVBox(widget.NewSeparator(), grid, widget.NewSeparator(), p.graph.root)
+	body := container.NewVBox(header, p.problem, p.note, p.welcome, p.details)
+	p.bottom = container.NewPadded(big)
+	p.root = container.NewBorder(nil, p.bottom, nil, nil,
 		container.NewVScroll(container.NewPadded(body)))
 	p.setRates("", "")
 	return p
