@@ -11,6 +11,7 @@ import (
 	"github.com/palisadevpn/palisade/platform"
 	"github.com/palisadevpn/palisade/platform/sysdns"
 	"github.com/palisadevpn/palisade/service/auth"
+	"github.com/palisadevpn/palisade/service/settings"
 )
 
 // Options configure a daemon run.
@@ -22,6 +23,9 @@ type Options struct {
 	// NoFirewall runs without a packet filter backend (the kill switch is
 	// then only computed, never installed); for hosts without one.
 	NoFirewall bool
+	// CgroupParent places the split tunnel's cgroups below this group of
+	// the cgroup2 hierarchy instead of its root (tests keep theirs apart).
+	CgroupParent string
 }
 
 // Run is the whole service: it recovers leftovers, applies the kill switch,
@@ -47,6 +51,13 @@ func Run(ctx context.Context, o Options) error {
 			return fmt.Errorf("firewall backend: %w", err)
 		}
 		env.Firewall = fw
+	}
+	if groups, err := newSplitGroups(o.CgroupParent); err != nil {
+		env.SplitUnavailable = err.Error()
+		log.Info("split tunnel unavailable", "why", err)
+	} else {
+		env.Split = groups
+		log.Info("split tunnel groups ready", "bypass", groups.Group(settings.SplitBypass), "vpn_only", groups.Group(settings.SplitVPNOnly))
 	}
 	if err := addPlatform(&env); err != nil {
 		return err

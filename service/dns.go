@@ -16,8 +16,11 @@ type localDNS struct {
 	log      *slog.Logger
 	stateDir string
 	srv      *dnsproxy.Server
-	mgr      sysdns.Manager
-	listen   []netip.AddrPort
+	// bypass answers the split tunnel's bypass group from the system's
+	// own name servers, outside the tunnel.
+	bypass *dnsproxy.Server
+	mgr    sysdns.Manager
+	listen []netip.AddrPort
 }
 
 func newLocalDNS(log *slog.Logger, stateDir string) *localDNS {
@@ -75,6 +78,10 @@ func (d *localDNS) Down() error {
 		errs = append(errs, d.mgr.Restore())
 		d.mgr = nil
 	}
+	if d.bypass != nil {
+		errs = append(errs, d.bypass.Close())
+		d.bypass = nil
+	}
 	if d.srv != nil {
 		errs = append(errs, d.srv.Close())
 		d.srv = nil
@@ -101,6 +108,33 @@ func resolverListen(all []netip.AddrPort, addErr error) ([]netip.AddrPort, strin
 		}
 	}
 	return v4, addErr.Error(), nil
+}
+
+// UpBypass starts the bypass group's resolver on port of the resolver's
+// addresses, once, and afterwards only updates its upstreams. Its sockets
+// carry FwMark, so they route past the tunnel like the service's endpoint
+// lookups, and the firewall lets them reach exactly these servers.
+func (d *localDNS) UpBypass(port uint16, upstreams []netip.AddrPort) error {
+	if d.srv == nil {
+		return errors.New("dns: the local resolver is not running")
+	}
+	if d.bypass != nil {
+		d.bypass.Update(upstreams, dnsproxy.HideNone)
+		return nil
+	}
+	var listen []netip.AddrPort
+	for _, l := range d.listen {
+		listen = append(listen, netip.AddrPortFrom(l.Addr(), port))
+	}
+	srv, err := dnsproxy.New(dnsproxy.Config{Listen: listen, Upstreams: upstreams, Mark: platform.FwMark, Log: d.log})
+	if err == nil {
+		err = srv.Start()
+	}
+	if err != nil {
+		return err
+	}
+	d.bypass = srv
+	return nil
 }
 
 // Reassert puts the system DNS back where the OS replaced it since Up, for

@@ -66,6 +66,10 @@ type Env struct {
 	// BlockOtherDNS keeps port 53 on the local resolver whenever a full
 	// tunnel is up, kill switch or not (firewall.Input.BlockOtherDNS).
 	BlockOtherDNS bool
+	// Split runs the split tunnel's groups; nil where it cannot run, and
+	// SplitUnavailable then says why.
+	Split            SplitGroups
+	SplitUnavailable string
 }
 
 // DefaultInterface is the name asked for the tunnel interface on this OS;
@@ -104,6 +108,9 @@ func (e *Env) fill() error {
 	}
 	if e.TunnelIPv6 == nil {
 		e.TunnelIPv6 = platform.TunnelIPv6
+	}
+	if e.Split == nil && e.SplitUnavailable == "" {
+		e.SplitUnavailable = "split tunnelling is not set up in this service"
 	}
 	if e.OnLink == nil {
 		e.OnLink = func() []netip.Prefix { return nil }

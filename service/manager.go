@@ -339,6 +339,10 @@ func (m *Manager) SetSettings(s settings.Settings) (settings.Settings, error) {
 		return settings.Settings{}, err
 	}
 	s = s.Normalized()
+	if s.Split.On() && m.env.Split == nil {
+		// Refused, not stored: the setting would do nothing here.
+		return settings.Settings{}, errors.New(m.env.SplitUnavailable)
+	}
 	m.ctl.Lock()
 	defer m.ctl.Unlock()
 	m.mu.Lock()
@@ -353,14 +357,14 @@ func (m *Manager) SetSettings(s settings.Settings) (settings.Settings, error) {
 	} else if old.KillSwitch != settings.KillSwitchAuto && m.status.State == ipc.Connected {
 		m.armed = true
 	}
-	m.env.Log.Info("settings changed", "kill_switch", s.KillSwitch, "allow_lan", s.AllowLAN, "ipv6", s.IPv6, "dns", s.DNS.Mode)
-	reshape := old.IPv6 != s.IPv6 || !sameDNS(old.DNS, s.DNS)
+	m.env.Log.Info("settings changed", "kill_switch", s.KillSwitch, "allow_lan", s.AllowLAN, "ipv6", s.IPv6, "dns", s.DNS.Mode, "split", s.Split.Mode, "split_programs", len(s.Split.Programs))
+	reshape := old.IPv6 != s.IPv6 || !sameDNS(old.DNS, s.DNS) || old.Split.Mode != s.Split.Mode || old.Split.TunnelDNS != s.Split.TunnelDNS
 	m.applyNetLocked()
 	m.publishLocked()
 	m.mu.Unlock()
 	if reshape {
 		// IPv6 and DNS shape the tunnel itself; apply them by reconnecting.
-		if err := m.reconnectCtl("IPv6 or DNS settings changed"); err != nil {
+		if err := m.reconnectCtl("IPv6, DNS or split tunnel settings changed"); err != nil {
 			return s, err
 		}
 	}

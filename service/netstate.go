@@ -32,6 +32,8 @@ type netState struct {
 	bootstrap []netip.Addr
 	policy    firewall.Policy
 	applied   bool
+	// splitDNS is the bypass group's resolver, while it runs.
+	splitDNS *splitDNS
 	// onLink caches the host's on-link prefixes: reading them dumps the
 	// routing table, too much for every poll. The network monitor and
 	// each connect refresh it.
@@ -51,6 +53,7 @@ func (m *Manager) firewallInputLocked() firewall.Input {
 		Bootstrap:     m.net.bootstrap,
 		OnLink:        m.net.onLink,
 		BlockOtherDNS: m.env.BlockOtherDNS,
+		Split:         m.splitInputLocked(),
 	}
 	if m.net.dev != nil {
 		in.Tunnel = &firewall.Tunnel{Interface: m.net.dev.Name(), Addresses: m.net.plan.Addresses, Block6: m.net.plan.Block6,
@@ -94,6 +97,10 @@ func (m *Manager) applyNetLocked() {
 	}
 	if len(m.net.endpoints) > 0 {
 		s.Endpoint = m.net.endpoints[0].String()
+	}
+	s.SplitUnavailable = ""
+	if m.env.Split == nil {
+		s.SplitUnavailable = m.env.SplitUnavailable
 	}
 	s.DNS = ipc.DNSStatus{Mode: m.settings.DNS.Mode, Warning: m.net.dnsWarning}
 	if m.net.dns != nil {
@@ -187,6 +194,7 @@ func (m *Manager) startDNSLocked(p *profile.Profile, s settings.Settings) {
 	}
 	m.net.dns = &info
 	m.env.Log.Info("dns up", "manager", info.Manager, "upstreams", ups, "hide", hide)
+	m.startSplitDNSLocked(s)
 }
 
 // hiddenFamily is the family the resolver answers empty: the one the plan
@@ -221,6 +229,7 @@ func (m *Manager) dnsFailedLocked(err error) {
 
 func (m *Manager) stopDNSLocked() {
 	m.net.dnsWarning = ""
+	m.net.splitDNS = nil
 	if m.net.dns == nil {
 		m.net.upstreams = nil
 		return

@@ -64,6 +64,7 @@ func NewServer(m *Manager, log *slog.Logger) *Server {
 	mux.HandleFunc("GET "+ipc.PathFirewall, s.firewall)
 	mux.HandleFunc("GET "+ipc.PathLogs, s.control(s.logs))
 	mux.HandleFunc("GET "+ipc.PathCheck, s.check)
+	mux.HandleFunc("POST "+ipc.PathSplitExec, s.control(s.splitExec))
 	s.srv = &http.Server{
 		Handler:           s.recoverer(mux),
 		ConnContext:       auth.ConnContext,
@@ -274,6 +275,28 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// splitExec moves the caller itself, as the kernel identified it at
+// connect, never a process named in the request.
+func (s *Server) splitExec(w http.ResponseWriter, r *http.Request) {
+	var req ipc.SplitExecRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	mode, err := settings.ParseSplitMode(string(req.Mode))
+	if err == nil && mode == settings.SplitOff {
+		err = errors.New("choose the bypass or vpn-only group")
+	}
+	if err == nil {
+		err = s.m.SplitExec(mode, identity(r).PID)
+	}
+	if err != nil {
+		writeError(w, http.StatusConflict, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) firewall(w http.ResponseWriter, r *http.Request) {

@@ -154,6 +154,7 @@ func (m *Manager) bringUp(ses *session, cfg tunnel.Config, s settings.Settings) 
 		MTU:       cfg.MTU,
 		Endpoints: m.net.endpoints,
 		HostIPv6:  m.env.HostIPv6(),
+		Split:     m.splitRoutingLocked(),
 	}
 	for _, a := range p.Interface.Addresses {
 		if a.Addr().Is4() || s.IPv6 {

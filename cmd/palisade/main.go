@@ -40,6 +40,8 @@ func init() {
 		{"firewall", "show", "show the kill switch rules", (*cli).firewall},
 		{"logs", "[-f] [-n N]", "show the service log", (*cli).logs},
 		{"check", "[--json]", "check routes, firewall and DNS of both families on the live system", (*cli).check},
+		{"exec", "--bypass|--vpn-only -- COMMAND [ARGS...]", "run a command in the split tunnel's group (Linux)", (*cli).execCmd},
+		{"split", "mode off|bypass|vpn-only | dns direct|tunnel | add PATH | remove PATH | list", "split tunnel per program (Linux)", (*cli).split},
 	}
 }
 

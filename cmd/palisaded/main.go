@@ -59,6 +59,7 @@ func runCommand(args []string) error {
 	debug := fs.Bool("debug", false, "verbose logging")
 	staleAfter := fs.Duration("stale-after", service.DefaultTiming.StaleAfter, "handshake age that triggers reconnecting")
 	hsTimeout := fs.Duration("handshake-timeout", service.DefaultTiming.HandshakeTimeout, "how long to wait for a handshake")
+	cgroupParent := fs.String("cgroup-parent", "", "cgroup2 group to create the split tunnel's groups in (default: the root)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -84,7 +85,7 @@ func runCommand(args []string) error {
 	timing := service.DefaultTiming
 	timing.StaleAfter, timing.HandshakeTimeout = *staleAfter, *hsTimeout
 	return runManaged(func(ctx context.Context) error {
-		return service.Run(ctx, service.Options{Socket: *socket, StateDir: *stateDir, Timing: timing, Log: log})
+		return service.Run(ctx, service.Options{Socket: *socket, StateDir: *stateDir, Timing: timing, Log: log, CgroupParent: *cgroupParent})
 	})
 }
 

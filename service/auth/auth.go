@@ -16,10 +16,13 @@ const GroupName = "palisade"
 
 // Identity is who is on the other end of an IPC connection.
 type Identity struct {
-	UID        int    // numeric user id; -1 when unknown; on Windows the RID of the user SID
-	GIDs       []int  // effective gid and supplementary groups (Unix only)
-	Name       string // user name, for logs
-	Authorized bool   // may change state; everyone may read status
+	UID  int    // numeric user id; -1 when unknown; on Windows the RID of the user SID
+	GIDs []int  // effective gid and supplementary groups (Unix only)
+	Name string // user name, for logs
+	// PID is the peer process as the kernel recorded it at connect (Unix);
+	// 0 when unknown. The split tunnel moves exactly this process.
+	PID        int
+	Authorized bool // may change state; everyone may read status
 }
 
 // Decide reports whether a Unix peer may change state: root always may, and so

@@ -46,3 +46,12 @@ func dbMember(uid, gid int) (bool, error) {
 	}
 	return slices.Contains(ids, strconv.Itoa(gid)), nil
 }
+
+// peerPID reads the connecting process's id from LOCAL_PEERPID; 0 if unknown.
+func peerPID(fd int) int {
+	pid, err := unix.GetsockoptInt(fd, unix.SOL_LOCAL, unix.LOCAL_PEERPID)
+	if err != nil {
+		return 0
+	}
+	return pid
+}

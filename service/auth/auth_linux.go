@@ -33,6 +33,15 @@ func peerCreds(fd int) (int, []int, error) {
 	return int(cred.Uid), gids, nil
 }
 
+// peerPID reads the connecting process's id from SO_PEERCRED; 0 if unknown.
+func peerPID(fd int) int {
+	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+	if err != nil {
+		return 0
+	}
+	return int(cred.Pid)
+}
+
 // peerGroups reads SO_PEERGROUPS; x/sys has no wrapper for an array-valued
 // option, and the kernel answers ERANGE with the size it needs.
 func peerGroups(fd int) ([]uint32, error) {

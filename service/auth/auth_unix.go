@@ -64,10 +64,13 @@ func FromConn(c net.Conn) (Identity, error) {
 	if err != nil {
 		return Identity{}, err
 	}
-	var uid int
+	var uid, pid int
 	var gids []int
 	var credErr error
-	if err := raw.Control(func(fd uintptr) { uid, gids, credErr = peerCreds(int(fd)) }); err != nil {
+	if err := raw.Control(func(fd uintptr) {
+		uid, gids, credErr = peerCreds(int(fd))
+		pid = peerPID(int(fd))
+	}); err != nil {
 		return Identity{}, err
 	}
 	if credErr != nil {
@@ -78,6 +81,7 @@ func FromConn(c net.Conn) (Identity, error) {
 	return Identity{
 		UID:        uid,
 		GIDs:       gids,
+		PID:        pid,
 		Name:       userNames.get(uid, now),
 		Authorized: Decide(uid, gids, g.gid, g.ok),
 	}, nil

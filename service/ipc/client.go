@@ -206,6 +206,12 @@ func (c *Client) Check(ctx context.Context) (CheckReport, error) {
 	return r, err
 }
 
+// SplitExec moves the calling process into the split tunnel's group of
+// mode; its children, and a program it executes, stay there.
+func (c *Client) SplitExec(ctx context.Context, mode settings.SplitMode) error {
+	return c.do(ctx, http.MethodPost, PathSplitExec, SplitExecRequest{Mode: mode}, nil)
+}
+
 // Logs returns the last n lines of the service log.
 func (c *Client) Logs(ctx context.Context, n int) ([]string, error) {
 	var r LogsResponse

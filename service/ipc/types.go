@@ -34,6 +34,9 @@ const (
 	PathFirewall   = "/v1/firewall"
 	PathLogs       = "/v1/logs"
 	PathCheck      = "/v1/check"
+	// PathSplitExec moves the calling process into the split tunnel's
+	// group (POST SplitExecRequest); `palisade exec` then runs the command.
+	PathSplitExec = "/v1/split/exec"
 )
 
 // Status is a snapshot of the service, pushed on every change.
@@ -61,6 +64,9 @@ type Status struct {
 	// IPv4Blocked is the mirror beside an IPv6-only full tunnel.
 	IPv4Blocked bool `json:"ipv4_blocked"`
 	IPv6Blocked bool `json:"ipv6_blocked"`
+	// SplitUnavailable says why split tunnelling cannot run on this
+	// system; empty where it can.
+	SplitUnavailable string `json:"split_unavailable,omitempty"`
 	// Routing says how the tunnel treats traffic, e.g. "full IPv4 tunnel,
 	// IPv6 blocked" or "split: 10.0.0.0/8".
 	Routing           string              `json:"routing,omitempty"`
@@ -207,4 +213,10 @@ func (r CheckReport) Item(id string) (CheckItem, bool) {
 // ErrorResponse is the body of every non-2xx answer.
 type ErrorResponse struct {
 	Error string `json:"error"`
+}
+
+// SplitExecRequest asks to move the caller into the group of Mode
+// ("bypass" or "vpn-only"), which must be the split tunnel's mode.
+type SplitExecRequest struct {
+	Mode settings.SplitMode `json:"mode"`
 }

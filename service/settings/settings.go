@@ -59,6 +59,9 @@ type Settings struct {
 	ReconnectOnStart bool       `json:"reconnect_on_start"`
 	// Check configures the self-check's optional outside test.
 	Check Check `json:"check"`
+	// Split is the per-program split tunnel, one for all profiles, as
+	// Mullvad has it (docs/split-tunnel.md).
+	Split Split `json:"split"`
 }
 
 // Default returns the settings of a fresh install.
@@ -72,6 +75,7 @@ func Default() Settings {
 		LaunchAtLogin:    true,
 		Notifications:    true,
 		ReconnectOnStart: true,
+		Split:            Split{Mode: SplitOff},
 	}
 }
 
@@ -151,7 +155,10 @@ func (s Settings) Validate() error {
 	if _, err := ParseDNSServers(s.DNS.Handshake); err != nil {
 		return fmt.Errorf("handshake DNS: %w", err)
 	}
-	return s.Check.Validate()
+	if err := s.Check.Validate(); err != nil {
+		return err
+	}
+	return s.Split.Validate()
 }
 
 // Normalized returns s with DNS entries in canonical form and the version set.
@@ -160,6 +167,7 @@ func (s Settings) Normalized() Settings {
 	s.Version = Version
 	s.DNS.Custom = canonical(s.DNS.Custom)
 	s.DNS.Handshake = canonical(s.DNS.Handshake)
+	s.Split = s.Split.normalized()
 	return s
 }
 

@@ -1,0 +1,150 @@
+package service
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/firewall"
+	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+// fakeGroups records the processes moved into each group.
+type fakeGroups struct {
+	mu    sync.Mutex
+	moved map[settings.SplitMode][]int
+}
+
+func (g *fakeGroups) Group(mode settings.SplitMode) string { return "test/" + string(mode) }
+func (g *fakeGroups) Move(mode settings.SplitMode, pid int) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.moved == nil {
+		g.moved = map[settings.SplitMode][]int{}
+	}
+	g.moved[mode] = append(g.moved[mode], pid)
+	return nil
+}
+
+// recFirewall keeps the last policy applied.
+type recFirewall struct {
+	mu   sync.Mutex
+	last firewall.Policy
+}
+
+func (f *recFirewall) Apply(p firewall.Policy) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.last = p
+	return nil
+}
+func (f *recFirewall) Remove() error         { return nil }
+func (f *recFirewall) Show() (string, error) { return "", nil }
+func (f *recFirewall) policy() firewall.Policy {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.last
+}
+
+func withSplit(t *testing.T, m *Manager, mode settings.SplitMode) {
+	t.Helper()
+	s := m.Settings()
+	s.Split.Mode = mode
+	if _, err := m.SetSettings(s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSplitUnavailableIsRefused(t *testing.T) {
+	env, _ := testEnv(t, true)
+	env.SplitUnavailable = platform.SplitTunnelUnavailable + "no network extension here"
+	m := newTestManager(t, env)
+	s := m.Settings()
+	s.Split.Mode = settings.SplitBypass
+	if _, err := m.SetSettings(s); err == nil || !strings.Contains(err.Error(), "no network extension here") {
+		t.Fatalf("split on without groups: %v", err)
+	}
+	if m.Settings().Split.On() {
+		t.Error("refused setting was stored")
+	}
+	if st := m.Status(); !strings.Contains(st.SplitUnavailable, "no network extension here") {
+		t.Errorf("status does not say why: %q", st.SplitUnavailable)
+	}
+	if err := m.SplitExec(settings.SplitBypass, 42); err == nil {
+		t.Error("exec moved a process without groups")
+	}
+}
+
+func TestSplitExecMovesTheCaller(t *testing.T) {
+	env, _ := testEnv(t, true)
+	g := &fakeGroups{}
+	env.Split = g
+	m := newTestManager(t, env)
+	if err := m.SplitExec(settings.SplitBypass, 42); !errors.Is(err, errSplitOff) {
+		t.Errorf("exec while off: %v", err)
+	}
+	withSplit(t, m, settings.SplitBypass)
+	if err := m.SplitExec(settings.SplitVPNOnly, 42); err == nil || !strings.Contains(err.Error(), "bypass mode") {
+		t.Errorf("exec into the other group: %v", err)
+	}
+	if err := m.SplitExec(settings.SplitBypass, 0); err == nil {
+		t.Error("exec of an unknown caller accepted")
+	}
+	if err := m.SplitExec(settings.SplitBypass, 42); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.moved[settings.SplitBypass]; len(got) != 1 || got[0] != 42 || len(g.moved[settings.SplitVPNOnly]) != 0 {
+		t.Errorf("moved %v", g.moved)
+	}
+	if st := m.Status(); st.SplitUnavailable != "" {
+		t.Errorf("status says unavailable: %q", st.SplitUnavailable)
+	}
+}
+
+// TestSplitShapesRoutesAndFirewall: the mode reaches the policy rules and
+// the firewall, and changing it while connected reconnects.
+func TestSplitShapesRoutesAndFirewall(t *testing.T) {
+	env, r := testEnv(t, true)
+	env.Split = &fakeGroups{}
+	fw := &recFirewall{}
+	env.Firewall = fw
+	m := newTestManager(t, env)
+	withSplit(t, m, settings.SplitVPNOnly)
+	if _, err := m.Import("home", testProfile); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Connect("home"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, m, ipc.Connected)
+	if s := fw.policy().Split; s == nil || s.Mode != firewall.SplitVPNOnly || s.Cgroup != "test/vpn-only" || s.Mark != platform.SplitMark {
+		t.Errorf("firewall split plan %+v", s)
+	}
+	withSplit(t, m, settings.SplitBypass)
+	var ups []platform.TunnelConfig
+	for range 200 {
+		r.mu.Lock()
+		ups = append([]platform.TunnelConfig(nil), r.ups...)
+		r.mu.Unlock()
+		if len(ups) >= 2 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	waitState(t, m, ipc.Connected)
+	if len(ups) != 2 || ups[0].Split != platform.SplitVPNOnly || ups[1].Split != platform.SplitBypass {
+		t.Fatalf("router configs: %+v", ups)
+	}
+	if s := fw.policy().Split; s == nil || s.Mode != firewall.SplitBypass || s.Cgroup != "test/bypass" {
+		t.Errorf("firewall split plan after the change %+v", s)
+	}
+	withSplit(t, m, settings.SplitOff)
+	waitState(t, m, ipc.Connected)
+	if fw.policy().Split != nil {
+		t.Error("split plan left after turning it off")
+	}
+}
