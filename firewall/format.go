@@ -30,6 +30,9 @@ func (p Policy) String() string {
 	}
 	if s := p.Split; s != nil {
 		fmt.Fprintf(&sb, "split tunnel (%s):\n  cgroup %s: mark %#x, conntrack mark, masquerade when not on loopback\n", s.Mode, s.Cgroup, s.Mark)
+		for _, r := range s.Guard {
+			fmt.Fprintf(&sb, "  postrouting: %-47s # %s\n", r.Match(dirPostrouting), r.Reason)
+		}
 		for _, r := range s.Redirects {
 			fmt.Fprintf(&sb, "  cgroup %s: DNS to %s redirected to %s\n", s.Cgroup, r.From, r.To)
 		}
@@ -48,7 +51,7 @@ const (
 )
 
 func (d Direction) String() string {
-	return [...]string{"output", "input", "forward"}[d]
+	return [...]string{"output", "input", "forward", "postrouting"}[d]
 }
 
 type chain struct {
@@ -99,10 +102,13 @@ func (r Rule) Match(d Direction) string {
 		add(dir, r.Iface)
 	}
 	if r.Cgroup != "" {
-		if r.NotCgroup {
-			add("cgroup !=", r.Cgroup)
+		add("cgroup", r.Cgroup)
+	}
+	if r.Marked != 0 {
+		if r.NotMarked {
+			add(fmt.Sprintf("mark != %#x", r.Marked))
 		} else {
-			add("cgroup", r.Cgroup)
+			add(fmt.Sprintf("mark %#x", r.Marked))
 		}
 	}
 	if r.CtMark != 0 {

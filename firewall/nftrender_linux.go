@@ -31,6 +31,8 @@ var nftHooks = map[Direction]*nftables.ChainHook{
 	DirOutput:  nftables.ChainHookOutput,
 	DirInput:   nftables.ChainHookInput,
 	DirForward: nftables.ChainHookForward,
+	// The split tunnel's guard, where a rerouted packet's interface is known.
+	dirPostrouting: nftables.ChainHookPostrouting,
 }
 
 func (r *nftRenderer) chain(ch chain) error {
@@ -119,11 +121,18 @@ func (r *nftRenderer) matches(dir Direction, rule Rule) ([]expr.Any, error) {
 			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(0)})
 	}
 	if rule.Cgroup != "" {
-		m, err := r.cgroupMatch(rule.Cgroup, rule.NotCgroup)
+		m, err := r.cgroupMatch(rule.Cgroup)
 		if err != nil {
 			return nil, err
 		}
 		e = append(e, m...)
+	}
+	if rule.Marked != 0 {
+		op := expr.CmpOpEq
+		if rule.NotMarked {
+			op = expr.CmpOpNeq
+		}
+		e = append(e, cmpMeta(expr.MetaKeyMARK, op, binaryutil.NativeEndian.PutUint32(rule.Marked))...)
 	}
 	if rule.CtMark != 0 {
 		e = append(e, &expr.Ct{Register: 1, Key: expr.CtKeyMARK},

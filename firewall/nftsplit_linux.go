@@ -19,10 +19,11 @@ const (
 	chainSplitRestore = "split_restore"
 	chainSplitNAT     = "split_nat"
 	chainSplitDNS     = "split_dns"
+	chainSplitGuard   = "postrouting"
 )
 
 // splitChains are the chain names Show lists when present.
-var splitChains = []string{chainSplitMark, chainSplitRestore, chainSplitDNS, chainSplitNAT}
+var splitChains = []string{chainSplitMark, chainSplitRestore, chainSplitDNS, chainSplitNAT, chainSplitGuard}
 
 // hostCgroup resolves a group on this host's cgroup2 hierarchy.
 func hostCgroup(rel string) (uint32, uint64, error) {
@@ -36,19 +37,17 @@ func hostCgroup(rel string) (uint32, uint64, error) {
 
 // cgroupMatch matches sockets of the group's processes: `socket cgroupv2
 // level N` compares the socket's ancestor at the group's depth, so
-// sub-groups match too. Packets without a full socket match neither way.
-func (r *nftRenderer) cgroupMatch(rel string, not bool) ([]expr.Any, error) {
+// sub-groups match too. Packets without a full socket, and sockets of
+// groups less deep than N, break the rule either way, so the match is
+// never inverted: "outside the group" is told by the mark instead.
+func (r *nftRenderer) cgroupMatch(rel string) ([]expr.Any, error) {
 	level, id, err := r.cgroup(rel)
 	if err != nil {
 		return nil, fmt.Errorf("nftables: split tunnel group: %w", err)
 	}
-	op := expr.CmpOpEq
-	if not {
-		op = expr.CmpOpNeq
-	}
 	return []expr.Any{
 		&expr.Socket{Key: expr.SocketKeyCgroupv2, Level: level, Register: 1},
-		&expr.Cmp{Op: op, Register: 1, Data: binaryutil.NativeEndian.PutUint64(id)},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint64(id)},
 	}, nil
 }
 
@@ -58,9 +57,14 @@ func (r *nftRenderer) cgroupMatch(rel string, not bool) ([]expr.Any, error) {
 // the group's DNS, and masquerading marked packets, whose source address
 // was chosen for the route they had before the mark.
 func (r *nftRenderer) split(s *SplitPlan) error {
-	match, err := r.cgroupMatch(s.Cgroup, false)
+	match, err := r.cgroupMatch(s.Cgroup)
 	if err != nil {
 		return err
+	}
+	if len(s.Guard) > 0 {
+		if err := r.chain(chain{name: chainSplitGuard, dir: dirPostrouting, rules: s.Guard}); err != nil {
+			return err
+		}
 	}
 	mark := binaryutil.NativeEndian.PutUint32(s.Mark)
 	setMark := []expr.Any{

@@ -154,10 +154,12 @@ type Rule struct {
 	Service bool
 	Mark    uint32
 	// Cgroup matches packets of sockets created by processes in this
-	// cgroup (a path below the cgroup2 root) or in one below it; NotCgroup
-	// inverts the match. Packets without a socket match neither.
-	Cgroup    string
-	NotCgroup bool
+	// cgroup (a path below the cgroup2 root) or in one below it.
+	Cgroup string
+	// Marked matches packets carrying this mark (the split tunnel's group,
+	// marked before the filter runs); NotMarked inverts the match.
+	Marked    uint32
+	NotMarked bool
 	// CtMark matches packets of connections carrying this conntrack mark.
 	CtMark uint32
 	// Established matches packets of connections already allowed.
@@ -198,6 +200,9 @@ func Compute(in Input) Policy {
 		p.Output = b.engagedOutput()
 		p.Input = b.engagedInput()
 		p.Forward = b.engagedForward()
+		if p.Split != nil && p.Split.Mode == SplitVPNOnly {
+			p.Split.Guard = b.splitGuard()
+		}
 		return p
 	}
 	p.Output = b.idleOutput()

@@ -62,6 +62,7 @@ func (b builder) engagedOutput() []Rule {
 	rs = append(rs, b.splitOut()...)
 	rs = append(rs, b.familyBlock()...)
 	rs = append(rs, b.dnsOut()...)
+	rs = append(rs, b.splitGroupOut()...)
 	rs = append(rs, b.tunnelAccept("tunnel interface")...)
 	rs = append(rs, b.linkServicesOut()...)
 	rs = append(rs, b.lan(false)...)

@@ -59,7 +59,14 @@ type SplitPlan struct {
 	Cgroup    string
 	Mark      uint32
 	Redirects []Redirect
+	// Guard holds the vpn-only group to the kill switch after routing:
+	// the output hook still names the interface a packet had before its
+	// mark rerouted it, so only postrouting knows it leaves by the tunnel.
+	Guard []Rule
 }
+
+// dirPostrouting is the split tunnel's guard chain, after routing.
+const dirPostrouting = DirForward + 1
 
 // Redirect sends the group's DNS packets for From to To instead.
 type Redirect struct {
@@ -86,24 +93,46 @@ func splitPlan(in Input) *SplitPlan {
 
 // splitOut sits after loopback, the endpoints and the bootstrap lookups,
 // before the IPv6 block, the DNS rules and the kill switch. Bypass: the
-// group goes out anywhere but the tunnel, whatever the kill switch, so
-// the IPv6 block and the DNS reject, which protect tunnelled traffic, do
-// not touch it. VPN-only: everything outside the group goes out, so the
-// rules below hold the group alone.
+// group goes out, whatever the kill switch; its mark routes it past the
+// tunnel, so the IPv6 block and the DNS reject, which protect tunnelled
+// traffic, do not touch it. VPN-only: everything without the group's
+// mark goes out, so the rules below hold the group alone. (The output
+// hook sees a rerouted packet's old interface, so neither rule can ask
+// for the interface.)
 func (b builder) splitOut() []Rule {
 	s := b.in.Split
 	if s == nil {
 		return nil
 	}
 	if s.Mode == SplitVPNOnly {
-		return []Rule{{Cgroup: s.Cgroup, NotCgroup: true, Action: Accept,
+		return []Rule{{Marked: s.Mark, NotMarked: true, Action: Accept,
 			Reason: "split tunnel vpn-only: programs outside the group go out directly; the rules below hold the group"}}
 	}
-	r := Rule{Cgroup: s.Cgroup, Action: Accept, Reason: "split tunnel bypass: the group goes out directly, never into the tunnel"}
-	if t := b.in.Tunnel; t != nil && t.Interface != "" {
-		r.Iface, r.NotIface = t.Interface, true
+	return []Rule{{Cgroup: s.Cgroup, Action: Accept, Reason: "split tunnel bypass: the group goes out directly, past the tunnel"}}
+}
+
+// splitGroupOut, in vpn-only mode with the kill switch engaged, passes the
+// group's packets that the IPv6 block and the DNS rules let through on to
+// the guard after routing, which knows whether they leave by the tunnel.
+func (b builder) splitGroupOut() []Rule {
+	s := b.in.Split
+	if s == nil || s.Mode != SplitVPNOnly {
+		return nil
 	}
-	return []Rule{r}
+	return []Rule{{Marked: s.Mark, Action: Accept, Reason: "split tunnel vpn-only: the group's kill switch is the postrouting guard"}}
+}
+
+// splitGuard is the vpn-only group's kill switch after routing: loopback,
+// the tunnel and (allow_lan) the local networks, nothing else.
+func (b builder) splitGuard() []Rule {
+	s := b.in.Split
+	rs := []Rule{
+		{Marked: s.Mark, NotMarked: true, Action: Accept, Reason: "not the group"},
+		{Loopback: true, Action: Accept, Reason: reasonLoopback},
+	}
+	rs = append(rs, b.tunnelAccept("the group through the tunnel")...)
+	rs = append(rs, b.lan(false)...)
+	return append(rs, Rule{Action: Drop, Reason: "split tunnel vpn-only: the group leaves only through the tunnel (kill switch)"})
 }
 
 // splitIn lets replies to the bypass group's connections in before the

@@ -15,12 +15,16 @@ func splitInput(state TunnelState, mode Mode, sm SplitMode, dnsPort uint16, host
 	return in
 }
 
-func isSplitOut(r Rule) bool { return r.Cgroup == "palisade-x" && r.Action == Accept }
+func isSplitOut(r Rule) bool {
+	return (r.Cgroup == "palisade-x" || (r.Marked == 0xca6e && r.NotMarked)) && r.Action == Accept
+}
+func isGroupOut(r Rule) bool { return r.Marked == 0xca6e && !r.NotMarked && r.Action == Accept }
 func isSplitIn(r Rule) bool  { return r.CtMark == 0xca6e && r.Established && r.Action == Accept }
 
-// TestSplitBypassRules: the bypass group goes out anywhere but the tunnel
-// before the IPv6 block, the DNS reject and the kill switch, in every kill
-// switch mode and state; its replies pass before the CVE drop.
+// TestSplitBypassRules: the bypass group goes out before the IPv6 block,
+// the DNS reject and the kill switch, in every kill switch mode and state
+// (its mark routes it past the tunnel); its replies pass before the CVE
+// drop.
 func TestSplitBypassRules(t *testing.T) {
 	for _, mode := range allModes {
 		for _, state := range allStates {
@@ -41,9 +45,11 @@ func TestSplitBypassRules(t *testing.T) {
 			if i < 0 {
 				t.Fatalf("%s: no bypass rule:\n%s", name, p)
 			}
-			r := p.Output[i]
-			if r.NotCgroup || (in.Tunnel != nil && (r.Iface != "palisade0" || !r.NotIface)) || (in.Tunnel == nil && r.Iface != "") {
+			if r := p.Output[i]; r.Iface != "" || r.Marked != 0 || len(r.Dst) > 0 {
 				t.Errorf("%s: bypass rule %s", name, r.Match(DirOutput))
+			}
+			if len(p.Split.Guard) != 0 || index(p.Output, isGroupOut) >= 0 {
+				t.Errorf("%s: vpn-only rules in bypass mode", name)
 			}
 			for _, later := range []func(Rule) bool{isV6Block, isDNSReject, isFinal(Reject)} {
 				if j := index(p.Output, later); j >= 0 && j < i {
@@ -125,16 +131,38 @@ func TestSplitVPNOnlyRules(t *testing.T) {
 				continue
 			}
 			i := index(p.Output, isSplitOut)
-			if i < 0 || !p.Output[i].NotCgroup || p.Output[i].Iface != "" {
+			if i < 0 || !p.Output[i].NotMarked || p.Output[i].Iface != "" || p.Output[i].Cgroup != "" {
 				t.Fatalf("%s: no accept for programs outside the group:\n%s", name, p)
 			}
-			for _, later := range []func(Rule) bool{isV6Block, isDNSReject, isFinal(Reject), isTunnel} {
+			for _, later := range []func(Rule) bool{isV6Block, isDNSReject, isFinal(Reject), isTunnel, isGroupOut} {
 				if j := index(p.Output, later); j >= 0 && j < i {
-					t.Errorf("%s: rule %s comes before the group's exception", name, p.Output[j].Match(DirOutput))
+					t.Errorf("%s: rule %s comes before the exception for programs outside the group", name, p.Output[j].Match(DirOutput))
 				}
 			}
-			if wantEngaged(in) && index(p.Output, isFinal(Reject)) < 0 {
-				t.Errorf("%s: the group is not held by the kill switch", name)
+			g := index(p.Output, isGroupOut)
+			if !wantEngaged(in) {
+				if g >= 0 || len(p.Split.Guard) != 0 {
+					t.Errorf("%s: the group is held while the kill switch is off:\n%s", name, p)
+				}
+				continue
+			}
+			// Engaged: the IPv6 block and the DNS rules hold the group in
+			// output; the guard after routing lets it out only by loopback,
+			// the tunnel or the LAN.
+			for _, earlier := range []func(Rule) bool{isV6Block, isDNSReject} {
+				if j := index(p.Output, earlier); j > g {
+					t.Errorf("%s: rule %s comes after the group is passed on", name, p.Output[j].Match(DirOutput))
+				}
+			}
+			if g < 0 || g > index(p.Output, isTunnel) && index(p.Output, isTunnel) >= 0 {
+				t.Errorf("%s: group rule at %d:\n%s", name, g, p)
+			}
+			guard := p.Split.Guard
+			if len(guard) == 0 || !guard[0].NotMarked || !isFinal(Drop)(guard[len(guard)-1]) {
+				t.Fatalf("%s: guard %v", name, guard)
+			}
+			if (in.Tunnel != nil) != (index(guard, isTunnel) >= 0) || index(guard, isLAN(FamilyIPv4)) < 0 {
+				t.Errorf("%s: guard lacks the tunnel or the LAN:\n%s", name, p)
 			}
 		}
 	}
@@ -157,14 +185,14 @@ func TestSplitOffLeavesPolicyAlone(t *testing.T) {
 
 func TestSplitString(t *testing.T) {
 	s := Compute(splitInput(StateConnected, ModeAlways, SplitBypass, 5354, true)).String()
-	for _, want := range []string{"accept oif != palisade0 cgroup palisade-x", "accept ct mark 0xca6e established,related",
+	for _, want := range []string{"accept cgroup palisade-x", "accept ct mark 0xca6e established,related",
 		"split tunnel (bypass)", "DNS to 127.80.73.65:53 redirected to 127.80.73.65:5354"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("String lacks %q:\n%s", want, s)
 		}
 	}
 	s = Compute(splitInput(StateConnected, ModeAlways, SplitVPNOnly, 0, true)).String()
-	if !strings.Contains(s, "accept cgroup != palisade-x") || !strings.Contains(s, "split tunnel (vpn-only)") {
+	if !strings.Contains(s, "accept mark != 0xca6e") || !strings.Contains(s, "split tunnel (vpn-only)") || !strings.Contains(s, "postrouting: drop") {
 		t.Errorf("vpn-only String:\n%s", s)
 	}
 }

@@ -116,6 +116,11 @@ func New(env Env) (*Manager, error) {
 	m.lastUse = j.LastProfile
 	m.armed = j.Armed && s.KillSwitch == settings.KillSwitchAuto
 	m.recoverLeftovers()
+	if err := m.ensureSplit(s.Split); err != nil {
+		env.Log.Error("split tunnel off: its group is unusable", "err", err)
+		m.status.LastError = "split tunnel: " + err.Error()
+		m.settings.Split.Mode = settings.SplitOff
+	}
 	m.mu.Lock()
 	m.net.onLink = env.OnLink()
 	m.applyNetLocked()
@@ -339,9 +344,9 @@ func (m *Manager) SetSettings(s settings.Settings) (settings.Settings, error) {
 		return settings.Settings{}, err
 	}
 	s = s.Normalized()
-	if s.Split.On() && m.env.Split == nil {
+	if err := m.ensureSplit(s.Split); err != nil {
 		// Refused, not stored: the setting would do nothing here.
-		return settings.Settings{}, errors.New(m.env.SplitUnavailable)
+		return settings.Settings{}, err
 	}
 	m.ctl.Lock()
 	defer m.ctl.Unlock()

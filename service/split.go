@@ -19,6 +19,8 @@ const BypassDNSPort = 53053
 type SplitGroups interface {
 	// Group is the mode's cgroup, a path below the cgroup2 root.
 	Group(mode settings.SplitMode) string
+	// Ensure creates the mode's group if it is missing.
+	Ensure(mode settings.SplitMode) error
 	// Move puts process pid, with all its threads, into the mode's group.
 	Move(mode settings.SplitMode, pid int) error
 }
@@ -127,4 +129,16 @@ func (m *Manager) SplitExec(mode settings.SplitMode, pid int) error {
 	}
 	m.env.Log.Info("split tunnel: process moved into the group", "pid", pid, "mode", mode)
 	return nil
+}
+
+// ensureSplit makes sure the group of a split tunnel being turned on
+// exists (it must, before nftables can match it), or says why it cannot.
+func (m *Manager) ensureSplit(s settings.Split) error {
+	if !s.On() {
+		return nil
+	}
+	if m.env.Split == nil {
+		return errors.New(m.env.SplitUnavailable)
+	}
+	return m.env.Split.Ensure(s.Mode)
 }

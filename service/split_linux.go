@@ -14,8 +14,9 @@ type cgroupGroups struct {
 	parent string
 }
 
-// newSplitGroups finds the cgroup2 hierarchy and creates both groups;
-// parent ("" for the root) places them, as tests do to keep their own.
+// newSplitGroups finds the cgroup2 hierarchy; parent ("" for the root)
+// places the groups, as tests do to keep theirs apart. The groups are
+// created only when split tunnelling is turned on (Ensure).
 func newSplitGroups(parent string) (SplitGroups, error) {
 	m, err := cgroup.Find()
 	if err != nil {
@@ -26,13 +27,11 @@ func newSplitGroups(parent string) (SplitGroups, error) {
 			return nil, err
 		}
 	}
-	g := &cgroupGroups{mount: m, parent: parent}
-	for _, mode := range []settings.SplitMode{settings.SplitBypass, settings.SplitVPNOnly} {
-		if err := m.Ensure(g.Group(mode)); err != nil {
-			return nil, err
-		}
-	}
-	return g, nil
+	return &cgroupGroups{mount: m, parent: parent}, nil
+}
+
+func (g *cgroupGroups) Ensure(mode settings.SplitMode) error {
+	return g.mount.Ensure(g.Group(mode))
 }
 
 func (g *cgroupGroups) Group(mode settings.SplitMode) string {

@@ -20,6 +20,7 @@ type fakeGroups struct {
 }
 
 func (g *fakeGroups) Group(mode settings.SplitMode) string { return "test/" + string(mode) }
+func (g *fakeGroups) Ensure(mode settings.SplitMode) error { return nil }
 func (g *fakeGroups) Move(mode settings.SplitMode, pid int) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 	if socket := os.Getenv(floodEnv); socket != "" {
 		os.Exit(runFlood(socket))
 	}
+	if kind := os.Getenv(splitProbeEnv); kind != "" {
+		os.Exit(runSplitProbe(kind))
+	}
 	if os.Geteuid() == 0 {
 		buildBinaries()
 	}

@@ -24,9 +24,13 @@ type Daemon struct {
 // scratch upper directory so whatever the daemon writes there (resolv.conf,
 // backups) stays out of the host's /etc. Where overlayfs cannot be mounted it
 // falls back to bind-mounting just resolv.conf; a daemon must then rewrite that
-// file in place, as it would have to inside a container.
+// file in place, as it would have to inside a container. `ip netns exec`
+// mounted a fresh /sys without the host's cgroup mounts, so the cgroup2
+// hierarchy (the same one, it has only one) is mounted back for the split
+// tunnel, in this mount namespace only.
 const etcScript = `mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc 2>/dev/null ||
 mount --bind "$1/upper/resolv.conf" /etc/resolv.conf || exit 1
+grep -q ' - cgroup2 ' /proc/self/mountinfo || mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 shift
 exec "$@"`
 

@@ -1,0 +1,223 @@
+package e2e
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/internal/testbed"
+	"github.com/palisadevpn/palisade/platform/cgroup"
+	"github.com/palisadevpn/palisade/service/ipc"
+)
+
+// splitParent returns a cgroup parent of the test's own for the daemon's
+// split groups, removed (bounded) after the daemon and its programs are
+// gone. Call it before start, so its cleanup runs after the daemon's.
+func splitParent(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("split tunnel: needs root for network namespaces and cgroups")
+	}
+	m, err := cgroup.Find()
+	if err != nil {
+		t.Fatalf("cgroup2: %v", err)
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	parent := "palisade-e2e-" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		for _, rel := range []string{path.Join(parent, cgroup.Bypass), path.Join(parent, cgroup.VPNOnly), parent} {
+			var err error
+			for range 50 {
+				if err = os.Remove(m.Path(rel)); err == nil || errors.Is(err, fs.ErrNotExist) {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("cgroup %s not removed: %v", rel, err)
+			}
+		}
+	})
+	return parent
+}
+
+// splitProbe runs the probe program in the daemon's namespaces: through
+// `palisade exec --bypass|--vpn-only` when flag is set, else directly.
+func (n *node) splitProbe(t *testing.T, flag, kind string) splitResult {
+	t.Helper()
+	probe := []string{"env", splitProbeEnv + "=" + kind, os.Args[0]}
+	args := probe
+	if flag != "" {
+		args = append([]string{bins.cli, "--socket", n.socket, "exec", flag, "--"}, probe...)
+	}
+	out, err := n.daemon.Exec(args...)
+	var r splitResult
+	if err != nil || json.Unmarshal(out, &r) != nil {
+		t.Fatalf("probe %s %s: %v\n%s", flag, kind, err, out)
+	}
+	return r
+}
+
+// dumpOnFailure logs the client's rules and routes if t fails; it runs
+// before the daemon is stopped.
+func (n *node) dumpOnFailure(t *testing.T) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, c := range [][]string{{"nft", "list", "ruleset"}, {"ip", "rule"}, {"ip", "-6", "rule"}, {"ip", "route", "show", "table", "all"}, {"ip", "-6", "route", "show", "table", "all"}} {
+			out, err := n.daemon.Exec(c...)
+			t.Logf("%v: %v\n%s", c, err, out)
+		}
+	})
+}
+
+// wantSeen checks what the internet host saw of a probe program.
+func wantSeen(t *testing.T, what string, r splitResult, v4, v6 string) {
+	t.Helper()
+	for _, c := range []struct{ name, got, want string }{
+		{"tcp4", r.TCP4, v4}, {"udp4", r.UDP4, v4}, {"tcp6", r.TCP6, v6}, {"udp6", r.UDP6, v6},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %s seen from %q, want %q", what, c.name, c.got, c.want)
+		}
+	}
+}
+
+// wantBlocked checks that every probe of a program failed.
+func wantBlocked(t *testing.T, what string, r splitResult) {
+	t.Helper()
+	for name, got := range map[string]string{"tcp4": r.TCP4, "udp4": r.UDP4, "tcp6": r.TCP6, "udp6": r.UDP6, "dns4": r.DNS4, "dns6": r.DNS6} {
+		if !strings.HasPrefix(got, "error: ") {
+			t.Errorf("%s: %s got through (%q)", what, name, got)
+		}
+	}
+}
+
+func isClientAddr(s string) bool {
+	return s == testbed.ClientIPv4.String() || s == testbed.ClientIPv6.String()
+}
+
+// noLeaks measures every probe of both families from the test process,
+// which is in no split group, and fails on anything reaching internet
+// outside the tunnel.
+func noLeaks(t *testing.T, n *node, mx *matrix, state string) {
+	t.Helper()
+	if got := measure(t, n.bed, mx, state); got != 0 {
+		t.Errorf("%s: %d packets of programs outside the group leaked", state, got)
+	}
+}
+
+// TestSplitBypass: a bypass program (and its child) reaches the internet
+// host from the client's own addresses, both families, and its lookups go
+// to the system's name servers directly, while the kill switch blocks
+// everything else and nothing outside the group leaks, in every kill
+// switch state.
+func TestSplitBypass(t *testing.T) {
+	parent := splitParent(t)
+	n := start(t, testbed.Options{}, "--cgroup-parent", parent, "--handshake-timeout", "4s", "--stale-after", "6s")
+	n.dumpOnFailure(t)
+	mx := &matrix{}
+	defer func() {
+		report(t, "split-bypass-leaks.txt", "split tunnel bypass: leaks of programs outside the group", mx.String())
+	}()
+	n.importProfile(t, "bed", testbed.ProfileOptions{})
+	mustCLI(t, n, "set", "killswitch", "always")
+	mustCLI(t, n, "split", "mode", "bypass")
+	n.connect(t, "bed")
+
+	direct := func(state string) {
+		t.Helper()
+		for _, kind := range []string{"self", "child"} {
+			r := n.splitProbe(t, "--bypass", kind)
+			what := state + ", bypass " + kind
+			wantSeen(t, what, r, testbed.ClientIPv4.String(), testbed.ClientIPv6.String())
+			if r.Cgroup != "/"+path.Join(parent, cgroup.Bypass) {
+				t.Errorf("%s: ran in cgroup %q", what, r.Cgroup)
+			}
+			// The bypass resolver asked the public server from the
+			// client's own address, for queries to either resolver address.
+			if !isClientAddr(r.DNS4) || !isClientAddr(r.DNS6) {
+				t.Errorf("%s: lookups not direct: whoami %q / %q", what, r.DNS4, r.DNS6)
+			}
+		}
+	}
+	direct("always, connected")
+	r := n.splitProbe(t, "", "self")
+	wantSeen(t, "outside the group", r, testbed.ServerIPv4.String(), testbed.ServerIPv6.String())
+	if isClientAddr(r.DNS4) || isClientAddr(r.DNS6) || strings.HasPrefix(r.DNS4, "error") {
+		t.Errorf("outside the group: lookups not through the tunnel: whoami %q / %q", r.DNS4, r.DNS6)
+	}
+	noLeaks(t, n, mx, "1 always, connected")
+	mustCLI(t, n, "set", "killswitch", "auto")
+	noLeaks(t, n, mx, "2 auto, connected")
+	mustCLI(t, n, "set", "killswitch", "off")
+	noLeaks(t, n, mx, "3 off, connected")
+
+	mustCLI(t, n, "set", "killswitch", "auto")
+	if err := n.bed.StopServer(); err != nil {
+		t.Fatal(err)
+	}
+	n.waitState(t, ipc.Reconnecting, 20*time.Second)
+	noLeaks(t, n, mx, "4 auto, server gone")
+	r = n.splitProbe(t, "--bypass", "self")
+	wantSeen(t, "auto, server gone, bypass", r, testbed.ClientIPv4.String(), testbed.ClientIPv6.String())
+
+	mustCLI(t, n, "set", "killswitch", "always")
+	mustCLI(t, n, "disconnect")
+	noLeaks(t, n, mx, "5 always, disconnected")
+	// Blocked and without a tunnel, the group still goes out directly.
+	r = n.splitProbe(t, "--bypass", "self")
+	wantSeen(t, "always, disconnected, bypass", r, testbed.ClientIPv4.String(), testbed.ClientIPv6.String())
+}
+
+// TestSplitVPNOnly: only the group (and a child) goes through the tunnel,
+// everything else goes out directly; with the kill switch engaged and no
+// tunnel, nothing of the group leaks while the rest still goes out.
+func TestSplitVPNOnly(t *testing.T) {
+	parent := splitParent(t)
+	n := start(t, testbed.Options{}, "--cgroup-parent", parent)
+	n.dumpOnFailure(t)
+	n.importProfile(t, "bed", testbed.ProfileOptions{})
+	mustCLI(t, n, "split", "mode", "vpn-only")
+	n.connect(t, "bed")
+
+	if err := n.bed.ResetLeakCounts(); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"self", "child"} {
+		r := n.splitProbe(t, "--vpn-only", kind)
+		wantSeen(t, "vpn-only "+kind, r, testbed.ServerIPv4.String(), testbed.ServerIPv6.String())
+		if r.Cgroup != "/"+path.Join(parent, cgroup.VPNOnly) {
+			t.Errorf("vpn-only %s: ran in cgroup %q", kind, r.Cgroup)
+		}
+		if isClientAddr(r.DNS4) || strings.HasPrefix(r.DNS4, "error") {
+			t.Errorf("vpn-only %s: lookups not through the tunnel: whoami %q", kind, r.DNS4)
+		}
+	}
+	if c := n.leaks(t); total(c, "") != 0 {
+		t.Errorf("the group leaked while connected: %v", c)
+	}
+	r := n.splitProbe(t, "", "self")
+	wantSeen(t, "outside the group", r, testbed.ClientIPv4.String(), testbed.ClientIPv6.String())
+
+	mustCLI(t, n, "set", "killswitch", "always")
+	mustCLI(t, n, "disconnect")
+	if err := n.bed.ResetLeakCounts(); err != nil {
+		t.Fatal(err)
+	}
+	wantBlocked(t, "always, disconnected, vpn-only", n.splitProbe(t, "--vpn-only", "self"))
+	if c := n.leaks(t); total(c, "") != 0 {
+		t.Errorf("the group leaked while blocked: %v", c)
+	}
+	r = n.splitProbe(t, "", "self")
+	wantSeen(t, "always, disconnected, outside the group", r, testbed.ClientIPv4.String(), testbed.ClientIPv6.String())
+}
