@@ -31,26 +31,6 @@ func (g *fakeGroups) Move(mode settings.SplitMode, pid int) error {
 	return nil
 }
 
-// recFirewall keeps the last policy applied.
-type recFirewall struct {
-	mu   sync.Mutex
-	last firewall.Policy
-}
-
-func (f *recFirewall) Apply(p firewall.Policy) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.last = p
-	return nil
-}
-func (f *recFirewall) Remove() error         { return nil }
-func (f *recFirewall) Show() (string, error) { return "", nil }
-func (f *recFirewall) policy() firewall.Policy {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.last
-}
-
 func withSplit(t *testing.T, m *Manager, mode settings.SplitMode) {
 	t.Helper()
 	s := m.Settings()
@@ -111,7 +91,7 @@ func TestSplitExecMovesTheCaller(t *testing.T) {
 func TestSplitShapesRoutesAndFirewall(t *testing.T) {
 	env, r := testEnv(t, true)
 	env.Split = &fakeGroups{}
-	fw := &recFirewall{}
+	fw := &recordingFirewall{}
 	env.Firewall = fw
 	m := newTestManager(t, env)
 	withSplit(t, m, settings.SplitVPNOnly)
