@@ -280,3 +280,26 @@ func TestReadableLine(t *testing.T) {
 		}
 	}
 }
+
+// The outside check is a switch with a URL; a bad URL keeps Save off, a
+// good one is saved.
+func TestSettingsOutsideCheck(t *testing.T) {
+	h, p := loadedSettings(t)
+	if p.outside.Checked || p.checkURL.Text != "" {
+		t.Fatalf("defaults: outside %v url %q", p.outside.Checked, p.checkURL.Text)
+	}
+	p.outside.SetChecked(true)
+	p.checkURL.SetText("ftp://example.net/")
+	if !p.save.Disabled() || p.checkURL.Validate() == nil {
+		t.Errorf("bad URL: save disabled %v, entry error %v", p.save.Disabled(), p.checkURL.Validate())
+	}
+	p.checkURL.SetText(" https://ip.example.net/ ")
+	if p.save.Disabled() {
+		t.Fatal("good URL: save disabled")
+	}
+	p.save.OnTapped()
+	h.until("saved", func() bool { return h.fake.Settings().Check.Outside })
+	if got := h.fake.Settings().Check; got.URL != "https://ip.example.net/" {
+		t.Errorf("saved %+v", got)
+	}
+}

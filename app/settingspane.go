@@ -49,6 +49,8 @@ type settingsPane struct {
 	servers    *dnsList
 	login      *widget.Check
 	notes      *widget.Check
+	outside    *widget.Check
+	checkURL   *widget.Entry
 	message    *widget.Label
 	save       *widget.Button
 	revert     *widget.Button
@@ -69,7 +71,8 @@ func newSettingsPane(g *GUI) *settingsPane {
 	p.save = widget.NewButton("Save", p.submit)
 	p.save.Importance = widget.HighImportance
 	p.revert = widget.NewButton("Revert", func() { p.fill(p.base) })
-	p.controls = []fyne.Disableable{p.kill, p.lan, p.ipv6, p.dns, p.login, p.notes}
+	p.outside, p.checkURL = newCheckSettings(p.changed)
+	p.controls = []fyne.Disableable{p.kill, p.lan, p.ipv6, p.dns, p.login, p.notes, p.outside, p.checkURL}
 
 	form := container.NewVBox(
 		heading("Kill switch"), p.kill, p.lan, p.ipv6,
@@ -77,6 +80,8 @@ func newSettingsPane(g *GUI) *settingsPane {
 		heading("DNS"), p.dns, p.servers.root,
 		widget.NewSeparator(),
 		heading("Desktop"), p.login, p.notes,
+		widget.NewSeparator(),
+		heading("Self-check"), p.outside, p.checkURL,
 	)
 	buttons := container.NewBorder(nil, nil, nil, container.NewHBox(p.revert, p.save), p.message)
 	p.root = container.NewBorder(nil, container.NewPadded(buttons), nil, nil,
@@ -119,6 +124,8 @@ func (p *settingsPane) fill(s settings.Settings) {
 	p.servers.set(s.DNS.Custom)
 	p.login.SetChecked(s.LaunchAtLogin)
 	p.notes.SetChecked(s.Notifications)
+	p.outside.SetChecked(s.Check.Outside)
+	p.checkURL.SetText(s.Check.URL)
 	p.filling = false
 	p.setMessage("", false)
 	p.changed()
@@ -149,6 +156,7 @@ func (p *settingsPane) edited() (settings.Settings, DNSCheck) {
 	s.DNS.Custom = check.Servers
 	s.LaunchAtLogin = p.login.Checked
 	s.Notifications = p.notes.Checked
+	s.Check = editedCheck(p.outside, p.checkURL)
 	return s, check
 }
 
@@ -161,7 +169,8 @@ func equalSettings(a, b settings.Settings) bool {
 	return slices.Equal(a.DNS.Custom, b.DNS.Custom) && slices.Equal(a.DNS.Handshake, b.DNS.Handshake) &&
 		a.KillSwitch == b.KillSwitch && a.AllowLAN == b.AllowLAN && a.IPv6 == b.IPv6 &&
 		a.DNS.Mode == b.DNS.Mode && a.LaunchAtLogin == b.LaunchAtLogin &&
-		a.Notifications == b.Notifications && a.ReconnectOnStart == b.ReconnectOnStart
+		a.Notifications == b.Notifications && a.ReconnectOnStart == b.ReconnectOnStart &&
+		a.Check == b.Check
 }
 
 // changed re-validates the form after every edit.
@@ -172,7 +181,7 @@ func (p *settingsPane) changed() {
 	s, check := p.edited()
 	p.servers.show(s.DNS.Mode == settings.DNSCustom, check)
 	dirty := !check.OK() || !equalSettings(s, p.base)
-	enable(p.save, p.control && dirty && check.OK())
+	enable(p.save, p.control && dirty && check.OK() && s.Check.Validate() == nil)
 	enable(p.revert, dirty)
 }
 
