@@ -1,0 +1,132 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"net/netip"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/palisadevpn/palisade/firewall"
+	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/selfcheck"
+)
+
+// inspectingFirewall reads back as many rules as it was told it holds;
+// applyErr makes every Apply fail.
+type inspectingFirewall struct {
+	recordingFirewall
+	rules    int
+	applyErr error
+}
+
+func (f *inspectingFirewall) Apply(p firewall.Policy) error {
+	if f.applyErr != nil {
+		return f.applyErr
+	}
+	return f.recordingFirewall.Apply(p)
+}
+
+func (f *inspectingFirewall) Inspect() (firewall.Inspection, error) {
+	return firewall.Inspection{Present: f.rules > 0, Rules: f.rules, Want: 12}, nil
+}
+
+// routeLog records the route lookups of a check and answers like a
+// healthy tunnel: public addresses into the tunnel, marked packets out of
+// eth0.
+type routeLog struct {
+	mu   sync.Mutex
+	asks []string
+}
+
+func (r *routeLog) routeTo(dst netip.Addr, mark uint32) (platform.Hop, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if mark != 0 {
+		r.asks = append(r.asks, "marked "+dst.String())
+		return platform.Hop{Interface: "eth0", Gateway: netip.MustParseAddr("192.0.2.1")}, nil
+	}
+	r.asks = append(r.asks, dst.String())
+	return platform.Hop{Interface: "tun-test"}, nil
+}
+
+func checkEnv(t *testing.T, fw *inspectingFirewall) (Env, *routeLog) {
+	env, _ := testEnv(t, true)
+	env.Firewall = fw
+	env.DNS = &fakeDNS{}
+	rl := &routeLog{}
+	env.Check = CheckEnv{
+		RouteTo:   rl.routeTo,
+		SystemDNS: func(string) ([]netip.Addr, bool, error) { return []netip.Addr{netip.MustParseAddr("127.80.73.65")}, false, nil },
+		Query: func(_ context.Context, s netip.Addr) selfcheck.Answer {
+			return selfcheck.Answer{Server: s}
+		},
+		Outside: func(context.Context, string, bool) selfcheck.Seen {
+			t.Error("the outside test ran while off")
+			return selfcheck.Seen{}
+		},
+	}
+	return env, rl
+}
+
+func statuses(r ipc.CheckReport) map[string]ipc.CheckStatus {
+	m := map[string]ipc.CheckStatus{}
+	for _, it := range r.Items {
+		m[it.ID] = it.Status
+	}
+	return m
+}
+
+// Connected, the check asks the kernel about both probes without a mark
+// and about the resolved endpoint with the WireGuard socket's mark, and
+// judges them against the session's plan.
+func TestCheckConnected(t *testing.T) {
+	env, rl := checkEnv(t, &inspectingFirewall{rules: 12})
+	m := newTestManager(t, env)
+	m.Import("home", testProfile)
+	m.Connect("home")
+	waitState(t, m, ipc.Connected)
+	r := m.Check(context.Background())
+	want := map[string]ipc.CheckStatus{
+		ipc.CheckRoute4: ipc.CheckOK, ipc.CheckRoute6: ipc.CheckOK, ipc.CheckEndpoint: ipc.CheckOK,
+		ipc.CheckFirewall: ipc.CheckOK, ipc.CheckDNS: ipc.CheckOK, ipc.CheckOutside4: ipc.CheckSkip, ipc.CheckOutside6: ipc.CheckSkip,
+	}
+	if got := statuses(r); !maps.Equal(got, want) {
+		t.Errorf("report %+v", r.Items)
+	}
+	wantAsks := []string{selfcheck.Probe4.String(), selfcheck.Probe6.String(), "marked 198.51.100.7"}
+	if !slices.Equal(rl.asks, wantAsks) {
+		t.Errorf("route lookups %q, want %q", rl.asks, wantAsks)
+	}
+	if r.State != ipc.Connected {
+		t.Errorf("report state %s", r.State)
+	}
+}
+
+// A firewall whose apply failed is not the policy the service computes,
+// whatever the table holds; disconnected, only the firewall is judged.
+func TestCheckFirewallNotApplied(t *testing.T) {
+	fw := &inspectingFirewall{rules: 12, applyErr: errors.New("netlink: operation not permitted")}
+	env, rl := checkEnv(t, fw)
+	m := newTestManager(t, env)
+	m.Import("home", testProfile)
+	m.Connect("home")
+	waitState(t, m, ipc.Connected)
+	if got := statuses(m.Check(context.Background())); got[ipc.CheckFirewall] != ipc.CheckFail || got[ipc.CheckRoute4] != ipc.CheckOK {
+		t.Errorf("apply failed: %v", got)
+	}
+	m.Disconnect()
+	rl.asks = nil
+	got := statuses(m.Check(context.Background()))
+	for _, id := range []string{ipc.CheckRoute4, ipc.CheckRoute6, ipc.CheckEndpoint, ipc.CheckDNS} {
+		if got[id] != ipc.CheckSkip {
+			t.Errorf("disconnected: %s is %s", id, got[id])
+		}
+	}
+	if slices.ContainsFunc(rl.asks, func(s string) bool { return len(s) > 7 && s[:7] == "marked " }) {
+		t.Errorf("endpoint route asked while disconnected: %q", rl.asks)
+	}
+}
