@@ -52,7 +52,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		env.Firewall = fw
 	}
-	if groups, err := newSplitGroups(o.CgroupParent); err != nil {
+	if groups, err := newSplitGroups(log, o.CgroupParent); err != nil {
 		env.SplitUnavailable = err.Error()
 		log.Info("split tunnel unavailable", "why", err)
 	} else {

@@ -121,6 +121,7 @@ func New(env Env) (*Manager, error) {
 		m.status.LastError = "split tunnel: " + err.Error()
 		m.settings.Split.Mode = settings.SplitOff
 	}
+	m.watchSplit(m.settings.Split)
 	m.mu.Lock()
 	m.net.onLink = env.OnLink()
 	m.applyNetLocked()
@@ -230,6 +231,7 @@ func (m *Manager) Close() {
 	m.ctl.Lock()
 	defer m.ctl.Unlock()
 	m.closed = true
+	m.watchSplit(settings.Split{})
 	m.stopCtl(nil)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -363,6 +365,7 @@ func (m *Manager) SetSettings(s settings.Settings) (settings.Settings, error) {
 		m.armed = true
 	}
 	m.env.Log.Info("settings changed", "kill_switch", s.KillSwitch, "allow_lan", s.AllowLAN, "ipv6", s.IPv6, "dns", s.DNS.Mode, "split", s.Split.Mode, "split_programs", len(s.Split.Programs))
+	m.watchSplit(s.Split)
 	reshape := old.IPv6 != s.IPv6 || !sameDNS(old.DNS, s.DNS) || old.Split.Mode != s.Split.Mode || old.Split.TunnelDNS != s.Split.TunnelDNS
 	m.applyNetLocked()
 	m.publishLocked()

@@ -23,6 +23,9 @@ type SplitGroups interface {
 	Ensure(mode settings.SplitMode) error
 	// Move puts process pid, with all its threads, into the mode's group.
 	Move(mode settings.SplitMode, pid int) error
+	// Watch moves the new (and running) processes of programs into the
+	// mode's group from now on; mode off or no programs stops it.
+	Watch(mode settings.SplitMode, programs []string) error
 }
 
 // bypassResolver is a DNSControl that can answer the bypass group from the
@@ -129,6 +132,17 @@ func (m *Manager) SplitExec(mode settings.SplitMode, pid int) error {
 	}
 	m.env.Log.Info("split tunnel: process moved into the group", "pid", pid, "mode", mode)
 	return nil
+}
+
+// watchSplit points the program watch at the settings' list, logging a
+// failure (the list then takes effect on the next change or start).
+func (m *Manager) watchSplit(s settings.Split) {
+	if m.env.Split == nil {
+		return
+	}
+	if err := m.env.Split.Watch(s.Mode, s.Programs); err != nil {
+		m.env.Log.Error("split tunnel: programs not watched", "err", err)
+	}
 }
 
 // ensureSplit makes sure the group of a split tunnel being turned on

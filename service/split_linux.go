@@ -1,7 +1,9 @@
 package service
 
 import (
+	"log/slog"
 	"path"
+	"sync"
 
 	"github.com/palisadevpn/palisade/platform/cgroup"
 	"github.com/palisadevpn/palisade/service/settings"
@@ -12,12 +14,17 @@ import (
 type cgroupGroups struct {
 	mount  cgroup.Mount
 	parent string
+	log    *slog.Logger
+
+	mu sync.Mutex
+	// watch moves new processes of the listed programs; nil when none.
+	watch *execWatcher
 }
 
 // newSplitGroups finds the cgroup2 hierarchy; parent ("" for the root)
 // places the groups, as tests do to keep theirs apart. The groups are
 // created only when split tunnelling is turned on (Ensure).
-func newSplitGroups(parent string) (SplitGroups, error) {
+func newSplitGroups(log *slog.Logger, parent string) (SplitGroups, error) {
 	m, err := cgroup.Find()
 	if err != nil {
 		return nil, err
@@ -27,7 +34,7 @@ func newSplitGroups(parent string) (SplitGroups, error) {
 			return nil, err
 		}
 	}
-	return &cgroupGroups{mount: m, parent: parent}, nil
+	return &cgroupGroups{mount: m, parent: parent, log: log}, nil
 }
 
 func (g *cgroupGroups) Ensure(mode settings.SplitMode) error {
@@ -44,4 +51,35 @@ func (g *cgroupGroups) Group(mode settings.SplitMode) string {
 
 func (g *cgroupGroups) Move(mode settings.SplitMode, pid int) error {
 	return g.mount.Move(g.Group(mode), pid)
+}
+
+// Watch replaces the program watch: new processes of programs go into
+// mode's group from now on, and the ones already running are moved at
+// once (their sockets opened before stay as they were). Mode off or no
+// programs stops watching.
+func (g *cgroupGroups) Watch(mode settings.SplitMode, programs []string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.watch != nil {
+		g.watch.Close()
+		g.watch = nil
+	}
+	if !(settings.Split{Mode: mode}).On() || len(programs) == 0 {
+		return nil
+	}
+	rel := g.Group(mode)
+	move := func(pid int) error { return g.mount.Move(rel, pid) }
+	w, err := newExecWatcher(g.log, programs, move)
+	if err != nil {
+		return err
+	}
+	g.watch = w
+	for _, p := range programMatches(runningProcesses(), programs) {
+		if err := move(p.PID); err != nil {
+			g.log.Warn("split tunnel: running process not moved", "pid", p.PID, "program", p.Exe, "err", err)
+			continue
+		}
+		g.log.Info("split tunnel: running process moved into the group", "pid", p.PID, "program", p.Exe)
+	}
+	return nil
 }

@@ -17,10 +17,18 @@ import (
 type fakeGroups struct {
 	mu    sync.Mutex
 	moved map[settings.SplitMode][]int
+	// watched records each Watch call as "mode:program,program".
+	watched []string
 }
 
 func (g *fakeGroups) Group(mode settings.SplitMode) string { return "test/" + string(mode) }
 func (g *fakeGroups) Ensure(mode settings.SplitMode) error { return nil }
+func (g *fakeGroups) Watch(mode settings.SplitMode, programs []string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.watched = append(g.watched, string(mode)+":"+strings.Join(programs, ","))
+	return nil
+}
 func (g *fakeGroups) Move(mode settings.SplitMode, pid int) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()

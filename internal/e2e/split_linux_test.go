@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +54,13 @@ func splitParent(t *testing.T) string {
 // `palisade exec --bypass|--vpn-only` when flag is set, else directly.
 func (n *node) splitProbe(t *testing.T, flag, kind string) splitResult {
 	t.Helper()
-	probe := []string{"env", splitProbeEnv + "=" + kind, os.Args[0]}
+	return n.splitProbeOf(t, os.Args[0], flag, kind)
+}
+
+// splitProbeOf is splitProbe with the probe program's copy at bin.
+func (n *node) splitProbeOf(t *testing.T, bin, flag, kind string) splitResult {
+	t.Helper()
+	probe := []string{"env", splitProbeEnv + "=" + kind, bin}
 	args := probe
 	if flag != "" {
 		args = append([]string{bins.cli, "--socket", n.socket, "exec", flag, "--"}, probe...)
@@ -220,4 +227,47 @@ func TestSplitVPNOnly(t *testing.T) {
 	}
 	r = n.splitProbe(t, "", "self")
 	wantSeen(t, "always, disconnected, outside the group", r, testbed.ClientIPv4.String(), testbed.ClientIPv6.String())
+}
+
+// TestSplitProgramList: a listed program's new processes, and their
+// children, start in the bypass group without `palisade exec`; once it
+// leaves the list, its new processes go through the tunnel again.
+func TestSplitProgramList(t *testing.T) {
+	parent := splitParent(t)
+	n := start(t, testbed.Options{}, "--cgroup-parent", parent)
+	n.dumpOnFailure(t)
+	// A copy of the probe program of this test's own: the list matches
+	// files, and the test binary itself must stay unlisted.
+	probe := filepath.Join(t.TempDir(), "probe")
+	data, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(probe, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	n.importProfile(t, "bed", testbed.ProfileOptions{})
+	mustCLI(t, n, "set", "killswitch", "always")
+	mustCLI(t, n, "split", "mode", "bypass")
+	mustCLI(t, n, "split", "add", probe)
+	if out, err := n.cli(t, "split", "list"); err != nil || !strings.Contains(out, probe) {
+		t.Fatalf("split list: %v\n%s", err, out)
+	}
+	n.connect(t, "bed")
+	for _, kind := range []string{"self", "child"} {
+		r := n.splitProbeOf(t, probe, "", kind)
+		wantSeen(t, "listed "+kind, r, testbed.ClientIPv4.String(), testbed.ClientIPv6.String())
+		if r.Cgroup != "/"+path.Join(parent, cgroup.Bypass) {
+			t.Errorf("listed %s: ran in cgroup %q", kind, r.Cgroup)
+		}
+	}
+	mustCLI(t, n, "split", "remove", probe)
+	if err := n.bed.ResetLeakCounts(); err != nil {
+		t.Fatal(err)
+	}
+	r := n.splitProbeOf(t, probe, "", "self")
+	wantSeen(t, "removed from the list", r, testbed.ServerIPv4.String(), testbed.ServerIPv6.String())
+	if c := n.leaks(t); total(c, "") != 0 {
+		t.Errorf("a program removed from the list leaked: %v", c)
+	}
 }

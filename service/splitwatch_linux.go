@@ -1,0 +1,115 @@
+package service
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// execWatcher moves new processes of the listed programs into a split
+// group before they run: a fanotify permission mark on each program's
+// file makes the kernel hold every exec of it until the service has
+// moved the exec'ing process and allowed it, so not even its first
+// socket is created outside the group. Marks are on the files' inodes,
+// so nothing else pays for the watch; closing the watcher allows whatever
+// is still held.
+type execWatcher struct {
+	log  *slog.Logger
+	f    *os.File
+	move func(pid int) error
+	done chan struct{}
+}
+
+// newExecWatcher marks programs and starts answering their execs. A
+// program that cannot be marked (not on disk) is logged and skipped.
+func newExecWatcher(log *slog.Logger, programs []string, move func(pid int) error) (*execWatcher, error) {
+	fd, err := unix.FanotifyInit(unix.FAN_CLASS_CONTENT|unix.FAN_CLOEXEC|unix.FAN_NONBLOCK, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_LARGEFILE)
+	if err != nil {
+		return nil, fmt.Errorf("split tunnel: fanotify: %w", err)
+	}
+	for _, p := range programs {
+		if err := unix.FanotifyMark(fd, unix.FAN_MARK_ADD, unix.FAN_OPEN_EXEC_PERM, unix.AT_FDCWD, p); err != nil {
+			log.Warn("split tunnel: program not watched", "program", p, "err", err)
+		}
+	}
+	w := &execWatcher{log: log, f: os.NewFile(uintptr(fd), "fanotify"), move: move, done: make(chan struct{})}
+	go w.loop()
+	return w, nil
+}
+
+// loop answers permission events until the watcher is closed.
+func (w *execWatcher) loop() {
+	defer close(w.done)
+	buf := make([]byte, 4096)
+	meta := int(unsafe.Sizeof(unix.FanotifyEventMetadata{}))
+	for {
+		n, err := w.f.Read(buf)
+		if err != nil {
+			if !errors.Is(err, os.ErrClosed) && !errors.Is(err, io.EOF) {
+				w.log.Error("split tunnel: program watch stopped", "err", err)
+			}
+			return
+		}
+		for off := 0; off+meta <= n; {
+			ev := (*unix.FanotifyEventMetadata)(unsafe.Pointer(&buf[off]))
+			if ev.Event_len < uint32(meta) || off+int(ev.Event_len) > n {
+				break
+			}
+			w.answer(ev)
+			off += int(ev.Event_len)
+		}
+	}
+}
+
+// answer moves the exec'ing process, then always allows the exec: a
+// failed move leaves the program where it was, which the log says.
+func (w *execWatcher) answer(ev *unix.FanotifyEventMetadata) {
+	if ev.Fd < 0 {
+		return
+	}
+	defer unix.Close(int(ev.Fd))
+	exe, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(ev.Fd)))
+	if ev.Mask&unix.FAN_OPEN_EXEC_PERM != 0 {
+		if err := w.move(int(ev.Pid)); err != nil {
+			w.log.Warn("split tunnel: new process not moved", "pid", ev.Pid, "program", exe, "err", err)
+		} else {
+			w.log.Info("split tunnel: new process moved into the group", "pid", ev.Pid, "program", exe)
+		}
+	}
+	resp := binary.NativeEndian.AppendUint32(binary.NativeEndian.AppendUint32(nil, uint32(ev.Fd)), unix.FAN_ALLOW)
+	if _, err := w.f.Write(resp); err != nil {
+		w.log.Error("split tunnel: exec not answered", "pid", ev.Pid, "err", err)
+	}
+}
+
+// Close stops watching; execs still held are allowed by the kernel.
+func (w *execWatcher) Close() {
+	w.f.Close()
+	<-w.done
+}
+
+// runningProcesses lists the processes with a readable executable.
+func runningProcesses() []Process {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []Process
+	for _, e := range ents {
+		pid, ok := pidDir(e.Name())
+		if !ok {
+			continue
+		}
+		if exe, err := os.Readlink("/proc/" + e.Name() + "/exe"); err == nil {
+			out = append(out, Process{PID: pid, Exe: exe})
+		}
+	}
+	return out
+}

@@ -1,0 +1,133 @@
+package service
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/platform/cgroup"
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+// copyProgram copies a system program to a file of the test's own, so
+// the watch marks nothing else's executable.
+func copyProgram(t *testing.T, name string) string {
+	t.Helper()
+	src, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s not found", name)
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	dst := filepath.Join(t.TempDir(), name)
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestExecWatcherMovesNewAndRunning: a running copy of sleep is moved when
+// the list is set, a new one is in the group from its exec on, a program
+// not listed stays out, and after the list is emptied new processes stay
+// out too.
+func TestExecWatcherMovesNewAndRunning(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: cgroups and fanotify")
+	}
+	m, err := cgroup.Find()
+	if err != nil {
+		t.Skipf("no cgroup2 here: %v", err)
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	parent := "palisade-watch-" + hex.EncodeToString(b)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	gs, err := newSplitGroups(log, parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gs.(*cgroupGroups)
+	if err := g.Ensure(settings.SplitBypass); err != nil {
+		t.Fatal(err)
+	}
+	group := "/" + g.Group(settings.SplitBypass)
+	var procs []*exec.Cmd
+	t.Cleanup(func() {
+		g.Watch(settings.SplitOff, nil)
+		for _, c := range procs {
+			c.Process.Kill()
+			c.Wait()
+		}
+		for _, rel := range []string{g.Group(settings.SplitBypass), parent} {
+			os.Remove(m.Path(rel))
+		}
+	})
+	start := func(bin string) *exec.Cmd {
+		c := exec.Command(bin, "30")
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		procs = append(procs, c)
+		return c
+	}
+	in := func(c *exec.Cmd) bool {
+		t.Helper()
+		p, err := cgroup.Of(c.Process.Pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p == group
+	}
+	sleep, other := copyProgram(t, "sleep"), copyProgram(t, "sleep")
+	running := start(sleep)
+	time.Sleep(100 * time.Millisecond) // let it exec
+	if err := g.Watch(settings.SplitBypass, []string{sleep}); err != nil {
+		t.Fatal(err)
+	}
+	if !in(running) {
+		t.Error("a running process of the listed program was not moved")
+	}
+	fresh := start(sleep)
+	if !in(fresh) {
+		t.Error("a new process of the listed program started outside the group")
+	}
+	if in(start(other)) {
+		t.Error("a program not listed was moved")
+	}
+	if err := g.Watch(settings.SplitBypass, nil); err != nil {
+		t.Fatal(err)
+	}
+	if in(start(sleep)) {
+		t.Error("a process started after the program left the list was moved")
+	}
+}
+
+// BenchmarkProcessScan is the cost of the scan made on each change of the
+// list or mode (docs/split-tunnel.md); the watch itself costs nothing
+// between execs of a listed program.
+func BenchmarkProcessScan(b *testing.B) {
+	programs := []string{"/usr/bin/firefox", "/opt/game/game"}
+	n := 0
+	for b.Loop() {
+		procs := runningProcesses()
+		n = len(procs)
+		programMatches(procs, programs)
+	}
+	b.ReportMetric(float64(n), "processes")
+}
