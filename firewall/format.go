@@ -3,6 +3,7 @@ package firewall
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -27,6 +28,9 @@ func (p Policy) String() string {
 		for _, r := range c.rules {
 			fmt.Fprintf(&sb, "  %-60s # %s\n", r.Match(c.dir), r.Reason)
 		}
+	}
+	for _, s := range p.sets() {
+		fmt.Fprintf(&sb, "set %s: %s\n", s.name, setContents(s.elems))
 	}
 	if s := p.Split; s != nil {
 		fmt.Fprintf(&sb, "split tunnel (%s):\n  cgroup %s: mark %#x, conntrack mark, masquerade when not on loopback\n", s.Mode, s.Cgroup, s.Mark)
@@ -129,7 +133,12 @@ func (r Rule) Match(d Direction) string {
 	if r.SrcPort != 0 {
 		add("sport", fmt.Sprint(r.SrcPort))
 	}
-	if len(r.Dst) > 0 {
+	switch {
+	case r.Set != "":
+		// By name only: the rule's text stays the same while the set's
+		// contents change (String lists them).
+		add("to", "@"+r.Set)
+	case len(r.Dst) > 0:
 		to := "to"
 		if r.NotDst {
 			to = "to !="
@@ -162,4 +171,51 @@ func prefixString(p netip.Prefix) string {
 		return p.Addr().String()
 	}
 	return p.String()
+}
+
+// addrSet is a named mutable address set of a policy (Rule.Set).
+type addrSet struct {
+	name   string
+	family Family
+	elems  []netip.Prefix
+}
+
+// sets lists the policy's named sets in the order their rules appear.
+func (p Policy) sets() []addrSet {
+	var out []addrSet
+	for _, c := range p.chains() {
+		for _, r := range c.rules {
+			if r.Set != "" && !slices.ContainsFunc(out, func(s addrSet) bool { return s.name == r.Set }) {
+				out = append(out, addrSet{name: r.Set, family: r.Family, elems: r.Dst})
+			}
+		}
+	}
+	return out
+}
+
+func setContents(ps []netip.Prefix) string {
+	if len(ps) == 0 {
+		return "empty"
+	}
+	return prefixList(ps)
+}
+
+// matchesNothing reports a rule on an empty named set, which backends
+// without mutable sets leave out.
+func (r Rule) matchesNothing() bool {
+	return r.Set != "" && len(r.Dst) == 0
+}
+
+// setShape is p with every named set emptied: two policies of the same
+// shape differ at most in their sets' contents.
+func setShape(p Policy) Policy {
+	for _, rs := range []*[]Rule{&p.Output, &p.Input, &p.Forward} {
+		*rs = slices.Clone(*rs)
+		for i := range *rs {
+			if (*rs)[i].Set != "" {
+				(*rs)[i].Dst = nil
+			}
+		}
+	}
+	return p
 }

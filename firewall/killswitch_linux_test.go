@@ -2,10 +2,14 @@ package firewall
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"syscall"
 	"testing"
+
+	"github.com/google/nftables"
 )
 
 func wantOpen(t *testing.T, what string, tcpErr, udpErr error) {
@@ -156,4 +160,70 @@ func TestNFTDropsTunnelAddressFromOutside(t *testing.T) {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// TestNFTBootstrapPermitInPlace: opening and closing the bootstrap permit
+// for a lookup changes only the named sets: the table's rules stay the
+// same ones (same handles), the service's own sockets reach the system's
+// name servers on port 53 exactly while the permit is open, and other
+// sockets never do. Both families.
+func TestNFTBootstrapPermitInPlace(t *testing.T) {
+	needRoot(t)
+	p := newPair(t)
+	serve(t, p.b, dnsPort, peer4, peer6)
+	be := p.a.backend(t)
+	closed := engagedInput(false)
+	open := closed
+	open.Bootstrap = []netip.Addr{peer4, peer6}
+	const serviceMark = 0xca6c
+	handles := func() []uint64 {
+		var hs []uint64
+		c := p.a.conn(t)
+		rules, err := c.GetRules(be.table(), &nftables.Chain{Name: "output", Table: be.table()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rules {
+			hs = append(hs, r.Handle)
+		}
+		return hs
+	}
+	if err := be.Apply(Compute(closed)); err != nil {
+		t.Fatal(err)
+	}
+	before := handles()
+	for round, c := range []struct {
+		in   Input
+		open bool
+	}{{open, true}, {closed, false}, {open, true}} {
+		if err := be.Apply(Compute(c.in)); err != nil {
+			t.Fatal(err)
+		}
+		if now := handles(); !slices.Equal(now, before) {
+			t.Errorf("round %d: output rules replaced (handles %v, were %v)", round, now, before)
+		}
+		for _, a := range []netip.Addr{peer4, peer6} {
+			tcpErr, udpErr := probeMarked(t, p.a, a, dnsPort, serviceMark)
+			if c.open {
+				wantOpen(t, fmt.Sprintf("round %d: service to %v:53, permit open", round, a), tcpErr, udpErr)
+			} else {
+				wantRejected(t, fmt.Sprintf("round %d: service to %v:53, permit closed", round, a), tcpErr, udpErr)
+			}
+			tcpErr, udpErr = probe(t, p.a, a, dnsPort)
+			wantRejected(t, fmt.Sprintf("round %d: other socket to %v:53", round, a), tcpErr, udpErr)
+		}
+	}
+	// A table deleted behind the backend's back: the set update fails and
+	// the whole table is installed again.
+	c := p.a.conn(t)
+	c.DelTable(be.table())
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := be.Apply(Compute(closed)); err != nil {
+		t.Fatalf("apply after the table vanished: %v", err)
+	}
+	if n := len(handles()); n != len(before) {
+		t.Errorf("after the table vanished: %d output rules, want %d", n, len(before))
+	}
 }

@@ -3,6 +3,7 @@ package firewall
 import (
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -34,6 +35,10 @@ type nftBackend struct {
 	conn *nftables.Conn
 	// want is how many rules the last Apply installed, for Inspect.
 	want int
+	// last is the installed policy and shape the same with its sets
+	// emptied (setShape); valid only while installed is set.
+	last, shape Policy
+	installed   bool
 }
 
 // New returns the nftables backend, which talks netlink directly. stateDir
@@ -60,9 +65,52 @@ func (b *nftBackend) do(f func(c *nftables.Conn) error) error {
 	}
 	err := f(b.conn)
 	if err != nil {
+		// What is installed is unknown now: the next Apply replaces it all.
 		b.closeLocked()
+		b.installed = false
 	}
 	return err
+}
+
+// applySets installs p by replacing the elements of its named sets, when
+// that is all that differs from the installed policy; done is false when a
+// full replacement is needed: another shape, the same policy again (which
+// repairs a table changed behind our back), or a failed update (the table
+// may be gone).
+func (b *nftBackend) applySets(p Policy) (done bool, err error) {
+	shape := setShape(p)
+	sets := p.sets()
+	err = b.do(func(c *nftables.Conn) error {
+		if !b.installed || len(sets) == 0 || !reflect.DeepEqual(shape, b.shape) || reflect.DeepEqual(p, b.last) {
+			return nil
+		}
+		for _, s := range sets {
+			els, err := setElements(s.elems)
+			if err != nil {
+				return fmt.Errorf("nftables: set %s: %w", s.name, err)
+			}
+			set := ipSet(b.table(), s.family, s.name)
+			c.FlushSet(set)
+			if len(els) > 0 {
+				if err := c.SetAddElements(set, els); err != nil {
+					return fmt.Errorf("nftables: set %s: %w", s.name, err)
+				}
+			}
+		}
+		if err := c.Flush(); err != nil {
+			return fmt.Errorf("nftables: updating sets of table %s: %w", tableName, err)
+		}
+		b.last, done = p, true
+		return nil
+	})
+	if err != nil {
+		b.log.Warn("firewall sets update failed; replacing the table", "backend", "nftables", "err", err)
+		return false, nil
+	}
+	if done {
+		b.log.Info("firewall sets updated", "backend", "nftables", "engaged", p.Engaged, "why", p.Why, "sets", setsText(sets))
+	}
+	return done, nil
 }
 
 func (b *nftBackend) closeLocked() {
@@ -77,8 +125,14 @@ func (b *nftBackend) table() *nftables.Table {
 }
 
 // Apply deletes our table (if any) and builds the new one in a single
-// netlink batch, so there is no moment without rules.
+// netlink batch, so there is no moment without rules. When only the
+// contents of named sets changed (the bootstrap permit opening or closing
+// for an endpoint lookup), it replaces those sets' elements instead, also
+// in one batch.
 func (b *nftBackend) Apply(p Policy) error {
+	if done, err := b.applySets(p); done || err != nil {
+		return err
+	}
 	nrules := 0
 	err := b.do(func(c *nftables.Conn) error {
 		t := b.table()
@@ -104,6 +158,7 @@ func (b *nftBackend) Apply(p Policy) error {
 			return fmt.Errorf("nftables: replacing table %s: %w", tableName, err)
 		}
 		b.want = nrules
+		b.last, b.shape, b.installed = p, setShape(p), !p.Empty()
 		return nil
 	})
 	if err != nil {
@@ -121,7 +176,7 @@ func (b *nftBackend) Remove() error {
 		if err := c.Flush(); err != nil {
 			return fmt.Errorf("nftables: removing table %s: %w", tableName, err)
 		}
-		b.want = 0
+		b.want, b.installed = 0, false
 		return nil
 	})
 	if err != nil {
@@ -176,4 +231,12 @@ func packets(r *nftables.Rule) uint64 {
 		}
 	}
 	return 0
+}
+
+func setsText(sets []addrSet) string {
+	var parts []string
+	for _, s := range sets {
+		parts = append(parts, s.name+" "+setContents(s.elems))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -211,3 +211,26 @@ func BenchmarkApply(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBootstrapPermit is one endpoint-name lookup's firewall cost:
+// opening the bootstrap permit and closing it again on an engaged policy.
+func BenchmarkBootstrapPermit(b *testing.B) {
+	needRoot(b)
+	ns := newTestNS(b)
+	be := ns.backend(b)
+	closed := engagedInput(true, netip.MustParsePrefix("2001:db8:1::/64"))
+	open := closed
+	open.Bootstrap = []netip.Addr{netip.MustParseAddr("192.168.50.1"), netip.MustParseAddr("2001:db8:53::53")}
+	pClosed, pOpen := Compute(closed), Compute(open)
+	if err := be.Apply(pClosed); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := be.Apply(pOpen); err != nil {
+			b.Fatal(err)
+		}
+		if err := be.Apply(pClosed); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -142,12 +142,19 @@ func (r *nftRenderer) matches(dir Direction, rule Rule) ([]expr.Any, error) {
 	if rule.Service {
 		e = append(e, cmpMeta(expr.MetaKeyMARK, expr.CmpOpEq, binaryutil.NativeEndian.PutUint32(rule.Mark))...)
 	}
+	if rule.Set != "" {
+		set, err := r.namedSet(addrSet{name: rule.Set, family: rule.Family, elems: rule.Dst})
+		if err != nil {
+			return nil, err
+		}
+		e = append(e, addrLoad(rule.Family, false), &expr.Lookup{SourceRegister: 1, SetName: set.Name, SetID: set.ID})
+	}
 	for _, a := range []struct {
 		ps  []netip.Prefix
 		not bool
 		src bool
 	}{{rule.Src, false, true}, {rule.Dst, rule.NotDst, false}} {
-		if len(a.ps) == 0 {
+		if len(a.ps) == 0 || (!a.src && rule.Set != "") {
 			continue
 		}
 		m, err := r.addrMatch(rule.Family, a.src, a.ps, a.not)
@@ -206,14 +213,8 @@ func ifname(s string) []byte {
 // addrMatch matches a source or destination against prefixes: a masked
 // compare for one prefix, a set lookup for several or for a negation.
 func (r *nftRenderer) addrMatch(f Family, src bool, ps []netip.Prefix, not bool) ([]expr.Any, error) {
-	off, n := uint32(16), uint32(4)
-	if f == FamilyIPv6 {
-		off, n = 24, 16
-	}
-	if src {
-		off -= n
-	}
-	load := &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: n}
+	load := addrLoad(f, src)
+	n := load.Len
 	if len(ps) == 1 && !not {
 		p := ps[0].Masked()
 		e := []expr.Any{load}
@@ -230,6 +231,18 @@ func (r *nftRenderer) addrMatch(f Family, src bool, ps []netip.Prefix, not bool)
 	return []expr.Any{load, &expr.Lookup{SourceRegister: 1, SetName: set.Name, SetID: set.ID, Invert: not}}, nil
 }
 
+// addrLoad loads a packet's source or destination address into register 1.
+func addrLoad(f Family, src bool) *expr.Payload {
+	off, n := uint32(16), uint32(4)
+	if f == FamilyIPv6 {
+		off, n = 24, 16
+	}
+	if src {
+		off -= n
+	}
+	return &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: n}
+}
+
 func maskBytes(bits, n int) []byte {
 	m := make([]byte, n)
 	for i := 0; i < bits; i++ {
@@ -244,27 +257,55 @@ func (r *nftRenderer) addrSet(f Family, ps []netip.Prefix) (*nftables.Set, error
 	if set, ok := r.sets[key]; ok {
 		return set, nil
 	}
-	n := len(r.sets) + 1
-	set := &nftables.Set{
-		Table: r.table, Name: fmt.Sprintf("addrs%d", n), ID: uint32(n),
-		Constant: true, Interval: true, KeyType: nftables.TypeIPAddr,
+	set := ipSet(r.table, f, fmt.Sprintf("addrs%d", len(r.sets)+1))
+	set.ID, set.Constant = uint32(len(r.sets)+1), true
+	return set, r.addSet(key, set, ps)
+}
+
+// namedSet adds a policy's mutable set (Rule.Set) under its own name, so
+// Apply can later change its elements alone.
+func (r *nftRenderer) namedSet(s addrSet) (*nftables.Set, error) {
+	key := "@" + s.name
+	if set, ok := r.sets[key]; ok {
+		return set, nil
 	}
+	set := ipSet(r.table, s.family, s.name)
+	set.ID = uint32(len(r.sets) + 1)
+	return set, r.addSet(key, set, s.elems)
+}
+
+func (r *nftRenderer) addSet(key string, set *nftables.Set, ps []netip.Prefix) error {
+	els, err := setElements(ps)
+	if err == nil {
+		err = r.conn.AddSet(set, els)
+	}
+	if err != nil {
+		return fmt.Errorf("nftables: address set %s: %w", set.Name, err)
+	}
+	r.sets[key] = set
+	return nil
+}
+
+// ipSet describes an interval set of one family's addresses.
+func ipSet(t *nftables.Table, f Family, name string) *nftables.Set {
+	set := &nftables.Set{Table: t, Name: name, Interval: true, KeyType: nftables.TypeIPAddr}
 	if f == FamilyIPv6 {
 		set.KeyType = nftables.TypeIP6Addr
 	}
+	return set
+}
+
+// setElements merges prefixes into interval elements.
+func setElements(ps []netip.Prefix) ([]nftables.SetElement, error) {
 	var sb netipx.IPSetBuilder
 	for _, p := range ps {
 		sb.AddPrefix(p.Masked())
 	}
 	ips, err := sb.IPSet()
 	if err != nil {
-		return nil, fmt.Errorf("nftables: address set: %w", err)
+		return nil, err
 	}
-	if err := r.conn.AddSet(set, intervalElements(ips.Ranges())); err != nil {
-		return nil, fmt.Errorf("nftables: address set: %w", err)
-	}
-	r.sets[key] = set
-	return set, nil
+	return intervalElements(ips.Ranges()), nil
 }
 
 // intervalElements encodes ranges as nftables interval elements: a start

@@ -25,7 +25,7 @@ func RenderPF(p Policy, anchor string) string {
 			continue
 		}
 		for _, rule := range ch.rules {
-			if rule.Established {
+			if rule.Established || rule.matchesNothing() {
 				continue
 			}
 			r.rule(ch.dir, rule)

@@ -153,6 +153,11 @@ type Rule struct {
 	// Linux, by user root on macOS, by application ID on Windows.
 	Service bool
 	Mark    uint32
+	// Set names a mutable address set holding Dst (the rule is rendered
+	// even while Dst is empty, and then matches nothing): a backend that can
+	// change a set's elements in place (nftables) does only that when
+	// nothing but the sets' contents changed since its last Apply.
+	Set string
 	// Cgroup matches packets of sockets created by processes in this
 	// cgroup (a path below the cgroup2 root) or in one below it.
 	Cgroup string

@@ -3,6 +3,7 @@ package firewall
 import (
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -370,7 +371,8 @@ func TestString(t *testing.T) {
 		"reject ip6 to != {::1, fe80::/10, ff00::/8, 2001:db8:5:6::/64, fd00:77::/64, fc00::/7}",
 		"drop ip iif != palisade0 to 10.64.1.2",
 		"# allow_lan",
-		"accept ip6 oif != palisade0 udp to {2001:db8:53::53, fe80::1} dport 53 service(mark 0xca6c)",
+		"accept ip6 oif != palisade0 udp to @bootstrap6 dport 53 service(mark 0xca6c)",
+		"set bootstrap6: {2001:db8:53::53, fe80::1}\n",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("String() lacks %q:\n%s", want, s)
@@ -490,5 +492,54 @@ func TestUpstreamTunnelOrLAN(t *testing.T) {
 				t.Errorf("upstream %v: %d accept rules, want tcp and udp:\n%s", up, n, Policy{Output: rs})
 			}
 		})
+	}
+}
+
+// Between lookups the bootstrap permit stays as rules on empty named sets,
+// so a lookup changes only the sets; pf and WFP leave the empty ones out.
+func TestBootstrapPermitOnEmptySets(t *testing.T) {
+	for _, host6 := range []bool{true, false} {
+		in := testInput(StateConnected, ModeAlways, true, false, true, host6)
+		in.Bootstrap = nil
+		closed := Compute(in)
+		var sets []string
+		for _, r := range closed.Output {
+			if r.Set == "" {
+				continue
+			}
+			sets = append(sets, r.Set)
+			if len(r.Dst) != 0 || !r.matchesNothing() || !r.Service || r.Mark != 0xca6c || r.DstPort != 53 {
+				t.Errorf("host6 %v: closed bootstrap rule %+v", host6, r)
+			}
+		}
+		want := []string{"bootstrap4", "bootstrap4"}
+		if host6 {
+			want = append(want, "bootstrap6", "bootstrap6")
+		}
+		if !slices.Equal(sets, want) {
+			t.Errorf("host6 %v: set rules %v, want %v", host6, sets, want)
+		}
+		if s := closed.String(); !strings.Contains(s, "set bootstrap4: empty\n") {
+			t.Errorf("host6 %v: String() lacks the empty set:\n%s", host6, s)
+		}
+		const reason = "endpoint name lookups"
+		if pf := RenderPF(closed, "a"); strings.Contains(pf, reason) {
+			t.Errorf("pf renders the empty bootstrap permit:\n%s", pf)
+		}
+		for _, f := range wfpFilters(closed) {
+			if strings.Contains(f.Name, reason) {
+				t.Errorf("WFP renders the empty bootstrap permit: %+v", f)
+			}
+		}
+		in.Bootstrap = bootstrap
+		open := Compute(in)
+		if !reflect.DeepEqual(setShape(open), setShape(closed)) {
+			t.Errorf("host6 %v: opening the permit changes more than the sets:\n%s\n%s", host6, closed, open)
+		}
+	}
+	in := testInput(StateConnected, ModeAlways, true, false, true, true)
+	in.FwMark = 0
+	if i := index(Compute(in).Output, isBootstrap); i >= 0 {
+		t.Errorf("bootstrap rule without the service's mark to match")
 	}
 }

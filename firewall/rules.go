@@ -22,6 +22,9 @@ const (
 	reasonDropRestInbound = "kill switch: everything else inbound is dropped"
 )
 
+// bootstrapSets name the bootstrap permit's address sets per family.
+var bootstrapSets = map[Family]string{FamilyIPv4: "bootstrap4", FamilyIPv6: "bootstrap6"}
+
 var (
 	lan4 = prefixes("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
 		"224.0.0.0/24", "239.0.0.0/8", "255.255.255.255/32")
@@ -150,21 +153,28 @@ func (b builder) endpointsOut() []Rule {
 // servers for endpoint names, so a blocked machine can still (re)connect.
 // It sits before the DNS reject and the IPv6 block, and never matches the
 // tunnel: the lookup must work while the tunnel is down or stale.
+//
+// The rules stay in place between lookups with their address sets
+// (bootstrapSets) empty, so opening and closing the permit for one lookup
+// changes only the sets' elements; they need the service's mark to match.
 func (b builder) bootstrapOut() []Rule {
+	if b.in.FwMark == 0 {
+		return nil
+	}
 	var rs []Rule
 	for _, f := range bothFamilies {
+		if !b.wants(f) {
+			continue
+		}
 		var dst []netip.Prefix
 		for _, a := range b.bootstrapServers() {
-			if familyOf(a) == f && b.wants(f) && !slices.Contains(dst, hostPrefix(a)) {
+			if familyOf(a) == f && !slices.Contains(dst, hostPrefix(a)) {
 				dst = append(dst, hostPrefix(a))
 			}
 		}
-		if len(dst) == 0 {
-			continue
-		}
 		for _, p := range tcpAndUDP {
 			r := Rule{
-				Family: f, Proto: p, Dst: dst, DstPort: dnsPort,
+				Family: f, Proto: p, Dst: dst, Set: bootstrapSets[f], DstPort: dnsPort,
 				Service: true, Mark: b.in.FwMark, Action: Accept,
 				Reason: "endpoint name lookups, only from the service's own sockets to the system's name servers",
 			}

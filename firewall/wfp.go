@@ -61,7 +61,7 @@ func wfpFilters(p Policy) []Filter {
 			continue
 		}
 		for _, r := range ch.rules {
-			if r.Established {
+			if r.Established || r.matchesNothing() {
 				continue
 			}
 			fs = append(fs, wfpRule(ch.dir, r)...)

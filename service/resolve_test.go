@@ -38,11 +38,12 @@ func (f *recordingFirewall) policy() firewall.Policy {
 }
 
 // bootstrapAccepts returns the output rules letting the service reach the
-// system's name servers.
+// system's name servers (between lookups they stay on empty sets, which
+// match nothing).
 func bootstrapAccepts(p firewall.Policy) []firewall.Rule {
 	var out []firewall.Rule
 	for _, r := range p.Output {
-		if r.DstPort == 53 && r.Service && r.Action == firewall.Accept && r.Iface == "" {
+		if r.DstPort == 53 && r.Service && r.Action == firewall.Accept && r.Iface == "" && len(r.Dst) > 0 {
 			out = append(out, r)
 		}
 	}
