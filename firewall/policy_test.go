@@ -3,7 +3,6 @@ package firewall
 import (
 	"fmt"
 	"net/netip"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -431,115 +430,5 @@ func TestBlockOtherDNSWhileFullTunnelUp(t *testing.T) {
 		if slices.ContainsFunc(Compute(in).Output, func(r Rule) bool { return r.DstPort == dnsPort && r.Action == Reject }) {
 			t.Errorf("%s: port 53 blocked", name)
 		}
-	}
-}
-
-// TestUpstreamTunnelOrLAN: a private upstream the tunnel carries is asked
-// only through the tunnel; only one outside the tunnel's routes and
-// addresses, or on an on-link prefix more specific than them, is a LAN
-// upstream. Both families.
-func TestUpstreamTunnelOrLAN(t *testing.T) {
-	full := prefixes("0.0.0.0/0", "::/0")
-	cases := []struct {
-		name     string
-		up       string
-		routes   []netip.Prefix
-		addrs    []netip.Prefix
-		onLink   []netip.Prefix
-		allowLAN bool
-		wantLAN  bool
-	}{
-		{"provider resolver in a full tunnel v4", "10.64.0.1", full, prefixes("10.64.1.2/32"), prefixes("192.168.1.0/24"), true, false},
-		{"provider resolver in a full tunnel v6", "fd00:64::1", full, prefixes("fd00:64::2/128"), prefixes("fd00:1::/64"), true, false},
-		{"in the /1 halves v4", "10.64.0.1", prefixes("0.0.0.0/1", "128.0.0.0/1"), nil, nil, true, false},
-		{"explicit allowed IP v4 more specific than the LAN", "10.99.0.1", prefixes("10.99.0.1/32"), nil, prefixes("10.99.0.0/16"), true, false},
-		{"explicit allowed IP v6 more specific than the LAN", "fd00:99::1", prefixes("fd00:99::/64"), nil, prefixes("fd00::/16"), true, false},
-		{"same prefix on the LAN and in the tunnel v4", "10.99.0.1", prefixes("10.99.0.0/24"), nil, prefixes("10.99.0.0/24"), true, false},
-		{"same prefix on the LAN and in the tunnel v6", "fd00:99::1", prefixes("fd00:99::/64"), nil, prefixes("fd00:99::/64"), true, false},
-		{"in the tunnel address network v4", "10.7.0.1", nil, prefixes("10.7.0.2/24"), nil, true, false},
-		{"in the tunnel address network v6", "fd07::1", nil, prefixes("fd07::2/64"), nil, true, false},
-		{"on-link beside a full tunnel v4", "192.168.1.53", full, nil, prefixes("192.168.1.0/24"), true, true},
-		{"on-link beside a full tunnel v6", "fd00:1::53", full, nil, prefixes("fd00:1::/64"), true, true},
-		{"private outside a split tunnel v4", "192.168.1.53", prefixes("10.0.0.0/8"), nil, nil, true, true},
-		{"private outside a split tunnel v6", "fd12::53", prefixes("2001:db8::/32"), nil, nil, true, true},
-		{"on-link but LAN not allowed v4", "192.168.1.53", full, nil, prefixes("192.168.1.0/24"), false, false},
-		{"on-link but LAN not allowed v6", "fd00:1::53", full, nil, prefixes("fd00:1::/64"), false, false},
-		{"public outside the tunnel v6", "2620:fe::fe", prefixes("10.0.0.0/8"), nil, nil, true, false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			up := netip.AddrPortFrom(netip.MustParseAddr(c.up), 53)
-			in := Input{
-				State: StateConnected, Mode: ModeAlways, AllowLAN: c.allowLAN, HostIPv6: true, OnLink: c.onLink,
-				Tunnel: &Tunnel{Interface: "palisade0", Addresses: c.addrs, Routes: c.routes},
-				DNS:    DNS{Manage: true, Upstreams: []netip.AddrPort{up}, Mark: 0xca6d},
-			}
-			rs := Compute(in).Output
-			n := 0
-			for _, r := range rs {
-				if !slices.Contains(r.Dst, hostPrefix(up.Addr())) || r.DstPort != 53 || r.Action != Accept {
-					continue
-				}
-				n++
-				if r.Iface == "" != c.wantLAN {
-					t.Errorf("upstream %v: rule on interface %q, want LAN upstream %v", up, r.Iface, c.wantLAN)
-				}
-				if !r.Service || r.Mark != 0xca6d {
-					t.Errorf("upstream rule not restricted to the resolver: %+v", r)
-				}
-			}
-			if n != 2 {
-				t.Errorf("upstream %v: %d accept rules, want tcp and udp:\n%s", up, n, Policy{Output: rs})
-			}
-		})
-	}
-}
-
-// Between lookups the bootstrap permit stays as rules on empty named sets,
-// so a lookup changes only the sets; pf and WFP leave the empty ones out.
-func TestBootstrapPermitOnEmptySets(t *testing.T) {
-	for _, host6 := range []bool{true, false} {
-		in := testInput(StateConnected, ModeAlways, true, false, true, host6)
-		in.Bootstrap = nil
-		closed := Compute(in)
-		var sets []string
-		for _, r := range closed.Output {
-			if r.Set == "" {
-				continue
-			}
-			sets = append(sets, r.Set)
-			if len(r.Dst) != 0 || !r.matchesNothing() || !r.Service || r.Mark != 0xca6c || r.DstPort != 53 {
-				t.Errorf("host6 %v: closed bootstrap rule %+v", host6, r)
-			}
-		}
-		want := []string{"bootstrap4", "bootstrap4"}
-		if host6 {
-			want = append(want, "bootstrap6", "bootstrap6")
-		}
-		if !slices.Equal(sets, want) {
-			t.Errorf("host6 %v: set rules %v, want %v", host6, sets, want)
-		}
-		if s := closed.String(); !strings.Contains(s, "set bootstrap4: empty\n") {
-			t.Errorf("host6 %v: String() lacks the empty set:\n%s", host6, s)
-		}
-		const reason = "endpoint name lookups"
-		if pf := RenderPF(closed, "a"); strings.Contains(pf, reason) {
-			t.Errorf("pf renders the empty bootstrap permit:\n%s", pf)
-		}
-		for _, f := range wfpFilters(closed) {
-			if strings.Contains(f.Name, reason) {
-				t.Errorf("WFP renders the empty bootstrap permit: %+v", f)
-			}
-		}
-		in.Bootstrap = bootstrap
-		open := Compute(in)
-		if !reflect.DeepEqual(setShape(open), setShape(closed)) {
-			t.Errorf("host6 %v: opening the permit changes more than the sets:\n%s\n%s", host6, closed, open)
-		}
-	}
-	in := testInput(StateConnected, ModeAlways, true, false, true, true)
-	in.FwMark = 0
-	if i := index(Compute(in).Output, isBootstrap); i >= 0 {
-		t.Errorf("bootstrap rule without the service's mark to match")
 	}
 }

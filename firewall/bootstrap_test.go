@@ -1,0 +1,57 @@
+package firewall
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Between lookups the bootstrap permit stays as rules on empty named sets,
+// so a lookup changes only the sets; pf and WFP leave the empty ones out.
+func TestBootstrapPermitOnEmptySets(t *testing.T) {
+	for _, host6 := range []bool{true, false} {
+		in := testInput(StateConnected, ModeAlways, true, false, true, host6)
+		in.Bootstrap = nil
+		closed := Compute(in)
+		var sets []string
+		for _, r := range closed.Output {
+			if r.Set == "" {
+				continue
+			}
+			sets = append(sets, r.Set)
+			if len(r.Dst) != 0 || !r.matchesNothing() || !r.Service || r.Mark != 0xca6c || r.DstPort != 53 {
+				t.Errorf("host6 %v: closed bootstrap rule %+v", host6, r)
+			}
+		}
+		want := []string{"bootstrap4", "bootstrap4"}
+		if host6 {
+			want = append(want, "bootstrap6", "bootstrap6")
+		}
+		if !slices.Equal(sets, want) {
+			t.Errorf("host6 %v: set rules %v, want %v", host6, sets, want)
+		}
+		if s := closed.String(); !strings.Contains(s, "set bootstrap4: empty\n") {
+			t.Errorf("host6 %v: String() lacks the empty set:\n%s", host6, s)
+		}
+		const reason = "endpoint name lookups"
+		if pf := RenderPF(closed, "a"); strings.Contains(pf, reason) {
+			t.Errorf("pf renders the empty bootstrap permit:\n%s", pf)
+		}
+		for _, f := range wfpFilters(closed) {
+			if strings.Contains(f.Name, reason) {
+				t.Errorf("WFP renders the empty bootstrap permit: %+v", f)
+			}
+		}
+		in.Bootstrap = bootstrap
+		open := Compute(in)
+		if !reflect.DeepEqual(setShape(open), setShape(closed)) {
+			t.Errorf("host6 %v: opening the permit changes more than the sets:\n%s\n%s", host6, closed, open)
+		}
+	}
+	in := testInput(StateConnected, ModeAlways, true, false, true, true)
+	in.FwMark = 0
+	if i := index(Compute(in).Output, isBootstrap); i >= 0 {
+		t.Errorf("bootstrap rule without the service's mark to match")
+	}
+}
