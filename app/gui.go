@@ -36,6 +36,7 @@ type GUI struct {
 	settings *settingsPane
 	profiles *profilesPane
 	logs     *logsPane
+	split    *splitPane
 	tray     *tray
 
 	last     ipc.Status
@@ -69,10 +70,12 @@ func New(a fyne.App, client *ipc.Client) *GUI {
 	g.settings = newSettingsPane(g)
 	g.profiles = newProfilesPane(g)
 	g.logs = newLogsPane(g)
+	g.split = newSplitPane(g)
 	g.tabs = container.NewAppTabs(
 		container.NewTabItem("Status", g.status.root),
 		container.NewTabItem("Settings", g.settings.root),
 		container.NewTabItem("Profiles", g.profiles.root),
+		container.NewTabItem("Split tunnel", g.split.root),
 		container.NewTabItem("Logs", g.logs.root),
 	)
 	g.tabs.OnSelected = g.tabShown
@@ -161,6 +164,7 @@ func (g *GUI) apply(st ipc.Status, now time.Time) {
 	g.render(NewView(st, now))
 	if cameUp {
 		g.settings.load()
+		g.split.load()
 	}
 	if cameUp || stateChanged {
 		g.profiles.load()
@@ -206,6 +210,7 @@ func (g *GUI) paint() {
 	}
 	g.settings.setControl(g.view)
 	g.profiles.setControl(g.view)
+	g.split.update(g.last, g.view)
 }
 
 // setProfiles records the stored profiles for the tray's submenu.

@@ -3,9 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 
 	"github.com/palisadevpn/palisade/service/settings"
@@ -84,7 +82,7 @@ func applySplit(s *settings.Split, key, val string) error {
 		}
 		return nil
 	case "add", "remove":
-		p, err := programPath(val)
+		p, err := settings.ProgramPath(val)
 		if err != nil {
 			return err
 		}
@@ -103,22 +101,6 @@ func applySplit(s *settings.Split, key, val string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown split command %q: use mode, dns, add, remove or list", key)
-}
-
-// programPath makes a program the service can match: absolute, with
-// symbolic links resolved (the kernel names a process by its real file).
-// A path no longer on disk (to remove it) is taken as given.
-func programPath(p string) (string, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return "", err
-	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = real
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return "", err
-	}
-	return settings.ParseProgram(abs)
 }
 
 func printSplit(c *cli, s settings.Split) {

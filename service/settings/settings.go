@@ -167,7 +167,7 @@ func (s Settings) Normalized() Settings {
 	s.Version = Version
 	s.DNS.Custom = canonical(s.DNS.Custom)
 	s.DNS.Handshake = canonical(s.DNS.Handshake)
-	s.Split = s.Split.normalized()
+	s.Split = s.Split.Normalized()
 	return s
 }
 

@@ -1,7 +1,9 @@
 package settings
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -59,6 +61,23 @@ func ParseProgram(p string) (string, error) {
 	return filepath.Clean(p), nil
 }
 
+// ProgramPath makes a path the service can match, as typed or chosen by
+// a user: absolute, symbolic links resolved (the kernel names a process
+// by its real file). A path no longer on disk (to remove it) is taken as
+// given.
+func ProgramPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	return ParseProgram(abs)
+}
+
 // Validate checks the mode and the program list.
 func (s Split) Validate() error {
 	if s.Mode != "" {
@@ -83,7 +102,9 @@ func (s Split) Validate() error {
 	return nil
 }
 
-func (s Split) normalized() Split {
+// Normalized returns s with the mode canonical ("" and unknown are off)
+// and the programs cleaned, sorted and each once.
+func (s Split) Normalized() Split {
 	if m, err := ParseSplitMode(string(s.Mode)); err == nil {
 		s.Mode = m
 	} else {

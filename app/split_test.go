@@ -1,0 +1,106 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+func TestSplitAvailable(t *testing.T) {
+	if ok, why := SplitAvailable(connected()); !ok || why != "" {
+		t.Errorf("available: %v %q", ok, why)
+	}
+	st := connected()
+	st.SplitUnavailable = "it needs a WFP callout driver"
+	if ok, why := SplitAvailable(st); ok || !strings.Contains(why, "Not available on this system: it needs a WFP callout driver") {
+		t.Errorf("unavailable: %v %q", ok, why)
+	}
+}
+
+func TestAddProgram(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "game")
+	if err := os.WriteFile(real, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "launcher")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	list, err := AddProgram(nil, link)
+	if err != nil || !slices.Equal(list, []string{real}) {
+		t.Fatalf("AddProgram(link) = %v, %v; want the real file", list, err)
+	}
+	if _, err := AddProgram(list, real); err == nil || !strings.Contains(err.Error(), "already listed") {
+		t.Errorf("duplicate: %v", err)
+	}
+	full := make([]string, settings.MaxSplitPrograms)
+	if _, err := AddProgram(full, filepath.Join(dir, "other")); err == nil {
+		t.Error("a list over the limit accepted")
+	}
+}
+
+func TestRunningPrograms(t *testing.T) {
+	proc := t.TempDir()
+	for pid, exe := range map[string]string{"1": "/usr/lib/systemd/systemd", "42": "/usr/bin/firefox", "43": "/usr/bin/firefox", "self": "/usr/bin/palisade-gui", "44": "relative"} {
+		if err := os.Mkdir(filepath.Join(proc, pid), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(exe, filepath.Join(proc, pid, "exe")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Mkdir(filepath.Join(proc, "99"), 0o755) // a process whose exe is unreadable
+	got := RunningPrograms(proc)
+	if want := []string{"/usr/bin/firefox", "/usr/lib/systemd/systemd"}; !slices.Equal(got, want) {
+		t.Errorf("RunningPrograms = %v, want %v", got, want)
+	}
+	if RunningPrograms(filepath.Join(proc, "missing")) != nil {
+		t.Error("programs found without /proc")
+	}
+}
+
+// TestSplitTab: the tab sets the mode, adds and removes programs through
+// the service, and is disabled with the service's reason where split
+// tunnelling cannot run.
+func TestSplitTab(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	h.g.apply(connected(), t0)
+	h.settle()
+	p := h.g.split
+	if p.mode.Disabled() || p.note.Text != "" {
+		t.Fatalf("tab not usable on an available system: disabled %v, note %q", p.mode.Disabled(), p.note.Text)
+	}
+	p.mode.SetSelected(splitOptions[1])
+	h.until("bypass mode saved", func() bool { return h.fake.Settings().Split.Mode == settings.SplitBypass })
+	prog := filepath.Join(t.TempDir(), "backup-tool")
+	if err := os.WriteFile(prog, nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p.addPath(prog)
+	h.until("program saved", func() bool { return slices.Contains(h.fake.Settings().Split.Programs, prog) })
+	h.until("list shown", func() bool { return len(p.cur.Programs) == 1 })
+	if h.fake.Settings().KillSwitch != settings.Default().KillSwitch {
+		t.Error("the split tab changed other settings")
+	}
+	p.list.Select(0)
+	if p.remove.Disabled() {
+		t.Fatal("remove disabled with a program selected")
+	}
+	p.remove.OnTapped()
+	h.until("program removed", func() bool { return len(h.fake.Settings().Split.Programs) == 0 })
+	p.dns.SetChecked(false)
+	h.until("bypass DNS through the tunnel saved", func() bool { return h.fake.Settings().Split.TunnelDNS })
+
+	st := connected()
+	st.SplitUnavailable = "it needs a network extension"
+	h.g.apply(st, t0)
+	h.settle()
+	if !p.mode.Disabled() || !p.add.Disabled() || !strings.Contains(p.note.Text, "it needs a network extension") {
+		t.Errorf("unavailable: mode disabled %v, add disabled %v, note %q", p.mode.Disabled(), p.add.Disabled(), p.note.Text)
+	}
+}
