@@ -60,6 +60,8 @@ fuzz:
 	$(GO) test ./dnsproxy -run '^$$' -fuzz FuzzHandle -fuzztime 60s
 	$(GO) test ./dnsproxy -run '^$$' -fuzz FuzzFastPath -fuzztime 60s
 	$(GO) test ./service -run '^$$' -fuzz FuzzAPI -fuzztime 60s
+	$(GO) test ./platform/cgroup -run '^$$' -fuzz FuzzParseMountinfo -fuzztime 60s
+	$(GO) test ./platform/cgroup -run '^$$' -fuzz FuzzParseProcCgroup -fuzztime 60s
 
 demo: deps
 	bash scripts/demo.sh

@@ -69,8 +69,11 @@ func applySplit(s *settings.Split, key, val string) error {
 	switch key {
 	case "mode":
 		m, err := settings.ParseSplitMode(val)
+		if err != nil {
+			return err
+		}
 		s.Mode = m
-		return err
+		return nil
 	case "dns":
 		switch val {
 		case "direct":
