@@ -13,32 +13,38 @@ import (
 )
 
 // lanDNSCounters counts, in the LAN namespace, port-53 packets arriving
-// from the client for the tunnel's DNS addresses, per family.
-func lanDNSCounters(t *testing.T, n *node) func() (v4, v6 uint64) {
+// straight from the client's link (lan0) for each address; read returns
+// the count for one of them.
+func lanDNSCounters(t *testing.T, n *node, addrs ...netip.Addr) (read func(netip.Addr) uint64) {
 	t.Helper()
-	for _, args := range [][]string{
+	cmds := [][]string{
 		{"nft", "add", "table", "inet", "paldns"},
-		{"nft", "add", "counter", "inet", "paldns", "dns4"},
-		{"nft", "add", "counter", "inet", "paldns", "dns6"},
 		{"nft", "add chain inet paldns pre { type filter hook prerouting priority -300 ; }"},
-		{"nft", "add rule inet paldns pre iifname lan0 ip daddr " + testbed.TunnelServerIPv4.String() + " meta l4proto { tcp, udp } th dport 53 counter name dns4"},
-		{"nft", "add rule inet paldns pre iifname lan0 ip6 daddr " + testbed.TunnelServerIPv6.String() + " meta l4proto { tcp, udp } th dport 53 counter name dns6"},
-	} {
+	}
+	name := func(a netip.Addr) string { return "dns" + strings.NewReplacer(".", "_", ":", "_").Replace(a.String()) }
+	for _, a := range addrs {
+		fam := "ip"
+		if a.Is6() {
+			fam = "ip6"
+		}
+		cmds = append(cmds, []string{"nft", "add", "counter", "inet", "paldns", name(a)},
+			[]string{"nft", "add rule inet paldns pre iifname lan0 " + fam + " daddr " + a.String() + " meta l4proto { tcp, udp } th dport 53 counter name " + name(a)})
+	}
+	for _, args := range cmds {
 		if out, err := n.bed.Exec(testbed.RoleLAN, args...); err != nil {
 			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
 	packets := regexp.MustCompile(`packets (\d+)`)
-	read := func(name string) uint64 {
-		out, err := n.bed.Exec(testbed.RoleLAN, "nft", "list", "counter", "inet", "paldns", name)
+	return func(a netip.Addr) uint64 {
+		out, err := n.bed.Exec(testbed.RoleLAN, "nft", "list", "counter", "inet", "paldns", name(a))
 		m := packets.FindSubmatch(out)
 		if err != nil || m == nil {
-			t.Fatalf("counter %s: %v\n%s", name, err, out)
+			t.Fatalf("counter for %v: %v\n%s", a, err, out)
 		}
 		v, _ := strconv.ParseUint(string(m[1]), 10, 64)
 		return v
 	}
-	return func() (uint64, uint64) { return read("dns4"), read("dns6") }
 }
 
 // TestTunnelUpstreamNotAskedOverLAN: the tunnel's DNS servers (10.64.0.1,
@@ -47,7 +53,8 @@ func lanDNSCounters(t *testing.T, n *node) func() (v4, v6 uint64) {
 // to it, as a site network behind the router would. With allow-LAN on
 // (the default), the resolver's queries still go through the tunnel (only
 // the tunnel's server knows tunnel.test) and none reaches the LAN; both
-// families, one upstream at a time.
+// families, one upstream at a time. A resolver on the client's own link
+// stays a LAN upstream.
 func TestTunnelUpstreamNotAskedOverLAN(t *testing.T) {
 	n := start(t, testbed.Options{})
 	for _, c := range [][]string{
@@ -60,7 +67,7 @@ func TestTunnelUpstreamNotAskedOverLAN(t *testing.T) {
 			t.Fatalf("%s: %v\n%s", strings.Join(c, " "), err, out)
 		}
 	}
-	lanQueries := lanDNSCounters(t, n)
+	lanQueries := lanDNSCounters(t, n, testbed.TunnelServerIPv4, testbed.TunnelServerIPv6, testbed.LANIPv4, testbed.LANULA)
 	n.importProfile(t, "bed", testbed.ProfileOptions{})
 	n.connect(t, "bed")
 	for _, c := range []struct{ up, qtype, want string }{
@@ -73,8 +80,27 @@ func TestTunnelUpstreamNotAskedOverLAN(t *testing.T) {
 			t.Errorf("upstream %s: %s %s = %q, want %s from the tunnel's server", c.up, testbed.TunnelName, c.qtype, got, c.want)
 		}
 	}
-	if v4, v6 := lanQueries(); v4 != 0 || v6 != 0 {
-		t.Errorf("queries for the tunnel's DNS servers reached the LAN: %d IPv4, %d IPv6", v4, v6)
+	for _, a := range []netip.Addr{testbed.TunnelServerIPv4, testbed.TunnelServerIPv6} {
+		if got := lanQueries(a); got != 0 {
+			t.Errorf("%d queries for the tunnel's DNS server %v reached the LAN", got, a)
+		}
+	}
+	// The counterpart: a resolver on the client's own link (a Pi-hole, here
+	// the LAN router) stays a LAN upstream beside the full tunnel, asked
+	// straight over the link (through the tunnel it would arrive from the
+	// server's side).
+	for _, c := range []struct {
+		up    netip.Addr
+		qtype string
+	}{{testbed.LANIPv4, "A"}, {testbed.LANULA, "AAAA"}} {
+		mustCLI(t, n, "set", "dns", "custom", c.up.String())
+		n.waitState(t, "connected", 30*time.Second)
+		if got := n.dig(t, "@127.80.73.65", testbed.ProbeName, c.qtype); got != c.up.String() {
+			t.Errorf("LAN upstream %s: %s %s = %q, want %s from the LAN router", c.up, testbed.ProbeName, c.qtype, got, c.up)
+		}
+		if lanQueries(c.up) == 0 {
+			t.Errorf("LAN upstream %s was not asked over the client's link", c.up)
+		}
 	}
 }
 
