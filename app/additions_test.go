@@ -303,3 +303,17 @@ func TestSettingsOutsideCheck(t *testing.T) {
 		t.Errorf("saved %+v", got)
 	}
 }
+
+// FuzzReadableLine: any line, however mangled, is shown without a panic,
+// and a line the service did not write in its format is shown as it is.
+func FuzzReadableLine(f *testing.F) {
+	f.Fuzz(func(t *testing.T, line string) {
+		got := ReadableLine(line, time.UTC)
+		if !strings.HasPrefix(line, "time=") && got != line {
+			t.Errorf("foreign line %q shown as %q", line, got)
+		}
+		if line != "" && got == "" {
+			t.Errorf("line %q shown empty", line)
+		}
+	})
+}
