@@ -57,6 +57,22 @@ func TestSelfCheck(t *testing.T) {
 			n.expectFault(t, f)
 		}
 	})
+	// Over an IPv6 endpoint the tunnel still carries both families, and the
+	// endpoint item follows the IPv6 route of the WireGuard socket.
+	t.Run("ipv6-endpoint", func(t *testing.T) {
+		n := start(t, testbed.Options{})
+		n.importProfile(t, "bed6", testbed.ProfileOptions{EndpointIPv6: true})
+		n.connect(t, "bed6")
+		n.enableOutsideCheck(t)
+		r := n.checkGreen(t)
+		if it, _ := r.Item(ipc.CheckEndpoint); !strings.Contains(it.Detail, testbed.ServerIPv6.String()) {
+			t.Errorf("endpoint item %q does not name the IPv6 endpoint", it.Detail)
+		}
+		ep := testbed.ServerIPv6.String()
+		n.expectFault(t, fault{"IPv6 endpoint blackholed", ipc.CheckEndpoint,
+			func(t *testing.T, n *node) { n.ip(t, "-6", "route", "add", "blackhole", ep) },
+			func(t *testing.T, n *node) { n.ip(t, "-6", "route", "del", "blackhole", ep) }})
+	})
 	// An IPv4-only tunnel blocks IPv6 (kill switch off: the family block
 	// alone); the block's route going missing is a leak of its own item.
 	t.Run("ipv4-only", func(t *testing.T) {
