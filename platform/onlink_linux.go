@@ -12,6 +12,17 @@ import (
 // OnLinkPrefixes reads the on-link prefixes of the physical interfaces, of
 // both families, from the main routing table.
 func OnLinkPrefixes(tunnel string) ([]netip.Prefix, error) {
+	routes, err := readRoutes()
+	if err != nil {
+		return nil, err
+	}
+	return OnLink(routes, tunnel), nil
+}
+
+// readRoutes reads the unicast routes of both families from the main
+// table (the tunnel's own live in Table). A default route has no Dst in
+// netlink; it becomes its family's /0.
+func readRoutes() ([]Route, error) {
 	var routes []Route
 	names := map[int]netlink.Link{}
 	for _, family := range []int{unix.AF_INET, unix.AF_INET6} {
@@ -23,7 +34,7 @@ func OnLinkPrefixes(tunnel string) ([]netip.Prefix, error) {
 			return nil, err
 		}
 		for _, r := range rs {
-			if r.Dst == nil || r.Type != unix.RTN_UNICAST {
+			if r.Type != unix.RTN_UNICAST {
 				continue
 			}
 			link, ok := names[r.LinkIndex]
@@ -31,18 +42,24 @@ func OnLinkPrefixes(tunnel string) ([]netip.Prefix, error) {
 				link, _ = netlink.LinkByIndex(r.LinkIndex)
 				names[r.LinkIndex] = link
 			}
-			rt := Route{Dst: toPrefix(r.Dst)}
+			rt := Route{Dst: netip.PrefixFrom(netip.IPv4Unspecified(), 0)}
+			if family == unix.AF_INET6 {
+				rt.Dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+			}
+			if r.Dst != nil {
+				rt.Dst = toPrefix(r.Dst)
+			}
 			if link != nil {
 				rt.Interface = link.Attrs().Name
 				rt.Loopback = link.Attrs().Flags&net.FlagLoopback != 0
 			}
 			if gw, ok := netip.AddrFromSlice(r.Gw); ok {
-				rt.Gateway = gw
+				rt.Gateway = gw.Unmap()
 			}
 			routes = append(routes, rt)
 		}
 	}
-	return OnLink(routes, tunnel), nil
+	return routes, nil
 }
 
 func toPrefix(n *net.IPNet) netip.Prefix {

@@ -54,6 +54,9 @@ type Env struct {
 	// tunnel interface (empty when there is none).
 	Lookup   func(ctx context.Context, servers []netip.AddrPort, host, tunnel string) (bootstrap.Result, error)
 	HostIPv6 func() bool
+	// Reach tells which families have a default route outside the tunnel
+	// (the endpoint family follows it).
+	Reach func(tunnel string) platform.Reach
 	// TunnelIPv6 reports whether the tunnel interface runs IPv6 (it may
 	// not on a host that does: Windows DisabledComponents).
 	TunnelIPv6 func(iface string) bool
@@ -105,6 +108,17 @@ func (e *Env) fill() error {
 	}
 	if e.HostIPv6 == nil {
 		e.HostIPv6 = platform.HasIPv6
+	}
+	if e.Reach == nil {
+		log := e.Log
+		e.Reach = func(tunnel string) platform.Reach {
+			r, err := platform.HostReach(tunnel)
+			if err != nil {
+				log.Warn("default routes unreadable: both families assumed", "err", err)
+				return platform.Reach{IPv4: true, IPv6: true}
+			}
+			return r
+		}
 	}
 	if e.TunnelIPv6 == nil {
 		e.TunnelIPv6 = platform.TunnelIPv6

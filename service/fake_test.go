@@ -136,7 +136,7 @@ func testEnv(t testing.TB, handshake bool) (Env, *fakeRouter) {
 	return Env{
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		StateDir: t.TempDir(),
-		Timing:   Timing{HandshakeTimeout: 300 * time.Millisecond, StaleAfter: time.Hour, Poll: 20 * time.Millisecond, RetryMin: 50 * time.Millisecond, RetryMax: 100 * time.Millisecond},
+		Timing:   Timing{HandshakeTimeout: 300 * time.Millisecond, StaleAfter: time.Hour, Poll: 20 * time.Millisecond, RetryMin: 50 * time.Millisecond, RetryMax: 100 * time.Millisecond, FamilyFallback: 100 * time.Millisecond},
 		Router:   r,
 		NewDevice: func(cfg tunnel.Config, log *slog.Logger) (Device, error) {
 			return r.newDevice(handshake), nil
@@ -146,6 +146,7 @@ func testEnv(t testing.TB, handshake bool) (Env, *fakeRouter) {
 			return bootstrap.Result{Addrs: []netip.Addr{netip.MustParseAddr("2001:db8::7"), netip.MustParseAddr("198.51.100.7")}, TTL: time.Minute}, nil
 		},
 		HostIPv6: func() bool { return true },
+		Reach:    func(string) platform.Reach { return platform.Reach{IPv4: true, IPv6: true} },
 	}, r
 }
 

@@ -36,6 +36,10 @@ type Timing struct {
 	Poll time.Duration
 	// RetryMin and RetryMax bound the retry backoff.
 	RetryMin, RetryMax time.Duration
+	// FamilyFallback is how long one endpoint address may go without a
+	// handshake before the next one (the other family) is tried; 0 means
+	// DefaultTiming's.
+	FamilyFallback time.Duration
 }
 
 // DefaultTiming is used in production.
@@ -45,6 +49,7 @@ var DefaultTiming = Timing{
 	Poll:             time.Second,
 	RetryMin:         2 * time.Second,
 	RetryMax:         60 * time.Second,
+	FamilyFallback:   3 * time.Second,
 }
 
 // Manager owns the tunnel and everything set up around it.
@@ -93,6 +98,9 @@ type session struct {
 	// done is closed when the session's teardown has finished: device
 	// closed, routes and DNS undone.
 	done chan struct{}
+	// netChanged wakes the session's watch to re-decide the endpoint
+	// family after a network change (buffered: one pending is enough).
+	netChanged chan struct{}
 }
 
 // New creates a manager from its environment. It applies the kill switch for
@@ -163,7 +171,7 @@ func (m *Manager) connectCtl(name string) error {
 	}
 	m.stopCtl(nil)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{name: name, profile: p, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	s := &session{name: name, profile: p, ctx: ctx, cancel: cancel, done: make(chan struct{}), netChanged: make(chan struct{}, 1)}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.cur = s
@@ -296,8 +304,9 @@ func (m *Manager) setStateLocked(s ipc.State, reason string) {
 
 // NetworkChanged follows a change of the host's addresses or routes: the
 // endpoint host routes move to the new default gateway (macOS, Windows), the
-// system DNS is re-asserted, and the firewall is re-rendered so allow-LAN
-// follows the on-link prefixes.
+// system DNS is re-asserted, the firewall is re-rendered so allow-LAN
+// follows the on-link prefixes, and the session re-decides the endpoint
+// family.
 func (m *Manager) NetworkChanged() {
 	onLink := m.env.OnLink()
 	m.mu.Lock()
@@ -305,6 +314,12 @@ func (m *Manager) NetworkChanged() {
 	m.net.onLink = onLink
 	m.replanLocked("network changed")
 	m.applyNetLocked()
+	if m.cur != nil {
+		select {
+		case m.cur.netChanged <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // dnsReasserter is a DNSControl that can put its settings back after the

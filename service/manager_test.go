@@ -32,8 +32,8 @@ func TestConnectDisconnectArmsAuto(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := waitState(t, m, ipc.Connected)
-	if st.Endpoint != "198.51.100.7:51820" {
-		t.Errorf("endpoint %q: a host name should resolve to IPv4 first", st.Endpoint)
+	if st.Endpoint != "[2001:db8::7]:51820" || st.EndpointFamily != "IPv6" {
+		t.Errorf("endpoint %q (%s): a dual-stack host tries a name's IPv6 address first", st.Endpoint, st.EndpointFamily)
 	}
 	if !st.KillSwitchEngaged || !m.armed {
 		t.Errorf("auto kill switch not engaged after connecting: %+v", st)

@@ -22,6 +22,8 @@ type netState struct {
 	dev       Device
 	plan      platform.Plan
 	endpoints []netip.AddrPort
+	// plans are the peers' endpoint plans: what status says about NAT64.
+	plans     []endpointPlan
 	dns       *DNSInfo
 	upstreams []netip.AddrPort
 	// dnsWarning says why the system DNS could not be pointed at the
@@ -95,8 +97,13 @@ func (m *Manager) applyNetLocked() {
 		s.IPv4Blocked, s.IPv6Blocked = m.net.plan.Block4, m.net.plan.Block6
 		s.Routing = m.net.plan.Scope.String()
 	}
+	s.EndpointFamily, s.EndpointNAT64 = "", ""
 	if len(m.net.endpoints) > 0 {
-		s.Endpoint = m.net.endpoints[0].String()
+		ep := m.net.endpoints[0]
+		s.Endpoint, s.EndpointFamily = ep.String(), familyOf(ep.Addr())
+		if nat := viaNAT64(m.net.plans, ep); nat.IsValid() {
+			s.EndpointNAT64 = nat.String()
+		}
 	}
 	s.SplitUnavailable = ""
 	if m.env.Split == nil {
@@ -195,6 +202,19 @@ func (m *Manager) startDNSLocked(p *profile.Profile, s settings.Settings) {
 	m.net.dns = &info
 	m.env.Log.Info("dns up", "manager", info.Manager, "upstreams", ups, "hide", hide)
 	m.startSplitDNSLocked(s)
+}
+
+// viaNAT64 returns the NAT64 prefix endpoint ep was synthesized under (or
+// a DNS64 answer lies in), when the plans say so.
+func viaNAT64(plans []endpointPlan, ep netip.AddrPort) netip.Prefix {
+	for _, p := range plans {
+		for _, c := range p.Choices {
+			if c.Addr == ep {
+				return c.NAT64
+			}
+		}
+	}
+	return netip.Prefix{}
 }
 
 // hiddenFamily is the family the resolver answers empty: the one the plan

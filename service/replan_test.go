@@ -26,7 +26,7 @@ func TestNetworkChangeReplansEndpointRoutes(t *testing.T) {
 	}
 	waitState(t, m, ipc.Connected)
 	m.NetworkChanged()
-	want := []netip.AddrPort{netip.MustParseAddrPort("198.51.100.7:51820")}
+	want := []netip.AddrPort{netip.MustParseAddrPort("[2001:db8::7]:51820")}
 	if got := r.replanned(); len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 		t.Fatalf("replans after a network change = %v, want one for %v", got, want)
 	}

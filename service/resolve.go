@@ -11,6 +11,7 @@ import (
 	"github.com/palisadevpn/palisade/platform"
 	"github.com/palisadevpn/palisade/platform/sockmark"
 	"github.com/palisadevpn/palisade/service/bootstrap"
+	"github.com/palisadevpn/palisade/service/nat64"
 	"github.com/palisadevpn/palisade/service/profile"
 )
 
@@ -52,27 +53,59 @@ func (c *nameCache) put(host string, addrs []netip.Addr, ttl time.Duration, now 
 	c.entries[host] = cachedName{addrs: addrs, expires: now.Add(ttl)}
 }
 
-// resolveEndpoint turns an endpoint into an address. Host names come from
-// the cache while their TTL lasts, unless fresh is set (a reconnect: the
-// server may have moved); otherwise they are looked up on the system's own
-// name servers, which the firewall lets the service reach for the duration
-// of the lookup, and the status says "resolving" meanwhile.
-func (m *Manager) resolveEndpoint(ses *session, ep profile.Endpoint, hostV6, fresh bool) (netip.AddrPort, error) {
+// planPeer decides the addresses to try for an endpoint (planEndpoint).
+// Host names come from the cache while their TTL lasts, unless fresh is
+// set (a reconnect: the server may have moved); otherwise they are looked
+// up on the system's own name servers, which the firewall lets the service
+// reach for the duration of the lookup, and the status says "resolving"
+// meanwhile.
+func (m *Manager) planPeer(ses *session, ep profile.Endpoint, r reach, fresh bool) (endpointPlan, error) {
 	if a, ok := ep.Addr(); ok {
-		return netip.AddrPortFrom(a, ep.Port), nil
+		return planEndpoint([]netip.Addr{a}, true, ep.Port, r)
 	}
-	addrs, ok := m.names.get(ep.Host, time.Now())
-	if !ok || fresh {
-		var err error
-		if addrs, err = m.lookup(ses, ep.Host, hostV6); err != nil {
-			return netip.AddrPort{}, fmt.Errorf("resolve endpoint %s: %w", ep.Host, err)
-		}
+	addrs, err := m.cachedLookup(ses, ep.Host, fresh)
+	if err != nil {
+		return endpointPlan{}, fmt.Errorf("resolve endpoint %s: %w", ep.Host, err)
 	}
-	a, ok := pickEndpoint(addrs, hostV6)
-	if !ok {
-		return netip.AddrPort{}, fmt.Errorf("resolve endpoint %s: only IPv6 addresses (%v), and this host has no IPv6", ep.Host, addrs)
+	p, err := planEndpoint(addrs, false, ep.Port, r)
+	if err != nil {
+		return endpointPlan{}, fmt.Errorf("resolve endpoint %s: %w", ep.Host, err)
 	}
-	return netip.AddrPortFrom(a, ep.Port), nil
+	return p, nil
+}
+
+// cachedLookup returns host's addresses from the cache, or, when absent,
+// expired or fresh is set, from the system's name servers.
+func (m *Manager) cachedLookup(ses *session, host string, fresh bool) ([]netip.Addr, error) {
+	if addrs, ok := m.names.get(host, time.Now()); ok && !fresh {
+		return addrs, nil
+	}
+	return m.lookup(ses, host, m.env.HostIPv6())
+}
+
+// reachNow reads what the host can reach and, on an IPv6-only network,
+// discovers its NAT64 prefix (RFC 7050) through the system's name servers.
+// A network without one is logged and left without NAT64.
+func (m *Manager) reachNow(ses *session, fresh bool) reach {
+	m.mu.Lock()
+	tunnel := m.env.Interface
+	if m.net.dev != nil {
+		tunnel = m.net.dev.Name()
+	}
+	m.mu.Unlock()
+	r := reach{Reach: m.env.Reach(tunnel), NoIPv6: !m.env.HostIPv6()}
+	if !r.IPv6 || r.IPv4 {
+		return r
+	}
+	addrs, err := m.cachedLookup(ses, nat64.DiscoveryName, fresh)
+	if err != nil {
+		m.env.Log.Info("IPv6-only network without a NAT64 prefix: IPv4 endpoints stay unreachable", "err", err)
+		return r
+	}
+	if found := nat64.Discover(addrs); len(found) > 0 {
+		r.NAT64 = found[0]
+	}
+	return r
 }
 
 // lookup asks the system's name servers for host, with the firewall opened
@@ -124,23 +157,6 @@ func (m *Manager) lookup(ses *session, host string, hostV6 bool) ([]netip.Addr, 
 	m.names.put(host, res.Addrs, res.TTL, time.Now())
 	m.env.Log.Info("endpoint name resolved", "host", host, "addrs", res.Addrs, "ttl", res.TTL, "server", res.Server)
 	return res.Addrs, nil
-}
-
-// pickEndpoint prefers IPv4, which works from more networks, and takes
-// IPv6 only when the host has IPv6 (on an IPv6-only network a DNS64
-// server's synthesized AAAA is the way to an IPv4 server).
-func pickEndpoint(addrs []netip.Addr, hostV6 bool) (netip.Addr, bool) {
-	var v6 netip.Addr
-	for _, a := range addrs {
-		a = a.Unmap()
-		if a.Is4() {
-			return a, true
-		}
-		if !v6.IsValid() {
-			v6 = a
-		}
-	}
-	return v6, v6.IsValid() && hostV6
 }
 
 // defaultLookup is the production lookup: the bootstrap resolver on

@@ -10,6 +10,7 @@ import (
 
 	"github.com/palisadevpn/palisade/platform"
 	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/profile"
 	"github.com/palisadevpn/palisade/service/settings"
 	"github.com/palisadevpn/palisade/service/tunnel"
 )
@@ -36,13 +37,14 @@ func (m *Manager) run(s *session) {
 		}
 		set := m.settings
 		m.mu.Unlock()
-		cfg, err := m.tunnelConfig(s, set, nil)
+		cfg, plans, err := m.tunnelConfig(s, set, nil)
 		var dev Device
 		if err == nil {
-			dev, err = m.bringUp(s, cfg, set)
+			m.logPlans(plans)
+			dev, err = m.bringUp(s, cfg, set, plans)
 		}
 		if err == nil {
-			err = m.watch(s, dev, set, cfg)
+			err = m.watch(s, dev, set, cfg, plans)
 		}
 		m.mu.Lock()
 		m.tearDownLocked()
@@ -95,10 +97,12 @@ func (m *Manager) fail(s *session, err error, retryIn time.Duration) {
 	m.setStateLocked(ipc.Error, err.Error())
 }
 
-// tunnelConfig turns the profile into a device configuration, resolving
-// endpoint host names. prev, on a reconnect, asks for fresh lookups and
-// supplies the last good addresses when a name no longer resolves.
-func (m *Manager) tunnelConfig(ses *session, s settings.Settings, prev *tunnel.Config) (tunnel.Config, error) {
+// tunnelConfig turns the profile into a device configuration, planning
+// each peer's endpoint addresses from what the host can reach (the first
+// choice goes into the configuration). prev, on a reconnect, asks for
+// fresh lookups and supplies the last good addresses when a name no longer
+// resolves.
+func (m *Manager) tunnelConfig(ses *session, s settings.Settings, prev *tunnel.Config) (tunnel.Config, []endpointPlan, error) {
 	p := ses.profile
 	cfg := tunnel.Config{
 		Name:       m.env.Interface,
@@ -107,7 +111,11 @@ func (m *Manager) tunnelConfig(ses *session, s settings.Settings, prev *tunnel.C
 		ListenPort: p.Interface.ListenPort,
 		FwMark:     platform.FwMark,
 	}
-	hostV6 := m.env.HostIPv6()
+	var r reach
+	if slices.ContainsFunc(p.Peers, func(pp profile.Peer) bool { return pp.Endpoint != nil }) {
+		r = m.reachNow(ses, prev != nil)
+	}
+	plans := make([]endpointPlan, len(p.Peers))
 	for i, pp := range p.Peers {
 		peer := tunnel.Peer{PublicKey: pp.PublicKey, PresharedKey: pp.PresharedKey, Keepalive: max(pp.PersistentKeepalive, minKeepalive)}
 		for _, a := range pp.AllowedIPs {
@@ -117,24 +125,52 @@ func (m *Manager) tunnelConfig(ses *session, s settings.Settings, prev *tunnel.C
 			peer.AllowedIPs = append(peer.AllowedIPs, a)
 		}
 		if pp.Endpoint != nil {
-			ep, err := m.resolveEndpoint(ses, *pp.Endpoint, hostV6, prev != nil)
+			plan, err := m.planPeer(ses, *pp.Endpoint, r, prev != nil)
 			if err != nil && prev != nil && i < len(prev.Peers) {
-				ep, err = prev.Peers[i].Endpoint, nil
+				plan, err = endpointPlan{Choices: []endpointChoice{{Addr: prev.Peers[i].Endpoint}}, Why: "the last address: " + err.Error()}, nil
 			}
 			if err != nil {
-				return tunnel.Config{}, err
+				return tunnel.Config{}, nil, err
 			}
-			peer.Endpoint = ep
+			plans[i] = plan
+			peer.Endpoint = plan.Choices[0].Addr
 		}
 		cfg.Peers = append(cfg.Peers, peer)
 	}
-	return cfg, nil
+	return cfg, plans, nil
+}
+
+// logPlans logs each peer's endpoint decision in one line.
+func (m *Manager) logPlans(plans []endpointPlan) {
+	for i, p := range plans {
+		if len(p.Choices) > 0 {
+			m.env.Log.Info("endpoint family", "peer", i, "try", p.addrs(), "nat64", p.Choices[0].NAT64, "why", p.Why)
+		}
+	}
+}
+
+// samePlans reports whether two sets of plans offer the same addresses.
+func samePlans(a, b []endpointPlan) bool {
+	return slices.EqualFunc(a, b, func(x, y endpointPlan) bool { return slices.Equal(x.addrs(), y.addrs()) })
+}
+
+// nextChoice moves every peer with more than one address to its next one
+// (the other family), for the n-th fallback, and reports whether any moved.
+func nextChoice(cfg *tunnel.Config, plans []endpointPlan, n int) bool {
+	moved := false
+	for i, p := range plans {
+		if len(p.Choices) > 1 && i < len(cfg.Peers) {
+			cfg.Peers[i].Endpoint = p.Choices[n%len(p.Choices)].Addr
+			moved = true
+		}
+	}
+	return moved
 }
 
 // bringUp opens the firewall for the endpoints first, then creates the
 // device and its routes, then DNS. A session stopped before it got here
 // sets nothing up: stopping cancels under mu.
-func (m *Manager) bringUp(ses *session, cfg tunnel.Config, s settings.Settings) (Device, error) {
+func (m *Manager) bringUp(ses *session, cfg tunnel.Config, s settings.Settings, plans []endpointPlan) (Device, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := ses.ctx.Err(); err != nil {
@@ -142,6 +178,7 @@ func (m *Manager) bringUp(ses *session, cfg tunnel.Config, s settings.Settings) 
 	}
 	p := ses.profile
 	m.net.endpoints = endpointsOf(cfg.Peers)
+	m.net.plans = plans
 	m.net.onLink = m.env.OnLink()
 	m.applyNetLocked()
 	dev, err := m.env.NewDevice(cfg, m.env.Log)
@@ -182,19 +219,29 @@ func (m *Manager) bringUp(ses *session, cfg tunnel.Config, s settings.Settings) 
 }
 
 // watch follows the handshakes until ctx ends. It returns an error only
-// when the device itself fails, or errEndpointMoved when a reconnect found
-// the endpoint at a new address.
-func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunnel.Config) error {
+// when the device itself fails, or errEndpointMoved when a reconnect or a
+// network change found the endpoint at new addresses. While no handshake
+// comes, a peer with addresses of both families moves to the next one
+// every Timing.FamilyFallback.
+func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunnel.Config, plans []endpointPlan) error {
 	ctx, t := ses.ctx, m.env.Timing
 	phase, phaseStart, attempt := ipc.Connecting, time.Now().Add(-time.Second), 0
 	var nextRetry time.Time
+	fallback := t.FamilyFallback
+	if fallback == 0 {
+		fallback = DefaultTiming.FamilyFallback
+	}
+	fallbackAt, fallbacks := time.Now().Add(fallback), 0
 	tick := time.NewTimer(fastPoll)
 	defer tick.Stop()
 	for {
+		netChanged := false
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		case <-ses.netChanged:
+			netChanged = true
 		}
 		// While waiting for a handshake, look often so Connected is
 		// reported as soon as it is true; once connected, once per Poll.
@@ -203,6 +250,16 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 		} else {
 			tick.Reset(min(fastPoll, t.Poll))
 		}
+		if netChanged {
+			// The family the host reaches may have changed (an IPv6-only
+			// network now): re-decide from the cache, reconnect if the
+			// addresses to try are not the same.
+			if _, p, err := m.tunnelConfig(ses, s, nil); err == nil && !samePlans(p, plans) {
+				m.logPlans(p)
+				m.env.Log.Info("network changed: the endpoint family changes, reconnecting")
+				return errEndpointMoved
+			}
+		}
 		st, err := dev.Stats()
 		if err != nil {
 			return fmt.Errorf("WireGuard device: %w", err)
@@ -210,13 +267,26 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 		now := time.Now()
 		hs := st.LastHandshake
 		next, reason, rearm := step(t, phase, phaseStart, nextRetry, hs, now)
+		switched := false
+		if !rearm && next != ipc.Connected && now.After(fallbackAt) {
+			fallbackAt = now.Add(fallback)
+			if switched = nextChoice(&cfg, plans, fallbacks+1); switched {
+				fallbacks++
+				m.env.Log.Info("endpoint family fallback: no handshake yet, trying the next address", "after", fallback, "to", endpointsOf(cfg.Peers))
+				if err := dev.Reconfigure(cfg); err != nil {
+					return fmt.Errorf("reconfigure WireGuard: %w", err)
+				}
+			}
+		}
 		if rearm {
 			attempt++
-			if c, err := m.tunnelConfig(ses, s, &cfg); err == nil {
-				if moved := endpointsOf(c.Peers); !slices.Equal(moved, endpointsOf(cfg.Peers)) {
-					m.env.Log.Info("endpoint moved: reconnecting to the new address", "from", endpointsOf(cfg.Peers), "to", moved)
+			if c, p, err := m.tunnelConfig(ses, s, &cfg); err == nil {
+				if !samePlans(p, plans) {
+					m.logPlans(p)
+					m.env.Log.Info("endpoint moved: reconnecting to the new address", "from", endpointsOf(cfg.Peers), "to", endpointsOf(c.Peers))
 					return errEndpointMoved
 				}
+				nextChoice(&c, plans, fallbacks)
 				cfg = c
 			}
 			if err := dev.Reconfigure(cfg); err != nil {
@@ -232,13 +302,18 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 		if next != phase || rearm {
 			phaseStart = now.Add(-time.Millisecond)
 		}
+		if next == ipc.Connected {
+			// The address that got the handshake stays; a later stale
+			// handshake starts a new fallback round from it.
+			fallbackAt = now.Add(fallback)
+		}
 		m.mu.Lock()
 		if m.cur != ses {
 			m.mu.Unlock()
 			return nil
 		}
 		m.updateStatsLocked(st, cfg)
-		if rearm {
+		if rearm || switched {
 			// A stale handshake may mean the way to the server changed:
 			// the endpoint host route follows the current gateway.
 			m.replanLocked(reason)
@@ -306,6 +381,6 @@ func (m *Manager) tearDownLocked() {
 		m.net.dev = nil
 	}
 	m.net.plan = platform.Plan{}
-	m.net.endpoints = nil
+	m.net.endpoints, m.net.plans = nil, nil
 	m.status.RxBytes, m.status.TxBytes, m.status.LastHandshake = 0, 0, nil
 }

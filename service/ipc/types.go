@@ -49,6 +49,12 @@ type Status struct {
 	// Addresses are the tunnel's addresses in CIDR form, IPv4 first.
 	Addresses []string `json:"addresses,omitempty"`
 	Endpoint  string   `json:"endpoint,omitempty"`
+	// EndpointFamily is the endpoint address's family ("IPv4", "IPv6"),
+	// which follows what the network reaches.
+	EndpointFamily string `json:"endpoint_family,omitempty"`
+	// EndpointNAT64 is the NAT64 prefix the endpoint is reached through
+	// on an IPv6-only network (e.g. "64:ff9b::/96"); empty when direct.
+	EndpointNAT64 string `json:"endpoint_nat64,omitempty"`
 	// Resolving is the endpoint host name being looked up, while that
 	// happens (before connecting and on every reconnect).
 	Resolving     string     `json:"resolving,omitempty"`

@@ -1,0 +1,163 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/firewall"
+	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/service/bootstrap"
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/nat64"
+	"github.com/palisadevpn/palisade/service/tunnel"
+)
+
+// answeringDevice completes a handshake only while its peer's endpoint is
+// one the "network" delivers to.
+type answeringDevice struct {
+	*fakeDevice
+	mu      sync.Mutex
+	answers func(netip.AddrPort) bool
+	tried   []netip.AddrPort
+}
+
+func (d *answeringDevice) set(cfg tunnel.Config) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ep := cfg.Peers[0].Endpoint
+	d.tried = append(d.tried, ep)
+	d.fakeDevice.mu.Lock()
+	if d.answers(ep) {
+		d.fakeDevice.handshake = time.Now().Add(10 * time.Millisecond)
+	}
+	d.fakeDevice.mu.Unlock()
+}
+
+func (d *answeringDevice) Reconfigure(cfg tunnel.Config) error {
+	d.set(cfg)
+	return nil
+}
+
+func (d *answeringDevice) triedAddrs() []netip.AddrPort {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.tried)
+}
+
+// withAnsweringDevice makes env's devices answer only endpoints answers
+// accepts, and returns the last device made.
+func withAnsweringDevice(env *Env, r *fakeRouter, answers func(netip.AddrPort) bool) func() *answeringDevice {
+	var last atomic.Pointer[answeringDevice]
+	env.NewDevice = func(cfg tunnel.Config, log *slog.Logger) (Device, error) {
+		d := &answeringDevice{fakeDevice: r.newDevice(false), answers: answers}
+		d.set(cfg)
+		last.Store(d)
+		return d, nil
+	}
+	return last.Load
+}
+
+// A name with both records on a dual-stack host: IPv6 first; when it gets
+// no handshake, IPv4 within the fallback time, and that one stays.
+func TestFamilyFallbackToIPv4(t *testing.T) {
+	env, r := testEnv(t, false)
+	env.Timing.HandshakeTimeout = 10 * time.Second
+	dev := withAnsweringDevice(&env, r, func(ep netip.AddrPort) bool { return ep.Addr().Is4() })
+	m := newTestManager(t, env)
+	m.Import("home", testProfile)
+	begin := time.Now()
+	m.Connect("home")
+	st := waitState(t, m, ipc.Connected)
+	if st.Endpoint != "198.51.100.7:51820" || st.EndpointFamily != "IPv4" {
+		t.Errorf("endpoint %q (%s), want the IPv4 address after the fallback", st.Endpoint, st.EndpointFamily)
+	}
+	if d := time.Since(begin); d > 5*time.Second {
+		t.Errorf("connected after %s: the fallback should take about %s", d, env.Timing.FamilyFallback)
+	}
+	want := []netip.AddrPort{netip.MustParseAddrPort("[2001:db8::7]:51820"), netip.MustParseAddrPort("198.51.100.7:51820")}
+	if got := dev().triedAddrs(); !slices.Equal(got[:min(2, len(got))], want) {
+		t.Errorf("tried %v, want IPv6 then IPv4", got)
+	}
+}
+
+// nsp is the network-specific NAT64 prefix of the IPv6-only network tests.
+var nsp = netip.MustParsePrefix("2001:db8:64::/96")
+
+// ipv6OnlyLookup answers like a DNS64 resolver under nsp: ipv4only.arpa's
+// records synthesized, the endpoint name with an A record only.
+func ipv6OnlyLookup(ctx context.Context, servers []netip.AddrPort, host, tunnel string) (bootstrap.Result, error) {
+	v4 := netip.MustParseAddr("198.51.100.7")
+	if host == nat64.DiscoveryName {
+		a, _ := nat64.Synthesize(nsp, netip.MustParseAddr("192.0.0.170"))
+		return bootstrap.Result{Addrs: []netip.Addr{netip.MustParseAddr("192.0.0.170"), a}, TTL: time.Minute}, nil
+	}
+	return bootstrap.Result{Addrs: []netip.Addr{v4}, TTL: time.Minute}, nil
+}
+
+// An A-only name on an IPv6-only network: the endpoint is synthesized
+// under the discovered prefix, the status says so, and the kill switch
+// permits exactly that address.
+func TestNAT64Endpoint(t *testing.T) {
+	env, r := testEnv(t, false)
+	env.Reach = func(string) platform.Reach { return platform.Reach{IPv6: true} }
+	env.Lookup = ipv6OnlyLookup
+	fw := &recordingFirewall{}
+	env.Firewall = fw
+	synth, _ := nat64.Synthesize(nsp, netip.MustParseAddr("198.51.100.7"))
+	want := netip.AddrPortFrom(synth, 51820)
+	withAnsweringDevice(&env, r, func(ep netip.AddrPort) bool { return ep == want })
+	m := newTestManager(t, env)
+	m.Import("home", testProfile)
+	m.Connect("home")
+	st := waitState(t, m, ipc.Connected)
+	if st.Endpoint != want.String() || st.EndpointFamily != "IPv6" || st.EndpointNAT64 != nsp.String() {
+		t.Errorf("endpoint %q (%s, NAT64 %q), want %s via NAT64 %s", st.Endpoint, st.EndpointFamily, st.EndpointNAT64, want, nsp)
+	}
+	var permitted []netip.Prefix
+	for _, rule := range fw.policy().Output {
+		if rule.DstPort == 51820 && rule.Action == firewall.Accept {
+			permitted = append(permitted, rule.Dst...)
+		}
+	}
+	if !slices.Equal(permitted, []netip.Prefix{netip.PrefixFrom(synth, 128)}) {
+		t.Errorf("kill switch permits %v, want exactly %s", permitted, synth)
+	}
+}
+
+// Connected over IPv4 on a dual-stack network; the network loses IPv4
+// (an IPv6-only network with NAT64 now): the session reconnects on its own
+// through the synthesized address.
+func TestNetworkChangeToIPv6OnlyReconnects(t *testing.T) {
+	env, r := testEnv(t, false)
+	var only6 atomic.Bool
+	env.Reach = func(string) platform.Reach { return platform.Reach{IPv4: !only6.Load(), IPv6: true} }
+	env.Lookup = ipv6OnlyLookup
+	synth, _ := nat64.Synthesize(nsp, netip.MustParseAddr("198.51.100.7"))
+	withAnsweringDevice(&env, r, func(ep netip.AddrPort) bool { return ep.Addr().Is4() != only6.Load() })
+	m := newTestManager(t, env)
+	m.Import("home", testProfile)
+	m.Connect("home")
+	if st := waitState(t, m, ipc.Connected); st.Endpoint != "198.51.100.7:51820" {
+		t.Fatalf("endpoint %q before the move", st.Endpoint)
+	}
+	only6.Store(true)
+	m.NetworkChanged()
+	want := netip.AddrPortFrom(synth, 51820).String()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st := m.Status()
+		if st.State == ipc.Connected && st.Endpoint == want && st.EndpointNAT64 == nsp.String() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the move: %s at %q (NAT64 %q), want connected at %s", st.State, st.Endpoint, st.EndpointNAT64, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
