@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(
-  nftables iproute2 wireguard-tools iperf3 dnsperf dnsmasq-base unbound
+  nftables iproute2 wireguard-tools iperf3 dnsperf dnsmasq-base unbound tayga
   dnsutils procps psmisc iputils-ping netcat-openbsd tcpdump util-linux
   xvfb dbus-x11 dbus imagemagick librsvg2-bin libgl1-mesa-dev xorg-dev pkg-config gcc
   systemd wixl msitools

@@ -32,7 +32,8 @@ type Bed struct {
 
 	mu       sync.Mutex
 	server   *proc
-	plain    *proc // the plain client, while connected
+	plain    *proc   // the plain client, while connected
+	nat64    []*proc // tayga and unbound (Options.NAT64)
 	services services
 }
 
@@ -170,7 +171,13 @@ func (b *Bed) build() error {
 	if err := b.StartServer(); err != nil {
 		return err
 	}
-	return b.startServices()
+	if err := b.startServices(); err != nil {
+		return err
+	}
+	if b.opts.NAT64 {
+		return b.startNAT64()
+	}
+	return nil
 }
 
 // masqueradeRules NAT the tunnel subnets out of the server's uplink.
@@ -197,8 +204,10 @@ func (b *Bed) links() error {
 	for _, l := range []struct{ local, role string }{{"lan0", RoleClient}, {"wan0", RoleServer}, {"inet0", RoleInternet}} {
 		lan = append(lan, fmt.Sprintf("link add %s type veth peer name eth0 netns %s", l.local, b.Namespace(l.role)))
 	}
+	if !b.opts.LANIPv6Only {
+		lan = append(lan, "addr add 192.168.50.1/24 dev lan0")
+	}
 	lan = append(lan,
-		"addr add 192.168.50.1/24 dev lan0",
 		"addr add fd50::1/64 dev lan0 nodad",
 		"addr add 2001:db8:50::1/64 dev lan0 nodad",
 		"addr add 198.51.100.1/24 dev wan0",
@@ -209,8 +218,10 @@ func (b *Bed) links() error {
 	if err := b.ipBatch(RoleLAN, lan...); err != nil {
 		return err
 	}
-	client := []string{"link set lo up", "addr add 192.168.50.2/24 dev eth0", "link set eth0 up",
-		"route add default via 192.168.50.1"}
+	client := []string{"link set lo up", "link set eth0 up"}
+	if !b.opts.LANIPv6Only {
+		client = append(client, "addr add 192.168.50.2/24 dev eth0", "route add default via 192.168.50.1")
+	}
 	if !b.opts.ClientNoIPv6 {
 		client = append(client, "addr add fd50::2/64 dev eth0 nodad",
 			"addr add 2001:db8:50::2/64 dev eth0 nodad", "route add default via 2001:db8:50::1")
@@ -235,6 +246,7 @@ func (b *Bed) links() error {
 // close tears everything down; errors are logged, not fatal, so the rest of
 // the teardown still runs.
 func (b *Bed) close() {
+	b.stopNAT64()
 	b.services.close()
 	if err := b.StopServer(); err != nil {
 		b.t.Logf("testbed: stop server: %v", err)

@@ -57,8 +57,12 @@ const (
 	BigName     = "big.test."     // BigRecords A records: too large for plain UDP
 	WhoamiName  = "whoami.test."  // TXT with the querier's source address
 	TunnelName  = "tunnel.test."  // A TunnelNameIPv4, AAAA TunnelNameIPv6
-	IPName      = "ip.test."      // A InternetIPv4, AAAA InternetIPv6: the IPPort service
-	BigRecords  = 64
+	Server4Name = "server4.test." // A ServerIPv4 only: the server by a name without AAAA
+	// DiscoveryName has ipv4only.arpa's A records 192.0.0.170 and
+	// 192.0.0.171 (RFC 7050), which a DNS64 resolver synthesizes from.
+	DiscoveryName = "ipv4only.arpa."
+	IPName        = "ip.test." // A InternetIPv4, AAAA InternetIPv6: the IPPort service
+	BigRecords    = 64
 )
 
 // Addresses of the client's LAN link.
@@ -111,6 +115,20 @@ const (
 	ProbeName = "probe.home.test."
 )
 
+// The LAN router's NAT64 and DNS64 (Options.NAT64): tayga translates
+// NAT64Prefix, a network-specific prefix out of the bed's documentation
+// space (tayga will not translate the well-known 64:ff9b::/96 to
+// non-global IPv4 such as the bed's), from the IPv4 pool NAT64Pool; unbound
+// on LANIPv6 synthesizes AAAA records under it. DNS64ResolvConf points a
+// daemon at that resolver.
+var (
+	NAT64Prefix = netip.MustParsePrefix("2001:db8:64::/96")
+	NAT64Pool   = netip.MustParsePrefix("192.168.255.0/24")
+)
+
+// DNS64ResolvConf names the LAN router's DNS64 resolver.
+const DNS64ResolvConf = "nameserver 2001:db8:50::1\n"
+
 // Resolv.conf contents naming the LAN router's DNS, one per family.
 const (
 	LANResolvConf4 = "nameserver 192.168.50.1\n"
@@ -128,6 +146,12 @@ type Options struct {
 	// ServerNoIPv6Tunnel gives the server peer only 10.64.0.1, for IPv4-only
 	// profiles (ProfileOptions.IPv4Only) and tunnel DNS on 10.64.0.1 only.
 	ServerNoIPv6Tunnel bool
+	// NAT64 runs NAT64 (tayga) and a DNS64 resolver (unbound) on the LAN
+	// router, and keeps the server's WireGuard port IPv4-only.
+	NAT64 bool
+	// LANIPv6Only leaves IPv4 off the client's link altogether; with NAT64
+	// it is an IPv6-only network reaching IPv4 through the translator.
+	LANIPv6Only bool
 }
 
 // ProfileOptions shape the client profile returned by ProfileText.

@@ -8,7 +8,8 @@ import (
 )
 
 // leakRules is the nft table in internet that counts packets from the client's
-// physical addresses. Counter names map to LeakCounts keys by '_' → '/'.
+// physical addresses, and from the LAN's NAT64 pool (the client's IPv6
+// translated to IPv4). Counter names map to LeakCounts keys by '_' → '/'.
 const leakRules = `table inet palleak {
 	counter ipv4_tcp {}
 	counter ipv4_udp {}
@@ -18,9 +19,9 @@ const leakRules = `table inet palleak {
 	counter ipv6_icmp {}
 	chain pre {
 		type filter hook prerouting priority raw; policy accept;
-		ip saddr 192.168.50.0/24 meta l4proto tcp counter name "ipv4_tcp"
-		ip saddr 192.168.50.0/24 meta l4proto udp counter name "ipv4_udp"
-		ip saddr 192.168.50.0/24 meta l4proto icmp counter name "ipv4_icmp"
+		ip saddr { 192.168.50.0/24, 192.168.255.0/24 } meta l4proto tcp counter name "ipv4_tcp"
+		ip saddr { 192.168.50.0/24, 192.168.255.0/24 } meta l4proto udp counter name "ipv4_udp"
+		ip saddr { 192.168.50.0/24, 192.168.255.0/24 } meta l4proto icmp counter name "ipv4_icmp"
 		ip6 saddr { fd50::/64, 2001:db8:50::/64 } meta l4proto tcp counter name "ipv6_tcp"
 		ip6 saddr { fd50::/64, 2001:db8:50::/64 } meta l4proto udp counter name "ipv6_udp"
 		ip6 saddr { fd50::/64, 2001:db8:50::/64 } meta l4proto ipv6-icmp counter name "ipv6_icmp"

@@ -74,7 +74,11 @@ func (b *Bed) startServices() error {
 	}
 	return b.Do(RoleLAN, func() error {
 		h := dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) { w.WriteMsg(s.home.answer(req)) })
-		for _, a := range []netip.Addr{LANIPv4, LANULA} {
+		addrs := []netip.Addr{LANIPv4, LANULA}
+		if b.opts.LANIPv6Only {
+			addrs = addrs[1:]
+		}
+		for _, a := range addrs {
 			if err := s.listenDNS(a, h); err != nil {
 				return err
 			}

@@ -36,6 +36,10 @@ func answer(req *dns.Msg, src netip.Addr, tunnel bool) *dns.Msg {
 		for i := range BigRecords {
 			v4 = append(v4, netip.AddrFrom4([4]byte{203, 0, 113, byte(100 + i)}))
 		}
+	case name == Server4Name:
+		v4 = []netip.Addr{ServerIPv4}
+	case name == DiscoveryName:
+		v4 = []netip.Addr{netip.AddrFrom4([4]byte{192, 0, 0, 170}), netip.AddrFrom4([4]byte{192, 0, 0, 171})}
 	case name == IPName:
 		v4, v6 = []netip.Addr{InternetIPv4}, []netip.Addr{InternetIPv6}
 	case name == TunnelName && tunnel:
