@@ -85,7 +85,7 @@ func NewView(st ipc.Status, now time.Time) View {
 		ServiceUp:  true,
 		State:      stateNames[st.State],
 		Profile:    orNone(st.Profile),
-		Endpoint:   orNone(st.Endpoint),
+		Endpoint:   orNone(st.EndpointText()),
 		IPv4:       none,
 		IPv6:       none,
 		Handshake:  handshakeAge(st.LastHandshake, now),
@@ -105,6 +105,9 @@ func NewView(st ipc.Status, now time.Time) View {
 	v.IPv4, v.IPv6 = splitFamilies(st.Addresses)
 	if st.State == ipc.Connected && st.IPv6Blocked {
 		v.IPv6 = "blocked (the tunnel carries no IPv6)"
+	}
+	if st.State == ipc.Connected && st.IPv4Blocked {
+		v.IPv4 = "blocked (the tunnel carries no IPv4)"
 	}
 	v.Tone, v.Icon = look(st)
 	if v.Icon == IconError && st.State == ipc.Disconnected {

@@ -51,6 +51,17 @@ func TestNewViewIPv6EndpointAndNoTunnelIPv6(t *testing.T) {
 	if v.IPv4 != "10.64.0.2/32" || !strings.HasPrefix(v.IPv6, "blocked") {
 		t.Errorf("ipv4 %q ipv6 %q", v.IPv4, v.IPv6)
 	}
+	// On an IPv6-only network the endpoint says how it is reached.
+	st.Endpoint, st.EndpointFamily, st.EndpointNAT64 = "[64:ff9b::c633:6402]:51820", "IPv6", "64:ff9b::/96"
+	if v := NewView(st, t0); v.Endpoint != "[64:ff9b::c633:6402]:51820 (IPv6, via NAT64 64:ff9b::/96)" {
+		t.Errorf("endpoint through NAT64 = %q", v.Endpoint)
+	}
+	// The mirror: an IPv6-only tunnel blocks IPv4.
+	st.Addresses, st.IPv6Blocked, st.IPv4Blocked = []string{"fd64::2/128"}, false, true
+	if v := NewView(st, t0); !strings.HasPrefix(v.IPv4, "blocked") || v.IPv6 != "fd64::2/128" {
+		t.Errorf("IPv6-only tunnel: ipv4 %q ipv6 %q", v.IPv4, v.IPv6)
+	}
+	st.Addresses, st.IPv4Blocked = []string{"10.64.0.2/32"}, false
 	// A split tunnel without IPv6 leaves IPv6 alone: not "blocked".
 	st.IPv6Blocked = false
 	if v := NewView(st, t0); strings.HasPrefix(v.IPv6, "blocked") {

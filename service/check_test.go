@@ -97,7 +97,7 @@ func TestCheckConnected(t *testing.T) {
 	if got := statuses(r); !maps.Equal(got, want) {
 		t.Errorf("report %+v", r.Items)
 	}
-	wantAsks := []string{selfcheck.Probe4.String(), selfcheck.Probe6.String(), "marked 198.51.100.7"}
+	wantAsks := []string{selfcheck.Probe4.String(), selfcheck.Probe6.String(), "marked 2001:db8::7"}
 	if !slices.Equal(rl.asks, wantAsks) {
 		t.Errorf("route lookups %q, want %q", rl.asks, wantAsks)
 	}

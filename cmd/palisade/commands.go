@@ -46,7 +46,7 @@ func printStatus(w io.Writer, st ipc.Status) {
 		fmt.Fprintf(w, "interface:   %s %s\n", st.Interface, strings.Join(st.Addresses, " "))
 	}
 	if st.Endpoint != "" {
-		fmt.Fprintf(w, "endpoint:    %s\n", st.Endpoint)
+		fmt.Fprintf(w, "endpoint:    %s\n", st.EndpointText())
 	}
 	if st.LastHandshake != nil {
 		fmt.Fprintf(w, "handshake:   %s ago\n", time.Since(*st.LastHandshake).Round(time.Second))

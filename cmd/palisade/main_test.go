@@ -117,6 +117,19 @@ func TestStatusSaysResolving(t *testing.T) {
 	}
 }
 
+func TestStatusSaysEndpointFamily(t *testing.T) {
+	var b bytes.Buffer
+	printStatus(&b, ipc.Status{State: ipc.Connected, Endpoint: "[2001:db8:64::c633:6402]:51820", EndpointFamily: "IPv6", EndpointNAT64: "2001:db8:64::/96"})
+	if !strings.Contains(b.String(), "\nendpoint:    [2001:db8:64::c633:6402]:51820 (IPv6, via NAT64 2001:db8:64::/96)\n") {
+		t.Errorf("status:\n%s", b.String())
+	}
+	b.Reset()
+	printStatus(&b, ipc.Status{State: ipc.Connected, Endpoint: "198.51.100.2:51820", EndpointFamily: "IPv4"})
+	if !strings.Contains(b.String(), "\nendpoint:    198.51.100.2:51820 (IPv4)\n") {
+		t.Errorf("status:\n%s", b.String())
+	}
+}
+
 func TestStatusSaysRouting(t *testing.T) {
 	var b bytes.Buffer
 	printStatus(&b, ipc.Status{State: ipc.Connected, Interface: "palisade0", Routing: "full IPv4 tunnel, IPv6 blocked", IPv6Blocked: true})

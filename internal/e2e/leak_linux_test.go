@@ -19,11 +19,16 @@ import (
 // answer (which, outside the tunnel, is itself a leak).
 var probeKinds = []string{"tcp", "udp", "icmp", "dns"}
 
-// leakProbe sends one probe of a kind and family to internet, bounded.
-func leakProbe(b *testbed.Bed, kind string, family int) {
+// leakProbe sends one probe of a kind and family to internet, bounded;
+// on an IPv6-only network (nat64) the IPv4 probes go to internet's IPv4
+// address synthesized under the LAN's NAT64 prefix, as programs there
+// reach IPv4.
+func leakProbe(b *testbed.Bed, kind string, family int, nat64 bool) {
 	addr := testbed.InternetIPv4
 	if family == 6 {
 		addr = testbed.InternetIPv6
+	} else if nat64 {
+		addr = testbed.Synthesized(addr)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -88,7 +93,7 @@ func (m *matrix) String() string {
 // measure runs every probe of both families and records what reached
 // internet outside the tunnel. Families the client has no address of are
 // still probed: they must not leak either.
-func measure(t *testing.T, b *testbed.Bed, mx *matrix, state string) uint64 {
+func measure(t *testing.T, b *testbed.Bed, mx *matrix, state string, nat64 bool) uint64 {
 	t.Helper()
 	var sum uint64
 	for _, fam := range []int{4, 6} {
@@ -96,7 +101,7 @@ func measure(t *testing.T, b *testbed.Bed, mx *matrix, state string) uint64 {
 			if err := b.ResetLeakCounts(); err != nil {
 				t.Fatal(err)
 			}
-			leakProbe(b, kind, fam)
+			leakProbe(b, kind, fam, nat64)
 			c, err := b.LeakCounts()
 			if err != nil {
 				t.Fatal(err)
@@ -113,16 +118,27 @@ func measure(t *testing.T, b *testbed.Bed, mx *matrix, state string) uint64 {
 // any state where the kill switch is engaged, and that the probes do arrive
 // without palisaded, so the test can fail.
 func TestLeakMatrix(t *testing.T) {
-	bed := testbed.New(t, testbed.Options{})
+	runLeakMatrix(t, testbed.Options{}, "leak-matrix.txt", "leak matrix (packets reaching internet from the client's own addresses)")
+}
+
+// TestLeakMatrixIPv6OnlyLAN is the same on an IPv6-only LAN whose router
+// translates to IPv4 (NAT64, DNS64), with the profile's IPv4 server
+// reached through it: the IPv4 probes go through the translator, whose
+// pool counts as the client's.
+func TestLeakMatrixIPv6OnlyLAN(t *testing.T) {
+	runLeakMatrix(t, ipv6OnlyLAN, "leak-matrix-ipv6-only-lan.txt",
+		"leak matrix on an IPv6-only LAN with NAT64 (packets reaching internet from the client's addresses or the NAT64 pool)")
+}
+
+func runLeakMatrix(t *testing.T, opts testbed.Options, file, title string) {
+	bed := testbed.New(t, opts)
 	if bins.err != nil {
 		t.Fatal(bins.err)
 	}
 	mx := &matrix{}
-	defer func() {
-		report(t, "leak-matrix.txt", "leak matrix (packets reaching internet from the client's own addresses)", mx.String())
-	}()
+	defer func() { report(t, file, title, mx.String()) }()
 
-	base := measure(t, bed, mx, "0 baseline, no palisaded")
+	base := measure(t, bed, mx, "0 baseline, no palisaded", opts.NAT64)
 	for col, n := range mx.rows["0 baseline, no palisaded"] {
 		if n == 0 {
 			t.Errorf("baseline: %s probe did not arrive, so this test could not see a leak", col)
@@ -136,7 +152,7 @@ func TestLeakMatrix(t *testing.T) {
 	n.launch(t, "--handshake-timeout", "4s", "--stale-after", "6s")
 	n.importProfile(t, "bed", testbed.ProfileOptions{})
 	check := func(state string) {
-		if got := measure(t, bed, mx, state); got != 0 {
+		if got := measure(t, bed, mx, state, opts.NAT64); got != 0 {
 			t.Errorf("%s: %d packets leaked", state, got)
 		}
 	}

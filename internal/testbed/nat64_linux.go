@@ -59,6 +59,18 @@ const wireGuardIPv4Only = `table inet palwg4 {
 }
 `
 
+// lanOnlyNAT64 lets only the client's link use the translator: the server
+// routes through lan too, and its tunnelled traffic to the prefix would
+// otherwise come out of the pool and be counted as the client's leak. A
+// real home network's NAT64 is not reachable from a VPN server either.
+const lanOnlyNAT64 = `table inet palnat64 {
+	chain forward_nat64 {
+		type filter hook forward priority filter; policy accept;
+		ip6 daddr %s iifname != "lan0" reject with icmpv6 type no-route
+	}
+}
+`
+
 // startNAT64 runs tayga and unbound on lan (Options.NAT64) and keeps the
 // server's WireGuard port IPv4-only.
 func (b *Bed) startNAT64() error {
@@ -83,30 +95,37 @@ func (b *Bed) startNAT64() error {
 	if err != nil {
 		return err
 	}
-	ns := []string{"ip", "netns", "exec", b.Namespace(RoleLAN)}
-	tayga, err := startProc(filepath.Join(b.dir, "tayga.log"), append(ns, "tayga", "-d", "-c", conf)...)
-	if err != nil {
+	if err := b.startLANProc("tayga", "-d", "-c", conf); err != nil {
 		return err
 	}
-	b.mu.Lock()
-	b.nat64 = append(b.nat64, tayga)
-	b.mu.Unlock()
 	uconf := filepath.Join(dir, "unbound.conf")
 	text := fmt.Sprintf(unboundConf, LANIPv6, dir, NAT64Prefix, InternetIPv4)
 	if err := os.WriteFile(uconf, []byte(text), 0o644); err != nil {
 		return err
 	}
-	unbound, err := startProc(filepath.Join(b.dir, "unbound.log"), append(ns, "unbound", "-d", "-c", uconf)...)
+	if err := b.startLANProc("unbound", "-d", "-c", uconf); err != nil {
+		return err
+	}
+	if err := b.nft(RoleServer, wireGuardIPv4Only); err != nil {
+		return err
+	}
+	if err := b.nft(RoleLAN, fmt.Sprintf(lanOnlyNAT64, NAT64Prefix)); err != nil {
+		return err
+	}
+	return b.waitDNS64()
+}
+
+// startLANProc starts a NAT64 helper in lan, logging to <tool>.log.
+func (b *Bed) startLANProc(tool string, args ...string) error {
+	cmd := append([]string{"ip", "netns", "exec", b.Namespace(RoleLAN), tool}, args...)
+	p, err := startProc(filepath.Join(b.dir, tool+".log"), cmd...)
 	if err != nil {
 		return err
 	}
 	b.mu.Lock()
-	b.nat64 = append(b.nat64, unbound)
-	b.mu.Unlock()
-	if err := b.nft(RoleServer, wireGuardIPv4Only); err != nil {
-		return err
-	}
-	return b.waitDNS64()
+	defer b.mu.Unlock()
+	b.nat64 = append(b.nat64, p)
+	return nil
 }
 
 // waitDNS64 waits, bounded, until the DNS64 resolver synthesizes

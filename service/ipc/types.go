@@ -226,3 +226,17 @@ type ErrorResponse struct {
 type SplitExecRequest struct {
 	Mode settings.SplitMode `json:"mode"`
 }
+
+// EndpointText describes the endpoint as the CLI and the GUI show it:
+// "198.51.100.2:51820 (IPv4)", or on an IPv6-only network
+// "[64:ff9b::c633:6402]:51820 (IPv6, via NAT64 64:ff9b::/96)".
+func (s Status) EndpointText() string {
+	if s.Endpoint == "" || s.EndpointFamily == "" {
+		return s.Endpoint
+	}
+	how := s.EndpointFamily
+	if s.EndpointNAT64 != "" {
+		how += ", via NAT64 " + s.EndpointNAT64
+	}
+	return s.Endpoint + " (" + how + ")"
+}

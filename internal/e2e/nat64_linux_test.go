@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/internal/testbed"
+	"github.com/palisadevpn/palisade/service/ipc"
+)
+
+// ipv6OnlyLAN is the IPv6-only network with NAT64 and DNS64 on its router,
+// the daemon using the router's DNS64 resolver.
+var ipv6OnlyLAN = testbed.Options{NAT64: true, LANIPv6Only: true, DaemonResolvConf: testbed.DNS64ResolvConf}
+
+// On an IPv6-only LAN, an IPv4 server is reached through the LAN's NAT64:
+// a profile with an IPv4 literal, and one with a host name that has only an
+// A record, connect through the address synthesized under the discovered
+// network-specific prefix; inside the tunnel both families work and
+// nothing leaves outside it.
+func TestIPv6OnlyLANReachesIPv4Server(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts testbed.ProfileOptions
+	}{
+		{"ipv4-literal", testbed.ProfileOptions{}},
+		{"a-only-name", testbed.ProfileOptions{EndpointHost: strings.TrimSuffix(testbed.Server4Name, ".")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := start(t, ipv6OnlyLAN)
+			n.importProfile(t, "v4server", tc.opts)
+			st := n.connect(t, "v4server")
+			checkViaNAT64(t, st)
+			n.bed.ResetLeakCounts()
+			for addr, want := range map[netip.Addr]netip.Addr{testbed.InternetIPv4: testbed.ServerIPv4, testbed.InternetIPv6: testbed.ServerIPv6} {
+				if seen, err := n.probeSeen(t, addr); err != nil || seen != want.String() {
+					t.Errorf("%s through the tunnel: seen %q, %v; want %s", addr, seen, err, want)
+				}
+			}
+			if c := n.leaks(t); total(c, "") != 0 {
+				t.Errorf("packets left outside the tunnel: %v", c)
+			}
+			out, err := n.cli(t, "status")
+			if err != nil || !strings.Contains(out, "via NAT64 "+testbed.NAT64Prefix.String()) {
+				t.Errorf("palisade status does not show the NAT64 (%v):\n%s", err, out)
+			}
+		})
+	}
+}
+
+// checkViaNAT64: the status shows the server's IPv4 address synthesized
+// under the LAN's prefix.
+func checkViaNAT64(t *testing.T, st ipc.Status) {
+	t.Helper()
+	want := netip.AddrPortFrom(testbed.Synthesized(testbed.ServerIPv4), testbed.WireGuardPort).String()
+	if st.Endpoint != want || st.EndpointFamily != "IPv6" || st.EndpointNAT64 != testbed.NAT64Prefix.String() {
+		t.Errorf("endpoint %q (%s, NAT64 %q), want %s via NAT64 %s", st.Endpoint, st.EndpointFamily, st.EndpointNAT64, want, testbed.NAT64Prefix)
+	}
+}
+
+// Connected on the dual-stack LAN over IPv4, the client's link loses IPv4
+// (it moved to an IPv6-only network with NAT64): the service reconnects on
+// its own, through NAT64, and the tunnel carries both families again.
+func TestMoveToIPv6OnlyLANReconnects(t *testing.T) {
+	n := start(t, testbed.Options{NAT64: true, DaemonResolvConf: testbed.DNS64ResolvConf})
+	n.importProfile(t, "bed", testbed.ProfileOptions{})
+	st := n.connect(t, "bed")
+	if want := netip.AddrPortFrom(testbed.ServerIPv4, testbed.WireGuardPort).String(); st.Endpoint != want || st.EndpointNAT64 != "" {
+		t.Fatalf("on the dual-stack LAN: endpoint %q (NAT64 %q), want %s directly", st.Endpoint, st.EndpointNAT64, want)
+	}
+	if err := n.bed.DropLANIPv4(); err != nil {
+		t.Fatal(err)
+	}
+	want := netip.AddrPortFrom(testbed.Synthesized(testbed.ServerIPv4), testbed.WireGuardPort).String()
+	waitFor(t, 40*time.Second, "a reconnect through NAT64", func() bool {
+		st, err := n.client.Status(t.Context())
+		return err == nil && st.State == ipc.Connected && st.Endpoint == want
+	})
+	for addr, want := range map[netip.Addr]netip.Addr{testbed.InternetIPv4: testbed.ServerIPv4, testbed.InternetIPv6: testbed.ServerIPv6} {
+		if seen, err := n.probeSeen(t, addr); err != nil || seen != want.String() {
+			t.Errorf("after the move, %s through the tunnel: seen %q, %v", addr, seen, err)
+		}
+	}
+}
