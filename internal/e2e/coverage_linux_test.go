@@ -68,7 +68,7 @@ func checkFullIPv4(t *testing.T, n *node, when string) {
 	}
 	for _, fam := range []int{4, 6} {
 		for _, kind := range probeKinds {
-			leakProbe(n.bed, kind, fam, false)
+			leakProbe(n.bed, kind, fam)
 		}
 	}
 	if got := n.dig(t, "@127.80.73.65", testbed.TunnelName, "A"); got != testbed.TunnelNameIPv4.String() {

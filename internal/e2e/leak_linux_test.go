@@ -19,11 +19,15 @@ import (
 // answer (which, outside the tunnel, is itself a leak).
 var probeKinds = []string{"tcp", "udp", "icmp", "dns"}
 
-// leakProbe sends one probe of a kind and family to internet, bounded;
-// on an IPv6-only network (nat64) the IPv4 probes go to internet's IPv4
-// address synthesized under the LAN's NAT64 prefix, as programs there
-// reach IPv4.
-func leakProbe(b *testbed.Bed, kind string, family int, nat64 bool) {
+// leakProbe sends one probe of a kind and family to internet, bounded.
+func leakProbe(b *testbed.Bed, kind string, family int) {
+	leakProbeVia(b, kind, family, false)
+}
+
+// leakProbeVia is leakProbe; on an IPv6-only network (nat64) the IPv4
+// probes go to internet's IPv4 address synthesized under the LAN's NAT64
+// prefix, as programs there reach IPv4.
+func leakProbeVia(b *testbed.Bed, kind string, family int, nat64 bool) {
 	addr := testbed.InternetIPv4
 	if family == 6 {
 		addr = testbed.InternetIPv6
@@ -93,7 +97,14 @@ func (m *matrix) String() string {
 // measure runs every probe of both families and records what reached
 // internet outside the tunnel. Families the client has no address of are
 // still probed: they must not leak either.
-func measure(t *testing.T, b *testbed.Bed, mx *matrix, state string, nat64 bool) uint64 {
+func measure(t *testing.T, b *testbed.Bed, mx *matrix, state string) uint64 {
+	t.Helper()
+	return measureVia(t, b, mx, state, false)
+}
+
+// measureVia is measure, with the IPv4 probes through NAT64 when nat64
+// (leakProbeVia).
+func measureVia(t *testing.T, b *testbed.Bed, mx *matrix, state string, nat64 bool) uint64 {
 	t.Helper()
 	var sum uint64
 	for _, fam := range []int{4, 6} {
@@ -101,7 +112,7 @@ func measure(t *testing.T, b *testbed.Bed, mx *matrix, state string, nat64 bool)
 			if err := b.ResetLeakCounts(); err != nil {
 				t.Fatal(err)
 			}
-			leakProbe(b, kind, fam, nat64)
+			leakProbeVia(b, kind, fam, nat64)
 			c, err := b.LeakCounts()
 			if err != nil {
 				t.Fatal(err)
@@ -138,7 +149,7 @@ func runLeakMatrix(t *testing.T, opts testbed.Options, file, title string) {
 	mx := &matrix{}
 	defer func() { report(t, file, title, mx.String()) }()
 
-	base := measure(t, bed, mx, "0 baseline, no palisaded", opts.NAT64)
+	base := measureVia(t, bed, mx, "0 baseline, no palisaded", opts.NAT64)
 	for col, n := range mx.rows["0 baseline, no palisaded"] {
 		if n == 0 {
 			t.Errorf("baseline: %s probe did not arrive, so this test could not see a leak", col)
@@ -152,7 +163,7 @@ func runLeakMatrix(t *testing.T, opts testbed.Options, file, title string) {
 	n.launch(t, "--handshake-timeout", "4s", "--stale-after", "6s")
 	n.importProfile(t, "bed", testbed.ProfileOptions{})
 	check := func(state string) {
-		if got := measure(t, bed, mx, state, opts.NAT64); got != 0 {
+		if got := measureVia(t, bed, mx, state, opts.NAT64); got != 0 {
 			t.Errorf("%s: %d packets leaked", state, got)
 		}
 	}
