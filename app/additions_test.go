@@ -11,6 +11,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
@@ -316,4 +318,23 @@ func FuzzReadableLine(f *testing.F) {
 			t.Errorf("line %q shown empty", line)
 		}
 	})
+}
+
+// A theme switch (the desktop going dark or light) repaints what carries
+// colours of its own.
+func TestThemeSwitchRepaints(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	st := connected()
+	h.g.apply(st, t0)
+	st.RxBytes += 1000
+	h.g.apply(st, t0.Add(time.Second))
+	before := h.g.status.state.Color
+	h.g.fyne.Settings().SetTheme(test.NewTheme())
+	h.settle()
+	if h.g.status.state.Color == before || h.g.status.state.Color != theme.Color(theme.ColorNameSuccess) {
+		t.Errorf("state colour %v after the switch, want the new theme's %v (was %v)", h.g.status.state.Color, theme.Color(theme.ColorNameSuccess), before)
+	}
+	if h.g.status.graph.rx.Color != theme.Color(theme.ColorNamePrimary) {
+		t.Errorf("graph legend colour %v, want %v", h.g.status.graph.rx.Color, theme.Color(theme.ColorNamePrimary))
+	}
 }
