@@ -114,6 +114,9 @@ func (c *cli) waitConnected(timeout time.Duration) error {
 		switch st.State {
 		case ipc.Connected:
 			fmt.Fprintf(c.out, "connected: %s via %s\n", strings.Join(st.Addresses, " "), st.Endpoint)
+			if st.DNS.Warning != "" {
+				fmt.Fprintf(c.out, "warning: %s\n", st.DNS.Warning)
+			}
 			result = errDone
 			cancel()
 		case ipc.Error:

@@ -119,7 +119,10 @@ func TestSystemDNSNotSet(t *testing.T) {
 		t.Fatalf("read-only resolv.conf: %v\n%s", err, out)
 	}
 	n.importProfile(t, "bed", testbed.ProfileOptions{})
-	st := n.connect(t, "bed")
+	if out, err := n.cli(t, "connect", "bed", "--wait", "--timeout", "40s"); err != nil || !strings.Contains(out, "\nwarning: system DNS not set: ") {
+		t.Errorf("palisade connect --wait: %v\n%s", err, out)
+	}
+	st := n.waitState(t, "connected", 10*time.Second)
 	if !strings.HasPrefix(st.DNS.Warning, "system DNS not set: ") || !strings.Contains(st.DNS.Warning, "read-only") {
 		t.Errorf("dns warning %q, want 'system DNS not set: ' and the read-only reason", st.DNS.Warning)
 	}
