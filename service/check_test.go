@@ -59,8 +59,10 @@ func checkEnv(t *testing.T, fw *inspectingFirewall) (Env, *routeLog) {
 	env.DNS = &fakeDNS{}
 	rl := &routeLog{}
 	env.Check = CheckEnv{
-		RouteTo:   rl.routeTo,
-		SystemDNS: func(string) ([]netip.Addr, bool, error) { return []netip.Addr{netip.MustParseAddr("127.80.73.65")}, false, nil },
+		RouteTo: rl.routeTo,
+		SystemDNS: func(string) ([]netip.Addr, bool, error) {
+			return []netip.Addr{netip.MustParseAddr("127.80.73.65")}, false, nil
+		},
 		Query: func(_ context.Context, s netip.Addr) selfcheck.Answer {
 			return selfcheck.Answer{Server: s}
 		},

@@ -88,7 +88,9 @@ func TestScreenshotsRealFeatures(t *testing.T) {
 	}
 
 	onMain(func() { gui.ShowWindow("Logs") })
-	eventually(t, "the service log in the Logs tab", func() bool { return strings.Contains(gui.LogText(), "self-check") || strings.Contains(gui.LogText(), "state from=connecting to=connected") })
+	eventually(t, "the service log in the Logs tab", func() bool {
+		return strings.Contains(gui.LogText(), "self-check") || strings.Contains(gui.LogText(), "state from=connecting to=connected")
+	})
 	shot("gui-real-logs.png")
 
 	onMain(func() {
