@@ -8,7 +8,7 @@ pkgs=(
   dnsutils procps psmisc iputils-ping netcat-openbsd tcpdump util-linux
   xvfb dbus-x11 dbus imagemagick librsvg2-bin libgl1-mesa-dev xorg-dev pkg-config gcc
   systemd wixl msitools
-  wine64 gcc-mingw-w64-x86-64 x11-utils
+  wine64 gcc-mingw-w64-x86-64
   debootstrap systemd-container lintian rpm desktop-file-utils appstream binutils
 )
 

@@ -7,11 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/palisadevpn/palisade/internal/desktopbed"
 	"github.com/palisadevpn/palisade/internal/testenv"
 )
 
@@ -36,6 +36,9 @@ type env struct {
 	// process, started by the first program, serves later ones with the
 	// display it was started with (none would break the GUI).
 	display string
+	// x is the test's own connection to display, held for the whole test:
+	// it finds the GUI's window, and a lost display shows as its error.
+	x *desktopbed.Display
 }
 
 func (e env) cmd(ctx context.Context, dir string, args ...string) *exec.Cmd {
@@ -75,12 +78,12 @@ func setup(t *testing.T) (env, string) {
 	case wineTool("x86_64-w64-mingw32-gcc") == "":
 		testenv.Missing(t, "mingw-w64 not installed (scripts/deps.sh installs gcc-mingw-w64-x86-64)")
 	}
-	for _, tool := range []string{"Xvfb", "xwininfo", "import"} {
-		testenv.NeedTool(t, tool, "xvfb, x11-utils and imagemagick")
+	for _, tool := range []string{"Xvfb", "import"} {
+		testenv.NeedTool(t, tool, "xvfb and imagemagick")
 	}
 	dir := t.TempDir()
 	e.prefix = filepath.Join(dir, "prefix")
-	e.display = startXvfb(t)
+	e.display, e.x = startDisplay(t)
 	build(t, filepath.Join(dir, "palisade.exe"), "../../cmd/palisade", false)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -161,29 +164,11 @@ func TestWindowsBuildUnderWine(t *testing.T) {
 }
 
 // guiWindow starts the GUI on the private Xvfb display (nothing else draws
-// there), waits for its "Palisade" window and saves a screenshot.
+// there), waits for its "Palisade" window and saves a screenshot. Any GUI
+// exit or a lost display fails the step.
 func guiWindow(t *testing.T, e env, dir string) {
 	build(t, filepath.Join(dir, "palisade-gui.exe"), "../../cmd/palisade-gui", true)
-	display := e.display
-	// Wine 8 sometimes fails a program's first window ("Failed to create
-	// helper window: Resource data not found"), most often while the
-	// wineserver left by the CLI runs shuts down, but not only then (about
-	// one start in three here, and then often on every retry). That is
-	// Wine's, not ours: wait for the wineserver to be gone and try again,
-	// a bounded number of times; if Wine still cannot make the window the
-	// step is skipped with that reason. Any other exit fails.
-	var err error
-	for attempt := 1; attempt <= guiAttempts; attempt++ {
-		waitWineserver(t, e)
-		if err = startGUI(t, e, dir, display); err == nil || !strings.Contains(err.Error(), wineWindowFlake) {
-			break
-		}
-		t.Logf("attempt %d: Wine could not create the GUI's first window; trying again", attempt)
-	}
-	if err != nil && strings.Contains(err.Error(), wineWindowFlake) {
-		t.Skipf("Wine 8 could not create the GUI's first window in %d attempts (%q); the GUI's start-up up to its first window did run", guiAttempts, wineWindowFlake)
-	}
-	if err != nil {
+	if err := startGUI(t, e, dir); err != nil {
 		t.Fatal(err)
 	}
 	// Give Fyne a moment to draw the first frame before the screenshot.
@@ -196,34 +181,15 @@ func guiWindow(t *testing.T, e env, dir string) {
 		t.Fatal(err)
 	}
 	png := filepath.Join(shots, "windows-gui-wine.png")
-	if b, err := exec.Command("import", "-display", display, "-window", "root", png).CombinedOutput(); err != nil {
+	if b, err := exec.Command("import", "-display", e.display, "-window", "root", png).CombinedOutput(); err != nil {
 		t.Fatalf("screenshot: %v\n%s", err, b)
 	}
 	t.Logf("screenshot: %s", png)
 }
 
-// guiAttempts bounds the GUI starts that Wine's window flake may cost.
-const guiAttempts = 3
-
-// wineWindowFlake is what Wine 8's GLFW reports when it intermittently
-// cannot create a program's first (helper) window.
-const wineWindowFlake = "Failed to create helper window"
-
-// waitWineserver waits, bounded, for the prefix's wineserver to exit, so
-// the next program starts a fresh one.
-func waitWineserver(t *testing.T, e env) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	ws := exec.CommandContext(ctx, e.wineserver, "-w")
-	ws.Env = append(os.Environ(), "WINEPREFIX="+e.prefix)
-	if err := ws.Run(); err != nil {
-		t.Fatalf("wineserver -w: %v", err)
-	}
-}
-
 // startGUI starts palisade-gui.exe and waits, bounded, for its "Palisade"
 // window. The GUI keeps running until the test ends.
-func startGUI(t *testing.T, e env, dir, display string) error {
+func startGUI(t *testing.T, e env, dir string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	gui := e.cmd(ctx, dir, "palisade-gui.exe")
 	var out bytes.Buffer
@@ -243,8 +209,12 @@ func startGUI(t *testing.T, e env, dir, display string) error {
 	}
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		tree, _ := exec.Command("xwininfo", "-display", display, "-root", "-tree").Output()
-		if bytes.Contains(tree, []byte(`"Palisade"`)) {
+		shown, err := e.x.Mapped("Palisade")
+		if err != nil {
+			stop()
+			return fmt.Errorf("the X display %s went away: %v\nGUI output:\n%s", e.display, err, lastLines(out.String(), 40))
+		}
+		if shown {
 			t.Cleanup(stop)
 			return nil
 		}
@@ -256,7 +226,7 @@ func startGUI(t *testing.T, e env, dir, display string) error {
 		}
 		if time.Now().After(deadline) {
 			stop()
-			return fmt.Errorf("no Palisade window within 3 minutes; windows:\n%s\nGUI output:\n%s", tree, lastLines(out.String(), 40))
+			return fmt.Errorf("no Palisade window within 3 minutes; GUI output:\n%s", lastLines(out.String(), 40))
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
@@ -267,37 +237,21 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
-// startXvfb starts a private X server and returns its display name.
-func startXvfb(t *testing.T) string {
-	r, w, err := os.Pipe()
+// startDisplay starts a private Xvfb and connects to it. The display
+// number is read to the end of its line: Xvfb writes the number and the
+// newline separately and exits if the reader is gone by the second write,
+// which, with every later Wine window failing on the dead display, was
+// this test's intermittent "Failed to create helper window".
+func startDisplay(t *testing.T) (string, *desktopbed.Display) {
+	display, p, err := desktopbed.StartDisplay()
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp")
-	x.ExtraFiles = []*os.File{w}
-	if err := x.Start(); err != nil {
-		t.Fatal(err)
+	t.Cleanup(p.Stop)
+	x, err := desktopbed.OpenDisplay(display)
+	if err != nil {
+		t.Fatalf("connect to Xvfb %s: %v", display, err)
 	}
-	w.Close()
-	t.Cleanup(func() {
-		x.Process.Kill()
-		x.Wait()
-	})
-	num := make(chan string, 1)
-	go func() {
-		b := make([]byte, 16)
-		n, _ := r.Read(b)
-		num <- strings.TrimSpace(string(b[:n]))
-		r.Close()
-	}()
-	select {
-	case s := <-num:
-		if _, err := strconv.Atoi(s); err != nil {
-			t.Fatalf("Xvfb display number %q", s)
-		}
-		return ":" + s
-	case <-time.After(30 * time.Second):
-		t.Fatal("Xvfb did not report its display within 30 s")
-	}
-	return ""
+	t.Cleanup(x.Close)
+	return display, x
 }
