@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -19,13 +20,20 @@ import (
 // moved the exec'ing process and allowed it, so not even its first
 // socket is created outside the group. Marks are on the files' inodes,
 // so nothing else pays for the watch; closing the watcher allows whatever
-// is still held.
+// is still held. A program replaced by an update is a new inode: the
+// marks are added again every rearmEvery (adding to a marked inode
+// changes nothing).
 type execWatcher struct {
-	log  *slog.Logger
-	f    *os.File
-	move func(pid int) error
-	done chan struct{}
+	log      *slog.Logger
+	f        *os.File
+	programs []string
+	move     func(pid int) error
+	done     chan struct{}
+	stop     chan struct{}
 }
+
+// rearmEvery is how often the marks are renewed for replaced programs.
+const rearmEvery = 30 * time.Second
 
 // newExecWatcher marks programs and starts answering their execs. A
 // program that cannot be marked (not on disk) is logged and skipped.
@@ -34,14 +42,48 @@ func newExecWatcher(log *slog.Logger, programs []string, move func(pid int) erro
 	if err != nil {
 		return nil, fmt.Errorf("split tunnel: fanotify: %w", err)
 	}
+	w := &execWatcher{log: log, f: os.NewFile(uintptr(fd), "fanotify"), programs: programs, move: move,
+		done: make(chan struct{}), stop: make(chan struct{})}
 	for _, p := range programs {
-		if err := unix.FanotifyMark(fd, unix.FAN_MARK_ADD, unix.FAN_OPEN_EXEC_PERM, unix.AT_FDCWD, p); err != nil {
+		if err := w.mark(p); err != nil {
 			log.Warn("split tunnel: program not watched", "program", p, "err", err)
 		}
 	}
-	w := &execWatcher{log: log, f: os.NewFile(uintptr(fd), "fanotify"), move: move, done: make(chan struct{})}
 	go w.loop()
+	go w.rearm()
 	return w, nil
+}
+
+// mark adds program's mark; through the file's own descriptor, so a mark
+// racing Close fails instead of reaching a reused descriptor number.
+func (w *execWatcher) mark(program string) error {
+	rc, err := w.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var markErr error
+	if err := rc.Control(func(fd uintptr) {
+		markErr = unix.FanotifyMark(int(fd), unix.FAN_MARK_ADD, unix.FAN_OPEN_EXEC_PERM, unix.AT_FDCWD, program)
+	}); err != nil {
+		return err
+	}
+	return markErr
+}
+
+// rearm marks the programs again now and then, until Close.
+func (w *execWatcher) rearm() {
+	t := time.NewTicker(rearmEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-t.C:
+			for _, p := range w.programs {
+				w.mark(p) // a program missing now was logged when the watch began
+			}
+		}
+	}
 }
 
 // loop answers permission events until the watcher is closed.
@@ -91,6 +133,7 @@ func (w *execWatcher) answer(ev *unix.FanotifyEventMetadata) {
 
 // Close stops watching; execs still held are allowed by the kernel.
 func (w *execWatcher) Close() {
+	close(w.stop)
 	w.f.Close()
 	<-w.done
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,4 +132,57 @@ func BenchmarkProcessScan(b *testing.B) {
 		programMatches(procs, programs)
 	}
 	b.ReportMetric(float64(n), "processes")
+}
+
+// TestExecWatcherFollowsReplacedProgram: an update replaces the listed
+// file (a new inode, renamed over the old path); once the marks are renewed
+// its new processes are moved again.
+func TestExecWatcherFollowsReplacedProgram(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: fanotify")
+	}
+	sleep := copyProgram(t, "sleep")
+	var mu sync.Mutex
+	var pids []int
+	w, err := newExecWatcher(slog.New(slog.NewTextHandler(io.Discard, nil)), []string{sleep}, func(pid int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		pids = append(pids, pid)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	moved := func() []int {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(pids)
+	}
+	run := func() int {
+		c := exec.Command(sleep, "0")
+		if err := c.Run(); err != nil {
+			t.Fatal(err)
+		}
+		return c.Process.Pid
+	}
+	if pid := run(); !slices.Equal(moved(), []int{pid}) {
+		t.Fatalf("moved %v, want the first run", moved())
+	}
+	update := copyProgram(t, "sleep")
+	if err := os.Rename(update, sleep); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	if len(moved()) != 1 {
+		t.Fatalf("the replaced file was still marked: moved %v", moved())
+	}
+	for _, p := range w.programs {
+		if err := w.mark(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pid := run(); len(moved()) != 2 || moved()[1] != pid {
+		t.Errorf("after the marks were renewed: moved %v", moved())
+	}
 }
