@@ -208,6 +208,13 @@ func (p *settingsPane) submit() {
 	p.save.Disable()
 	var saved settings.Settings
 	p.g.async(func(ctx context.Context) (err error) {
+		// The split tunnel has its own tab (and CLI): keep whatever the
+		// service holds now rather than this form's older copy.
+		cur, err := p.g.client.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		s.Split = cur.Split
 		saved, err = p.g.client.SetSettings(ctx, s)
 		return err
 	}, func(err error) {

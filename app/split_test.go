@@ -104,3 +104,24 @@ func TestSplitTab(t *testing.T) {
 		t.Errorf("unavailable: mode disabled %v, add disabled %v, note %q", p.mode.Disabled(), p.add.Disabled(), p.note.Text)
 	}
 }
+
+// TestSettingsTabKeepsSplit: saving the Settings tab keeps a split tunnel
+// list changed elsewhere (the CLI) after the tab was loaded.
+func TestSettingsTabKeepsSplit(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	h.g.apply(connected(), t0)
+	h.until("settings loaded", func() bool { return h.g.settings.loaded })
+	h.settle()
+	s := h.fake.Settings()
+	s.Split = settings.Split{Mode: settings.SplitBypass, Programs: []string{"/usr/bin/steam"}}
+	// What `palisade split add` sends, straight to the service.
+	if _, err := h.g.client.SetSettings(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	h.g.settings.lan.SetChecked(!h.g.settings.lan.Checked)
+	h.g.settings.submit()
+	h.until("settings saved", func() bool { return h.fake.Settings().AllowLAN != s.AllowLAN })
+	if got := h.fake.Settings().Split; got.Mode != settings.SplitBypass || len(got.Programs) != 1 {
+		t.Errorf("the Settings tab undid the split tunnel: %+v", got)
+	}
+}
