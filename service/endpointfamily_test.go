@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -159,5 +160,64 @@ func TestNetworkChangeToIPv6OnlyReconnects(t *testing.T) {
 			t.Fatalf("after the move: %s at %q (NAT64 %q), want connected at %s", st.State, st.Endpoint, st.EndpointNAT64, want)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// v6OnlyProfile takes all of IPv6 and carries no IPv4.
+const v6OnlyProfile = `[Interface]
+PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=
+Address = fd64::2/128
+DNS = fd64::1
+
+[Peer]
+PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=
+AllowedIPs = ::/0
+Endpoint = 198.51.100.7:51820
+`
+
+// Beside an IPv6-only tunnel whose DNS is a DNS64 resolver, the status
+// says IPv4-only names work through its NAT64 while IPv4 stays blocked;
+// without DNS64 it says IPv4 blocked alone.
+func TestTunnelNAT64InStatus(t *testing.T) {
+	for _, dns64 := range []bool{true, false} {
+		env, _ := testEnv(t, true)
+		env.DNS = &fakeDNS{}
+		asked := make(chan netip.AddrPort, 1)
+		env.AskResolver = func(ctx context.Context, resolver netip.AddrPort, host string) (bootstrap.Result, error) {
+			asked <- resolver
+			if !dns64 || host != nat64.DiscoveryName {
+				return bootstrap.Result{}, nil
+			}
+			a, _ := nat64.Synthesize(nsp, netip.MustParseAddr("192.0.0.171"))
+			return bootstrap.Result{Addrs: []netip.Addr{a}}, nil
+		}
+		m := newTestManager(t, env)
+		if _, err := m.Import("v6", v6OnlyProfile); err != nil {
+			t.Fatal(err)
+		}
+		m.Connect("v6")
+		st := waitState(t, m, ipc.Connected)
+		select {
+		case r := <-asked:
+			if r != netip.MustParseAddrPort("127.80.73.65:53") {
+				t.Errorf("asked %s, want the local resolver", r)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the tunnel's DNS was never asked for ipv4only.arpa")
+		}
+		if !dns64 {
+			time.Sleep(100 * time.Millisecond)
+			if st = m.Status(); st.TunnelNAT64 != "" || st.Routing != "full IPv6 tunnel, IPv4 blocked" {
+				t.Errorf("without DNS64: nat64 %q, routing %q", st.TunnelNAT64, st.Routing)
+			}
+			continue
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for st = m.Status(); st.TunnelNAT64 == "" && time.Now().Before(deadline); st = m.Status() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if st.TunnelNAT64 != nsp.String() || !strings.Contains(st.Routing, "IPv4 blocked; the tunnel's DNS64 reaches IPv4-only names through NAT64 "+nsp.String()) {
+			t.Errorf("with DNS64: nat64 %q, routing %q", st.TunnelNAT64, st.Routing)
+		}
 	}
 }

@@ -57,6 +57,9 @@ type Env struct {
 	// Reach tells which families have a default route outside the tunnel
 	// (the endpoint family follows it).
 	Reach func(tunnel string) platform.Reach
+	// AskResolver asks the local resolver (through it, the tunnel's DNS)
+	// for a name's A and AAAA records, from a plain socket.
+	AskResolver func(ctx context.Context, resolver netip.AddrPort, host string) (bootstrap.Result, error)
 	// TunnelIPv6 reports whether the tunnel interface runs IPv6 (it may
 	// not on a host that does: Windows DisabledComponents).
 	TunnelIPv6 func(iface string) bool
@@ -118,6 +121,11 @@ func (e *Env) fill() error {
 				return platform.Reach{IPv4: true, IPv6: true}
 			}
 			return r
+		}
+	}
+	if e.AskResolver == nil {
+		e.AskResolver = func(ctx context.Context, resolver netip.AddrPort, host string) (bootstrap.Result, error) {
+			return (&bootstrap.Resolver{}).Lookup(ctx, []netip.AddrPort{resolver}, host)
 		}
 	}
 	if e.TunnelIPv6 == nil {

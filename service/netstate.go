@@ -23,9 +23,12 @@ type netState struct {
 	plan      platform.Plan
 	endpoints []netip.AddrPort
 	// plans are the peers' endpoint plans: what status says about NAT64.
-	plans     []endpointPlan
-	dns       *DNSInfo
-	upstreams []netip.AddrPort
+	plans []endpointPlan
+	// tunnelNAT64 is the NAT64 prefix the tunnel's DNS64 synthesizes
+	// under, found beside an IPv6-only tunnel (probeTunnelNAT64).
+	tunnelNAT64 netip.Prefix
+	dns         *DNSInfo
+	upstreams   []netip.AddrPort
 	// dnsWarning says why the system DNS could not be pointed at the
 	// local resolver during this session ("" when it was, or not tried).
 	dnsWarning string
@@ -87,7 +90,7 @@ func (m *Manager) applyNetLocked() {
 	s.KillSwitch = m.settings.KillSwitch
 	s.KillSwitchEngaged = p.Engaged
 	s.Interface, s.Addresses, s.Endpoint = "", nil, ""
-	s.TunnelIPv4, s.TunnelIPv6, s.IPv4Blocked, s.IPv6Blocked, s.Routing = false, false, false, false, ""
+	s.TunnelIPv4, s.TunnelIPv6, s.IPv4Blocked, s.IPv6Blocked, s.Routing, s.TunnelNAT64 = false, false, false, false, "", ""
 	if m.net.dev != nil {
 		s.Interface = m.net.dev.Name()
 		for _, a := range m.net.plan.Addresses {
@@ -96,6 +99,10 @@ func (m *Manager) applyNetLocked() {
 		s.TunnelIPv4, s.TunnelIPv6 = m.net.plan.Full4, m.net.plan.Full6
 		s.IPv4Blocked, s.IPv6Blocked = m.net.plan.Block4, m.net.plan.Block6
 		s.Routing = m.net.plan.Scope.String()
+		if p := m.net.tunnelNAT64; p.IsValid() {
+			s.TunnelNAT64 = p.String()
+			s.Routing += "; the tunnel's DNS64 reaches IPv4-only names through NAT64 " + p.String() + ", IPv4 addresses have nowhere to go"
+		}
 	}
 	s.EndpointFamily, s.EndpointNAT64 = "", ""
 	if len(m.net.endpoints) > 0 {

@@ -170,3 +170,29 @@ func defaultLookup(mark uint32) func(ctx context.Context, servers []netip.AddrPo
 		return r.Lookup(ctx, servers, host)
 	}
 }
+
+// tunnelNAT64Timeout bounds the tunnel's NAT64 discovery.
+const tunnelNAT64Timeout = 5 * time.Second
+
+// probeTunnelNAT64 asks the tunnel's DNS, through the local resolver, for
+// ipv4only.arpa (RFC 7050) once an IPv6-only tunnel is connected: a DNS64
+// resolver there means names of IPv4-only sites still work, which the
+// status then says beside "IPv4 blocked".
+func (m *Manager) probeTunnelNAT64(ses *session, resolver netip.AddrPort) {
+	ctx, cancel := context.WithTimeout(ses.ctx, tunnelNAT64Timeout)
+	defer cancel()
+	res, err := m.env.AskResolver(ctx, resolver, nat64.DiscoveryName)
+	var p netip.Prefix
+	if found := nat64.Discover(res.Addrs); err == nil && len(found) > 0 {
+		p = found[0]
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cur != ses || m.net.dev == nil || p == m.net.tunnelNAT64 {
+		return
+	}
+	m.env.Log.Info("the tunnel's DNS64 synthesizes under a NAT64 prefix: IPv4-only names work, IPv4 addresses stay blocked", "prefix", p)
+	m.net.tunnelNAT64 = p
+	m.applyNetLocked()
+	m.publishLocked()
+}

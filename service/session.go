@@ -3,6 +3,7 @@ package service
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -324,6 +325,9 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 		} else if next == ipc.Connected {
 			m.status.LastError, m.status.Retry = "", nil
 		}
+		if next == ipc.Connected && phase != ipc.Connected && m.net.plan.Block4 && m.net.dns != nil && len(m.net.dns.Resolvers) > 0 {
+			go m.probeTunnelNAT64(ses, netip.AddrPortFrom(m.net.dns.Resolvers[0], 53))
+		}
 		m.setStateLocked(next, reason)
 		m.mu.Unlock()
 		phase = next
@@ -381,6 +385,6 @@ func (m *Manager) tearDownLocked() {
 		m.net.dev = nil
 	}
 	m.net.plan = platform.Plan{}
-	m.net.endpoints, m.net.plans = nil, nil
+	m.net.endpoints, m.net.plans, m.net.tunnelNAT64 = nil, nil, netip.Prefix{}
 	m.status.RxBytes, m.status.TxBytes, m.status.LastHandshake = 0, 0, nil
 }

@@ -83,3 +83,29 @@ func TestMoveToIPv6OnlyLANReconnects(t *testing.T) {
 		}
 	}
 }
+
+// An IPv6-only tunnel whose DNS is a DNS64 resolver (seed 003): IPv4
+// stays blocked and A answers empty, names of IPv4-only hosts resolve to
+// synthesized addresses, and the status says so.
+func TestIPv6OnlyTunnelWithDNS64(t *testing.T) {
+	n := start(t, testbed.Options{TunnelDNS64: true})
+	st := n.connectKillSwitchOff(t, testbed.ProfileOptions{IPv6Only: true})
+	waitFor(t, 10*time.Second, "the tunnel's NAT64 in the status", func() bool {
+		var err error
+		st, err = n.client.Status(t.Context())
+		return err == nil && st.TunnelNAT64 != ""
+	})
+	if st.TunnelNAT64 != testbed.NAT64Prefix.String() || !st.IPv4Blocked || !strings.Contains(st.Routing, "NAT64 "+testbed.NAT64Prefix.String()) {
+		t.Errorf("status: nat64 %q, ipv4 blocked %v, routing %q", st.TunnelNAT64, st.IPv4Blocked, st.Routing)
+	}
+	if got := n.dig(t, "@127.80.73.65", testbed.Server4Name, "AAAA"); got != testbed.Synthesized(testbed.ServerIPv4).String() {
+		t.Errorf("AAAA of an A-only name through the tunnel's DNS64: %q", got)
+	}
+	out, _ := n.daemon.Exec("dig", "+time=2", "+tries=1", "@127.80.73.65", testbed.Server4Name, "A")
+	if s := string(out); !strings.Contains(s, "status: NOERROR") || !strings.Contains(s, "ANSWER: 0,") {
+		t.Errorf("A beside the v6-only tunnel: want an empty NOERROR, got\n%s", s)
+	}
+	if out, err := n.cli(t, "status"); err != nil || !strings.Contains(out, "IPv4 addresses have nowhere to go") {
+		t.Errorf("palisade status (%v):\n%s", err, out)
+	}
+}

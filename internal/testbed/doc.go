@@ -152,6 +152,10 @@ type Options struct {
 	// LANIPv6Only leaves IPv4 off the client's link altogether; with NAT64
 	// it is an IPv6-only network reaching IPv4 through the translator.
 	LANIPv6Only bool
+	// TunnelDNS64 makes the server's tunnel DNS a DNS64 resolver under
+	// NAT64Prefix (seed 003's IPv6-native VPN), synthesizing AAAA records
+	// for A-only names and ipv4only.arpa.
+	TunnelDNS64 bool
 }
 
 // ProfileOptions shape the client profile returned by ProfileText.

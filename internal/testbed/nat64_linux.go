@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,13 +173,4 @@ func (b *Bed) DropLANIPv4() error {
 		return err
 	}
 	return b.ipBatch(RoleLAN, "addr del 192.168.50.1/24 dev lan0")
-}
-
-// Synthesized returns the address a client on the IPv6-only LAN uses for
-// an IPv4 host: a embedded in NAT64Prefix (RFC 6052, /96).
-func Synthesized(a netip.Addr) netip.Addr {
-	b := NAT64Prefix.Addr().As16()
-	v4 := a.As4()
-	copy(b[12:], v4[:])
-	return netip.AddrFrom16(b)
 }

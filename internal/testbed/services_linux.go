@@ -63,7 +63,7 @@ func (b *Bed) startServices() error {
 	// tunnel address is gone and serve again once StartServer re-adds it.
 	err = b.Do(RoleServer, func() error {
 		for _, a := range tunnelAddrs {
-			if err := s.listenDNS(a, DNSHandler(true)); err != nil {
+			if err := s.listenDNS(a, handler(true, b.opts.TunnelDNS64)); err != nil {
 				return err
 			}
 		}

@@ -131,3 +131,23 @@ func TestAnswer(t *testing.T) {
 		t.Error("big answer fits in 512 bytes; it must force TCP")
 	}
 }
+
+// The DNS64 variant synthesizes AAAA records for A-only names (and
+// ipv4only.arpa) and leaves names with a real AAAA alone.
+func TestSynthesize(t *testing.T) {
+	for name, want := range map[string]netip.Addr{
+		Server4Name:   Synthesized(ServerIPv4),
+		DiscoveryName: Synthesized(netip.MustParseAddr("192.0.0.170")),
+		ExampleName:   ExampleIPv6,
+	} {
+		req := new(dns.Msg).SetQuestion(name, dns.TypeAAAA)
+		m := answer(req, netip.Addr{}, true)
+		synthesize(req, m, netip.Addr{}, true)
+		if len(m.Answer) == 0 || m.Answer[0].(*dns.AAAA).AAAA.String() != want.String() {
+			t.Errorf("%s AAAA: %v, want %s first", name, m.Answer, want)
+		}
+	}
+	if got := Synthesized(netip.MustParseAddr("198.51.100.2")); got != netip.MustParseAddr("2001:db8:64::c633:6402") {
+		t.Errorf("Synthesized = %s", got)
+	}
+}

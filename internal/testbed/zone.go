@@ -69,13 +69,20 @@ func answer(req *dns.Msg, src netip.Addr, tunnel bool) *dns.Msg {
 // DNSHandler serves the bed's names (the tunnel server's set when tunnel)
 // over UDP and TCP, truncating UDP replies to what
 // the querier can take so BigName exercises TCP fallback.
-func DNSHandler(tunnel bool) dns.HandlerFunc {
+func DNSHandler(tunnel bool) dns.HandlerFunc { return handler(tunnel, false) }
+
+// handler is DNSHandler; with dns64 it answers like a DNS64 resolver under
+// NAT64Prefix (Options.TunnelDNS64).
+func handler(tunnel, dns64 bool) dns.HandlerFunc {
 	return func(w dns.ResponseWriter, req *dns.Msg) {
 		var src netip.Addr
 		if ap, err := netip.ParseAddrPort(w.RemoteAddr().String()); err == nil {
 			src = ap.Addr()
 		}
 		m := answer(req, src, tunnel)
+		if dns64 {
+			synthesize(req, m, src, tunnel)
+		}
 		if _, udp := w.RemoteAddr().(*net.UDPAddr); udp {
 			size := dns.MinMsgSize
 			if opt := req.IsEdns0(); opt != nil {
@@ -85,4 +92,31 @@ func DNSHandler(tunnel bool) dns.HandlerFunc {
 		}
 		w.WriteMsg(m)
 	}
+}
+
+// synthesize adds AAAA records under NAT64Prefix to an empty AAAA answer
+// for a name with A records, as DNS64 (RFC 6147) does.
+func synthesize(req, m *dns.Msg, src netip.Addr, tunnel bool) {
+	if len(req.Question) != 1 || req.Question[0].Qtype != dns.TypeAAAA || m.Rcode != dns.RcodeSuccess || len(m.Answer) > 0 {
+		return
+	}
+	a := req.Copy()
+	a.Question[0].Qtype = dns.TypeA
+	for _, rr := range answer(a, src, tunnel).Answer {
+		if r, ok := rr.(*dns.A); ok {
+			v4, _ := netip.AddrFromSlice(r.A.To4())
+			hdr := r.Hdr
+			hdr.Rrtype = dns.TypeAAAA
+			m.Answer = append(m.Answer, &dns.AAAA{Hdr: hdr, AAAA: net.IP(Synthesized(v4).AsSlice())})
+		}
+	}
+}
+
+// Synthesized returns the address a client behind the bed's NAT64 uses
+// for an IPv4 host: a embedded in NAT64Prefix (RFC 6052, /96).
+func Synthesized(a netip.Addr) netip.Addr {
+	b := NAT64Prefix.Addr().As16()
+	v4 := a.As4()
+	copy(b[12:], v4[:])
+	return netip.AddrFrom16(b)
 }

@@ -70,6 +70,10 @@ type Status struct {
 	// IPv4Blocked is the mirror beside an IPv6-only full tunnel.
 	IPv4Blocked bool `json:"ipv4_blocked"`
 	IPv6Blocked bool `json:"ipv6_blocked"`
+	// TunnelNAT64 is the NAT64 prefix of the tunnel's own DNS64, found
+	// beside an IPv6-only tunnel: names of IPv4-only sites work through
+	// it, IPv4 addresses stay blocked.
+	TunnelNAT64 string `json:"tunnel_nat64,omitempty"`
 	// SplitUnavailable says why split tunnelling cannot run on this
 	// system; empty where it can.
 	SplitUnavailable string `json:"split_unavailable,omitempty"`
