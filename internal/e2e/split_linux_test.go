@@ -99,13 +99,18 @@ func wantSeen(t *testing.T, what string, r splitResult, v4, v6 string) {
 	}
 }
 
-// wantBlocked checks that every probe of a program failed.
+// wantBlocked checks that every traffic probe of a program failed, and
+// that its lookups did not reach a name server from the client's own
+// addresses (the local resolver may still answer from its cache).
 func wantBlocked(t *testing.T, what string, r splitResult) {
 	t.Helper()
-	for name, got := range map[string]string{"tcp4": r.TCP4, "udp4": r.UDP4, "tcp6": r.TCP6, "udp6": r.UDP6, "dns4": r.DNS4, "dns6": r.DNS6} {
+	for name, got := range map[string]string{"tcp4": r.TCP4, "udp4": r.UDP4, "tcp6": r.TCP6, "udp6": r.UDP6} {
 		if !strings.HasPrefix(got, "error: ") {
 			t.Errorf("%s: %s got through (%q)", what, name, got)
 		}
+	}
+	if isClientAddr(r.DNS4) || isClientAddr(r.DNS6) {
+		t.Errorf("%s: lookups went out directly: whoami %q / %q", what, r.DNS4, r.DNS6)
 	}
 }
 
@@ -187,11 +192,12 @@ func TestSplitBypass(t *testing.T) {
 }
 
 // TestSplitVPNOnly: only the group (and a child) goes through the tunnel,
-// everything else goes out directly; with the kill switch engaged and no
-// tunnel, nothing of the group leaks while the rest still goes out.
+// everything else goes out directly; with the tunnel down (auto, armed) and
+// blocked without one (always, disconnected), nothing of the group leaks
+// while the rest still goes out.
 func TestSplitVPNOnly(t *testing.T) {
 	parent := splitParent(t)
-	n := start(t, testbed.Options{}, "--cgroup-parent", parent)
+	n := start(t, testbed.Options{}, "--cgroup-parent", parent, "--handshake-timeout", "4s", "--stale-after", "6s")
 	n.dumpOnFailure(t)
 	n.importProfile(t, "bed", testbed.ProfileOptions{})
 	mustCLI(t, n, "split", "mode", "vpn-only")
@@ -215,6 +221,22 @@ func TestSplitVPNOnly(t *testing.T) {
 	}
 	r := n.splitProbe(t, "", "self")
 	wantSeen(t, "outside the group", r, testbed.ClientIPv4.String(), testbed.ClientIPv6.String())
+
+	// The tunnel drops (auto, armed): the group waits for it, the rest
+	// still goes out.
+	if err := n.bed.StopServer(); err != nil {
+		t.Fatal(err)
+	}
+	n.waitState(t, ipc.Reconnecting, 20*time.Second)
+	if err := n.bed.ResetLeakCounts(); err != nil {
+		t.Fatal(err)
+	}
+	wantBlocked(t, "auto, server gone, vpn-only", n.splitProbe(t, "--vpn-only", "self"))
+	if c := n.leaks(t); total(c, "") != 0 {
+		t.Errorf("the group leaked while the tunnel was down: %v", c)
+	}
+	r = n.splitProbe(t, "", "self")
+	wantSeen(t, "auto, server gone, outside the group", r, testbed.ClientIPv4.String(), testbed.ClientIPv6.String())
 
 	mustCLI(t, n, "set", "killswitch", "always")
 	mustCLI(t, n, "disconnect")
