@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -107,5 +108,41 @@ func TestIPv6OnlyTunnelWithDNS64(t *testing.T) {
 	}
 	if out, err := n.cli(t, "status"); err != nil || !strings.Contains(out, "IPv4 addresses have nowhere to go") {
 		t.Errorf("palisade status (%v):\n%s", err, out)
+	}
+}
+
+// A name with A and AAAA records on a dual-stack LAN: the family whose
+// handshake completes wins. With the server's WireGuard port answering
+// only over IPv4, IPv6 is tried first and within a few seconds without a
+// handshake the service falls back to IPv4; with it answering only over
+// IPv6, IPv6 wins (the old code always took IPv4 and never connected).
+func TestDualStackNameFamilyThatAnswersWins(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		drop     string // the family whose WireGuard packets the server drops
+		want     netip.Addr
+		fallback bool
+	}{
+		{"ipv6-dropped", "ipv6", testbed.ServerIPv4, true},
+		{"ipv4-dropped", "ipv4", testbed.ServerIPv6, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := start(t, testbed.Options{DaemonResolvConf: testbed.LANResolvConf4})
+			rule := "add table inet palwgdrop; add chain inet palwgdrop in { type filter hook input priority filter; policy accept; }; " +
+				"add rule inet palwgdrop in meta nfproto " + tc.drop + " udp dport 51820 drop"
+			if out, err := n.bed.Exec(testbed.RoleServer, "nft", rule); err != nil {
+				t.Fatalf("nft: %v\n%s", err, out)
+			}
+			n.bed.SetHomeAddrs(testbed.ServerIPv6, testbed.ServerIPv4)
+			n.importProfile(t, "home", testbed.ProfileOptions{EndpointHost: strings.TrimSuffix(testbed.HomeName, ".")})
+			st := n.connect(t, "home")
+			if want := netip.AddrPortFrom(tc.want, testbed.WireGuardPort).String(); st.Endpoint != want {
+				t.Errorf("endpoint %q (%s), want %s", st.Endpoint, st.EndpointFamily, want)
+			}
+			out, err := os.ReadFile(n.daemon.LogPath())
+			if err != nil || strings.Contains(string(out), "endpoint family fallback") != tc.fallback {
+				t.Errorf("fallback in the daemon log = %v, want %v (%v)", !tc.fallback, tc.fallback, err)
+			}
+		})
 	}
 }
