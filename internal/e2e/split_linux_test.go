@@ -293,3 +293,27 @@ func TestSplitProgramList(t *testing.T) {
 		t.Errorf("a program removed from the list leaked: %v", c)
 	}
 }
+
+// TestSplitBypassIPv6DisabledHost: on a host with IPv6 turned off, the
+// split tunnel runs IPv4 alone without errors: the bypass program goes out
+// directly over IPv4 and looks names up directly, and has no IPv6 at all.
+func TestSplitBypassIPv6DisabledHost(t *testing.T) {
+	parent := splitParent(t)
+	n := start(t, testbed.Options{ClientNoIPv6: true}, "--cgroup-parent", parent)
+	n.dumpOnFailure(t)
+	n.importProfile(t, "bed", testbed.ProfileOptions{})
+	mustCLI(t, n, "set", "killswitch", "always")
+	mustCLI(t, n, "split", "mode", "bypass")
+	n.connect(t, "bed")
+	r := n.splitProbe(t, "--bypass", "self")
+	if r.TCP4 != testbed.ClientIPv4.String() || r.UDP4 != testbed.ClientIPv4.String() || r.DNS4 != testbed.ClientIPv4.String() {
+		t.Errorf("bypass over IPv4: %+v", r)
+	}
+	if !strings.HasPrefix(r.TCP6, "error: ") || !strings.HasPrefix(r.UDP6, "error: ") {
+		t.Errorf("IPv6 on a host without it: %+v", r)
+	}
+	st, err := n.client.Status(t.Context())
+	if err != nil || st.LastError != "" || st.State != ipc.Connected {
+		t.Errorf("status %+v, %v", st, err)
+	}
+}
