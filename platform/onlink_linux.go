@@ -37,6 +37,11 @@ func readRoutes() ([]Route, error) {
 			if r.Type != unix.RTN_UNICAST {
 				continue
 			}
+			// A multipath (ECMP) route names its interfaces and gateways
+			// per next hop; the first one stands for it.
+			if len(r.MultiPath) > 0 && r.LinkIndex == 0 {
+				r.LinkIndex, r.Gw = r.MultiPath[0].LinkIndex, r.MultiPath[0].Gw
+			}
 			link, ok := names[r.LinkIndex]
 			if !ok {
 				link, _ = netlink.LinkByIndex(r.LinkIndex)
