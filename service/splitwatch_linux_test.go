@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -90,7 +91,11 @@ func TestExecWatcherMovesNewAndRunning(t *testing.T) {
 	}
 	in := func(c *exec.Cmd) bool {
 		t.Helper()
-		p, err := cgroup.Of(c.Process.Pid)
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(c.Process.Pid) + "/cgroup")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := cgroup.ParseProcCgroup(string(b))
 		if err != nil {
 			t.Fatal(err)
 		}

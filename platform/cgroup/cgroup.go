@@ -129,10 +129,3 @@ func (m Mount) Level(rel string) uint32 {
 
 // Path is the group's directory on this system.
 func (m Mount) Path(rel string) string { return path.Join(m.Point, rel) }
-
-// In reports whether a process's cgroup2 path (ParseProcCgroup) is the group
-// rel below m or inside it.
-func (m Mount) In(procPath, rel string) bool {
-	g := path.Join(m.Root, rel)
-	return procPath == g || strings.HasPrefix(procPath, g+"/")
-}

@@ -1,9 +1,7 @@
 package cgroup
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"strconv"
 	"syscall"
@@ -49,16 +47,4 @@ func (m Mount) Move(rel string, pid int) error {
 		return fmt.Errorf("move process %d into cgroup %s: %w", pid, rel, err)
 	}
 	return nil
-}
-
-// Of returns process pid's cgroup2 path.
-func Of(pid int) (string, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("process %d: %w", pid, err)
-		}
-		return "", err
-	}
-	return ParseProcCgroup(string(b))
 }

@@ -49,7 +49,7 @@ func TestParseProcCgroup(t *testing.T) {
 	}
 }
 
-func TestRelLevelIn(t *testing.T) {
+func TestRelLevel(t *testing.T) {
 	for _, bad := range []string{"", "/", "../x", "a/../b", "a//b", "a/./b", "cgroup.procs", "a/cgroup.procs"} {
 		if _, err := Rel(bad); err == nil {
 			t.Errorf("Rel(%q) accepted", bad)
@@ -69,10 +69,6 @@ func TestRelLevelIn(t *testing.T) {
 	sub := Mount{Point: "/sys/fs/cgroup", Root: "/user.slice"}
 	if sub.Level(Bypass) != 2 {
 		t.Errorf("level below a subtree mount = %d, want 2", sub.Level(Bypass))
-	}
-	if !m.In("/palisade-bypass", Bypass) || !m.In("/palisade-bypass/child", Bypass) ||
-		m.In("/palisade-bypass2", Bypass) || m.In("/", Bypass) {
-		t.Error("In decided wrongly")
 	}
 }
 
