@@ -73,7 +73,7 @@ func (m *Manager) checkExpect() (checkExpectation, []netip.Addr, ipc.State) {
 	var endpoints []netip.Addr
 	if m.net.dev != nil {
 		e.Tunnel = m.net.dev.Name()
-		e.Full4, e.Full6, e.Block6 = m.net.plan.Full4, m.net.plan.Full6, m.net.plan.Block6
+		e.Full4, e.Full6, e.Block4, e.Block6 = m.net.plan.Full4, m.net.plan.Full6, m.net.plan.Block4, m.net.plan.Block6
 		for _, ep := range m.net.endpoints {
 			endpoints = append(endpoints, ep.Addr().Unmap())
 		}

@@ -90,11 +90,31 @@ func TestSelfCheck(t *testing.T) {
 		if it, _ := r.Item(ipc.CheckOutside6); !strings.Contains(it.Detail, "cannot be reached") {
 			t.Errorf("outside6 of a v4-only tunnel: %q", it.Detail)
 		}
-		unreachable := []string{"-6", "route", "unreachable", "default", "table", fmt.Sprint(0xca6c)}
-		n.expectFault(t, fault{"IPv6 block route deleted", ipc.CheckRoute6,
-			func(t *testing.T, n *node) { n.ip(t, append([]string{"-6", "route", "del"}, unreachable[2:]...)...) },
-			func(t *testing.T, n *node) { n.ip(t, append([]string{"-6", "route", "add"}, unreachable[2:]...)...) }})
+		n.expectFault(t, blockRouteFault("-6", ipc.CheckRoute6))
 	})
+	// The mirror: an IPv6-only tunnel blocks IPv4.
+	t.Run("ipv6-only", func(t *testing.T) {
+		n := start(t, testbed.Options{})
+		n.connectKillSwitchOff(t, testbed.ProfileOptions{IPv6Only: true})
+		n.enableOutsideCheck(t)
+		r := n.checkGreen(t)
+		if it, _ := r.Item(ipc.CheckRoute4); !strings.Contains(it.Detail, "IPv4 is blocked") {
+			t.Errorf("route4 of a v6-only tunnel: %q, want it blocked", it.Detail)
+		}
+		if it, _ := r.Item(ipc.CheckOutside6); !strings.Contains(it.Detail, "saw "+testbed.ServerIPv6.String()) {
+			t.Errorf("outside6 of a v6-only tunnel: %q", it.Detail)
+		}
+		n.expectFault(t, blockRouteFault("-4", ipc.CheckRoute4))
+	})
+}
+
+// blockRouteFault deletes the unreachable default of a blocked family from
+// the tunnel's table, as a network tool flushing routes would.
+func blockRouteFault(fam, item string) fault {
+	route := []string{"unreachable", "default", "table", fmt.Sprint(0xca6c)}
+	return fault{"block route " + fam + " deleted", item,
+		func(t *testing.T, n *node) { n.ip(t, append([]string{fam, "route", "del"}, route...)...) },
+		func(t *testing.T, n *node) { n.ip(t, append([]string{fam, "route", "add"}, route...)...) }}
 }
 
 // routeFault adds a host route for a probe address via the LAN router in

@@ -27,8 +27,9 @@ type Expect struct {
 	// Tunnel is the tunnel interface; empty when no tunnel is up.
 	Tunnel string
 	// Full4 and Full6 tell that the tunnel carries all of a family;
-	// Block6 that IPv6 off-link traffic is made unreachable instead.
-	Full4, Full6, Block6 bool
+	// Block6 (Block4) that the other family's off-link traffic is made
+	// unreachable instead, because the tunnel carries none of it.
+	Full4, Full6, Block4, Block6 bool
 	// HostIPv6 is false on hosts without IPv6.
 	HostIPv6 bool
 	// DNS is true when the service pointed the system at its resolver.
@@ -152,7 +153,7 @@ func route(e Expect, h Hop, v6 bool) ipc.CheckItem {
 	if v6 {
 		id, title, full = ipc.CheckRoute6, "IPv6 route", e.Full6
 	}
-	block := v6 && e.Block6
+	block := (v6 && e.Block6) || (!v6 && e.Block4)
 	switch {
 	case e.Tunnel == "":
 		return item(id, title, ipc.CheckSkip, "Not connected: public %s takes the system's own route.", name)
@@ -167,9 +168,9 @@ func route(e Expect, h Hop, v6 bool) ipc.CheckItem {
 	case full:
 		return item(id, title, ipc.CheckFail, "Public %s (%s) would leave through %s, outside the tunnel: a leak.", name, probe, h.where())
 	case block && h.Reject:
-		return item(id, title, ipc.CheckOK, "Public IPv6 is blocked (unreachable) because the tunnel carries no IPv6, so nothing prefers a leaking IPv6 path.")
+		return item(id, title, ipc.CheckOK, "Public %s is blocked (unreachable) because the tunnel carries no %s, so nothing prefers a leaking %s path.", name, name, name)
 	case block:
-		return item(id, title, ipc.CheckFail, "Public IPv6 (%s) would leave through %s although it should be blocked (the tunnel carries no IPv6): a leak.", probe, h.where())
+		return item(id, title, ipc.CheckFail, "Public %s (%s) would leave through %s although it should be blocked (the tunnel carries no %s): a leak.", name, probe, h.where(), name)
 	case h.Reject:
 		return item(id, title, ipc.CheckOK, "Public %s has no route on this network; this profile does not tunnel it.", name)
 	case h.Interface == e.Tunnel:

@@ -77,6 +77,11 @@ func TestEvaluateFaults(t *testing.T) {
 			f.Route6 = ethHop
 			f.Outside6 = Seen{Err: errors.New("refused")}
 		}, ipc.CheckRoute6, ipc.CheckFail, "should be blocked"},
+		{"block4 leak", func(e *Expect, f *Facts) {
+			e.Full4, e.Block4 = false, true
+			f.Route4 = ethHop
+			f.Outside4 = Seen{Err: errors.New("refused")}
+		}, ipc.CheckRoute4, ipc.CheckFail, "tunnel carries no IPv4"},
 		{"endpoint loop", func(e *Expect, f *Facts) { f.Endpoints[ep] = tunHop }, ipc.CheckEndpoint, ipc.CheckFail, "routing loop"},
 		{"endpoint blackhole", func(e *Expect, f *Facts) { f.Endpoints[ep] = Hop{Reject: true} }, ipc.CheckEndpoint, ipc.CheckFail, "unreachable"},
 		{"table missing", func(e *Expect, f *Facts) { f.Firewall = Installed{} }, ipc.CheckFirewall, ipc.CheckFail, "missing"},
@@ -136,6 +141,12 @@ func TestEvaluateStates(t *testing.T) {
 	}
 	if it := got[ipc.CheckRoute6]; it.Status != ipc.CheckOK || !strings.Contains(it.Detail, "no route") {
 		t.Errorf("split tunnel, no v6 route: %+v", it)
+	}
+	e, f = connected()
+	e.Full4, e.Block4 = false, true
+	f.Route4, f.Outside4 = Hop{Reject: true}, Seen{Err: errors.New("network is unreachable")}
+	if it := byID(Evaluate(e, f))[ipc.CheckRoute4]; it.Status != ipc.CheckOK || !strings.Contains(it.Detail, "IPv4 is blocked") {
+		t.Errorf("IPv6-only tunnel, IPv4 blocked: %+v", it)
 	}
 	e, f = connected()
 	f.SystemDNS, f.ViaResolved = []netip.Addr{netip.MustParseAddr("127.0.0.53")}, true
