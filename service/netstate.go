@@ -112,9 +112,12 @@ func (m *Manager) applyNetLocked() {
 			s.EndpointNAT64 = nat.String()
 		}
 	}
-	s.SplitUnavailable = ""
+	s.SplitUnavailable, s.Split = "", ""
 	if m.env.Split == nil {
 		s.SplitUnavailable = m.env.SplitUnavailable
+	}
+	if m.splitOnLocked() {
+		s.Split = m.settings.Split.Mode
 	}
 	s.DNS = ipc.DNSStatus{Mode: m.settings.DNS.Mode, Warning: m.net.dnsWarning}
 	if m.net.dns != nil {

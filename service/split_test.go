@@ -89,8 +89,12 @@ func TestSplitExecMovesTheCaller(t *testing.T) {
 	if got := g.moved[settings.SplitBypass]; len(got) != 1 || got[0] != 42 || len(g.moved[settings.SplitVPNOnly]) != 0 {
 		t.Errorf("moved %v", g.moved)
 	}
-	if st := m.Status(); st.SplitUnavailable != "" {
-		t.Errorf("status says unavailable: %q", st.SplitUnavailable)
+	if st := m.Status(); st.SplitUnavailable != "" || st.Split != settings.SplitBypass {
+		t.Errorf("status: unavailable %q, split %q", st.SplitUnavailable, st.Split)
+	}
+	withSplit(t, m, settings.SplitOff)
+	if st := m.Status(); st.Split != "" {
+		t.Errorf("status says split %q while off", st.Split)
 	}
 }
 

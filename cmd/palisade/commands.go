@@ -60,6 +60,12 @@ func printStatus(w io.Writer, st ipc.Status) {
 		engaged = "engaged"
 	}
 	fmt.Fprintf(w, "kill switch: %s, %s\n", st.KillSwitch, engaged)
+	switch st.Split {
+	case settings.SplitBypass:
+		fmt.Fprintln(w, "split:       bypass (the listed programs skip the tunnel and the kill switch)")
+	case settings.SplitVPNOnly:
+		fmt.Fprintln(w, "split:       vpn-only (only the listed programs use the tunnel)")
+	}
 	fmt.Fprintf(w, "dns:         %s", st.DNS.Mode)
 	if len(st.DNS.Upstreams) > 0 {
 		fmt.Fprintf(w, " via %s (%s)", strings.Join(st.DNS.Upstreams, ", "), st.DNS.Manager)

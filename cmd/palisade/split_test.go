@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
@@ -59,5 +60,18 @@ func TestExecUsage(t *testing.T) {
 		if err := c.execCmd(args); err == nil {
 			t.Errorf("exec %q accepted", args)
 		}
+	}
+}
+
+func TestStatusShowsSplit(t *testing.T) {
+	var b strings.Builder
+	printStatus(&b, ipc.Status{State: ipc.Connected, Split: settings.SplitBypass})
+	if !strings.Contains(b.String(), "split:       bypass") {
+		t.Errorf("bypass not shown:\n%s", b.String())
+	}
+	b.Reset()
+	printStatus(&b, ipc.Status{State: ipc.Connected})
+	if strings.Contains(b.String(), "split:") {
+		t.Errorf("split shown while off:\n%s", b.String())
 	}
 }

@@ -77,6 +77,9 @@ type Status struct {
 	// SplitUnavailable says why split tunnelling cannot run on this
 	// system; empty where it can.
 	SplitUnavailable string `json:"split_unavailable,omitempty"`
+	// Split is the split tunnel's mode while it is on ("bypass" or
+	// "vpn-only"); empty when off.
+	Split settings.SplitMode `json:"split,omitempty"`
 	// Routing says how the tunnel treats traffic, e.g. "full IPv4 tunnel,
 	// IPv6 blocked" or "split: 10.0.0.0/8".
 	Routing           string              `json:"routing,omitempty"`
