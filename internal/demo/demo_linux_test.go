@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"strings"
 	"time"
 
 	"github.com/palisadevpn/palisade/internal/testbed"
@@ -57,6 +58,11 @@ func TestDemo(t *testing.T) {
 		say("request to internet host %s answered through the tunnel: it saw us as %s (the server), not as the client's own address", addr, seen)
 	}
 	cli("firewall", "show")
+	// The self-check, with its outside test asking the internet host's
+	// "what is my IP" service over both families.
+	cli("set", "check-url", fmt.Sprintf("http://%s:%d/", strings.TrimSuffix(testbed.IPName, "."), testbed.IPPort))
+	cli("set", "check-outside", "on")
+	cli("check")
 	openGUI(t, bin, socket)
 	hold(t, bed, socket)
 	cli("disconnect")
