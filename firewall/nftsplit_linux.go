@@ -25,10 +25,15 @@ const (
 // splitChains are the chain names Show lists when present.
 var splitChains = []string{chainSplitMark, chainSplitRestore, chainSplitDNS, chainSplitNAT, chainSplitGuard}
 
-// hostCgroup resolves a group on this host's cgroup2 hierarchy.
+// hostCgroup resolves a group on this host's cgroup2 hierarchy. A group
+// someone removed (only an empty one can be) is created again, so the
+// kill switch never fails to apply for want of it.
 func hostCgroup(rel string) (uint32, uint64, error) {
 	m, err := cgroup.Find()
 	if err != nil {
+		return 0, 0, err
+	}
+	if err := m.Ensure(rel); err != nil {
 		return 0, 0, err
 	}
 	id, err := m.ID(rel)

@@ -1,8 +1,11 @@
 package firewall
 
 import (
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
+	"github.com/palisadevpn/palisade/platform/cgroup"
 )
 
 // fakeGroup stands for a cgroup at level 2 with id 0x1234: the kernel
@@ -183,4 +187,35 @@ func dump(rs []*nftables.Rule) []string {
 		out = append(out, strings.Join(s, " "))
 	}
 	return out
+}
+
+// TestHostCgroupRecreatesRemovedGroup: a group removed behind the
+// service's back is created again when rules are rendered, at its level.
+func TestHostCgroupRecreatesRemovedGroup(t *testing.T) {
+	needRoot(t)
+	m, err := cgroup.Find()
+	if err != nil {
+		t.Skipf("no cgroup2 here: %v", err)
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	parent := "palisade-fw-" + hex.EncodeToString(b)
+	rel := parent + "/palisade-bypass"
+	t.Cleanup(func() {
+		os.Remove(m.Path(rel))
+		os.Remove(m.Path(parent))
+	})
+	level, _, err := hostCgroup(rel)
+	if err != nil || level != m.Level(rel) {
+		t.Fatalf("hostCgroup: level %d, %v", level, err)
+	}
+	if err := os.Remove(m.Path(rel)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := hostCgroup(rel); err != nil {
+		t.Fatalf("removed group not recreated: %v", err)
+	}
+	if _, err := os.Stat(m.Path(rel)); err != nil {
+		t.Errorf("group missing after rendering: %v", err)
+	}
 }
