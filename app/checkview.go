@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/palisadevpn/palisade/service/ipc"
@@ -52,16 +51,18 @@ func (g *GUI) showCheck(r ipc.CheckReport) {
 		mark := canvas.NewText(row.Mark, toneColor(row.Tone))
 		mark.TextStyle = fyne.TextStyle{Bold: true}
 		mark.TextSize = 18
-		name := widget.NewLabelWithStyle(row.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		detail := widget.NewLabel(row.Detail)
-		detail.Wrapping = fyne.TextWrapWord
-		text := container.New(layout.NewCustomPaddedVBoxLayout(-10), name, detail)
+		text := widget.NewRichText(
+			&widget.TextSegment{Text: row.Title + ": ", Style: widget.RichTextStyle{Inline: true, TextStyle: fyne.TextStyle{Bold: true}}},
+			&widget.TextSegment{Text: row.Detail, Style: widget.RichTextStyleInline},
+		)
+		text.Wrapping = fyne.TextWrapWord
 		rows.Add(container.NewBorder(nil, nil, container.NewVBox(container.NewPadded(mark)), nil, text))
 	}
 	when := widget.NewLabel("Checked at " + r.Time.Local().Format("15:04:05") + ".")
 	when.Importance = widget.LowImportance
 	rows.Add(when)
 	d := dialog.NewCustom("Self-check", "Close", container.NewVScroll(rows), g.win)
-	d.Resize(fyne.NewSize(520, 600))
+	win := g.win.Canvas().Size()
+	d.Resize(fyne.NewSize(max(win.Width-40, 360), max(win.Height-40, 400)))
 	d.Show()
 }
