@@ -29,9 +29,14 @@ func TestUnprivilegedUserIsReadOnly(t *testing.T) {
 	if out, err := asNobody("status", "--json"); err != nil || !strings.Contains(out, `"can_control": false`) {
 		t.Fatalf("status as nobody: %v\n%s", err, out)
 	}
+	// The self-check reads no more than the status: anyone may run it.
+	if out, err := asNobody("check", "--json"); err != nil || !strings.Contains(out, `"id": "firewall"`) {
+		t.Errorf("check as nobody: %v\n%s", err, out)
+	}
 	for _, args := range [][]string{
 		{"connect", "bed"}, {"disconnect"}, {"set", "killswitch", "off"},
 		{"profile", "remove", "bed"}, {"profile", "export", "bed"}, {"logs"},
+		{"set", "check-outside", "on"},
 	} {
 		out, err := asNobody(args...)
 		if err == nil || !strings.Contains(out, "permission denied") {
