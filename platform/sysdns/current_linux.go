@@ -1,19 +1,71 @@
 package sysdns
 
 import (
+	"fmt"
+	"net"
 	"net/netip"
 	"os"
+	"slices"
+
+	"github.com/godbus/dbus/v5"
 )
 
 // Current returns the name servers the system uses now, read from
-// /etc/resolv.conf; viaResolved tells that they are only
-// systemd-resolved's stub, which forwards per link. tunnel is unused on
-// Linux: resolv.conf is global.
+// /etc/resolv.conf. When that names only systemd-resolved's stub,
+// viaResolved is true and the servers are those resolved sends every name
+// to: the tunnel link's, provided the link holds the routing domain "~."
+// (as the resolved manager sets it); without it the error says so.
 func Current(tunnel string) (servers []netip.Addr, viaResolved bool, err error) {
 	data, err := os.ReadFile(ResolvConf)
 	if err != nil {
 		return nil, false, err
 	}
 	servers = parseResolvConf(data)
-	return servers, onlyStub(servers), nil
+	if !onlyStub(servers) {
+		return servers, false, nil
+	}
+	dns, domains, err := resolvedLink(tunnel)
+	if err != nil {
+		return nil, true, err
+	}
+	if !routesAll(domains) {
+		return nil, true, fmt.Errorf("systemd-resolved does not send every name to %s (no ~. routing domain on it)", tunnel)
+	}
+	return usable(dns), true, nil
+}
+
+// routesAll tells whether a link's domains hold the routing domain "~.",
+// which makes resolved ask that link's servers for every name.
+func routesAll(domains []linkDomain) bool {
+	return slices.Contains(domains, linkDomain{".", true})
+}
+
+// resolvedLink reads a link's DNS servers and domains from resolved.
+func resolvedLink(name string) ([]linkDNS, []linkDomain, error) {
+	ifc, err := net.InterfaceByName(name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sysdns: %w", err)
+	}
+	conn, err := dbus.ConnectSystemBus()
+	if err != nil {
+		return nil, nil, fmt.Errorf("sysdns: system bus: %w", err)
+	}
+	defer conn.Close()
+	var path dbus.ObjectPath
+	if err := conn.Object(resolvedBus, resolvedPath).Call(resolvedMgr+".GetLink", 0, int32(ifc.Index)).Store(&path); err != nil {
+		return nil, nil, fmt.Errorf("sysdns: resolved GetLink %s: %w", name, err)
+	}
+	link := conn.Object(resolvedBus, path)
+	var dns []linkDNS
+	var domains []linkDomain
+	for prop, dst := range map[string]any{"DNS": &dns, "Domains": &domains} {
+		v, err := link.GetProperty("org.freedesktop.resolve1.Link." + prop)
+		if err == nil {
+			err = v.Store(dst)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("sysdns: resolved link %s %s: %w", name, prop, err)
+		}
+	}
+	return dns, domains, nil
 }

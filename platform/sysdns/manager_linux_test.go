@@ -213,3 +213,17 @@ func TestResolvedArgs(t *testing.T) {
 		t.Fatalf("domains %+v", domains)
 	}
 }
+
+// The self-check trusts resolved only with "~." on the tunnel link, the
+// routing domain the resolved manager sets.
+func TestRoutesAll(t *testing.T) {
+	_, domains := resolvedArgs(Config{Interface: "palisade0", Servers: []netip.Addr{LoopbackIPv4}, Domains: []string{"corp.example"}})
+	if !routesAll(domains) {
+		t.Errorf("the manager's own domains %v do not route all names", domains)
+	}
+	for _, d := range [][]linkDomain{nil, {{"corp.example", false}}, {{".", false}}, {{"corp.example", true}}} {
+		if routesAll(d) {
+			t.Errorf("%v routes all names", d)
+		}
+	}
+}

@@ -104,8 +104,8 @@ type Facts struct {
 	// failure reading them.
 	SystemDNS    []netip.Addr
 	SystemDNSErr error
-	// ViaResolved tells that the system asks systemd-resolved's stub,
-	// which forwards per link.
+	// ViaResolved tells that the system asks systemd-resolved's stub;
+	// SystemDNS then holds the servers resolved sends every name to.
 	ViaResolved bool
 	Answers     []Answer
 	// Outside4 and Outside6 are the outside test's results, OwnAddrs this
@@ -238,24 +238,22 @@ func dnsItem(e Expect, f Facts) ipc.CheckItem {
 	case !e.DNS:
 		return item(id, title, ipc.CheckSkip, "System DNS is left alone (DNS mode \"existing\", or the profile has no DNS servers).")
 	case f.SystemDNSErr != nil:
-		return item(id, title, ipc.CheckFail, "The system's DNS configuration could not be read: %v.", f.SystemDNSErr)
+		return item(id, title, ipc.CheckFail, "System DNS could not be confirmed: %v.", f.SystemDNSErr)
 	}
-	if !f.ViaResolved {
-		var foreign []string
-		ours := false
-		for _, s := range f.SystemDNS {
-			if slices.ContainsFunc(e.Resolvers, func(r netip.Addr) bool { return r.WithZone("") == s.WithZone("") }) {
-				ours = true
-			} else {
-				foreign = append(foreign, s.String())
-			}
+	var foreign []string
+	ours := false
+	for _, s := range f.SystemDNS {
+		if slices.ContainsFunc(e.Resolvers, func(r netip.Addr) bool { return r.WithZone("") == s.WithZone("") }) {
+			ours = true
+		} else {
+			foreign = append(foreign, s.String())
 		}
-		switch {
-		case !ours:
-			return item(id, title, ipc.CheckFail, "System DNS points at %s, not at the local resolver %s: lookups bypass the tunnel's DNS.", list(f.SystemDNS), list(e.Resolvers))
-		case len(foreign) > 0:
-			return item(id, title, ipc.CheckFail, "System DNS also lists %s beside the local resolver: lookups may bypass it.", strings.Join(foreign, ", "))
-		}
+	}
+	switch {
+	case !ours:
+		return item(id, title, ipc.CheckFail, "System DNS points at %s, not at the local resolver %s: lookups bypass the tunnel's DNS.", list(f.SystemDNS), list(e.Resolvers))
+	case len(foreign) > 0:
+		return item(id, title, ipc.CheckFail, "System DNS also lists %s beside the local resolver: lookups may bypass it.", strings.Join(foreign, ", "))
 	}
 	var servfail []string
 	for _, a := range f.Answers {

@@ -149,9 +149,13 @@ func TestEvaluateStates(t *testing.T) {
 		t.Errorf("IPv6-only tunnel, IPv4 blocked: %+v", it)
 	}
 	e, f = connected()
-	f.SystemDNS, f.ViaResolved = []netip.Addr{netip.MustParseAddr("127.0.0.53")}, true
+	f.SystemDNS, f.ViaResolved = []netip.Addr{lo4}, true
 	if it := byID(Evaluate(e, f))[ipc.CheckDNS]; it.Status != ipc.CheckOK || !strings.Contains(it.Detail, "systemd-resolved") {
 		t.Errorf("via resolved: %+v", it)
+	}
+	f.SystemDNS = []netip.Addr{lo4, gw4}
+	if it := byID(Evaluate(e, f))[ipc.CheckDNS]; it.Status != ipc.CheckFail || !strings.Contains(it.Detail, "also lists 192.168.1.1") {
+		t.Errorf("via resolved with a foreign server on the link: %+v", it)
 	}
 }
 
