@@ -212,13 +212,16 @@ func handshakeAge(at *time.Time, now time.Time) string {
 	return Ago(now.Sub(*at))
 }
 
-// Ago says how long ago something was, to the unit that matters.
+// Ago says how long ago something was, to the unit that matters. Under a
+// minute it counts in 10 s steps: every change of the text redraws the
+// whole window, and whether the last handshake was 12 or 13 s ago tells a
+// user nothing more than "10 s ago" does.
 func Ago(d time.Duration) string {
 	switch {
-	case d < 2*time.Second:
+	case d < 10*time.Second:
 		return "just now"
 	case d < time.Minute:
-		return fmt.Sprintf("%d s ago", int(d/time.Second))
+		return fmt.Sprintf("%d s ago", int(d/(10*time.Second))*10)
 	case d < time.Hour:
 		return fmt.Sprintf("%d min ago", int(d/time.Minute))
 	case d < 48*time.Hour:

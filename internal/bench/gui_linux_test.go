@@ -38,8 +38,9 @@ type desk struct {
 // against the real palisaded on the test bed, in the states a laptop spends
 // its day in; and beside it the smallest Fyne tray app (fynefloor), the floor
 // Fyne itself sets. Each round starts fresh processes; medians are reported.
-// PALISADE_GUI_BEFORE names an older palisade-gui to measure in the same
-// rounds, for a before/after comparison under the same conditions.
+// PALISADE_GUI_COMPARE lists other palisade-gui builds to measure in the
+// same rounds, as name=path,name=path (say, the one before a change), for a
+// comparison under the same conditions.
 func TestGUIBenchmark(t *testing.T) {
 	if os.Getenv("PALISADE_BENCH") != "1" {
 		t.Skip("runs through `make bench` (PALISADE_BENCH=1)")
@@ -48,8 +49,10 @@ func TestGUIBenchmark(t *testing.T) {
 	secs := envInt("PALISADE_GUI_SECONDS", 30)
 	bin := os.Getenv("PALISADE_BIN")
 	guis := [][2]string{{"palisade-gui", filepath.Join(bin, "palisade-gui")}}
-	if before := os.Getenv("PALISADE_GUI_BEFORE"); before != "" {
-		guis = append(guis, [2]string{"before", before})
+	for _, c := range strings.Split(os.Getenv("PALISADE_GUI_COMPARE"), ",") {
+		if name, path, ok := strings.Cut(c, "="); ok {
+			guis = append(guis, [2]string{name, path})
+		}
 	}
 	d := startDesk(t)
 	bed := testbed.New(t, testbed.Options{})
@@ -111,9 +114,7 @@ func guiRound(t *testing.T, d *desk, bed *testbed.Bed, p *palisaded, name, bin s
 	add(name+": window closed (tray only)", measureGUI(t, gui, daemon, secs))
 
 	down()
-	if err := d.watcher.Click(item, "Show window"); err != nil {
-		t.Fatalf("tray menu: %v", err)
-	}
+	d.click(t, item, "Show window")
 	d.waitMapped(t, "Palisade", true)
 	time.Sleep(3 * time.Second)
 	add(name+": window open, disconnected", measureGUI(t, gui, daemon, secs))
@@ -274,6 +275,20 @@ func (g *guiProc) stop(t *testing.T) {
 		out, _ := os.ReadFile(g.log)
 		t.Errorf("GUI did not end within 10 s of SIGTERM; log:\n%s", out)
 	}
+}
+
+// click picks a tray menu entry. The menu is rebuilt on state changes, so
+// an entry may be missing for a moment: try for up to 10 s.
+func (d *desk) click(t *testing.T, item desktopbed.Item, label string) {
+	t.Helper()
+	var err error
+	for range 50 {
+		if err = d.watcher.Click(item, label); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("tray menu: %v", err)
 }
 
 func (d *desk) closeWindow(t *testing.T, title string) {
