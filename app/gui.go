@@ -128,6 +128,9 @@ func (g *GUI) ShowWindow(tab string) {
 			g.tabs.Select(it)
 		}
 	}
+	if g.onTab("Logs") && g.logs.stop == nil {
+		g.logs.start() // closed on the Logs tab: follow again
+	}
 	g.win.Show()
 	g.win.RequestFocus()
 }
@@ -136,6 +139,7 @@ func (g *GUI) ShowWindow(tab string) {
 func (g *GUI) hideWindow() {
 	g.shown = false
 	g.win.Hide()
+	g.logs.halt() // the log is followed only while on screen
 	// Hand the garbage of the window's session back to the OS now: a tray
 	// app stays closed for hours and allocates too little for the collector
 	// to run and return it by itself.

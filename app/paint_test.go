@@ -57,3 +57,46 @@ func TestStatusPaneTouchesOnlyChanges(t *testing.T) {
 		t.Errorf("a state change touched only %d widgets", n)
 	}
 }
+
+// Closing the window on the Logs tab stops following the log; showing it
+// again follows anew.
+func TestLogsFollowOnlyOnScreen(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	h.fake.SetLogs("time=1 level=INFO msg=one")
+	t.Cleanup(func() { h.g.logs.halt() }) // the fake service closes only once the stream ends
+	h.g.ShowWindow("Logs")
+	h.until("the lines", func() bool { return h.g.logs.buf.Len() == 1 })
+	h.g.hideWindow()
+	if h.g.logs.stop != nil {
+		t.Fatal("the log is still followed with the window closed")
+	}
+	h.g.ShowWindow("")
+	if h.g.logs.stop == nil {
+		t.Fatal("the log is not followed again when the window shows on the Logs tab")
+	}
+}
+
+// An idle tunnel's graph stays one flat line: once drawn, a new zero sample
+// does not redraw it; a sample that moves a line does.
+func TestRateGraphIdleNotRedrawn(t *testing.T) {
+	var gr rateGraph
+	at := t0
+	// Pushes come about once a second, never exactly.
+	next := func(i int) time.Time { return at.Add(time.Second + time.Duration(i%3)*37*time.Millisecond) }
+	for i := range 70 {
+		at = next(i)
+		gr.add(at, 0, 0, 100, 100)
+	}
+	gr.draw(300, 90)
+	for i := range 5 {
+		at = next(i)
+		gr.add(at, 0, 0, 100, 100)
+		if !gr.plot(300, 90).equal(gr.drawn) {
+			t.Fatalf("a zero sample after an idle minute changes the picture: %v vs %v", gr.plot(300, 90), gr.drawn)
+		}
+	}
+	gr.add(at.Add(time.Second), 5000, 0, 5100, 100)
+	if gr.plot(300, 90).equal(gr.drawn) {
+		t.Error("a sample with traffic does not change the picture")
+	}
+}

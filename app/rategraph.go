@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -34,6 +35,54 @@ type rateGraph struct {
 	dirty bool
 	// the texts show puts up
 	rxText, txText, scaleText, totalsText string
+	// drawn is the picture last drawn, as its size and plotted points, so
+	// show redraws the raster only when a new sample moves a line (a minute
+	// of idle tunnel plots the same flat lines every second).
+	drawn plotted
+}
+
+// plotted is what draw put on screen.
+type plotted struct {
+	w, h     int
+	down, up []image.Point
+}
+
+// plot computes the lines for the current samples at w×h pixels.
+func (r *rateGraph) plot(w, h int) plotted {
+	p := plotted{w: w, h: h}
+	if len(r.hist.Points()) > 0 && w >= 2 && h >= 2 {
+		top := r.hist.Top()
+		p.down = flatten(edge(Plot(r.hist.Points(), r.now, w, h, top, false), w))
+		p.up = flatten(edge(Plot(r.hist.Points(), r.now, w, h, top, true), w))
+	}
+	return p
+}
+
+// edge starts a line at the left edge when its first sample is within two
+// seconds of it: where exactly in those pixels a full minute's oldest sample
+// falls depends on push jitter, and would move the picture every second.
+func edge(pts []image.Point, w int) []image.Point {
+	if len(pts) > 0 && float64(pts[0].X) < 2*float64(w-1)/RateWindow.Seconds() {
+		pts[0].X = 0
+	}
+	return pts
+}
+
+// flatten drops the points inside a horizontal run, which draw nothing a
+// run's ends do not: an idle minute plots as one line whatever its samples.
+func flatten(pts []image.Point) []image.Point {
+	out := pts[:0:0]
+	for i, p := range pts {
+		if i > 0 && i < len(pts)-1 && pts[i-1].Y == p.Y && pts[i+1].Y == p.Y {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func (p plotted) equal(o plotted) bool {
+	return p.w == o.w && p.h == o.h && slices.Equal(p.down, o.down) && slices.Equal(p.up, o.up)
 }
 
 func newRateGraph() *rateGraph {
@@ -77,10 +126,26 @@ func (r *rateGraph) clear() {
 	r.totalsText = "This session: nothing transferred yet"
 }
 
-// show draws what was recorded since the last show, if anything.
+// show draws what was recorded since the last show, if anything, touching
+// only the texts that changed and the raster only when its lines moved.
 func (r *rateGraph) show() {
-	if r.dirty {
-		r.refresh()
+	if !r.dirty {
+		return
+	}
+	r.dirty = false
+	for _, t := range []struct {
+		obj  *canvas.Text
+		text string
+	}{{r.rx, r.rxText}, {r.tx, r.txText}} {
+		if t.obj.Text != t.text {
+			t.obj.Text = t.text
+			t.obj.Refresh()
+		}
+	}
+	setText(r.scale, r.scaleText)
+	setText(r.totals, r.totalsText)
+	if !r.plot(r.drawn.w, r.drawn.h).equal(r.drawn) {
+		r.raster.Refresh()
 	}
 }
 
@@ -101,6 +166,7 @@ func (r *rateGraph) refresh() {
 // draw renders the graph at w×h pixels: a frame, a half-scale line,
 // download filled below its line, upload as a line.
 func (r *rateGraph) draw(w, h int) image.Image {
+	r.drawn = r.plot(w, h)
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(img, img.Bounds(), image.NewUniform(theme.Color(theme.ColorNameInputBackground)), image.Point{}, draw.Src)
 	grid := theme.Color(theme.ColorNameSeparator)
@@ -108,11 +174,10 @@ func (r *rateGraph) draw(w, h int) image.Image {
 		img.Set(x, h/2, grid)
 		img.Set(x, h-1, grid)
 	}
-	if len(r.hist.Points()) == 0 || w < 2 || h < 2 {
+	if r.drawn.down == nil {
 		return img
 	}
-	top := r.hist.Top()
-	down := Plot(r.hist.Points(), r.now, w, h, top, false)
+	down := r.drawn.down
 	fill := withAlpha(theme.Color(theme.ColorNamePrimary), 0x50)
 	for i := 1; i < len(down); i++ {
 		a, b := down[i-1], down[i]
@@ -127,7 +192,7 @@ func (r *rateGraph) draw(w, h int) image.Image {
 		}
 	}
 	polyline(img, down, theme.Color(theme.ColorNamePrimary))
-	polyline(img, Plot(r.hist.Points(), r.now, w, h, top, true), theme.Color(theme.ColorNameSuccess))
+	polyline(img, r.drawn.up, theme.Color(theme.ColorNameSuccess))
 	return img
 }
 

@@ -38,6 +38,7 @@ func newSplitPane(g *GUI) *splitPane {
 	p := &splitPane{g: g, selected: -1}
 	p.note = widget.NewLabel("")
 	p.note.Wrapping = fyne.TextWrapWord
+	p.note.Importance = widget.WarningImportance
 	p.mode = widget.NewSelect(splitOptions, func(o string) {
 		m := valueFor(splitOptions, splitValues, o, settings.SplitOff)
 		p.change(func(s *settings.Split) error { s.Mode = m; return nil })
@@ -75,8 +76,7 @@ func newSplitPane(g *GUI) *splitPane {
 // this user.
 func (p *splitPane) update(st ipc.Status, v View) {
 	ok, why := SplitAvailable(st)
-	p.note.SetText(why)
-	p.note.Importance = widget.WarningImportance
+	setText(p.note, why) // on every push: only a change redraws
 	p.usable = ok && v.CanControl()
 	p.enable()
 }
