@@ -148,6 +148,13 @@ func TestCheckButton(t *testing.T) {
 	if !slices.Contains(h.fake.Calls(), "GET "+ipc.PathCheck) {
 		t.Errorf("no check asked: %q", h.fake.Calls())
 	}
+	if h.g.checkDialog == nil {
+		t.Fatal("no report shown")
+	}
+	h.g.HideCheck()
+	if h.g.checkDialog != nil {
+		t.Error("report still held after HideCheck")
+	}
 }
 
 // A first run greets and offers import; after an import the profile is
@@ -223,6 +230,22 @@ func TestRateGraphFollowsRates(t *testing.T) {
 	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0.Add(2*time.Second))
 	if len(gr.hist.Points()) != 0 || !strings.Contains(gr.totals.Text, "nothing") {
 		t.Errorf("after disconnect: %d points, totals %q", len(gr.hist.Points()), gr.totals.Text)
+	}
+	// A new tunnel seen without a state in between (the GUI reattached to a
+	// restarted service) starts an empty graph: its counters went down.
+	st = connected()
+	for i := range 3 {
+		st.RxBytes += 1_000_000
+		h.g.apply(st, t0.Add(time.Duration(3+i)*time.Second))
+	}
+	if len(gr.hist.Points()) != 2 {
+		t.Fatalf("%d points after three pushes", len(gr.hist.Points()))
+	}
+	st = connected()
+	st.RxBytes, st.TxBytes = 10, 10
+	h.g.apply(st, t0.Add(6*time.Second))
+	if len(gr.hist.Points()) != 0 {
+		t.Errorf("the old tunnel's %d points outlived its counters", len(gr.hist.Points()))
 	}
 }
 

@@ -36,6 +36,14 @@ func (g *GUI) RunCheck() {
 	}()
 }
 
+// HideCheck closes the self-check report, if one is shown.
+func (g *GUI) HideCheck() {
+	if g.checkDialog != nil {
+		g.checkDialog.Hide()
+		g.checkDialog = nil
+	}
+}
+
 // LastCheck returns the last self-check report shown.
 func (g *GUI) LastCheck() ipc.CheckReport { return g.lastCheck }
 
@@ -61,7 +69,9 @@ func (g *GUI) showCheck(r ipc.CheckReport) {
 	when := widget.NewLabel("Checked at " + r.Time.Local().Format("15:04:05") + ".")
 	when.Importance = widget.LowImportance
 	rows.Add(when)
+	g.HideCheck()
 	d := dialog.NewCustom("Self-check", "Close", container.NewVScroll(rows), g.win)
+	g.checkDialog = d
 	win := g.win.Canvas().Size()
 	d.Resize(fyne.NewSize(max(win.Width-40, 360), max(win.Height-40, 400)))
 	d.Show()

@@ -16,6 +16,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
@@ -51,6 +52,8 @@ type GUI struct {
 	notify    bool
 	queue     statusQueue
 	lastCheck ipc.CheckReport
+	// checkDialog shows lastCheck; nil when closed by HideCheck.
+	checkDialog dialog.Dialog
 
 	// shown tells whether the window is on screen. While it is not, pushes
 	// update only the view and the tray, and stale records that the panes
@@ -155,10 +158,14 @@ func (g *GUI) apply(st ipc.Status, now time.Time) {
 			g.fyne.SendNotification(fyne.NewNotification(n.Title, n.Body))
 		}
 	}
+	// Counters that went down belong to a new tunnel: its graph starts empty.
+	newTunnel := g.haveLast && (st.RxBytes < g.last.RxBytes || st.TxBytes < g.last.TxBytes)
+	if st.State != ipc.Connected && st.State != ipc.Reconnecting || newTunnel {
+		g.status.graph.clear()
+	}
 	if st.State != ipc.Connected && st.State != ipc.Reconnecting {
 		g.rates.Reset()
 		g.rx, g.tx = "", ""
-		g.status.graph.clear()
 	} else if rx, tx, ok := g.rates.Sample(now, st.RxBytes, st.TxBytes); ok {
 		g.rx, g.tx = FormatRate(rx), FormatRate(tx)
 		g.status.graph.add(now, rx, tx, st.RxBytes, st.TxBytes)

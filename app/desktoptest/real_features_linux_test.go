@@ -102,4 +102,6 @@ func TestScreenshotsRealFeatures(t *testing.T) {
 		t.Errorf("self-check of a healthy connection is %s: %+v", r.Worst(), r.Items)
 	}
 	shot("gui-real-check.png")
+	// The next tests share the window.
+	onMain(gui.HideCheck)
 }
