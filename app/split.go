@@ -29,6 +29,21 @@ func SplitAvailable(st ipc.Status) (bool, string) {
 	return true, ""
 }
 
+// SplitText is the status tab's "Split tunnel" row, e.g. "bypass · 3
+// programs"; empty (no row) while the split tunnel is off.
+func SplitText(mode settings.SplitMode, programs int) string {
+	if mode == "" || mode == settings.SplitOff {
+		return ""
+	}
+	switch programs {
+	case 0:
+		return string(mode) + " · no programs"
+	case 1:
+		return string(mode) + " · 1 program"
+	}
+	return fmt.Sprintf("%s · %d programs", mode, programs)
+}
+
 // AddProgram returns list with the program at path added, in the form the
 // service matches (absolute, symbolic links resolved), or why not.
 func AddProgram(list []string, path string) ([]string, error) {

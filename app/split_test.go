@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/palisadevpn/palisade/service/settings"
 )
@@ -123,5 +124,35 @@ func TestSettingsTabKeepsSplit(t *testing.T) {
 	h.until("settings saved", func() bool { return h.fake.Settings().AllowLAN != s.AllowLAN })
 	if got := h.fake.Settings().Split; got.Mode != settings.SplitBypass || len(got.Programs) != 1 {
 		t.Errorf("the Settings tab undid the split tunnel: %+v", got)
+	}
+}
+
+func TestStatusShowsSplitRow(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	row := func() (string, bool) {
+		val := h.g.status.fields["Split tunnel"]
+		if val.Visible() != h.g.status.splitKey.Visible() {
+			t.Errorf("split row: value shown %v, name shown %v", val.Visible(), h.g.status.splitKey.Visible())
+		}
+		return val.Text, val.Visible()
+	}
+	h.g.apply(connected(), t0)
+	if text, shown := row(); shown {
+		t.Errorf("split row %q shown while off", text)
+	}
+	st := connected()
+	st.Split, st.SplitPrograms = settings.SplitBypass, 3
+	h.g.apply(st, t0.Add(time.Second))
+	if text, shown := row(); !shown || text != "bypass · 3 programs" {
+		t.Errorf("split row %q shown %v, want bypass · 3 programs", text, shown)
+	}
+	st.Split, st.SplitPrograms = settings.SplitVPNOnly, 1
+	h.g.apply(st, t0.Add(2*time.Second))
+	if text, _ := row(); text != "vpn-only · 1 program" {
+		t.Errorf("split row %q, want vpn-only · 1 program", text)
+	}
+	h.g.apply(connected(), t0.Add(3*time.Second))
+	if text, shown := row(); shown {
+		t.Errorf("split row %q still shown after turning it off", text)
 	}
 }

@@ -23,6 +23,9 @@ type statusPane struct {
 	button  *widget.Button
 	action  Action
 	fields  map[string]*widget.Label
+	// splitKey is the "Split tunnel" row's name, hidden with its value
+	// while the split tunnel is off.
+	splitKey *widget.Label
 	// refusal is the service's answer to the last click, kept on screen
 	// until the state changes so periodic pushes do not wipe it.
 	refusal   Problem
@@ -41,7 +44,7 @@ type statusPane struct {
 }
 
 // statusFields are the rows of the details grid, in order.
-var statusFields = []string{"Profile", "Endpoint", "IPv4", "IPv6", "Handshake", "Download", "Upload", "Kill switch", "DNS"}
+var statusFields = []string{"Profile", "Endpoint", "IPv4", "IPv6", "Handshake", "Download", "Upload", "Kill switch", "Split tunnel", "DNS"}
 
 func newStatusPane(g *GUI) *statusPane {
 	p := &statusPane{g: g, fields: map[string]*widget.Label{}}
@@ -68,6 +71,11 @@ func newStatusPane(g *GUI) *statusPane {
 		val.Wrapping = fyne.TextWrapWord
 		val.Selectable = true
 		p.fields[name] = val
+		if name == "Split tunnel" {
+			p.splitKey = key
+			key.Hide()
+			val.Hide()
+		}
 		grid.Add(key)
 		grid.Add(val)
 	}
@@ -128,6 +136,14 @@ func (p *statusPane) update(v View) (touched int) {
 		touched += p.showProblem(p.refusal)
 	}
 	touched += setShown(p.note, v.ControlNote)
+	if t := setShown(p.fields["Split tunnel"], v.Split); t > 0 {
+		if v.Split == "" {
+			p.splitKey.Hide()
+		} else {
+			p.splitKey.Show()
+		}
+		touched += t
+	}
 
 	for name, val := range map[string]string{
 		"Profile": v.Profile, "Endpoint": v.Endpoint, "IPv4": v.IPv4, "IPv6": v.IPv6,

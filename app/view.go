@@ -57,8 +57,10 @@ type View struct {
 	IPv6       string
 	Handshake  string
 	KillSwitch string
-	DNS        string
-	Problem    Problem
+	// Split is the split tunnel's mode and program count; empty when off.
+	Split   string
+	DNS     string
+	Problem Problem
 
 	Action       Action
 	ActionLabel  string
@@ -90,6 +92,7 @@ func NewView(st ipc.Status, now time.Time) View {
 		IPv6:       none,
 		Handshake:  handshakeAge(st.LastHandshake, now),
 		KillSwitch: killSwitchText(st.KillSwitch, st.KillSwitchEngaged),
+		Split:      SplitText(st.Split, st.SplitPrograms),
 		DNS:        dnsText(st.DNS),
 		Problem:    ExplainStatus(st.LastError, st.KillSwitchEngaged),
 	}

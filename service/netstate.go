@@ -112,12 +112,12 @@ func (m *Manager) applyNetLocked() {
 			s.EndpointNAT64 = nat.String()
 		}
 	}
-	s.SplitUnavailable, s.Split = "", ""
+	s.SplitUnavailable, s.Split, s.SplitPrograms = "", "", 0
 	if m.env.Split == nil {
 		s.SplitUnavailable = m.env.SplitUnavailable
 	}
 	if m.splitOnLocked() {
-		s.Split = m.settings.Split.Mode
+		s.Split, s.SplitPrograms = m.settings.Split.Mode, len(m.settings.Split.Programs)
 	}
 	s.DNS = ipc.DNSStatus{Mode: m.settings.DNS.Mode, Warning: m.net.dnsWarning}
 	if m.net.dns != nil {

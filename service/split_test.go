@@ -92,9 +92,17 @@ func TestSplitExecMovesTheCaller(t *testing.T) {
 	if st := m.Status(); st.SplitUnavailable != "" || st.Split != settings.SplitBypass {
 		t.Errorf("status: unavailable %q, split %q", st.SplitUnavailable, st.Split)
 	}
+	s := m.Settings()
+	s.Split.Programs = []string{"/usr/bin/curl", "/usr/bin/wget"}
+	if _, err := m.SetSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	if st := m.Status(); st.SplitPrograms != 2 {
+		t.Errorf("status counts %d programs, want 2", st.SplitPrograms)
+	}
 	withSplit(t, m, settings.SplitOff)
-	if st := m.Status(); st.Split != "" {
-		t.Errorf("status says split %q while off", st.Split)
+	if st := m.Status(); st.Split != "" || st.SplitPrograms != 0 {
+		t.Errorf("status says split %q with %d programs while off", st.Split, st.SplitPrograms)
 	}
 }
 

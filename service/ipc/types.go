@@ -80,6 +80,9 @@ type Status struct {
 	// Split is the split tunnel's mode while it is on ("bypass" or
 	// "vpn-only"); empty when off.
 	Split settings.SplitMode `json:"split,omitempty"`
+	// SplitPrograms is how many programs the split tunnel lists while it
+	// is on.
+	SplitPrograms int `json:"split_programs,omitempty"`
 	// Routing says how the tunnel treats traffic, e.g. "full IPv4 tunnel,
 	// IPv6 blocked" or "split: 10.0.0.0/8".
 	Routing           string              `json:"routing,omitempty"`
