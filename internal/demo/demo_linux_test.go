@@ -12,9 +12,9 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
-	"strings"
 	"time"
 
 	"github.com/palisadevpn/palisade/internal/testbed"
