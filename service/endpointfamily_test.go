@@ -221,3 +221,69 @@ func TestTunnelNAT64InStatus(t *testing.T) {
 		}
 	}
 }
+
+// Connected through NAT64 on an IPv6-only network whose DNS64 synthesized
+// the endpoint name's AAAA; the host moves to a dual-stack network without
+// NAT64: the synthesized address, which only the old network's translator
+// serves, is neither tried nor permitted there (the cached answer belongs
+// to the old network), the name is looked up again and IPv4 is used.
+func TestNetworkChangeFromNAT64DropsSynthesized(t *testing.T) {
+	env, r := testEnv(t, false)
+	var dual atomic.Bool
+	env.Reach = func(string) platform.Reach { return platform.Reach{IPv4: dual.Load(), IPv6: true} }
+	v4 := netip.MustParseAddr("198.51.100.7")
+	synth, _ := nat64.Synthesize(nsp, v4)
+	env.Lookup = func(ctx context.Context, servers []netip.AddrPort, host, tunnel string) (bootstrap.Result, error) {
+		if dual.Load() {
+			return bootstrap.Result{Addrs: []netip.Addr{v4}, TTL: time.Hour}, nil
+		}
+		if host == nat64.DiscoveryName {
+			a, _ := nat64.Synthesize(nsp, netip.MustParseAddr("192.0.0.170"))
+			return bootstrap.Result{Addrs: []netip.Addr{netip.MustParseAddr("192.0.0.170"), a}, TTL: time.Hour}, nil
+		}
+		// A DNS64 resolver answers an A-only name's AAAA question too.
+		return bootstrap.Result{Addrs: []netip.Addr{v4, synth}, TTL: time.Hour}, nil
+	}
+	fw := &recordingFirewall{}
+	env.Firewall = fw
+	var mu sync.Mutex
+	var triedAfter []netip.AddrPort
+	withAnsweringDevice(&env, r, func(ep netip.AddrPort) bool {
+		if dual.Load() {
+			mu.Lock()
+			triedAfter = append(triedAfter, ep)
+			mu.Unlock()
+		}
+		return ep.Addr() == synth != dual.Load()
+	})
+	m := newTestManager(t, env)
+	m.Import("home", testProfile)
+	m.Connect("home")
+	if st := waitState(t, m, ipc.Connected); st.Endpoint != netip.AddrPortFrom(synth, 51820).String() {
+		t.Fatalf("endpoint %q before the move, want the synthesized address", st.Endpoint)
+	}
+	dual.Store(true)
+	m.NetworkChanged()
+	want := netip.AddrPortFrom(v4, 51820)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st := m.Status()
+		if st.State == ipc.Connected && st.Endpoint == want.String() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the move: %s at %q, want connected at %s", st.State, st.Endpoint, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	if slices.ContainsFunc(triedAfter, func(a netip.AddrPort) bool { return a.Addr() == synth }) {
+		t.Errorf("after the move tried %v: the old network's synthesized address", triedAfter)
+	}
+	mu.Unlock()
+	for _, rule := range fw.policy().Output {
+		if rule.DstPort == 51820 && rule.Action == firewall.Accept && slices.Contains(rule.Dst, netip.PrefixFrom(synth, 128)) {
+			t.Errorf("the kill switch still permits %s on the dual-stack network", synth)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/nat64"
 	"github.com/palisadevpn/palisade/service/profile"
 	"github.com/palisadevpn/palisade/service/settings"
 	"github.com/palisadevpn/palisade/service/tunnel"
@@ -312,6 +313,8 @@ func (m *Manager) NetworkChanged() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.net.onLink = onLink
+	// RFC 7050: the NAT64 prefix is discovered again on a new network.
+	m.names.forget(nat64.DiscoveryName)
 	m.replanLocked("network changed")
 	m.applyNetLocked()
 	if m.cur != nil {

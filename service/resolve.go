@@ -23,7 +23,11 @@ const resolveTimeout = 10 * time.Second
 // firewall, and the endpoint host routes on macOS and Windows, follow.
 var errEndpointMoved = errors.New("the endpoint's address changed")
 
-// nameCache keeps resolved endpoint names for their TTL.
+// nameCache keeps resolved endpoint names for their TTL, each with the
+// NAT64 prefix of the network it was resolved on: a DNS64 resolver's
+// synthesized AAAA answers hold only where its translator serves, so an
+// answer from another NAT64 context (or from before a move to a network
+// without NAT64) is looked up again rather than reused.
 type nameCache struct {
 	mu      sync.Mutex
 	entries map[string]cachedName
@@ -31,26 +35,34 @@ type nameCache struct {
 
 type cachedName struct {
 	addrs   []netip.Addr
+	nat64   netip.Prefix
 	expires time.Time
 }
 
-func (c *nameCache) get(host string, now time.Time) ([]netip.Addr, bool) {
+func (c *nameCache) get(host string, nat netip.Prefix, now time.Time) ([]netip.Addr, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[host]
-	if !ok || !now.Before(e.expires) {
+	if !ok || e.nat64 != nat || !now.Before(e.expires) {
 		return nil, false
 	}
 	return e.addrs, true
 }
 
-func (c *nameCache) put(host string, addrs []netip.Addr, ttl time.Duration, now time.Time) {
+func (c *nameCache) put(host string, addrs []netip.Addr, nat netip.Prefix, ttl time.Duration, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
 		c.entries = map[string]cachedName{}
 	}
-	c.entries[host] = cachedName{addrs: addrs, expires: now.Add(ttl)}
+	c.entries[host] = cachedName{addrs: addrs, nat64: nat, expires: now.Add(ttl)}
+}
+
+// forget drops host's entry.
+func (c *nameCache) forget(host string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, host)
 }
 
 // planPeer decides the addresses to try for an endpoint (planEndpoint).
@@ -63,7 +75,7 @@ func (m *Manager) planPeer(ses *session, ep profile.Endpoint, r reach, fresh boo
 	if a, ok := ep.Addr(); ok {
 		return planEndpoint([]netip.Addr{a}, true, ep.Port, r)
 	}
-	addrs, err := m.cachedLookup(ses, ep.Host, fresh)
+	addrs, err := m.cachedLookup(ses, ep.Host, r.NAT64, fresh)
 	if err != nil {
 		return endpointPlan{}, fmt.Errorf("resolve endpoint %s: %w", ep.Host, err)
 	}
@@ -75,12 +87,13 @@ func (m *Manager) planPeer(ses *session, ep profile.Endpoint, r reach, fresh boo
 }
 
 // cachedLookup returns host's addresses from the cache, or, when absent,
-// expired or fresh is set, from the system's name servers.
-func (m *Manager) cachedLookup(ses *session, host string, fresh bool) ([]netip.Addr, error) {
-	if addrs, ok := m.names.get(host, time.Now()); ok && !fresh {
+// expired, resolved under another NAT64 prefix than nat (the network's
+// now) or fresh is set, from the system's name servers.
+func (m *Manager) cachedLookup(ses *session, host string, nat netip.Prefix, fresh bool) ([]netip.Addr, error) {
+	if addrs, ok := m.names.get(host, nat, time.Now()); ok && !fresh {
 		return addrs, nil
 	}
-	return m.lookup(ses, host, m.env.HostIPv6())
+	return m.lookup(ses, host, nat, m.env.HostIPv6())
 }
 
 // reachNow reads what the host can reach and, on an IPv6-only network,
@@ -97,7 +110,7 @@ func (m *Manager) reachNow(ses *session, fresh bool) reach {
 	if !r.IPv6 || r.IPv4 {
 		return r
 	}
-	addrs, err := m.cachedLookup(ses, nat64.DiscoveryName, fresh)
+	addrs, err := m.cachedLookup(ses, nat64.DiscoveryName, netip.Prefix{}, fresh)
 	if err != nil {
 		m.env.Log.Info("IPv6-only network without a NAT64 prefix: IPv4 endpoints stay unreachable", "err", err)
 		return r
@@ -109,8 +122,9 @@ func (m *Manager) reachNow(ses *session, fresh bool) reach {
 }
 
 // lookup asks the system's name servers for host, with the firewall opened
-// for exactly these lookups while it runs.
-func (m *Manager) lookup(ses *session, host string, hostV6 bool) ([]netip.Addr, error) {
+// for exactly these lookups while it runs, and caches the answer as one
+// from a network with NAT64 prefix nat.
+func (m *Manager) lookup(ses *session, host string, nat netip.Prefix, hostV6 bool) ([]netip.Addr, error) {
 	found, err := m.env.NameServers()
 	if err != nil {
 		return nil, fmt.Errorf("reading the system's name servers: %w", err)
@@ -154,7 +168,7 @@ func (m *Manager) lookup(ses *session, host string, hostV6 bool) ([]netip.Addr, 
 	if err != nil {
 		return nil, err
 	}
-	m.names.put(host, res.Addrs, res.TTL, time.Now())
+	m.names.put(host, res.Addrs, nat, res.TTL, time.Now())
 	m.env.Log.Info("endpoint name resolved", "host", host, "addrs", res.Addrs, "ttl", res.TTL, "server", res.Server)
 	return res.Addrs, nil
 }
