@@ -27,8 +27,10 @@ type netState struct {
 	// tunnelNAT64 is the NAT64 prefix the tunnel's DNS64 synthesizes
 	// under, found beside an IPv6-only tunnel (probeTunnelNAT64).
 	tunnelNAT64 netip.Prefix
-	dns         *DNSInfo
-	upstreams   []netip.AddrPort
+	// nat64Said is the last NAT64 discovery outcome logged (sayNAT64).
+	nat64Said string
+	dns       *DNSInfo
+	upstreams []netip.AddrPort
 	// dnsWarning says why the system DNS could not be pointed at the
 	// local resolver during this session ("" when it was, or not tried).
 	dnsWarning string

@@ -108,17 +108,42 @@ func (m *Manager) reachNow(ses *session, fresh bool) reach {
 	m.mu.Unlock()
 	r := reach{Reach: m.env.Reach(tunnel), NoIPv6: !m.env.HostIPv6()}
 	if !r.IPv6 || r.IPv4 {
+		m.sayNAT64("")
 		return r
 	}
 	addrs, err := m.cachedLookup(ses, nat64.DiscoveryName, netip.Prefix{}, fresh)
 	if err != nil {
-		m.env.Log.Info("IPv6-only network without a NAT64 prefix: IPv4 endpoints stay unreachable", "err", err)
+		if m.sayNAT64("failed: " + err.Error()) {
+			m.env.Log.Info("IPv6-only network without a NAT64 prefix: IPv4 endpoints stay unreachable", "err", err)
+		}
 		return r
 	}
-	if found := nat64.Discover(addrs); len(found) > 0 {
-		r.NAT64 = found[0]
+	found := nat64.Discover(addrs)
+	if len(found) == 0 {
+		if m.sayNAT64("none") {
+			m.env.Log.Info("IPv6-only network without a NAT64 prefix: IPv4 endpoints stay unreachable", "answer", addrs)
+		}
+		return r
+	}
+	r.NAT64 = found[0]
+	if m.sayNAT64("found " + r.NAT64.String()) {
+		m.env.Log.Info("IPv6-only network: NAT64 prefix discovered", "prefix", r.NAT64)
 	}
 	return r
+}
+
+// sayNAT64 records the outcome of the network's NAT64 discovery and tells
+// whether it differs from the last one, so that each outcome is logged once
+// and not again on every network change; "" (not an IPv6-only network)
+// forgets it, so that coming back to one logs again.
+func (m *Manager) sayNAT64(outcome string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if outcome == m.net.nat64Said {
+		return false
+	}
+	m.net.nat64Said = outcome
+	return outcome != ""
 }
 
 // lookup asks the system's name servers for host, with the firewall opened

@@ -1,0 +1,86 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/service/bootstrap"
+	"github.com/palisadevpn/palisade/service/nat64"
+)
+
+// syncBuffer is a log sink safe for the manager's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) count(sub string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Count(s.b.String(), sub)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// The NAT64 discovery's outcome is logged once, not again on every
+// network change that finds the same; a new outcome is logged, and so is
+// the old one again after a dual-stack network came between.
+func TestNAT64OutcomeLoggedOnce(t *testing.T) {
+	env, _ := testEnv(t, true)
+	var logs syncBuffer
+	env.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	var mu sync.Mutex
+	reach, dns64 := platform.Reach{IPv6: true}, false
+	env.Reach = func(string) platform.Reach { mu.Lock(); defer mu.Unlock(); return reach }
+	env.Lookup = func(ctx context.Context, servers []netip.AddrPort, host, tunnel string) (bootstrap.Result, error) {
+		mu.Lock()
+		on := dns64
+		mu.Unlock()
+		if host == nat64.DiscoveryName && on {
+			return ipv6OnlyLookup(ctx, servers, host, tunnel)
+		}
+		return bootstrap.Result{}, errors.New("no such host")
+	}
+	m := newTestManager(t, env)
+	ses := &session{ctx: context.Background()}
+	const failed, found = "without a NAT64 prefix", "NAT64 prefix discovered"
+	step := func(what string, wantFailed, wantFound int) {
+		t.Helper()
+		for range 3 {
+			m.reachNow(ses, true)
+		}
+		if f, d := logs.count(failed), logs.count(found); f != wantFailed || d != wantFound {
+			t.Errorf("%s: %d failure and %d discovery lines, want %d and %d:\n%s", what, f, d, wantFailed, wantFound, logs.String())
+		}
+	}
+	step("lookup failing", 1, 0)
+	mu.Lock()
+	dns64 = true
+	mu.Unlock()
+	step("prefix found", 1, 1)
+	mu.Lock()
+	reach = platform.Reach{IPv4: true, IPv6: true}
+	mu.Unlock()
+	step("dual-stack network", 1, 1)
+	mu.Lock()
+	reach, dns64 = platform.Reach{IPv6: true}, false
+	mu.Unlock()
+	step("back on the failing network", 2, 1)
+}
