@@ -1,7 +1,6 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -15,36 +14,12 @@ import (
 	"github.com/palisadevpn/palisade/service/nat64"
 )
 
-// syncBuffer is a log sink safe for the manager's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) count(sub string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Count(s.b.String(), sub)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // The NAT64 discovery's outcome is logged once, not again on every
 // network change that finds the same; a new outcome is logged, and so is
 // the old one again after a dual-stack network came between.
 func TestNAT64OutcomeLoggedOnce(t *testing.T) {
 	env, _ := testEnv(t, true)
-	var logs syncBuffer
+	var logs lockedBuffer
 	env.Log = slog.New(slog.NewTextHandler(&logs, nil))
 	var mu sync.Mutex
 	reach, dns64 := platform.Reach{IPv6: true}, false
@@ -66,7 +41,7 @@ func TestNAT64OutcomeLoggedOnce(t *testing.T) {
 		for range 3 {
 			m.reachNow(ses, true)
 		}
-		if f, d := logs.count(failed), logs.count(found); f != wantFailed || d != wantFound {
+		if f, d := strings.Count(logs.String(), failed), strings.Count(logs.String(), found); f != wantFailed || d != wantFound {
 			t.Errorf("%s: %d failure and %d discovery lines, want %d and %d:\n%s", what, f, d, wantFailed, wantFound, logs.String())
 		}
 	}
