@@ -29,8 +29,9 @@ var wellKnownAddrs = []netip.Addr{netip.AddrFrom4([4]byte{192, 0, 0, 170}), neti
 var lengths = []int{96, 64, 56, 48, 40, 32}
 
 // ValidPrefix reports whether p can carry RFC 6052 addresses: an IPv6
-// prefix of an allowed length. (Below /96 the format skips bits 64-71, the
-// "u" octet, which synthesis leaves zero.)
+// prefix of an allowed length. Bits 64-71, the "u" octet, are zero in
+// every such address: below /96 the format skips them (synthesis leaves
+// them zero), and a /96 prefix must have them zero itself.
 func ValidPrefix(p netip.Prefix) error {
 	if !p.IsValid() || !p.Addr().Is6() || p.Addr().Is4In6() {
 		return fmt.Errorf("NAT64 prefix %s: not an IPv6 prefix", p)
@@ -38,16 +39,22 @@ func ValidPrefix(p netip.Prefix) error {
 	if !slices.Contains(lengths, p.Bits()) {
 		return fmt.Errorf("NAT64 prefix %s: the length must be 32, 40, 48, 56, 64 or 96 (RFC 6052)", p)
 	}
+	if p.Masked().Addr().As16()[uOctet] != 0 {
+		return fmt.Errorf("NAT64 prefix %s: bits 64-71 must be zero (RFC 6052)", p)
+	}
 	return nil
 }
 
+// uOctet is the index of the byte holding bits 64-71.
+const uOctet = 8
+
 // positions returns where the four IPv4 octets go in an address under a
-// prefix of length bits: byte indexes, skipping the u octet (byte 8).
+// prefix of length bits: byte indexes, skipping the u octet.
 func positions(bits int) [4]int {
 	var out [4]int
 	i := bits / 8
 	for k := range out {
-		if i == 8 {
+		if i == uOctet {
 			i++
 		}
 		out[k] = i
@@ -73,12 +80,16 @@ func Synthesize(prefix netip.Prefix, v4 netip.Addr) (netip.Addr, error) {
 	return netip.AddrFrom16(b), nil
 }
 
-// Extract returns the IPv4 address embedded in a, when a lies in prefix.
+// Extract returns the IPv4 address embedded in a, when a lies in prefix
+// and is an RFC 6052 address (its u octet zero).
 func Extract(prefix netip.Prefix, a netip.Addr) (netip.Addr, bool) {
 	if ValidPrefix(prefix) != nil || !a.Is6() || !prefix.Contains(a.WithZone("")) {
 		return netip.Addr{}, false
 	}
 	b := a.As16()
+	if b[uOctet] != 0 {
+		return netip.Addr{}, false
+	}
 	var v4 [4]byte
 	for k, i := range positions(prefix.Bits()) {
 		v4[k] = b[i]

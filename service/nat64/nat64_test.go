@@ -126,3 +126,31 @@ func FuzzDiscover(f *testing.F) {
 		}
 	})
 }
+
+// RFC 6052 section 2.2: bits 64 to 71 (the u octet) are zero in every
+// address of the format, so a /96 prefix with them set is not one, an
+// address with them set holds no IPv4 address, and discovery takes no
+// prefix from an answer with them set.
+func TestUOctet(t *testing.T) {
+	v4 := netip.MustParseAddr("192.0.2.33")
+	p96 := netip.MustParsePrefix("2001:db8:122:344:ff00::/96")
+	if a, err := Synthesize(p96, v4); err == nil {
+		t.Errorf("Synthesize under %s (u octet set) = %s, want an error", p96, a)
+	}
+	for _, c := range []struct{ prefix, addr string }{
+		{"2001:db8::/32", "2001:db8:c000:221:ff00::"},
+		{"2001:db8:100::/40", "2001:db8:1c0:2:ff21::"},
+		{"2001:db8:122:344::/64", "2001:db8:122:344:1c0:2:2100:0"},
+	} {
+		p, a := netip.MustParsePrefix(c.prefix), netip.MustParseAddr(c.addr)
+		if got, ok := Extract(p, a); ok {
+			t.Errorf("Extract(%s, %s) = %s, want none: the u octet is set", p, a, got)
+		}
+	}
+	// 192.0.0.170 under 2001:db8::/32, but with the u octet set: no answer
+	// of a DNS64 resolver.
+	bogus := netip.MustParseAddr("2001:db8:c000:aa:100::")
+	if got := Discover([]netip.Addr{bogus}); got != nil {
+		t.Errorf("Discover(%s) = %v, want nothing", bogus, got)
+	}
+}
