@@ -99,8 +99,8 @@ func NewView(st ipc.Status, now time.Time) View {
 	if v.State == "" {
 		v.State = string(st.State)
 	}
-	if st.Resolving != "" {
-		v.State = "Resolving " + st.Resolving + "…"
+	if r := st.ResolvingText(); r != "" {
+		v.State = strings.ToUpper(r[:1]) + r[1:] + "…"
 	}
 	if st.State == ipc.Disconnected && st.LastHandshake == nil {
 		v.Handshake = none

@@ -171,6 +171,10 @@ func TestNewViewResolving(t *testing.T) {
 	if v := NewView(ipc.Status{State: ipc.Connecting}, t0); strings.Contains(v.State, "Resolving") {
 		t.Errorf("not resolving: state %q", v.State)
 	}
+	// The NAT64 discovery of an IPv6-only network is not the endpoint's name.
+	if v := NewView(ipc.Status{State: ipc.Connecting, Resolving: "ipv4only.arpa"}, t0); v.State != "Discovering NAT64…" {
+		t.Errorf("NAT64 discovery: state %q", v.State)
+	}
 	st := ipc.Status{State: ipc.Error, LastError: "resolve endpoint vpn.example.net: vpn.example.net does not exist (asked 192.168.50.1)"}
 	v = NewView(st, t0)
 	if !strings.Contains(v.Problem.Summary, "vpn.example.net does not exist") || !strings.Contains(v.Problem.Action, "host name") {

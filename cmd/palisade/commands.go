@@ -35,8 +35,8 @@ func (c *cli) status(args []string) error {
 
 func printStatus(w io.Writer, st ipc.Status) {
 	state := string(st.State)
-	if st.Resolving != "" {
-		state += ", resolving " + st.Resolving
+	if r := st.ResolvingText(); r != "" {
+		state += ", " + r
 	}
 	fmt.Fprintf(w, "state:       %s (since %s)\n", state, st.Since.Local().Format(time.TimeOnly))
 	if st.Profile != "" {

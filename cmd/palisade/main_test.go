@@ -111,6 +111,11 @@ func TestStatusSaysResolving(t *testing.T) {
 		t.Errorf("status:\n%s", b.String())
 	}
 	b.Reset()
+	printStatus(&b, ipc.Status{State: ipc.Connecting, Resolving: "ipv4only.arpa"})
+	if !strings.HasPrefix(b.String(), "state:       connecting, discovering NAT64 (since ") {
+		t.Errorf("status during NAT64 discovery:\n%s", b.String())
+	}
+	b.Reset()
 	printStatus(&b, ipc.Status{State: ipc.Connecting})
 	if strings.Contains(b.String(), "resolving") {
 		t.Errorf("status without a lookup:\n%s", b.String())

@@ -6,6 +6,7 @@ package ipc
 import (
 	"time"
 
+	"github.com/palisadevpn/palisade/service/nat64"
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
@@ -235,6 +236,20 @@ type ErrorResponse struct {
 // ("bypass" or "vpn-only"), which must be the split tunnel's mode.
 type SplitExecRequest struct {
 	Mode settings.SplitMode `json:"mode"`
+}
+
+// ResolvingText says what the service is looking up, as the CLI and the
+// GUI show it: "resolving vpn.example.com" for the endpoint's name, but
+// "discovering NAT64" for the network's ipv4only.arpa (RFC 7050), which is
+// not a name the user gave; empty while nothing is looked up.
+func (s Status) ResolvingText() string {
+	switch s.Resolving {
+	case "":
+		return ""
+	case nat64.DiscoveryName:
+		return "discovering NAT64"
+	}
+	return "resolving " + s.Resolving
 }
 
 // EndpointText describes the endpoint as the CLI and the GUI show it:
