@@ -45,7 +45,6 @@ type GUI struct {
 	up       bool
 	view     View
 	rates    RateMeter
-	rx, tx   string // the rates shown, "" for none
 	list     []ipc.ProfileInfo
 	// listed: the profile list has been read since the service came up.
 	listed    bool
@@ -165,9 +164,7 @@ func (g *GUI) apply(st ipc.Status, now time.Time) {
 	}
 	if st.State != ipc.Connected && st.State != ipc.Reconnecting {
 		g.rates.Reset()
-		g.rx, g.tx = "", ""
 	} else if rx, tx, ok := g.rates.Sample(now, st.RxBytes, st.TxBytes); ok {
-		g.rx, g.tx = FormatRate(rx), FormatRate(tx)
 		g.status.graph.add(now, rx, tx, st.RxBytes, st.TxBytes)
 	}
 	stateChanged := !g.haveLast || g.last.State != st.State || g.last.Profile != st.Profile
@@ -191,7 +188,6 @@ func (g *GUI) down(err error) {
 	g.haveLast = false
 	g.listed = false
 	g.rates.Reset()
-	g.rx, g.tx = "", ""
 	g.status.graph.clear()
 	g.render(ServiceDownView(err, g.goos))
 }
@@ -213,7 +209,6 @@ func (g *GUI) render(v View) {
 func (g *GUI) paint() {
 	g.stale = false
 	g.status.update(g.view)
-	g.status.setRates(g.rx, g.tx)
 	g.status.setChoice(ChooseProfile(g.list, g.last, g.status.picked), g.view)
 	g.status.setFirstRun(FirstRun(g.view, g.listed, g.list))
 	if g.onTab("Status") {

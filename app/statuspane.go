@@ -44,7 +44,7 @@ type statusPane struct {
 }
 
 // statusFields are the rows of the details grid, in order.
-var statusFields = []string{"Profile", "Endpoint", "IPv4", "IPv6", "Handshake", "Download", "Upload", "Kill switch", "Split tunnel", "DNS"}
+var statusFields = []string{"Profile", "Endpoint", "IPv4", "IPv6", "Handshake", "Kill switch", "Split tunnel", "DNS"}
 
 func newStatusPane(g *GUI) *statusPane {
 	p := &statusPane{g: g, fields: map[string]*widget.Label{}}
@@ -91,7 +91,6 @@ func newStatusPane(g *GUI) *statusPane {
 	p.bottom = container.NewPadded(big)
 	p.root = container.NewBorder(nil, p.bottom, nil, nil,
 		container.NewVScroll(container.NewPadded(body)))
-	p.setRates("", "")
 	return p
 }
 
@@ -163,11 +162,6 @@ func (p *statusPane) update(v View) (touched int) {
 		touched++
 	}
 	return touched
-}
-
-// setRates shows transfer rates; empty strings mean there is none to show.
-func (p *statusPane) setRates(rx, tx string) (touched int) {
-	return setText(p.fields["Download"], orNone(rx)) + setText(p.fields["Upload"], orNone(tx))
 }
 
 func (p *statusPane) showProblem(pr Problem) int { return setShown(p.problem, pr.Text()) }
