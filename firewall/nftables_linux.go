@@ -33,8 +33,10 @@ type nftBackend struct {
 	// waits for the kernel's deferred cleanup (an RCU grace period), which
 	// would cost more than the whole replacement.
 	conn *nftables.Conn
-	// want is how many rules the last Apply installed, for Inspect.
+	// want is how many rules the last Apply installed, and sum their
+	// digest as read back (readBack), for Inspect.
 	want int
+	sum  string
 	// last is the installed policy and shape the same with its sets
 	// emptied (setShape); valid only while installed is set.
 	last, shape Policy
@@ -157,7 +159,13 @@ func (b *nftBackend) Apply(p Policy) error {
 		if err := c.Flush(); err != nil {
 			return fmt.Errorf("nftables: replacing table %s: %w", tableName, err)
 		}
-		b.want = nrules
+		// Read back as the kernel holds it, so Inspect compares like
+		// with like.
+		_, sum, err := readBack(c)
+		if err != nil {
+			return err
+		}
+		b.want, b.sum = nrules, sum
 		b.last, b.shape, b.installed = p, setShape(p), !p.Empty()
 		return nil
 	})

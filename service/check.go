@@ -99,7 +99,7 @@ func (m *Manager) inspectFirewall() selfcheck.Installed {
 		return selfcheck.Installed{Err: errors.New("this firewall backend cannot be read back")}
 	}
 	got, err := in.Inspect()
-	return selfcheck.Installed{Present: got.Present, Rules: got.Rules, Want: got.Want, Unmetered: got.Unmetered, Rejected: got.Rejected, Err: err}
+	return selfcheck.Installed{Present: got.Present, Rules: got.Rules, Want: got.Want, Unmetered: got.Unmetered, Changed: got.Changed, Rejected: got.Rejected, Err: err}
 }
 
 func hop(h platform.Hop, err error) selfcheck.Hop {

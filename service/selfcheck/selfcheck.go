@@ -70,6 +70,9 @@ type Installed struct {
 	Unmetered int
 	// Rejected counts packets the reject rules stopped so far.
 	Rejected uint64
+	// Changed tells that a rule differs from what the backend installed,
+	// the count being the same or not.
+	Changed bool
 	// Current is false when the installed policy is not the one the
 	// service computes for the present state.
 	Current bool
@@ -224,6 +227,8 @@ func firewallItem(e Expect, in Installed) ipc.CheckItem {
 		return item(id, title, ipc.CheckFail, "The installed firewall rules are not the ones the service computes for the present state.")
 	case in.Rules != in.Want:
 		return item(id, title, ipc.CheckFail, "The firewall table holds %d rules where the service installed %d: something else changed it.", in.Rules, in.Want)
+	case in.Changed:
+		return item(id, title, ipc.CheckFail, "The firewall rules differ from those the service installed: something else changed them.")
 	case in.Unmetered > 0:
 		return item(id, title, ipc.CheckFail, "The firewall table holds %d rules without counters, which Palisade never installs: something else added them.", in.Unmetered)
 	}

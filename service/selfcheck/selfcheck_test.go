@@ -87,6 +87,7 @@ func TestEvaluateFaults(t *testing.T) {
 		{"table missing", func(e *Expect, f *Facts) { f.Firewall = Installed{} }, ipc.CheckFirewall, ipc.CheckFail, "missing"},
 		{"rule gone", func(e *Expect, f *Facts) { f.Firewall.Rules = 39 }, ipc.CheckFirewall, ipc.CheckFail, "39 rules where the service installed 40"},
 		{"foreign rule", func(e *Expect, f *Facts) { f.Firewall.Unmetered = 1 }, ipc.CheckFirewall, ipc.CheckFail, "without counters"},
+		{"rule changed in place", func(e *Expect, f *Facts) { f.Firewall.Changed = true }, ipc.CheckFirewall, ipc.CheckFail, "differ from"},
 		{"policy stale", func(e *Expect, f *Facts) { f.Firewall.Current = false }, ipc.CheckFirewall, ipc.CheckFail, "not the ones"},
 		{"leftover table", func(e *Expect, f *Facts) { e.Firewall = false }, ipc.CheckFirewall, ipc.CheckWarn, "none are needed"},
 		{"dns elsewhere", func(e *Expect, f *Facts) { f.SystemDNS = []netip.Addr{gw4} }, ipc.CheckDNS, ipc.CheckFail, "points at 192.168.1.1"},
