@@ -193,6 +193,15 @@ func (p Policy) sets() []addrSet {
 	return out
 }
 
+// setsText lists sets and their contents for a log line.
+func setsText(sets []addrSet) string {
+	var parts []string
+	for _, s := range sets {
+		parts = append(parts, s.name+" "+setContents(s.elems))
+	}
+	return strings.Join(parts, ", ")
+}
+
 func setContents(ps []netip.Prefix) string {
 	if len(ps) == 0 {
 		return "empty"

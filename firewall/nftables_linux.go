@@ -240,11 +240,3 @@ func packets(r *nftables.Rule) uint64 {
 	}
 	return 0
 }
-
-func setsText(sets []addrSet) string {
-	var parts []string
-	for _, s := range sets {
-		parts = append(parts, s.name+" "+setContents(s.elems))
-	}
-	return strings.Join(parts, ", ")
-}

@@ -3,6 +3,7 @@ package firewall
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -17,6 +18,9 @@ const pfLoopback = "lo0"
 // only from a SYN, so connections opened before the anchor was loaded (a
 // localhost dev server, LAN SSH, in-tunnel TCP when the kill switch is
 // switched on while connected) would be cut off; Mullvad and PIA do the same.
+// A rule on a named set (Rule.Set) matches a table of that name, rendered
+// even while empty, so that the set's contents can change without reloading
+// the rules (pfTableCommands).
 func RenderPF(p Policy, anchor string) string {
 	r := pfRenderer{names: map[string]string{}}
 	fmt.Fprintf(&r.tables, "# palisade kill switch, anchor %q: %s\n", anchor, headline(p))
@@ -25,7 +29,7 @@ func RenderPF(p Policy, anchor string) string {
 			continue
 		}
 		for _, rule := range ch.rules {
-			if rule.Established || rule.matchesNothing() {
+			if rule.Established {
 				continue
 			}
 			r.rule(ch.dir, rule)
@@ -46,6 +50,8 @@ type pfRenderer struct {
 	rules  strings.Builder
 	// names maps an address list to the table already holding it.
 	names map[string]string
+	// sets are the named sets' tables already declared.
+	sets []string
 }
 
 func (r *pfRenderer) rule(dir Direction, rule Rule) {
@@ -115,7 +121,11 @@ func (r *pfRenderer) match(rule Rule) string {
 	if rule.SrcPort != 0 {
 		w = append(w, "port", fmt.Sprint(rule.SrcPort))
 	}
-	w = append(w, "to", r.hosts(rule.Dst, rule.NotDst))
+	if rule.Set != "" {
+		w = append(w, "to", r.table(rule.Set, rule.Dst))
+	} else {
+		w = append(w, "to", r.hosts(rule.Dst, rule.NotDst))
+	}
 	if rule.DstPort != 0 {
 		w = append(w, "port", fmt.Sprint(rule.DstPort))
 	}
@@ -142,11 +152,7 @@ func (r *pfRenderer) hosts(ps []netip.Prefix, not bool) string {
 	case 1:
 		return neg + prefixString(ps[0])
 	}
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = prefixString(p)
-	}
-	list := strings.Join(s, ", ")
+	list := strings.Join(pfAddrs(ps), ", ")
 	name, ok := r.names[list]
 	if !ok {
 		name = fmt.Sprintf("<palisade_%d>", len(r.names)+1)
@@ -154,4 +160,42 @@ func (r *pfRenderer) hosts(ps []netip.Prefix, not bool) string {
 		fmt.Fprintf(&r.tables, "table %s const { %s }\n", name, list)
 	}
 	return neg + name
+}
+
+// table renders a named set's match: a table pfctl can refill in place,
+// declared once ("persist" keeps it while empty).
+func (r *pfRenderer) table(name string, ps []netip.Prefix) string {
+	if !slices.Contains(r.sets, name) {
+		r.sets = append(r.sets, name)
+		fmt.Fprintf(&r.tables, "table <%s> persist", name)
+		if len(ps) > 0 {
+			fmt.Fprintf(&r.tables, " { %s }", strings.Join(pfAddrs(ps), ", "))
+		}
+		r.tables.WriteString("\n")
+	}
+	return "<" + name + ">"
+}
+
+func pfAddrs(ps []netip.Prefix) []string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = prefixString(p)
+	}
+	return s
+}
+
+// pfTableCommands plans the pfctl calls that give the anchor's tables the
+// sets' new contents, replacing each table's addresses at once (an empty
+// set flushes its table).
+func pfTableCommands(anchor string, sets []addrSet) [][]string {
+	var cmds [][]string
+	for _, s := range sets {
+		cmd := []string{"-a", anchor, "-t", s.name, "-T"}
+		if len(s.elems) == 0 {
+			cmds = append(cmds, append(cmd, "flush"))
+			continue
+		}
+		cmds = append(cmds, append(append(cmd, "replace"), pfAddrs(s.elems)...))
+	}
+	return cmds
 }

@@ -3,6 +3,7 @@ package firewall
 import (
 	"fmt"
 	"log/slog"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -51,6 +52,9 @@ func (b *pfBackend) Apply(p Policy) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.applyTablesLocked(p) {
+		return nil
+	}
 	if _, err := b.pfctl(RenderPF(p, pfAnchor), "-a", pfAnchor, "-f", "-"); err != nil {
 		return err
 	}
@@ -73,6 +77,28 @@ func (b *pfBackend) Apply(p Policy) error {
 		b.log.Warn("firewall: " + prob)
 	}
 	return nil
+}
+
+// applyTablesLocked installs p by refilling the anchor's tables of named
+// sets, when that is all that differs from the loaded policy (the bootstrap
+// permit opening or closing for an endpoint lookup), and tells whether it
+// did. A new shape, the same policy again (which repairs an anchor changed
+// behind our back) or a failed pfctl call need the full load. States are not
+// flushed: those the permit allowed are the service's own finished lookups.
+func (b *pfBackend) applyTablesLocked(p Policy) bool {
+	sets := p.sets()
+	if !b.applied || len(sets) == 0 || !reflect.DeepEqual(setShape(p), setShape(b.last)) || reflect.DeepEqual(p, b.last) {
+		return false
+	}
+	for _, cmd := range pfTableCommands(pfAnchor, sets) {
+		if _, err := b.pfctl("", cmd...); err != nil {
+			b.log.Warn("firewall tables update failed; loading the anchor", "backend", "pf", "err", err)
+			return false
+		}
+	}
+	b.last = p
+	b.log.Info("firewall sets updated", "backend", "pf", "engaged", p.Engaged, "why", p.Why, "sets", setsText(sets))
+	return true
 }
 
 // enableLocked takes a reference on pf unless we hold one and pf is still

@@ -22,6 +22,10 @@ type fakePF struct {
 	anchor  string
 	main    string
 	cmds    []string
+	// tables are the table commands run ("bootstrap4 -T flush"), which
+	// fail while failTables.
+	tables     []string
+	failTables bool
 }
 
 func (f *fakePF) pfctl(stdin string, args ...string) (string, error) {
@@ -55,6 +59,13 @@ func (f *fakePF) pfctl(stdin string, args ...string) (string, error) {
 		return strings.Join(rules, "\n"), nil
 	case "-F states", "-a " + pfAnchor + " -v -s rules", "-a " + pfAnchor + " -s Tables":
 	default:
+		if t, ok := strings.CutPrefix(cmd, "-a "+pfAnchor+" -t "); ok {
+			if f.failTables {
+				return "", errors.New("pfctl: Table does not exist")
+			}
+			f.tables = append(f.tables, t)
+			return "", nil
+		}
 		if t, ok := strings.CutPrefix(cmd, "-X "); ok {
 			i := slices.Index(f.tokens, t)
 			if i < 0 {
