@@ -141,7 +141,7 @@ func (g *GUI) ShowWindow(tab string) {
 func (g *GUI) hideWindow() {
 	g.shown = false
 	g.win.Hide()
-	g.logs.halt() // the log is followed only while on screen
+	g.logs.release() // the log is followed only while on screen
 	// Hand the garbage of the window's session back to the OS now: a tray
 	// app stays closed for hours and allocates too little for the collector
 	// to run and return it by itself.

@@ -121,6 +121,17 @@ func (p *logsPane) start() {
 	}()
 }
 
+// release stops following and drops the lines (up to maxLogLines of text
+// in the grid) when the window closes; the tab starts afresh when shown.
+func (p *logsPane) release() {
+	p.halt()
+	if p.buf.Len() > 0 {
+		p.buf.Reset()
+		p.grid.SetText("")
+		p.buttons()
+	}
+}
+
 // halt stops following, when the tab leaves the screen.
 func (p *logsPane) halt() {
 	if p.stop != nil {
