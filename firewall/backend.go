@@ -26,7 +26,7 @@ type Inspection struct {
 	// Rejected sums the packets the reject and drop rules stopped, where
 	// the backend can count them.
 	Rejected uint64
-	// Changed tells that a chain or rule differs from what the backend
+	// Changed tells that a chain, rule or set differs from what the backend
 	// installed at its last Apply, whatever the count (nftables; the
 	// other backends compare counts only).
 	Changed bool

@@ -33,10 +33,11 @@ type nftBackend struct {
 	// waits for the kernel's deferred cleanup (an RCU grace period), which
 	// would cost more than the whole replacement.
 	conn *nftables.Conn
-	// want is how many rules the last Apply installed, and sum their
-	// digest as read back (readBack), for Inspect.
-	want int
-	sum  string
+	// want is how many rules the last Apply installed, and sum the
+	// digest of its chains and rules and setSum of its sets as read back
+	// (readBack), for Inspect.
+	want        int
+	sum, setSum string
 	// last is the installed policy and shape the same with its sets
 	// emptied (setShape); valid only while installed is set.
 	last, shape Policy
@@ -102,7 +103,12 @@ func (b *nftBackend) applySets(p Policy) (done bool, err error) {
 		if err := c.Flush(); err != nil {
 			return fmt.Errorf("nftables: updating sets of table %s: %w", tableName, err)
 		}
-		b.last, done = p, true
+		// Only the sets changed: their digest alone is read again.
+		sum, err := setsSum(c, b.table())
+		if err != nil {
+			return err
+		}
+		b.last, b.setSum, done = p, sum, true
 		return nil
 	})
 	if err != nil {
@@ -161,11 +167,11 @@ func (b *nftBackend) Apply(p Policy) error {
 		}
 		// Read back as the kernel holds it, so Inspect compares like
 		// with like.
-		_, sum, err := readBack(c)
+		_, sum, sets, err := readBack(c)
 		if err != nil {
 			return err
 		}
-		b.want, b.sum = nrules, sum
+		b.want, b.sum, b.setSum = nrules, sum, sets
 		b.last, b.shape, b.installed = p, setShape(p), !p.Empty()
 		return nil
 	})

@@ -11,39 +11,40 @@ import (
 
 // Inspect reads the palisade table back: its rules in every chain, which of
 // them carry counters (all of ours do), how many packets the reject and
-// drop rules stopped, and whether any chain or rule differs from what the
-// last Apply installed (a rule replaced in place keeps the count).
+// drop rules stopped, and whether any chain, rule or set differs from what
+// the last Apply installed (a rule replaced in place keeps the count).
 func (b *nftBackend) Inspect() (Inspection, error) {
 	var in Inspection
 	err := b.do(func(c *nftables.Conn) error {
-		got, sum, err := readBack(c)
+		got, sum, sets, err := readBack(c)
 		if err != nil {
 			return err
 		}
 		in = got
 		in.Want = b.want
-		in.Changed = b.installed && in.Present && sum != b.sum
+		in.Changed = b.installed && in.Present && (sum != b.sum || sets != b.setSum)
 		return nil
 	})
 	return in, err
 }
 
-// readBack lists the palisade table's chains and rules: the counts of
-// Inspection and a digest of everything but the counters' values.
-func readBack(c *nftables.Conn) (Inspection, string, error) {
+// readBack lists the palisade table's chains, rules and sets: the counts of
+// Inspection, a digest of the chains and rules (all but the counters'
+// values) and one of the sets (setsSum).
+func readBack(c *nftables.Conn) (Inspection, string, string, error) {
 	var in Inspection
 	tables, err := c.ListTablesOfFamily(nftables.TableFamilyINet)
 	if err != nil {
-		return in, "", fmt.Errorf("nftables: %w", err)
+		return in, "", "", fmt.Errorf("nftables: %w", err)
 	}
 	i := slices.IndexFunc(tables, func(t *nftables.Table) bool { return t.Name == tableName })
 	if i < 0 {
-		return in, "", nil
+		return in, "", "", nil
 	}
 	in.Present = true
 	chains, err := c.ListChainsOfTableFamily(nftables.TableFamilyINet)
 	if err != nil {
-		return in, "", fmt.Errorf("nftables: %w", err)
+		return in, "", "", fmt.Errorf("nftables: %w", err)
 	}
 	chains = slices.DeleteFunc(chains, func(ch *nftables.Chain) bool { return ch.Table.Name != tableName })
 	slices.SortFunc(chains, func(a, b *nftables.Chain) int { return strings.Compare(a.Name, b.Name) })
@@ -62,7 +63,7 @@ func readBack(c *nftables.Conn) (Inspection, string, error) {
 		sum.WriteByte('\n')
 		rules, err := c.GetRules(tables[i], ch)
 		if err != nil {
-			return in, "", fmt.Errorf("nftables: listing chain %s: %w", ch.Name, err)
+			return in, "", "", fmt.Errorf("nftables: listing chain %s: %w", ch.Name, err)
 		}
 		for _, r := range rules {
 			in.Rules++
@@ -90,5 +91,30 @@ func readBack(c *nftables.Conn) (Inspection, string, error) {
 			}
 		}
 	}
-	return in, sum.String(), nil
+	sets, err := setsSum(c, tables[i])
+	return in, sum.String(), sets, err
+}
+
+// setsSum is the digest of the table's named sets and their elements: an
+// address added to a permit's set opens it as surely as a new rule.
+func setsSum(c *nftables.Conn, t *nftables.Table) (string, error) {
+	var sum strings.Builder
+	sets, err := c.GetSets(t)
+	if err != nil {
+		return "", fmt.Errorf("nftables: listing sets: %w", err)
+	}
+	slices.SortFunc(sets, func(a, b *nftables.Set) int { return strings.Compare(a.Name, b.Name) })
+	for _, set := range sets {
+		els, err := c.GetSetElements(set)
+		if err != nil {
+			return "", fmt.Errorf("nftables: listing set %s: %w", set.Name, err)
+		}
+		keys := make([]string, len(els))
+		for k, e := range els {
+			keys[k] = fmt.Sprintf("%x/%t", e.Key, e.IntervalEnd)
+		}
+		slices.Sort(keys)
+		fmt.Fprintf(&sum, "set %s %v\n", set.Name, keys)
+	}
+	return sum.String(), nil
 }

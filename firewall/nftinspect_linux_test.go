@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"net/netip"
 	"testing"
 
 	"github.com/google/nftables"
@@ -49,5 +50,43 @@ func TestNFTInspectSeesAChangedRule(t *testing.T) {
 	}
 	if in.Rules == in.Want && in.Unmetered == 0 && !in.Changed {
 		t.Errorf("a reject rule turned into accept went unseen: %+v", in)
+	}
+}
+
+// An address added to the bootstrap permit's set behind the service's
+// back is seen by Inspect; the service's own set update is not.
+func TestNFTInspectSeesAChangedSet(t *testing.T) {
+	needRoot(t)
+	ns := newTestNS(t)
+	b := ns.backend(t)
+	in := engagedInput(false)
+	if err := b.Apply(Compute(in)); err != nil {
+		t.Fatal(err)
+	}
+	in.Bootstrap = []netip.Addr{netip.MustParseAddr("192.0.2.53"), netip.MustParseAddr("2001:db8::53")}
+	if err := b.Apply(Compute(in)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Inspect(); err != nil || got.Changed {
+		t.Fatalf("after the service's own set update: %+v, %v", got, err)
+	}
+	c := ns.conn(t)
+	tb := &nftables.Table{Name: tableName, Family: nftables.TableFamilyINet}
+	set := &nftables.Set{Table: tb, Name: "bootstrap4", Interval: true, KeyType: nftables.TypeIPAddr}
+	if err := c.SetAddElements(set, []nftables.SetElement{{Key: []byte{198, 51, 100, 1}}, {Key: []byte{198, 51, 100, 2}, IntervalEnd: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.Inspect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Rules != got.Want || got.Unmetered != 0 {
+		t.Fatalf("an element changed the rules: %+v", got)
+	}
+	if !got.Changed {
+		t.Errorf("an address added to the bootstrap permit went unseen: %+v", got)
 	}
 }
