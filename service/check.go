@@ -17,10 +17,19 @@ import (
 // Check runs the self-check: it reads the live routes, firewall and DNS and
 // compares them with what the service set up (selfcheck.Evaluate decides).
 // One check runs at a time; each probe is bounded, so it returns within
-// seconds whatever the network does.
+// seconds whatever the network does. A caller gone before its turn (ctx
+// done) gets an empty report and starts no probe, so requests queued and
+// abandoned cost the service, and the outside service, nothing.
 func (m *Manager) Check(ctx context.Context) ipc.CheckReport {
-	m.checking.Lock()
-	defer m.checking.Unlock()
+	select {
+	case m.checking <- struct{}{}:
+		defer func() { <-m.checking }()
+	case <-ctx.Done():
+		return ipc.CheckReport{Time: time.Now()}
+	}
+	if ctx.Err() != nil {
+		return ipc.CheckReport{Time: time.Now()}
+	}
 	e, endpoints, state := m.checkExpect()
 	c := m.env.Check
 	f := selfcheck.Facts{Endpoints: map[netip.Addr]selfcheck.Hop{}}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/palisadevpn/palisade/firewall"
 	"github.com/palisadevpn/palisade/platform"
@@ -130,5 +131,68 @@ func TestCheckFirewallNotApplied(t *testing.T) {
 	}
 	if slices.ContainsFunc(rl.asks, func(s string) bool { return len(s) > 7 && s[:7] == "marked " }) {
 		t.Errorf("endpoint route asked while disconnected: %q", rl.asks)
+	}
+}
+
+// A caller that is gone before its turn (it gave up while another check
+// ran) starts no probes: queued requests of an unprivileged user cannot
+// make the service ask the outside service again and again for nobody.
+func TestCheckCallerGoneBeforeItsTurn(t *testing.T) {
+	env, _ := checkEnv(t, &inspectingFirewall{rules: 12})
+	release := make(chan struct{})
+	var mu sync.Mutex
+	asked := 0
+	env.Check.Outside = func(ctx context.Context, _ string, _ bool) selfcheck.Seen {
+		mu.Lock()
+		asked++
+		mu.Unlock()
+		<-release
+		return selfcheck.Seen{Err: errors.New("test: no answer")}
+	}
+	m := newTestManager(t, env)
+	s := m.Settings()
+	s.Check.Outside = true
+	if _, err := m.SetSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	m.Import("home", testProfile)
+	m.Connect("home")
+	waitState(t, m, ipc.Connected)
+	first := make(chan struct{})
+	go func() {
+		defer close(first)
+		m.Check(context.Background())
+	}()
+	for n := 0; ; n++ {
+		mu.Lock()
+		started := asked == 2
+		mu.Unlock()
+		if started {
+			break
+		}
+		if n == 500 {
+			t.Fatal("the first check never asked the outside service")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	gone, cancel := context.WithCancel(context.Background())
+	second := make(chan ipc.CheckReport)
+	go func() { second <- m.Check(gone) }()
+	cancel()
+	select {
+	case r := <-second:
+		if len(r.Items) != 0 {
+			t.Errorf("a check for a gone caller reported %+v", r.Items)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("a check for a gone caller waited for the running one")
+	}
+	close(release)
+	<-first
+	time.Sleep(50 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if asked != 2 {
+		t.Errorf("the outside service was asked %d times, want 2 (one check, both families)", asked)
 	}
 }
