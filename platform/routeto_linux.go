@@ -10,10 +10,17 @@ import (
 )
 
 // RouteTo asks the kernel, policy rules included, which route a packet to
-// dst carrying fwmark mark (0: none) would take, as `ip route get` does. An
-// unreachable, prohibit or blackhole route, or none at all, is a Reject hop.
-func RouteTo(dst netip.Addr, mark uint32) (Hop, error) {
-	rs, err := netlink.RouteGetWithOptions(net.IP(dst.AsSlice()), &netlink.RouteGetOptions{Mark: mark})
+// dst carrying fwmark mark (0: none) and sent by user uid (negative: this
+// process's) would take, as `ip route get ... uid` does: uidrange rules
+// then judge the user's programs, not the service. An unreachable,
+// prohibit or blackhole route, or none at all, is a Reject hop.
+func RouteTo(dst netip.Addr, mark uint32, uid int) (Hop, error) {
+	opts := &netlink.RouteGetOptions{Mark: mark}
+	if uid >= 0 {
+		u := uint32(uid)
+		opts.UID = &u
+	}
+	rs, err := netlink.RouteGetWithOptions(net.IP(dst.AsSlice()), opts)
 	if errors.Is(err, unix.ENETUNREACH) || errors.Is(err, unix.EHOSTUNREACH) || errors.Is(err, unix.EACCES) || errors.Is(err, unix.EINVAL) {
 		return Hop{Reject: true}, nil
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/palisadevpn/palisade/firewall"
 	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/service/auth"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/selfcheck"
 )
@@ -33,11 +34,18 @@ func (m *Manager) Check(ctx context.Context) ipc.CheckReport {
 	e, endpoints, state := m.checkExpect()
 	c := m.env.Check
 	f := selfcheck.Facts{Endpoints: map[netip.Addr]selfcheck.Hop{}}
-	f.Route4 = hop(c.RouteTo(selfcheck.Probe4, 0))
-	f.Route6 = hop(c.RouteTo(selfcheck.Probe6, 0))
+	// The probes' routes are asked as the caller's programs would meet
+	// them (a uidrange rule may send one user elsewhere); the endpoint's
+	// as the service's own WireGuard socket.
+	uid := -1
+	if id, ok := auth.IdentityFrom(ctx); ok {
+		uid = id.UID
+	}
+	f.Route4 = hop(c.RouteTo(selfcheck.Probe4, 0, uid))
+	f.Route6 = hop(c.RouteTo(selfcheck.Probe6, 0, uid))
 	if e.Tunnel != "" {
 		for _, ep := range endpoints {
-			f.Endpoints[ep] = hop(c.RouteTo(ep, platform.FwMark))
+			f.Endpoints[ep] = hop(c.RouteTo(ep, platform.FwMark, -1))
 		}
 	}
 	f.Firewall = m.inspectFirewall()

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/netip"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/palisadevpn/palisade/firewall"
 	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/service/auth"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/selfcheck"
 )
@@ -43,14 +45,14 @@ type routeLog struct {
 	asks []string
 }
 
-func (r *routeLog) routeTo(dst netip.Addr, mark uint32) (platform.Hop, error) {
+func (r *routeLog) routeTo(dst netip.Addr, mark uint32, uid int) (platform.Hop, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if mark != 0 {
-		r.asks = append(r.asks, "marked "+dst.String())
+		r.asks = append(r.asks, fmt.Sprintf("marked %s uid %d", dst, uid))
 		return platform.Hop{Interface: "eth0", Gateway: netip.MustParseAddr("192.0.2.1")}, nil
 	}
-	r.asks = append(r.asks, dst.String())
+	r.asks = append(r.asks, fmt.Sprintf("%s uid %d", dst, uid))
 	return platform.Hop{Interface: "tun-test"}, nil
 }
 
@@ -92,7 +94,8 @@ func TestCheckConnected(t *testing.T) {
 	m.Import("home", testProfile)
 	m.Connect("home")
 	waitState(t, m, ipc.Connected)
-	r := m.Check(context.Background())
+	// Asked by user 1000: the probes are routed as that user's programs.
+	r := m.Check(auth.WithIdentity(context.Background(), auth.Identity{UID: 1000, Name: "alice"}))
 	want := map[string]ipc.CheckStatus{
 		ipc.CheckRoute4: ipc.CheckOK, ipc.CheckRoute6: ipc.CheckOK, ipc.CheckEndpoint: ipc.CheckOK,
 		ipc.CheckFirewall: ipc.CheckOK, ipc.CheckDNS: ipc.CheckOK, ipc.CheckOutside4: ipc.CheckSkip, ipc.CheckOutside6: ipc.CheckSkip,
@@ -100,7 +103,7 @@ func TestCheckConnected(t *testing.T) {
 	if got := statuses(r); !maps.Equal(got, want) {
 		t.Errorf("report %+v", r.Items)
 	}
-	wantAsks := []string{selfcheck.Probe4.String(), selfcheck.Probe6.String(), "marked 2001:db8::7"}
+	wantAsks := []string{selfcheck.Probe4.String() + " uid 1000", selfcheck.Probe6.String() + " uid 1000", "marked 2001:db8::7 uid -1"}
 	if !slices.Equal(rl.asks, wantAsks) {
 		t.Errorf("route lookups %q, want %q", rl.asks, wantAsks)
 	}

@@ -32,8 +32,9 @@ const (
 // CheckEnv reads the live system for the self-check. Production values come
 // from the platform packages; tests inject their own.
 type CheckEnv struct {
-	// RouteTo returns the route a packet to dst with fwmark mark takes.
-	RouteTo func(dst netip.Addr, mark uint32) (platform.Hop, error)
+	// RouteTo returns the route a packet to dst with fwmark mark, sent
+	// by user uid (negative: the service's own), takes.
+	RouteTo func(dst netip.Addr, mark uint32, uid int) (platform.Hop, error)
 	// SystemDNS returns the name servers the system uses now and whether
 	// they are only systemd-resolved's stub.
 	SystemDNS func(tunnel string) ([]netip.Addr, bool, error)
