@@ -26,7 +26,7 @@ func TestRouteToUserLinux(t *testing.T) {
 func TestRouteToUserLinuxChild(t *testing.T) {
 	netnstest.Child(t)
 	for _, dst := range []string{"1.1.1.1", "2606:4700:4700::1111"} {
-		a := mustAddr(t, dst)
+		a := netip.MustParseAddr(dst)
 		own, err := RouteTo(a, 0, -1)
 		if err != nil || own.Reject || own.Interface != "eth0" {
 			t.Errorf("RouteTo(%s) as the service = %+v, %v; want eth0", dst, own, err)
@@ -36,13 +36,4 @@ func TestRouteToUserLinuxChild(t *testing.T) {
 			t.Errorf("RouteTo(%s) as uid 4242 = %+v, %v; want the uidrange rule's reject", dst, user, err)
 		}
 	}
-}
-
-func mustAddr(t *testing.T, s string) netip.Addr {
-	t.Helper()
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
 }
