@@ -69,7 +69,7 @@ func (g *cgroupGroups) Watch(mode settings.SplitMode, programs []string) error {
 	}
 	rel := g.Group(mode)
 	move := func(pid int) error { return g.mount.Move(rel, pid) }
-	w, err := newExecWatcher(g.log, programs, move)
+	w, err := newExecWatcher(g.log, programs, move, mode == settings.SplitVPNOnly)
 	if err != nil {
 		return err
 	}

@@ -28,22 +28,31 @@ type execWatcher struct {
 	f        *os.File
 	programs []string
 	move     func(pid int) error
-	done     chan struct{}
-	stop     chan struct{}
+	// denyUnmoved refuses the exec of a process that could not be moved:
+	// a vpn-only program outside its group would go out directly, past
+	// the kill switch that holds only the group. (A bypass program left
+	// outside merely keeps to the tunnel, so its exec is allowed.)
+	denyUnmoved bool
+	done        chan struct{}
+	stop        chan struct{}
 }
 
 // rearmEvery is how often the marks are renewed for replaced programs.
 const rearmEvery = 30 * time.Second
 
+// readRetry is the pause after a failed read of the event queue.
+const readRetry = 10 * time.Millisecond
+
 // newExecWatcher marks programs and starts answering their execs. A
 // program that cannot be marked (not on disk) is logged and skipped.
-func newExecWatcher(log *slog.Logger, programs []string, move func(pid int) error) (*execWatcher, error) {
+// denyUnmoved: see execWatcher.
+func newExecWatcher(log *slog.Logger, programs []string, move func(pid int) error, denyUnmoved bool) (*execWatcher, error) {
 	fd, err := unix.FanotifyInit(unix.FAN_CLASS_CONTENT|unix.FAN_CLOEXEC|unix.FAN_NONBLOCK, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_LARGEFILE)
 	if err != nil {
 		return nil, fmt.Errorf("split tunnel: fanotify: %w", err)
 	}
 	w := &execWatcher{log: log, f: os.NewFile(uintptr(fd), "fanotify"), programs: programs, move: move,
-		done: make(chan struct{}), stop: make(chan struct{})}
+		denyUnmoved: denyUnmoved, done: make(chan struct{}), stop: make(chan struct{})}
 	for _, p := range programs {
 		if err := w.mark(p); err != nil {
 			log.Warn("split tunnel: program not watched", "program", p, "err", err)
@@ -93,11 +102,17 @@ func (w *execWatcher) loop() {
 	meta := int(unsafe.Sizeof(unix.FanotifyEventMetadata{}))
 	for {
 		n, err := w.f.Read(buf)
-		if err != nil {
-			if !errors.Is(err, os.ErrClosed) && !errors.Is(err, io.EOF) {
-				w.log.Error("split tunnel: program watch stopped", "err", err)
-			}
+		if errors.Is(err, os.ErrClosed) || errors.Is(err, io.EOF) {
 			return
+		}
+		if err != nil {
+			// The kernel refused the event it could not hand over (no
+			// descriptor left for it: EMFILE, ENFILE); the next ones must
+			// still be answered, or their execs wait until the service
+			// exits. The pause keeps a persistent error from spinning.
+			w.log.Error("split tunnel: exec event lost, the exec was refused", "err", err)
+			time.Sleep(readRetry)
+			continue
 		}
 		for off := 0; off+meta <= n; {
 			ev := (*unix.FanotifyEventMetadata)(unsafe.Pointer(&buf[off]))
@@ -110,22 +125,28 @@ func (w *execWatcher) loop() {
 	}
 }
 
-// answer moves the exec'ing process, then always allows the exec: a
-// failed move leaves the program where it was, which the log says.
+// answer moves the exec'ing process, then allows the exec; a failed move
+// leaves the program where it was, which the log says, and refuses the
+// exec when denyUnmoved.
 func (w *execWatcher) answer(ev *unix.FanotifyEventMetadata) {
 	if ev.Fd < 0 {
 		return
 	}
 	defer unix.Close(int(ev.Fd))
 	exe, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(ev.Fd)))
+	verdict := uint32(unix.FAN_ALLOW)
 	if ev.Mask&unix.FAN_OPEN_EXEC_PERM != 0 {
-		if err := w.move(int(ev.Pid)); err != nil {
+		switch err := w.move(int(ev.Pid)); {
+		case err != nil && w.denyUnmoved:
+			verdict = unix.FAN_DENY
+			w.log.Error("split tunnel: new process not moved, exec refused: it would run outside the vpn-only group's kill switch", "pid", ev.Pid, "program", exe, "err", err)
+		case err != nil:
 			w.log.Warn("split tunnel: new process not moved", "pid", ev.Pid, "program", exe, "err", err)
-		} else {
+		default:
 			w.log.Info("split tunnel: new process moved into the group", "pid", ev.Pid, "program", exe)
 		}
 	}
-	resp := binary.NativeEndian.AppendUint32(binary.NativeEndian.AppendUint32(nil, uint32(ev.Fd)), unix.FAN_ALLOW)
+	resp := binary.NativeEndian.AppendUint32(binary.NativeEndian.AppendUint32(nil, uint32(ev.Fd)), verdict)
 	if _, err := w.f.Write(resp); err != nil {
 		w.log.Error("split tunnel: exec not answered", "pid", ev.Pid, "err", err)
 	}

@@ -154,7 +154,7 @@ func TestExecWatcherFollowsReplacedProgram(t *testing.T) {
 		defer mu.Unlock()
 		pids = append(pids, pid)
 		return nil
-	})
+	}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
