@@ -290,7 +290,8 @@ func (s *Server) splitExec(w http.ResponseWriter, r *http.Request) {
 		err = errors.New("choose the bypass or vpn-only group")
 	}
 	if err == nil {
-		err = s.m.SplitExec(mode, identity(r).PID)
+		id := identity(r)
+		err = s.m.SplitExec(mode, id.PID, id.UID)
 	}
 	if err != nil {
 		writeError(w, http.StatusConflict, err)

@@ -112,8 +112,12 @@ func (m *Manager) startSplitDNSLocked(s settings.Settings) {
 }
 
 // SplitExec moves process pid (the caller of `palisade exec`, which then
-// executes the command) into the group of mode.
-func (m *Manager) SplitExec(mode settings.SplitMode, pid int) error {
+// executes the command) into the group of mode. A caller other than root
+// (uid) moves only a process of its own user: the pid is the one the
+// kernel recorded at connect, and the caller may have exited since while
+// a child kept the connection, leaving the number to another user's
+// process.
+func (m *Manager) SplitExec(mode settings.SplitMode, pid, uid int) error {
 	m.mu.Lock()
 	cur, groups, why := m.settings.Split.Mode, m.env.Split, m.env.SplitUnavailable
 	m.mu.Unlock()
@@ -126,6 +130,16 @@ func (m *Manager) SplitExec(mode settings.SplitMode, pid int) error {
 		return errSplitOff
 	case cur != mode:
 		return fmt.Errorf("the split tunnel is in %s mode, not %s: change it with 'palisade split mode %s'", cur, mode, mode)
+	}
+	if uid != 0 {
+		owner, err := processUID(pid)
+		if err != nil {
+			return fmt.Errorf("split tunnel: the calling process %d: %w", pid, err)
+		}
+		if owner != uid {
+			m.env.Log.Warn("split tunnel: exec refused, the process is another user's", "pid", pid, "uid", uid, "owner", owner)
+			return fmt.Errorf("split tunnel: process %d is not the caller's (it belongs to uid %d)", pid, owner)
+		}
 	}
 	if err := groups.Move(mode, pid); err != nil {
 		return err

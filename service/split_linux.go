@@ -1,8 +1,12 @@
 package service
 
 import (
+	"fmt"
 	"log/slog"
+	"os"
 	"path"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/palisadevpn/palisade/platform/cgroup"
@@ -82,4 +86,20 @@ func (g *cgroupGroups) Watch(mode settings.SplitMode, programs []string) error {
 		g.log.Info("split tunnel: running process moved into the group", "pid", p.PID, "program", p.Exe)
 	}
 	return nil
+}
+
+// processUID is the real user id of process pid, from /proc/PID/status.
+func processUID(pid int) (int, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "Uid:"); ok {
+			if f := strings.Fields(rest); len(f) > 0 {
+				return strconv.Atoi(f[0])
+			}
+		}
+	}
+	return 0, fmt.Errorf("process %d: no Uid line", pid)
 }

@@ -13,3 +13,8 @@ import (
 func newSplitGroups(log *slog.Logger, parent string) (SplitGroups, error) {
 	return nil, errors.New(platform.SplitTunnelUnavailable)
 }
+
+// processUID is never asked here: SplitExec refuses without groups.
+func processUID(pid int) (int, error) {
+	return 0, errors.New(platform.SplitTunnelUnavailable)
+}

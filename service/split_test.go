@@ -2,6 +2,11 @@ package service
 
 import (
 	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +14,7 @@ import (
 
 	"github.com/palisadevpn/palisade/firewall"
 	"github.com/palisadevpn/palisade/platform"
+	"github.com/palisadevpn/palisade/service/auth"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
 )
@@ -63,7 +69,7 @@ func TestSplitUnavailableIsRefused(t *testing.T) {
 	if st := m.Status(); !strings.Contains(st.SplitUnavailable, "no network extension here") {
 		t.Errorf("status does not say why: %q", st.SplitUnavailable)
 	}
-	if err := m.SplitExec(settings.SplitBypass, 42); err == nil {
+	if err := m.SplitExec(settings.SplitBypass, 42, 0); err == nil {
 		t.Error("exec moved a process without groups")
 	}
 }
@@ -73,17 +79,17 @@ func TestSplitExecMovesTheCaller(t *testing.T) {
 	g := &fakeGroups{}
 	env.Split = g
 	m := newTestManager(t, env)
-	if err := m.SplitExec(settings.SplitBypass, 42); !errors.Is(err, errSplitOff) {
+	if err := m.SplitExec(settings.SplitBypass, 42, 0); !errors.Is(err, errSplitOff) {
 		t.Errorf("exec while off: %v", err)
 	}
 	withSplit(t, m, settings.SplitBypass)
-	if err := m.SplitExec(settings.SplitVPNOnly, 42); err == nil || !strings.Contains(err.Error(), "bypass mode") {
+	if err := m.SplitExec(settings.SplitVPNOnly, 42, 0); err == nil || !strings.Contains(err.Error(), "bypass mode") {
 		t.Errorf("exec into the other group: %v", err)
 	}
-	if err := m.SplitExec(settings.SplitBypass, 0); err == nil {
+	if err := m.SplitExec(settings.SplitBypass, 0, 0); err == nil {
 		t.Error("exec of an unknown caller accepted")
 	}
-	if err := m.SplitExec(settings.SplitBypass, 42); err != nil {
+	if err := m.SplitExec(settings.SplitBypass, 42, 0); err != nil {
 		t.Fatal(err)
 	}
 	if got := g.moved[settings.SplitBypass]; len(got) != 1 || got[0] != 42 || len(g.moved[settings.SplitVPNOnly]) != 0 {
@@ -147,5 +153,36 @@ func TestSplitShapesRoutesAndFirewall(t *testing.T) {
 	waitState(t, m, ipc.Connected)
 	if fw.policy().Split != nil {
 		t.Error("split plan left after turning it off")
+	}
+}
+
+// TestSplitExecMovesOnlyTheCallersOwnProcess: the pid recorded at connect
+// may by now be another user's process (the caller exited, a child kept
+// the connection); a caller other than root moves only its own user's.
+func TestSplitExecMovesOnlyTheCallersOwnProcess(t *testing.T) {
+	env, _ := testEnv(t, true)
+	g := &fakeGroups{}
+	env.Split = g
+	m := newTestManager(t, env)
+	withSplit(t, m, settings.SplitBypass)
+	s := NewServer(m, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	exec := func(uid int) int {
+		req := httptest.NewRequest("POST", ipc.PathSplitExec, strings.NewReader(`{"mode":"bypass"}`))
+		req = req.WithContext(auth.WithIdentity(req.Context(), auth.Identity{UID: uid, PID: os.Getpid(), Authorized: true}))
+		rec := httptest.NewRecorder()
+		s.srv.Handler.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := exec(os.Getuid() + 1); code != http.StatusConflict {
+		t.Errorf("another user's process: status %d, want %d", code, http.StatusConflict)
+	}
+	if got := g.moved[settings.SplitBypass]; len(got) != 0 {
+		t.Fatalf("another user's process was moved: %v", got)
+	}
+	if code := exec(os.Getuid()); code != http.StatusNoContent {
+		t.Errorf("the caller's own process: status %d", code)
+	}
+	if got := g.moved[settings.SplitBypass]; len(got) != 1 || got[0] != os.Getpid() {
+		t.Errorf("moved %v, want the caller's own process", got)
 	}
 }
