@@ -23,6 +23,9 @@ type cgroupGroups struct {
 	mu sync.Mutex
 	// watch moves new processes of the listed programs; nil when none.
 	watch *execWatcher
+	// mode and programs are what watch follows, for the next change.
+	mode     settings.SplitMode
+	programs []string
 }
 
 // newSplitGroups finds the cgroup2 hierarchy; parent ("" for the root)
@@ -68,6 +71,8 @@ func (g *cgroupGroups) Watch(mode settings.SplitMode, programs []string) error {
 		g.watch.Close()
 		g.watch = nil
 	}
+	g.release(g.mode, leftList(g.mode, g.programs, mode, programs))
+	g.mode, g.programs = mode, programs
 	if !(settings.Split{Mode: mode}).On() || len(programs) == 0 {
 		return nil
 	}
@@ -86,6 +91,31 @@ func (g *cgroupGroups) Watch(mode settings.SplitMode, programs []string) error {
 		g.log.Info("split tunnel: running process moved into the group", "pid", p.PID, "program", p.Exe)
 	}
 	return nil
+}
+
+// release moves the running processes of programs that are in mode's
+// group out of it, to the groups' parent: a program taken off the list
+// (or out of a mode turned off) is treated like every other program at
+// once, not only once it restarts. Processes a program started stay.
+func (g *cgroupGroups) release(mode settings.SplitMode, programs []string) {
+	if len(programs) == 0 {
+		return
+	}
+	group := "/" + g.Group(mode)
+	for _, p := range programMatches(runningProcesses(), programs) {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(p.PID) + "/cgroup")
+		if err != nil {
+			continue
+		}
+		if cur, err := cgroup.ParseProcCgroup(string(b)); err != nil || cur != group {
+			continue
+		}
+		if err := g.mount.Move(g.parent, p.PID); err != nil {
+			g.log.Warn("split tunnel: process of a program taken off the list left in the group", "pid", p.PID, "program", p.Exe, "err", err)
+			continue
+		}
+		g.log.Info("split tunnel: process of a program taken off the list moved out of the group", "pid", p.PID, "program", p.Exe)
+	}
 }
 
 // processUID is the real user id of process pid, from /proc/PID/status.

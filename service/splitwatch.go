@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+
+	"github.com/palisadevpn/palisade/service/settings"
 )
 
 // Process is a running process as the program watcher sees it.
@@ -22,6 +24,25 @@ func programMatches(procs []Process, programs []string) []Process {
 	var out []Process
 	for _, p := range procs {
 		if slices.Contains(programs, filepath.Clean(p.Exe)) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// leftList is what the watch stops covering when it goes from oldMode's
+// old list to mode's list: the old programs no longer listed, or all of
+// them when the mode changed (off included).
+func leftList(oldMode settings.SplitMode, old []string, mode settings.SplitMode, programs []string) []string {
+	if !(settings.Split{Mode: oldMode}).On() {
+		return nil
+	}
+	if oldMode != mode {
+		return old
+	}
+	var out []string
+	for _, p := range old {
+		if !slices.Contains(programs, p) {
 			out = append(out, p)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -126,5 +127,73 @@ func TestExecWatcherAnswersAfterLostEvent(t *testing.T) {
 	}
 	if err := runBounded(t, sleep, "0"); err != nil {
 		t.Errorf("the next exec failed: %v", err)
+	}
+}
+
+// TestWatchReleasesRemovedPrograms: a running process of a program taken
+// off the list, or of the list of a mode turned off, leaves the group at
+// once (it bypassed the tunnel until it exited).
+func TestWatchReleasesRemovedPrograms(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: cgroups and fanotify")
+	}
+	m, err := cgroup.Find()
+	if err != nil {
+		t.Skipf("no cgroup2 here: %v", err)
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	parent := "palisade-release-" + hex.EncodeToString(b)
+	gs, err := newSplitGroups(slog.New(slog.NewTextHandler(io.Discard, nil)), parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gs.(*cgroupGroups)
+	if err := g.Ensure(settings.SplitBypass); err != nil {
+		t.Fatal(err)
+	}
+	sleep := copyProgram(t, "sleep")
+	c := exec.Command(sleep, "30")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		g.Watch(settings.SplitOff, nil)
+		c.Process.Kill()
+		c.Wait()
+		for _, rel := range []string{g.Group(settings.SplitBypass), parent} {
+			os.Remove(m.Path(rel))
+		}
+	})
+	time.Sleep(100 * time.Millisecond) // let it exec
+	in := func() bool {
+		t.Helper()
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(c.Process.Pid) + "/cgroup")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := cgroup.ParseProcCgroup(string(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p == "/"+g.Group(settings.SplitBypass)
+	}
+	for _, off := range []struct {
+		name     string
+		mode     settings.SplitMode
+		programs []string
+	}{{"removed from the list", settings.SplitBypass, nil}, {"mode turned off", settings.SplitOff, []string{sleep}}} {
+		if err := g.Watch(settings.SplitBypass, []string{sleep}); err != nil {
+			t.Fatal(err)
+		}
+		if !in() {
+			t.Fatal("the running listed program was not moved")
+		}
+		if err := g.Watch(off.mode, off.programs); err != nil {
+			t.Fatal(err)
+		}
+		if in() {
+			t.Errorf("%s: the running program stayed in the group", off.name)
+		}
 	}
 }

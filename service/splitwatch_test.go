@@ -54,3 +54,23 @@ func TestSplitWatchFollowsSettings(t *testing.T) {
 		t.Errorf("watch calls %q, want %q", g.watched, want)
 	}
 }
+
+func TestLeftList(t *testing.T) {
+	a, b := "/usr/bin/a", "/usr/bin/b"
+	for _, c := range []struct {
+		name          string
+		oldMode, mode settings.SplitMode
+		old, programs []string
+		want          []string
+	}{
+		{"one removed", settings.SplitBypass, settings.SplitBypass, []string{a, b}, []string{b}, []string{a}},
+		{"none removed", settings.SplitBypass, settings.SplitBypass, []string{a}, []string{a, b}, nil},
+		{"mode changed", settings.SplitBypass, settings.SplitVPNOnly, []string{a, b}, []string{a, b}, []string{a, b}},
+		{"turned off", settings.SplitVPNOnly, settings.SplitOff, []string{a}, []string{a}, []string{a}},
+		{"was off", settings.SplitOff, settings.SplitBypass, []string{a}, nil, nil},
+	} {
+		if got := leftList(c.oldMode, c.old, c.mode, c.programs); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
