@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -134,50 +133,18 @@ func TestExecWatcherAnswersAfterLostEvent(t *testing.T) {
 // off the list, or of the list of a mode turned off, leaves the group at
 // once (it bypassed the tunnel until it exited).
 func TestWatchReleasesRemovedPrograms(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: cgroups and fanotify")
-	}
-	m, err := cgroup.Find()
-	if err != nil {
-		t.Skipf("no cgroup2 here: %v", err)
-	}
-	b := make([]byte, 4)
-	rand.Read(b)
-	parent := "palisade-release-" + hex.EncodeToString(b)
-	gs, err := newSplitGroups(slog.New(slog.NewTextHandler(io.Discard, nil)), parent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := gs.(*cgroupGroups)
-	if err := g.Ensure(settings.SplitBypass); err != nil {
-		t.Fatal(err)
-	}
+	g := bypassGroups(t)
 	sleep := copyProgram(t, "sleep")
 	c := exec.Command(sleep, "30")
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		g.Watch(settings.SplitOff, nil)
 		c.Process.Kill()
 		c.Wait()
-		for _, rel := range []string{g.Group(settings.SplitBypass), parent} {
-			os.Remove(m.Path(rel))
-		}
 	})
 	time.Sleep(100 * time.Millisecond) // let it exec
-	in := func() bool {
-		t.Helper()
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(c.Process.Pid) + "/cgroup")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := cgroup.ParseProcCgroup(string(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p == "/"+g.Group(settings.SplitBypass)
-	}
+	in := func() bool { return inGroup(t, g, c) }
 	for _, off := range []struct {
 		name     string
 		mode     settings.SplitMode

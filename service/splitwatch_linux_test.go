@@ -45,11 +45,11 @@ func copyProgram(t *testing.T, name string) string {
 	return dst
 }
 
-// TestExecWatcherMovesNewAndRunning: a running copy of sleep is moved when
-// the list is set, a new one is in the group from its exec on, a program
-// not listed stays out, and after the list is emptied new processes stay
-// out too.
-func TestExecWatcherMovesNewAndRunning(t *testing.T) {
+// bypassGroups are split groups below a parent of the test's own, the
+// bypass group created; the watch is stopped and both removed at the end
+// (after the test's own processes, which cleanups registered later end).
+func bypassGroups(t *testing.T) *cgroupGroups {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: cgroups and fanotify")
 	}
@@ -60,8 +60,7 @@ func TestExecWatcherMovesNewAndRunning(t *testing.T) {
 	b := make([]byte, 4)
 	rand.Read(b)
 	parent := "palisade-watch-" + hex.EncodeToString(b)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	gs, err := newSplitGroups(log, parent)
+	gs, err := newSplitGroups(slog.New(slog.NewTextHandler(io.Discard, nil)), parent)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,16 +68,40 @@ func TestExecWatcherMovesNewAndRunning(t *testing.T) {
 	if err := g.Ensure(settings.SplitBypass); err != nil {
 		t.Fatal(err)
 	}
-	group := "/" + g.Group(settings.SplitBypass)
-	var procs []*exec.Cmd
 	t.Cleanup(func() {
 		g.Watch(settings.SplitOff, nil)
+		for _, rel := range []string{g.Group(settings.SplitBypass), parent} {
+			os.Remove(m.Path(rel))
+		}
+	})
+	return g
+}
+
+// inGroup reports whether c's process is in g's bypass group.
+func inGroup(t *testing.T, g *cgroupGroups, c *exec.Cmd) bool {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(c.Process.Pid) + "/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := cgroup.ParseProcCgroup(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p == "/"+g.Group(settings.SplitBypass)
+}
+
+// TestExecWatcherMovesNewAndRunning: a running copy of sleep is moved when
+// the list is set, a new one is in the group from its exec on, a program
+// not listed stays out, and after the list is emptied new processes stay
+// out too.
+func TestExecWatcherMovesNewAndRunning(t *testing.T) {
+	g := bypassGroups(t)
+	var procs []*exec.Cmd
+	t.Cleanup(func() {
 		for _, c := range procs {
 			c.Process.Kill()
 			c.Wait()
-		}
-		for _, rel := range []string{g.Group(settings.SplitBypass), parent} {
-			os.Remove(m.Path(rel))
 		}
 	})
 	start := func(bin string) *exec.Cmd {
@@ -89,18 +112,7 @@ func TestExecWatcherMovesNewAndRunning(t *testing.T) {
 		procs = append(procs, c)
 		return c
 	}
-	in := func(c *exec.Cmd) bool {
-		t.Helper()
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(c.Process.Pid) + "/cgroup")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := cgroup.ParseProcCgroup(string(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p == group
-	}
+	in := func(c *exec.Cmd) bool { return inGroup(t, g, c) }
 	sleep, other := copyProgram(t, "sleep"), copyProgram(t, "sleep")
 	running := start(sleep)
 	time.Sleep(100 * time.Millisecond) // let it exec
