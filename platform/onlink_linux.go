@@ -9,16 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// OnLinkPrefixes reads the on-link prefixes of the physical interfaces, of
-// both families, from the main routing table.
-func OnLinkPrefixes(tunnel string) ([]netip.Prefix, error) {
-	routes, err := readRoutes()
-	if err != nil {
-		return nil, err
-	}
-	return OnLink(routes, tunnel), nil
-}
-
 // readRoutes reads the unicast routes of both families from the main
 // table (the tunnel's own live in Table). A default route has no Dst in
 // netlink; it becomes its family's /0.

@@ -2,21 +2,10 @@ package platform
 
 import (
 	"net"
-	"net/netip"
 
 	"golang.org/x/sys/windows"
 	"golang.zx2c4.com/wireguard/windows/tunnel/winipcfg"
 )
-
-// OnLinkPrefixes picks the physical interfaces' on-link prefixes from the
-// routing table (OnLink decides).
-func OnLinkPrefixes(tunnel string) ([]netip.Prefix, error) {
-	routes, err := readRoutes()
-	if err != nil {
-		return nil, err
-	}
-	return OnLink(routes, tunnel), nil
-}
 
 // readRoutes reads the routing table of both families. On-link routes
 // have an unspecified next hop on Windows.
