@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,11 +21,7 @@ import (
 func TestScreenshotsRealFeatures(t *testing.T) {
 	needDisplay(t)
 	bed := testbed.New(t, testbed.Options{}) // skips when not root
-	bin := t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/palisaded").CombinedOutput(); err != nil {
-		t.Fatalf("build palisaded: %v\n%s", err, out)
-	}
-	bed.StartDaemon(t, filepath.Join(bin, "palisaded"), "run", "--socket", socket, "--state-dir", t.TempDir())
+	bed.StartDaemon(t, buildDaemon(t), "run", "--socket", socket, "--state-dir", t.TempDir())
 	c := ipc.NewClient(socket)
 	ctx := context.Background()
 	waitService(t, c)

@@ -19,11 +19,7 @@ import (
 func TestScreenshotsRealService(t *testing.T) {
 	needDisplay(t)
 	bed := testbed.New(t, testbed.Options{}) // skips when not root
-	bin := t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/palisaded").CombinedOutput(); err != nil {
-		t.Fatalf("build palisaded: %v\n%s", err, out)
-	}
-	daemon := filepath.Join(bin, "palisaded")
+	daemon := buildDaemon(t)
 	state := t.TempDir()
 
 	// Configure on a private socket first, so the GUI meets the service
@@ -103,4 +99,14 @@ func waitConnected(t *testing.T, c *ipc.Client) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("not connected: %+v", st)
+}
+
+// buildDaemon builds the real palisaded for a test that runs it in the test bed.
+func buildDaemon(t *testing.T) string {
+	t.Helper()
+	bin := t.TempDir()
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/palisaded").CombinedOutput(); err != nil {
+		t.Fatalf("build palisaded: %v\n%s", err, out)
+	}
+	return filepath.Join(bin, "palisaded")
 }
