@@ -21,10 +21,13 @@ func TestHiddenWindowIsNotPainted(t *testing.T) {
 	st := connected()
 	st.RxBytes += 2_000_000
 	h.g.apply(st, t0.Add(2*time.Second))
+	// The legend is read before the disconnect, which clears the graph.
+	if strings.Contains(h.g.status.graph.rx.Text, "MB/s") {
+		t.Errorf("hidden window painted the rate: download %q", h.g.status.graph.rx.Text)
+	}
 	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0.Add(3*time.Second))
-	if h.field("Handshake") != "10 s ago" || h.g.status.state.Text != "Connected" || strings.Contains(h.g.status.graph.rx.Text, "MB/s") {
-		t.Errorf("hidden window painted: state %q, handshake %q, download %q",
-			h.g.status.state.Text, h.field("Handshake"), h.g.status.graph.rx.Text)
+	if h.field("Handshake") != "10 s ago" || h.g.status.state.Text != "Connected" {
+		t.Errorf("hidden window painted: state %q, handshake %q", h.g.status.state.Text, h.field("Handshake"))
 	}
 	if got := menuLabels(h.g.tray.menu); got[0] != "Disconnected" || h.g.tray.icon != IconDisconnected {
 		t.Errorf("tray not updated while the window is hidden: %q, icon %v", got, h.g.tray.icon)
