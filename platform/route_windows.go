@@ -49,31 +49,18 @@ func (r *windowsRouter) Up(cfg TunnelConfig) error {
 		return fmt.Errorf("addresses on %s: %w", cfg.Interface, err)
 	}
 	routes := SplitPlan(plan, cfg.Endpoints, bestGateway(windows.AF_INET, luid), bestGateway(windows.AF_INET6, luid))
-	var tunnelRoutes []*winipcfg.RouteData
-	for _, rt := range routes {
-		switch {
-		case rt.Blackhole:
-			// No default route outside the tunnel: left to the routing
-			// table, as before SplitPlan planned blackholes (macOS).
-			continue
-		case rt.Via != nil:
-			if err := r.addHostRoute(rt.Journaled()); err != nil {
-				return err
-			}
-		case rt.Blackhole:
-			// Windows has no blackhole routes: the endpoint's family has no
-			// way out but the tunnel. The firewall's endpoint permit is
-			// the service's only; a re-plan adds the route once a
-			// gateway appears.
-			r.log.Warn("no gateway for the endpoint's family; its host route waits for a network change", "dst", rt.Dst)
-		case rt.Reject:
-			// Windows has no reject routes; the firewall's IPv6 block (WFP)
-			// makes IPv6 fail fast, and these routes keep it off the LAN
-			// gateway by sending it into the tunnel, which drops it.
-			tunnelRoutes = append(tunnelRoutes, &winipcfg.RouteData{Destination: rt.Dst, NextHop: netip.IPv6Unspecified()})
-		default:
-			tunnelRoutes = append(tunnelRoutes, &winipcfg.RouteData{Destination: rt.Dst, NextHop: unspecified(rt.Dst)})
+	rp := windowsRoutes(routes)
+	for _, jr := range rp.Hosts {
+		if err := r.addHostRoute(jr); err != nil {
+			return err
 		}
+	}
+	for _, dst := range rp.Waiting {
+		r.log.Warn("no gateway for the endpoint's family; its host route waits for a network change", "dst", dst)
+	}
+	tunnelRoutes := make([]*winipcfg.RouteData, len(rp.Tunnel))
+	for i, tr := range rp.Tunnel {
+		tunnelRoutes[i] = &winipcfg.RouteData{Destination: tr.Dst, NextHop: tr.NextHop}
 	}
 	if err := luid.SetRoutes(tunnelRoutes); err != nil {
 		return fmt.Errorf("routes on %s: %w", cfg.Interface, err)
@@ -184,13 +171,6 @@ func setInterfaces(luid winipcfg.LUID, settings []IPInterfaceSettings) error {
 		}
 	}
 	return nil
-}
-
-func unspecified(p netip.Prefix) netip.Addr {
-	if p.Addr().Is4() {
-		return netip.IPv4Unspecified()
-	}
-	return netip.IPv6Unspecified()
 }
 
 // bestGateway returns the physical default route of a family that Windows
