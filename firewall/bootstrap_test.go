@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"net/netip"
 	"reflect"
 	"slices"
 	"strings"
@@ -47,7 +48,7 @@ func TestBootstrapPermitOnEmptySets(t *testing.T) {
 			golden(t, "pf_bootstrap_closed.golden", pf)
 		}
 		openIn := in
-		openIn.Bootstrap = bootstrap
+		openIn.Bootstrap = globalBootstrap
 		was, now := strings.Split(pf, "\n"), strings.Split(RenderPF(Compute(openIn), "a"), "\n")
 		if len(was) != len(now) {
 			t.Errorf("host6 %v: opening the permit changes pf's rules:\n%s", host6, strings.Join(now, "\n"))
@@ -62,7 +63,7 @@ func TestBootstrapPermitOnEmptySets(t *testing.T) {
 				t.Errorf("WFP renders the empty bootstrap permit: %+v", f)
 			}
 		}
-		in.Bootstrap = bootstrap
+		in.Bootstrap = globalBootstrap
 		open := Compute(in)
 		if !reflect.DeepEqual(setShape(open), setShape(closed)) {
 			t.Errorf("host6 %v: opening the permit changes more than the sets:\n%s\n%s", host6, closed, open)
@@ -72,5 +73,58 @@ func TestBootstrapPermitOnEmptySets(t *testing.T) {
 	in.FwMark = 0
 	if i := index(Compute(in).Output, isBootstrap); i >= 0 {
 		t.Errorf("bootstrap rule without the service's mark to match")
+	}
+}
+
+// A link-local system name server (fe80::1%en0, a home router) is permitted
+// on the link its zone names, in every backend, never as a bare address
+// in the bootstrap set, which would permit it on every link; one scoped
+// to the tunnel is not permitted at all.
+func TestBootstrapScopedServerOnItsLink(t *testing.T) {
+	in := testInput(StateConnected, ModeAlways, true, false, true, true)
+	in.Tunnel.Interface = "utun4"
+	in.Bootstrap = []netip.Addr{netip.MustParseAddr("192.168.50.1"), netip.MustParseAddr("fe80::1%en0"), netip.MustParseAddr("fe80::9%utun4")}
+	p := Compute(in)
+	var scoped []Rule
+	for _, r := range p.Output {
+		if !isBootstrap(r) {
+			continue
+		}
+		if r.Set != "" && (slices.Contains(r.Dst, netip.MustParsePrefix("fe80::1/128")) || slices.Contains(r.Dst, netip.MustParsePrefix("fe80::9/128"))) {
+			t.Errorf("link-local server in the set %s: %+v", r.Set, r)
+		}
+		if r.Set == "" {
+			scoped = append(scoped, r)
+		}
+	}
+	if len(scoped) != 2 {
+		t.Fatalf("want a udp and a tcp rule for fe80::1 on en0, got %+v", scoped)
+	}
+	for _, r := range scoped {
+		if r.Iface != "en0" || r.NotIface || !slices.Equal(r.Dst, []netip.Prefix{netip.MustParsePrefix("fe80::1/128")}) || !r.Service || r.DstPort != 53 {
+			t.Errorf("scoped bootstrap rule %+v", r)
+		}
+	}
+	pf := RenderPF(p, "a")
+	for _, want := range []string{
+		"pass out quick on en0 inet6 proto udp from any to fe80::1 port 53 user root\n",
+		"pass out quick on en0 inet6 proto tcp from any to fe80::1 port 53 user root flags any\n",
+		"table <bootstrap6> persist\n",
+	} {
+		if !strings.Contains(pf, want) {
+			t.Errorf("pf lacks %q:\n%s", want, pf)
+		}
+	}
+	if strings.Contains(pf, "fe80::9") {
+		t.Errorf("pf permits a server scoped to the tunnel:\n%s", pf)
+	}
+	n := 0
+	for _, f := range wfpFilters(p) {
+		if f.Iface == "en0" && !f.NotIface && f.RemotePort == 53 && f.AppID && f.Permit {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("WFP: %d filters for fe80::1 on en0, want 2", n)
 	}
 }

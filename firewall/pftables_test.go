@@ -32,7 +32,7 @@ func TestPFBackendRefillsTables(t *testing.T) {
 	closedIn := testInput(StateConnected, ModeAuto, true, true, true, true)
 	closedIn.Bootstrap = nil
 	openIn := closedIn
-	openIn.Bootstrap = bootstrap
+	openIn.Bootstrap = globalBootstrap
 	closed, open := Compute(closedIn), Compute(openIn)
 	load := "-a " + pfAnchor + " -f -"
 	step := func(what string, p Policy, wantLoads int, wantTables ...string) {
@@ -46,7 +46,7 @@ func TestPFBackendRefillsTables(t *testing.T) {
 		}
 	}
 	step("first apply", closed, 1)
-	step("lookup starts", open, 0, "bootstrap4 -T replace 192.168.50.1", "bootstrap6 -T replace 2001:db8:53::53 fe80::1")
+	step("lookup starts", open, 0, "bootstrap4 -T replace 192.168.50.1", "bootstrap6 -T replace 2001:db8:53::53")
 	if !strings.Contains(f.anchor, "table <bootstrap4> persist\n") {
 		t.Errorf("the anchor was reloaded:\n%s", f.anchor)
 	}

@@ -28,6 +28,9 @@ var (
 	// The system's own name servers: on the LAN, off-link IPv6 (an ISP's)
 	// and link-local with a zone (an IPv6 router).
 	bootstrap = []netip.Addr{netip.MustParseAddr("192.168.50.1"), netip.MustParseAddr("2001:db8:53::53"), netip.MustParseAddr("fe80::1%eth0")}
+	// globalBootstrap are bootstrap's servers that a named set can hold
+	// (a link-local one needs its own rule on its link).
+	globalBootstrap = bootstrap[:2]
 )
 
 // testInput builds an input with every feature present, so each test can
@@ -189,7 +192,10 @@ func checkBootstrap(t *testing.T, in Input, p Policy, want bool) {
 			if !r.Service || r.Family != familyOf(a) || len(r.Src) > 0 || i > firstReject {
 				t.Errorf("bootstrap rule %+v at %d: not the service's own, or after the first reject at %d", r, i, firstReject)
 			}
-			if in.Tunnel != nil && (r.Iface != in.Tunnel.Interface || !r.NotIface) {
+			switch {
+			case a.IsLinkLocalUnicast() && (r.Iface != a.Zone() || r.NotIface):
+				t.Errorf("link-local bootstrap rule not on the server's link %s: %+v", a.Zone(), r)
+			case !a.IsLinkLocalUnicast() && in.Tunnel != nil && (r.Iface != in.Tunnel.Interface || !r.NotIface):
 				t.Errorf("bootstrap rule may use the tunnel: %+v", r)
 			}
 		}
@@ -371,7 +377,7 @@ func TestString(t *testing.T) {
 		"drop ip iif != palisade0 to 10.64.1.2",
 		"# allow_lan",
 		"accept ip6 oif != palisade0 udp to @bootstrap6 dport 53 service(mark 0xca6c)",
-		"set bootstrap6: {2001:db8:53::53, fe80::1}\n",
+		"set bootstrap6: 2001:db8:53::53\n",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("String() lacks %q:\n%s", want, s)

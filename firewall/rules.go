@@ -167,8 +167,13 @@ func (b builder) bootstrapOut() []Rule {
 			continue
 		}
 		var dst []netip.Prefix
+		var scoped []netip.Addr
 		for _, a := range b.bootstrapServers() {
-			if familyOf(a) == f && !slices.Contains(dst, hostPrefix(a)) {
+			switch {
+			case familyOf(a) != f:
+			case linkZone(a) != "":
+				scoped = append(scoped, a)
+			case !slices.Contains(dst, hostPrefix(a)):
 				dst = append(dst, hostPrefix(a))
 			}
 		}
@@ -183,8 +188,44 @@ func (b builder) bootstrapOut() []Rule {
 			}
 			rs = append(rs, r)
 		}
+		rs = append(rs, b.scopedBootstrap(scoped)...)
 	}
 	return rs
+}
+
+// scopedBootstrap lets the service's lookups reach link-local name servers
+// (fe80::1%en0, a router announcing itself as DNS) on the link their zone
+// names and no other: a set holds bare addresses, and a bare fe80::1 would
+// be permitted on every link. A zone naming the tunnel is skipped, since
+// the lookups never go through the tunnel. These rules exist only while
+// the permit is open, so opening it for such a server reloads the rules
+// instead of refilling the sets.
+func (b builder) scopedBootstrap(servers []netip.Addr) []Rule {
+	var rs []Rule
+	for _, a := range servers {
+		zone := linkZone(a)
+		if t := b.in.Tunnel; t != nil && zone == t.Interface {
+			continue
+		}
+		for _, p := range tcpAndUDP {
+			rs = append(rs, Rule{
+				Family: familyOf(a), Proto: p, Iface: zone, Dst: []netip.Prefix{hostPrefix(a)}, DstPort: dnsPort,
+				Service: true, Mark: b.in.FwMark, Action: Accept,
+				Reason: "endpoint name lookups, only from the service's own sockets to a link-local name server on its link",
+			})
+		}
+	}
+	return rs
+}
+
+// linkZone is the zone of a link-local address (an interface name, or its
+// index on Windows), "" for any other address: only link-local addresses
+// are ambiguous without one.
+func linkZone(a netip.Addr) string {
+	if a.Is6() && a.IsLinkLocalUnicast() {
+		return a.Zone()
+	}
+	return ""
 }
 
 func (b builder) endpointsIn() []Rule {

@@ -3,6 +3,7 @@ package firewall
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 
 	"go4.org/netipx"
 )
@@ -136,4 +137,14 @@ func complement(f Family, ps []netip.Prefix) []netip.Prefix {
 	}
 	s, _ := b.IPSet()
 	return s.Prefixes()
+}
+
+// interfaceIndex resolves a rule's interface: an adapter name, or an
+// interface index, which is how Windows zones link-local addresses
+// (fe80::1%12, a router's DNS server on the adapter with index 12).
+func interfaceIndex(name string, byName func(string) (int, error)) (int, error) {
+	if i, err := strconv.ParseUint(name, 10, 31); err == nil && i > 0 {
+		return int(i), nil
+	}
+	return byName(name)
 }

@@ -192,7 +192,12 @@ func TestWFPBootstrap(t *testing.T) {
 				continue
 			}
 			f := fs[i]
-			if !f.Permit || !f.AppID || f.Iface != "palisade0" || !f.NotIface || f.BootTime || i > firstBlock {
+			// A link-local server is permitted on its own link only.
+			iface, not := "palisade0", true
+			if a.IsLinkLocalUnicast() {
+				iface, not = a.Zone(), false
+			}
+			if !f.Permit || !f.AppID || f.Iface != iface || f.NotIface != not || f.BootTime || i > firstBlock {
 				t.Errorf("bootstrap filter %d (first block %d): %+v", i, firstBlock, f)
 			}
 		}
@@ -213,5 +218,26 @@ func TestWFPServiceUserCondition(t *testing.T) {
 	p := Compute(testInput(StateConnected, ModeAuto, true, true, true, true))
 	if !slices.ContainsFunc(wfpFilters(p), func(f Filter) bool { return f.AppID && f.Permit }) {
 		t.Error("no service permit rendered")
+	}
+}
+
+// A Windows zone is an interface index: a link-local name server's rule
+// names its adapter by that number, which is no adapter name.
+func TestInterfaceIndex(t *testing.T) {
+	byName := func(name string) (int, error) {
+		if name == "Wi-Fi" {
+			return 9, nil
+		}
+		return 0, fmt.Errorf("no interface %q", name)
+	}
+	for _, c := range []struct {
+		name string
+		want int
+		ok   bool
+	}{{"12", 12, true}, {"Wi-Fi", 9, true}, {"palisade0", 0, false}, {"0", 0, false}, {"-3", 0, false}} {
+		got, err := interfaceIndex(c.name, byName)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("interfaceIndex(%q) = %d, %v; want %d, ok %v", c.name, got, err, c.want, c.ok)
+		}
 	}
 }

@@ -248,11 +248,17 @@ func (b *wfpBackend) conditions(f Filter) ([]*wf.Match, error) {
 }
 
 func interfaceLUID(name string) (winipcfg.LUID, error) {
-	ifc, err := net.InterfaceByName(name)
+	index, err := interfaceIndex(name, func(name string) (int, error) {
+		ifc, err := net.InterfaceByName(name)
+		if err != nil {
+			return 0, err
+		}
+		return ifc.Index, nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("wfp: interface %s: %w", name, err)
 	}
-	luid, err := winipcfg.LUIDFromIndex(uint32(ifc.Index))
+	luid, err := winipcfg.LUIDFromIndex(uint32(index))
 	if err != nil {
 		return 0, fmt.Errorf("wfp: LUID of %s: %w", name, err)
 	}
