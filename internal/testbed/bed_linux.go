@@ -162,7 +162,7 @@ func (b *Bed) build() error {
 			return err
 		}
 	}
-	if err := b.nft(RoleInternet, leakRules+tunnelRules); err != nil {
+	if err := b.nft(RoleInternet, leakRules+tunnelRules+outsideRules); err != nil {
 		return err
 	}
 	if err := b.nft(RoleServer, masqueradeRules); err != nil {

@@ -18,23 +18,24 @@ const probeTimeout = 2 * time.Second
 // ProbeTCP connects from the client to addr (the internet's HTTPPort service)
 // and returns the source address the far side saw.
 func (b *Bed) ProbeTCP(ctx context.Context, addr netip.AddrPort) (seenSrc string, err error) {
-	return b.probe(ctx, "tcp", addr, nil)
+	return b.ProbeWith(ctx, net.Dialer{}, "tcp", addr)
 }
 
 // ProbeUDP sends a datagram from the client to addr (the internet's EchoPort
 // service) and returns the source address the far side saw.
 func (b *Bed) ProbeUDP(ctx context.Context, addr netip.AddrPort) (seenSrc string, err error) {
-	return b.probe(ctx, "udp", addr, []byte("probe"))
+	return b.ProbeWith(ctx, net.Dialer{}, "udp", addr)
 }
 
-// probe dials from the client namespace, sends hello if any, and reads one
-// line of reply.
-func (b *Bed) probe(ctx context.Context, network string, addr netip.AddrPort, hello []byte) (string, error) {
+// ProbeWith is ProbeTCP ("tcp") or ProbeUDP ("udp") from a socket made by
+// d, whose Control may set socket options first (SO_BINDTODEVICE, SO_MARK)
+// as a program trying to get around the tunnel would. It dials from the client namespace, sends a datagram for UDP, and reads
+// one line of reply.
+func (b *Bed) ProbeWith(ctx context.Context, d net.Dialer, network string, addr netip.AddrPort) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	var seen string
 	err := b.Do(RoleClient, func() error {
-		var d net.Dialer
 		c, err := d.DialContext(ctx, network, addr.String())
 		if err != nil {
 			return err
@@ -42,8 +43,8 @@ func (b *Bed) probe(ctx context.Context, network string, addr netip.AddrPort, he
 		defer c.Close()
 		deadline, _ := ctx.Deadline()
 		c.SetDeadline(deadline)
-		if hello != nil {
-			if _, err := c.Write(hello); err != nil {
+		if network == "udp" {
+			if _, err := c.Write([]byte("probe")); err != nil {
 				return err
 			}
 		}

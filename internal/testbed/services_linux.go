@@ -20,6 +20,8 @@ type services struct {
 	wg      sync.WaitGroup
 	// home is the LAN router's DNS data.
 	home homeZone
+	// outside is what the public DNS server was asked outside the tunnel.
+	outside outsideNames
 }
 
 // startServices opens the internet host's TCP, UDP echo and public DNS
@@ -46,7 +48,7 @@ func (b *Bed) startServices() error {
 			}
 			s.add(pc)
 			s.wg.Go(func() { serveEcho(pc) })
-			if err := s.listenDNS(a, DNSHandler(false)); err != nil {
+			if err := s.listenDNS(a, s.outside.wrap(DNSHandler(false))); err != nil {
 				return err
 			}
 		}
@@ -189,3 +191,20 @@ func (b *Bed) LANQueries(name string) int { return b.services.home.queries(name)
 // HomeQueryWindows returns when the LAN router's DNS was busy answering
 // HomeName queries.
 func (b *Bed) HomeQueryWindows() []Window { return b.services.home.homeWindows() }
+
+// ServeWhoami opens, inside role's namespace, one more TCP service on addr
+// answering the caller's address like the internet's HTTPPort one (for
+// other ports a program might use, such as DoT's 853 or DoH's 443). It is
+// closed with the bed.
+func (b *Bed) ServeWhoami(role string, addr netip.AddrPort) error {
+	s := &b.services
+	return b.Do(role, func() error {
+		l, err := net.Listen("tcp", addr.String())
+		if err != nil {
+			return err
+		}
+		s.add(l)
+		s.wg.Go(func() { serveWhoami(l) })
+		return nil
+	})
+}
