@@ -46,9 +46,15 @@ func Listen(path string) (net.Listener, error) {
 	})
 }
 
-// Dial connects a client to the service's named pipe.
+// Dial connects a client to the service's named pipe at the
+// identification level: the service reads the client's token by
+// impersonating it (confirmByClient), which an anonymous client, go-winio's
+// default, does not allow (OpenThreadToken fails with
+// ERROR_CANT_OPEN_ANONYMOUS, so every client, administrators included, was
+// read-only). Identification lets the service see who the client is but
+// never act as it.
 func Dial(ctx context.Context, path string) (net.Conn, error) {
-	return winio.DialPipeContext(ctx, path)
+	return winio.DialPipeAccessImpLevel(ctx, path, windows.GENERIC_READ|windows.GENERIC_WRITE, winio.PipeImpLevelIdentification)
 }
 
 // FromConn identifies a named-pipe client for admission (connection limits)
