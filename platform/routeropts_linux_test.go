@@ -1,0 +1,97 @@
+package platform
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/internal/netnstest"
+	"github.com/palisadevpn/palisade/internal/testbed"
+	"github.com/palisadevpn/palisade/service/nat64"
+)
+
+// raNetnsEnv names the router's namespace for the child.
+const raNetnsEnv = "PALISADE_TEST_RA_NETNS"
+
+// The kernel passes a real router advertisement's PREF64 option to the
+// watch (a router announcing a NAT64 prefix on a veth link), with the
+// interface and the router's link-local address.
+func TestWatchRouterOptionsPREF64(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces")
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	router := "palisade-ra-" + hex.EncodeToString(b)
+	if out, err := exec.Command("ip", "netns", "add", router).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", router).Run() })
+	t.Setenv(raNetnsEnv, router)
+	netnstest.Rerun(t, "TestWatchRouterOptionsPREF64Child",
+		[]string{"link", "add", "eth0", "type", "veth", "peer", "name", "rp", "netns", router},
+		[]string{"link", "set", "eth0", "up"})
+}
+
+func TestWatchRouterOptionsPREF64Child(t *testing.T) {
+	netnstest.Child(t)
+	router := os.Getenv(raNetnsEnv)
+	type seen struct {
+		iface string
+		o     RouterOption
+	}
+	got := make(chan seen, 16)
+	stop, err := WatchRouterOptions(slog.New(slog.NewTextHandler(io.Discard, nil)), func(name string, o RouterOption) {
+		select {
+		case got <- seen{name, o}:
+		default: // the test has what it needs; stop must not wait on it
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	for _, args := range [][]string{
+		{"ip", "netns", "exec", router, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.rp.accept_dad=0"},
+		{"ip", "-n", router, "link", "set", "rp", "up"},
+	} {
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v: %s", args, err, out)
+		}
+	}
+	ad, err := testbed.Advertise(router, "rp", testbed.Advertisement{RouterLifetime: 30 * time.Minute,
+		PREF64: []testbed.PREF64Option{{Prefix: netip.MustParsePrefix("2001:db8:64::/96"), Lifetime: 600 * time.Second}}}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ad.Stop()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case s := <-got:
+			o := s.o
+			if o.Option[0] != nat64.OptPREF64 {
+				continue
+			}
+			p, err := nat64.ParsePREF64(o.Option)
+			if err != nil {
+				t.Fatalf("PREF64 from the router unparsable: %v (% x)", err, o.Option)
+			}
+			if p.Prefix != netip.MustParsePrefix("2001:db8:64::/96") || p.Lifetime != 600*time.Second {
+				t.Errorf("PREF64 = %+v, want 2001:db8:64::/96 for 600s", p)
+			}
+			if s.iface != "eth0" || !o.Router.IsLinkLocalUnicast() {
+				t.Errorf("from %s on %q, want a link-local router on eth0", o.Router, s.iface)
+			}
+			return
+		case <-deadline:
+			t.Fatal("no PREF64 option within 20 s")
+		}
+	}
+}
