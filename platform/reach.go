@@ -24,3 +24,7 @@ func HostReach(tunnel string) (Reach, error) {
 	}
 	return ReachFrom(routes, tunnel), nil
 }
+
+// ReadRoutes reads the unicast routes of both families from the main
+// routing table.
+func ReadRoutes() ([]Route, error) { return readRoutes() }

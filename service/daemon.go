@@ -62,11 +62,18 @@ func Run(ctx context.Context, o Options) error {
 	if err := addPlatform(&env); err != nil {
 		return err
 	}
+	pref64 := &pref64Source{log: log, routers: defaultRouters6(platform.ReadRoutes)}
+	env.RAPrefixes = pref64.usable
 	m, err := New(env)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	if stop, err := pref64.watch(routerOptions(log), m.NetworkChanged); err != nil {
+		log.Info("NAT64 prefixes from router advertisements (PREF64) unavailable: DNS64 discovery only", "why", err)
+	} else {
+		defer stop()
+	}
 	stopWatch, err := watchNetwork(m, log)
 	if err != nil {
 		log.Warn("network monitor unavailable: LAN prefixes are refreshed only on state changes", "err", err)

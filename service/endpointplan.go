@@ -11,12 +11,16 @@ import (
 
 // reach is what the host can reach when an endpoint is chosen: the
 // families with a default route, and the network's NAT64 prefix when it
-// has IPv6 but no IPv4 (RFC 7050 discovery; invalid when none was found).
+// has IPv6 but no IPv4 (PREF64 or RFC 7050 discovery; invalid when none
+// was found).
 type reach struct {
 	platform.Reach
 	NAT64 netip.Prefix
 	// NoIPv6 is set on hosts with IPv6 disabled: IPv6 is never tried.
 	NoIPv6 bool
+	// NAT64Err is set when the NAT64 discovery of an IPv6-only network got
+	// no answer: whether the network has NAT64 is not known yet.
+	NAT64Err error
 }
 
 // endpointChoice is one address to try for a peer.
@@ -131,6 +135,57 @@ func planEndpoint(addrs []netip.Addr, literal bool, port uint16, r reach) (endpo
 		p.Why = "no address of the family this network reaches: trying the others anyway"
 	}
 	return p, nil
+}
+
+// lastAddress plans a peer whose name no longer resolves from the address
+// in use, last, which lay in NAT64 prefix via when it was synthesized (or
+// was a DNS64 answer). That address is kept while the network still has
+// that prefix; once the prefix is gone (another network's prefix, or
+// none), last leads nowhere or to someone else's translator, so the IPv4
+// address it carries is planned afresh for the network now: directly, or
+// under the new prefix.
+func lastAddress(last netip.AddrPort, via netip.Prefix, r reach, why string) (endpointPlan, error) {
+	if !via.IsValid() || via == r.NAT64 {
+		return endpointPlan{Choices: []endpointChoice{{Addr: last, NAT64: via}}, Why: "the last address: " + why}, nil
+	}
+	v4, ok := nat64.Extract(via, last.Addr())
+	if !ok {
+		return endpointPlan{}, fmt.Errorf("the last address %s is not under its NAT64 prefix %s", last, via)
+	}
+	p, err := planEndpoint([]netip.Addr{v4}, false, last.Port(), r)
+	if err != nil {
+		return endpointPlan{}, err
+	}
+	p.Why = fmt.Sprintf("the last address's IPv4 %s, NAT64 %s being gone (%s): %s", v4, via, why, p.Why)
+	return p, nil
+}
+
+// replan is what a session does once its endpoints were planned again
+// (a network change, a stale handshake, a retry).
+type replan int
+
+const (
+	// replanKeep: the same addresses; carry on.
+	replanKeep replan = iota
+	// replanReconnect: new addresses; reconnect to them at once.
+	replanReconnect
+	// replanRediscover: the addresses differ only because the network's
+	// NAT64 discovery got no answer (a network change whose DNS is not up
+	// yet, a lost packet): keep the addresses in use, which may well still
+	// work, and discover again after a backoff.
+	replanRediscover
+)
+
+// decideReplan decides from whether the new plans offer the same
+// addresses and from what the host could reach when they were made.
+func decideReplan(same bool, r reach) replan {
+	switch {
+	case same:
+		return replanKeep
+	case r.NAT64Err != nil:
+		return replanRediscover
+	}
+	return replanReconnect
 }
 
 // has reports whether the host has a default route of family f.

@@ -13,6 +13,7 @@ import (
 	"github.com/palisadevpn/palisade/platform"
 	"github.com/palisadevpn/palisade/platform/sysdns"
 	"github.com/palisadevpn/palisade/service/bootstrap"
+	"github.com/palisadevpn/palisade/service/nat64"
 	"github.com/palisadevpn/palisade/service/tunnel"
 )
 
@@ -60,6 +61,10 @@ type Env struct {
 	// AskResolver asks the local resolver (through it, the tunnel's DNS)
 	// for a name's A and AAAA records, from a plain socket.
 	AskResolver func(ctx context.Context, resolver netip.AddrPort, host string) (bootstrap.Result, error)
+	// RAPrefixes lists the NAT64 prefixes the host's IPv6 default routers
+	// announce in router advertisements (RFC 8781 PREF64), longest-lasting
+	// first; none where the OS does not pass them on.
+	RAPrefixes func(tunnel string) []nat64.Announced
 	// TunnelIPv6 reports whether the tunnel interface runs IPv6 (it may
 	// not on a host that does: Windows DisabledComponents).
 	TunnelIPv6 func(iface string) bool
@@ -127,6 +132,9 @@ func (e *Env) fill() error {
 		e.AskResolver = func(ctx context.Context, resolver netip.AddrPort, host string) (bootstrap.Result, error) {
 			return (&bootstrap.Resolver{}).Lookup(ctx, []netip.AddrPort{resolver}, host)
 		}
+	}
+	if e.RAPrefixes == nil {
+		e.RAPrefixes = func(string) []nat64.Announced { return nil }
 	}
 	if e.TunnelIPv6 == nil {
 		e.TunnelIPv6 = platform.TunnelIPv6

@@ -103,6 +103,9 @@ type session struct {
 	// netChanged wakes the session's watch to re-decide the endpoint
 	// family after a network change (buffered: one pending is enough).
 	netChanged chan struct{}
+	// reach is what the host reached when the endpoints were last
+	// planned; only the session's own goroutine touches it.
+	reach reach
 }
 
 // New creates a manager from its environment. It applies the kill switch for

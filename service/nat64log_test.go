@@ -35,7 +35,7 @@ func TestNAT64OutcomeLoggedOnce(t *testing.T) {
 	}
 	m := newTestManager(t, env)
 	ses := &session{ctx: context.Background()}
-	const failed, found = "without a NAT64 prefix", "NAT64 prefix discovered"
+	const failed, found = "unreachable until it does", "NAT64 prefix discovered"
 	step := func(what string, wantFailed, wantFound int) {
 		t.Helper()
 		for range 3 {

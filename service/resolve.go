@@ -97,8 +97,11 @@ func (m *Manager) cachedLookup(ses *session, host string, nat netip.Prefix, fres
 }
 
 // reachNow reads what the host can reach and, on an IPv6-only network,
-// discovers its NAT64 prefix (RFC 7050) through the system's name servers.
-// A network without one is logged and left without NAT64.
+// finds its NAT64 prefix: from the router advertisements (RFC 8781
+// PREF64) when the default routers announce one, otherwise by RFC 7050
+// discovery through the system's name servers. A network without one is
+// logged and left without NAT64; a discovery that got no answer at all is
+// recorded in NAT64Err, so that it is retried rather than believed.
 func (m *Manager) reachNow(ses *session, fresh bool) reach {
 	m.mu.Lock()
 	tunnel := m.env.Interface
@@ -111,10 +114,20 @@ func (m *Manager) reachNow(ses *session, fresh bool) reach {
 		m.sayNAT64("")
 		return r
 	}
+	// RFC 9872 (and RFC 8781 section 5) prefer the router's word: it
+	// needs no DNS64, and it cannot be spoofed by a resolver off the link.
+	if ra := m.env.RAPrefixes(tunnel); len(ra) > 0 {
+		r.NAT64 = ra[0].Prefix
+		if m.sayNAT64("router " + r.NAT64.String()) {
+			m.env.Log.Info("IPv6-only network: NAT64 prefix from the router advertisement (RFC 8781), DNS64 not asked", "prefix", r.NAT64, "iface", ra[0].Interface, "router", ra[0].Addr)
+		}
+		return r
+	}
 	addrs, err := m.cachedLookup(ses, nat64.DiscoveryName, netip.Prefix{}, fresh)
 	if err != nil {
+		r.NAT64Err = err
 		if m.sayNAT64("failed: " + err.Error()) {
-			m.env.Log.Info("IPv6-only network without a NAT64 prefix: IPv4 endpoints stay unreachable", "err", err)
+			m.env.Log.Info("IPv6-only network, NAT64 discovery got no answer: IPv4 endpoints unreachable until it does", "err", err)
 		}
 		return r
 	}
@@ -127,7 +140,7 @@ func (m *Manager) reachNow(ses *session, fresh bool) reach {
 	}
 	r.NAT64 = found[0]
 	if m.sayNAT64("found " + r.NAT64.String()) {
-		m.env.Log.Info("IPv6-only network: NAT64 prefix discovered", "prefix", r.NAT64)
+		m.env.Log.Info("IPv6-only network: NAT64 prefix discovered (RFC 7050)", "prefix", r.NAT64)
 	}
 	return r
 }

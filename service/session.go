@@ -38,7 +38,7 @@ func (m *Manager) run(s *session) {
 		}
 		set := m.settings
 		m.mu.Unlock()
-		cfg, plans, err := m.tunnelConfig(s, set, nil)
+		cfg, plans, err := m.tunnelConfig(s, set, nil, nil)
 		var dev Device
 		if err == nil {
 			m.logPlans(plans)
@@ -102,8 +102,8 @@ func (m *Manager) fail(s *session, err error, retryIn time.Duration) {
 // each peer's endpoint addresses from what the host can reach (the first
 // choice goes into the configuration). prev, on a reconnect, asks for
 // fresh lookups and supplies the last good addresses when a name no longer
-// resolves.
-func (m *Manager) tunnelConfig(ses *session, s settings.Settings, prev *tunnel.Config) (tunnel.Config, []endpointPlan, error) {
+// resolves (lastAddress), with prevPlans saying where they came from.
+func (m *Manager) tunnelConfig(ses *session, s settings.Settings, prev *tunnel.Config, prevPlans []endpointPlan) (tunnel.Config, []endpointPlan, error) {
 	p := ses.profile
 	cfg := tunnel.Config{
 		Name:       m.env.Interface,
@@ -116,6 +116,7 @@ func (m *Manager) tunnelConfig(ses *session, s settings.Settings, prev *tunnel.C
 	if slices.ContainsFunc(p.Peers, func(pp profile.Peer) bool { return pp.Endpoint != nil }) {
 		r = m.reachNow(ses, prev != nil)
 	}
+	ses.reach = r
 	plans := make([]endpointPlan, len(p.Peers))
 	for i, pp := range p.Peers {
 		peer := tunnel.Peer{PublicKey: pp.PublicKey, PresharedKey: pp.PresharedKey, Keepalive: max(pp.PersistentKeepalive, minKeepalive)}
@@ -128,7 +129,8 @@ func (m *Manager) tunnelConfig(ses *session, s settings.Settings, prev *tunnel.C
 		if pp.Endpoint != nil {
 			plan, err := m.planPeer(ses, *pp.Endpoint, r, prev != nil)
 			if err != nil && prev != nil && i < len(prev.Peers) {
-				plan, err = endpointPlan{Choices: []endpointChoice{{Addr: prev.Peers[i].Endpoint}}, Why: "the last address: " + err.Error()}, nil
+				last := prev.Peers[i].Endpoint
+				plan, err = lastAddress(last, viaNAT64(prevPlans, last), r, err.Error())
 			}
 			if err != nil {
 				return tunnel.Config{}, nil, err
@@ -233,6 +235,10 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 		fallback = DefaultTiming.FamilyFallback
 	}
 	fallbackAt, fallbacks := time.Now().Add(fallback), 0
+	// A NAT64 discovery without an answer is asked again at rediscoverAt,
+	// the rediscoveries-th time in a row, on the retry backoff.
+	var rediscoverAt time.Time
+	rediscoveries := 0
 	tick := time.NewTimer(fastPoll)
 	defer tick.Stop()
 	for {
@@ -251,14 +257,25 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 		} else {
 			tick.Reset(min(fastPoll, t.Poll))
 		}
+		if !rediscoverAt.IsZero() && !time.Now().Before(rediscoverAt) {
+			rediscoverAt, netChanged = time.Time{}, true
+		}
 		if netChanged {
 			// The family the host reaches may have changed (an IPv6-only
 			// network now): re-decide from the cache, reconnect if the
 			// addresses to try are not the same.
-			if _, p, err := m.tunnelConfig(ses, s, nil); err == nil && !samePlans(p, plans) {
-				m.logPlans(p)
-				m.env.Log.Info("network changed: the endpoint family changes, reconnecting")
-				return errEndpointMoved
+			if _, p, err := m.tunnelConfig(ses, s, nil, nil); err == nil {
+				switch decideReplan(samePlans(p, plans), ses.reach) {
+				case replanReconnect:
+					m.logPlans(p)
+					m.env.Log.Info("network changed: the endpoint family changes, reconnecting")
+					return errEndpointMoved
+				case replanRediscover:
+					rediscoveries++
+					rediscoverAt = m.rediscoverLater(rediscoveries)
+				default:
+					rediscoveries = 0
+				}
 			}
 		}
 		st, err := dev.Stats()
@@ -281,14 +298,20 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 		}
 		if rearm {
 			attempt++
-			if c, p, err := m.tunnelConfig(ses, s, &cfg); err == nil {
-				if !samePlans(p, plans) {
+			if c, p, err := m.tunnelConfig(ses, s, &cfg, plans); err == nil {
+				switch decideReplan(samePlans(p, plans), ses.reach) {
+				case replanReconnect:
 					m.logPlans(p)
 					m.env.Log.Info("endpoint moved: reconnecting to the new address", "from", endpointsOf(cfg.Peers), "to", endpointsOf(c.Peers))
 					return errEndpointMoved
+				case replanRediscover:
+					rediscoveries++
+					rediscoverAt = m.rediscoverLater(rediscoveries)
+				default:
+					rediscoveries = 0
+					nextChoice(&c, plans, fallbacks)
+					cfg = c
 				}
-				nextChoice(&c, plans, fallbacks)
-				cfg = c
 			}
 			if err := dev.Reconfigure(cfg); err != nil {
 				return fmt.Errorf("reconfigure WireGuard: %w", err)
@@ -332,6 +355,15 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 		m.mu.Unlock()
 		phase = next
 	}
+}
+
+// rediscoverLater logs that the n-th NAT64 discovery in a row got no
+// answer and returns when to ask again: on the retry backoff, so at most
+// Timing.RetryMax apart, for as long as the session runs.
+func (m *Manager) rediscoverLater(n int) time.Time {
+	d := backoff(m.env.Timing, n)
+	m.env.Log.Info("NAT64 discovery got no answer: keeping the endpoint in use, asking again", "in", d, "attempt", n)
+	return time.Now().Add(d)
 }
 
 // step is the handshake state machine: from the phase, when it began, the
