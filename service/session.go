@@ -235,10 +235,7 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 		fallback = DefaultTiming.FamilyFallback
 	}
 	fallbackAt, fallbacks := time.Now().Add(fallback), 0
-	// A NAT64 discovery without an answer is asked again at rediscoverAt,
-	// the rediscoveries-th time in a row, on the retry backoff.
-	var rediscoverAt time.Time
-	rediscoveries := 0
+	var redisc rediscovery
 	tick := time.NewTimer(fastPoll)
 	defer tick.Stop()
 	for {
@@ -257,24 +254,18 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 		} else {
 			tick.Reset(min(fastPoll, t.Poll))
 		}
-		if !rediscoverAt.IsZero() && !time.Now().Before(rediscoverAt) {
-			rediscoverAt, netChanged = time.Time{}, true
+		if redisc.due(time.Now()) {
+			netChanged = true
 		}
 		if netChanged {
 			// The family the host reaches may have changed (an IPv6-only
 			// network now): re-decide from the cache, reconnect if the
 			// addresses to try are not the same.
 			if _, p, err := m.tunnelConfig(ses, s, nil, nil); err == nil {
-				switch decideReplan(samePlans(p, plans), ses.reach) {
-				case replanReconnect:
+				if redisc.note(m, decideReplan(samePlans(p, plans), ses.reach)) == replanReconnect {
 					m.logPlans(p)
 					m.env.Log.Info("network changed: the endpoint family changes, reconnecting")
 					return errEndpointMoved
-				case replanRediscover:
-					rediscoveries++
-					rediscoverAt = m.rediscoverLater(rediscoveries)
-				default:
-					rediscoveries = 0
 				}
 			}
 		}
@@ -299,16 +290,12 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 		if rearm {
 			attempt++
 			if c, p, err := m.tunnelConfig(ses, s, &cfg, plans); err == nil {
-				switch decideReplan(samePlans(p, plans), ses.reach) {
+				switch redisc.note(m, decideReplan(samePlans(p, plans), ses.reach)) {
 				case replanReconnect:
 					m.logPlans(p)
 					m.env.Log.Info("endpoint moved: reconnecting to the new address", "from", endpointsOf(cfg.Peers), "to", endpointsOf(c.Peers))
 					return errEndpointMoved
-				case replanRediscover:
-					rediscoveries++
-					rediscoverAt = m.rediscoverLater(rediscoveries)
-				default:
-					rediscoveries = 0
+				case replanKeep:
 					nextChoice(&c, plans, fallbacks)
 					cfg = c
 				}
@@ -357,13 +344,36 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 	}
 }
 
-// rediscoverLater logs that the n-th NAT64 discovery in a row got no
-// answer and returns when to ask again: on the retry backoff, so at most
-// Timing.RetryMax apart, for as long as the session runs.
-func (m *Manager) rediscoverLater(n int) time.Time {
-	d := backoff(m.env.Timing, n)
-	m.env.Log.Info("NAT64 discovery got no answer: keeping the endpoint in use, asking again", "in", d, "attempt", n)
-	return time.Now().Add(d)
+// rediscovery schedules the NAT64 discoveries that got no answer: asked
+// again on the retry backoff, so at most Timing.RetryMax apart, for as
+// long as the session runs.
+type rediscovery struct {
+	n  int
+	at time.Time
+}
+
+// note records a re-plan's decision, scheduling the next discovery (one
+// log line) when it got no answer, and returns the decision.
+func (r *rediscovery) note(m *Manager, d replan) replan {
+	switch d {
+	case replanRediscover:
+		r.n++
+		wait := backoff(m.env.Timing, r.n)
+		r.at = time.Now().Add(wait)
+		m.env.Log.Info("NAT64 discovery got no answer: keeping the endpoint in use, asking again", "in", wait, "attempt", r.n)
+	case replanKeep:
+		r.n = 0
+	}
+	return d
+}
+
+// due reports whether a scheduled discovery is due, unscheduling it.
+func (r *rediscovery) due(now time.Time) bool {
+	if r.at.IsZero() || now.Before(r.at) {
+		return false
+	}
+	r.at = time.Time{}
+	return true
 }
 
 // step is the handshake state machine: from the phase, when it began, the
