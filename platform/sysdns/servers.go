@@ -31,16 +31,24 @@ func parseResolvConf(data []byte) []netip.Addr {
 	return out
 }
 
+// windowsPlaceholderDNS are the deprecated site-local servers
+// fec0:0:0:ffff::1 to ::3 (RFC 3879) that Windows lists for every adapter
+// with IPv6 but no IPv6 DNS server configured; nothing answers there, so
+// endpoint lookups would wait out a timeout on each (Tailscale skips them
+// too).
+var windowsPlaceholderDNS = netip.MustParsePrefix("fec0:0:0:ffff::/126")
+
 // foreign drops Palisade's own resolver addresses (present while Palisade
-// has changed DNS) and duplicates. Other loopback servers (a local caching
-// resolver) are kept only when nothing else is configured: their own
-// upstream queries are not the service's and stay blocked.
+// has changed DNS), Windows' placeholder servers and duplicates. Other
+// loopback servers (a local caching resolver) are kept only when nothing
+// else is configured: their own upstream queries are not the service's and
+// stay blocked.
 func foreign(addrs []netip.Addr) []netip.Addr {
 	var out, local []netip.Addr
 	for _, a := range addrs {
 		plain := a.WithZone("")
 		switch {
-		case plain == LoopbackIPv4 || plain == LoopbackIPv6:
+		case plain == LoopbackIPv4 || plain == LoopbackIPv6 || windowsPlaceholderDNS.Contains(plain):
 		case slices.Contains(out, a) || slices.Contains(local, a):
 		case a.IsLoopback():
 			local = append(local, a)

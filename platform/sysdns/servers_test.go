@@ -34,6 +34,8 @@ func TestForeign(t *testing.T) {
 		{addrs("127.0.0.1", "192.168.50.1"), addrs("192.168.50.1")},
 		{addrs("127.0.0.1", "::1"), addrs("127.0.0.1", "::1")},
 		{addrs("127.80.73.65"), nil},
+		// Windows' placeholders for an adapter without IPv6 DNS.
+		{addrs("fec0:0:0:ffff::1%12", "fec0:0:0:ffff::2%12", "fec0:0:0:ffff::3%12", "192.168.50.1", "fec0::53"), addrs("192.168.50.1", "fec0::53")},
 	}
 	for _, c := range cases {
 		if got := foreign(c.in); !slices.Equal(got, c.want) {
