@@ -49,7 +49,10 @@ func (r *windowsRouter) Up(cfg TunnelConfig) error {
 		return fmt.Errorf("addresses on %s: %w", cfg.Interface, err)
 	}
 	routes := SplitPlan(plan, cfg.Endpoints, bestGateway(windows.AF_INET, luid), bestGateway(windows.AF_INET6, luid))
-	rp := windowsRoutes(routes)
+	rp := windowsRoutes(routes, TunnelIPv6(cfg.Interface))
+	if len(rp.FirewallOnly) > 0 {
+		r.log.Info("IPv6 blocked by the firewall alone: the tunnel adapter has no IPv6 for its reject routes", "routes", rp.FirewallOnly)
+	}
 	for _, jr := range rp.Hosts {
 		if err := r.addHostRoute(jr); err != nil {
 			return err

@@ -17,6 +17,12 @@ type winRoutePlan struct {
 	// tunnel. Windows has no blackhole routes; a re-plan adds their host
 	// routes once a gateway appears.
 	Waiting []netip.Prefix
+	// FirewallOnly are blocked-family halves that cannot go into an
+	// adapter without IPv6 (DisabledComponents; the plan is then
+	// IPv4-only, WithoutTunnelIPv6): adding them would fail the connect,
+	// so the firewall's family block (rendered whatever the kill switch)
+	// stops that family alone.
+	FirewallOnly []netip.Prefix
 }
 
 // winTunnelRoute is one route on the tunnel adapter.
@@ -25,16 +31,19 @@ type winTunnelRoute struct {
 	NextHop netip.Addr
 }
 
-// windowsRoutes sorts a split plan's routes for the Windows router. Reject
+// windowsRoutes sorts a split plan's routes for the Windows router;
+// adapter6 tells whether the tunnel adapter runs IPv6. Reject
 // routes (the halves of a family the tunnel does not carry, Block4 or
 // Block6) also go into the tunnel: Windows has no reject routes, the
 // tunnel drops what its allowed IPs do not cover, and the firewall's
 // family block (WFP) makes it fail fast; this keeps that family off the
 // LAN gateway.
-func windowsRoutes(routes []SplitRoute) winRoutePlan {
+func windowsRoutes(routes []SplitRoute, adapter6 bool) winRoutePlan {
 	var p winRoutePlan
 	for _, rt := range routes {
 		switch {
+		case rt.Reject && rt.Dst.Addr().Is6() && !adapter6:
+			p.FirewallOnly = append(p.FirewallOnly, rt.Dst)
 		case rt.Blackhole:
 			p.Waiting = append(p.Waiting, rt.Dst)
 		case rt.Via != nil:

@@ -21,9 +21,10 @@ func TestWindowsRoutes(t *testing.T) {
 		return winTunnelRoute{Dst: netip.MustParsePrefix(dst), NextHop: netip.MustParseAddr(nh)}
 	}
 	tests := []struct {
-		name string
-		plan Plan
-		want winRoutePlan
+		name   string
+		plan   Plan
+		noIPv6 bool
+		want   winRoutePlan
 	}{{
 		name: "IPv6-only tunnel: IPv4 halves blocked into the adapter with an IPv4 next hop",
 		plan: Plan{Scope: coverage.Scope{Routes: pfx("::/0"), Full6: true, Block4: true}},
@@ -40,10 +41,20 @@ func TestWindowsRoutes(t *testing.T) {
 			Hosts:   []JournaledRoute{{Dst: netip.MustParsePrefix("198.51.100.2/32"), NextHop: gw4.NextHop, Interface: "Ethernet", LUID: 7}},
 			Waiting: pfx("2001:db8::2/128"),
 		},
+	}, {
+		name:   "adapter without IPv6: the blocked IPv6 halves are left to the firewall",
+		plan:   Plan{Scope: coverage.Scope{Routes: pfx("0.0.0.0/0"), Full4: true, Block6: true}},
+		noIPv6: true,
+		want: winRoutePlan{
+			Tunnel:       []winTunnelRoute{on("0.0.0.0/1", "0.0.0.0"), on("128.0.0.0/1", "0.0.0.0")},
+			Hosts:        []JournaledRoute{{Dst: netip.MustParsePrefix("198.51.100.2/32"), NextHop: gw4.NextHop, Interface: "Ethernet", LUID: 7}},
+			Waiting:      pfx("2001:db8::2/128"),
+			FirewallOnly: pfx("::/1", "8000::/1"),
+		},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := windowsRoutes(SplitPlan(tt.plan, []netip.AddrPort{ep4, ep6}, gw4, nil))
+			got := windowsRoutes(SplitPlan(tt.plan, []netip.AddrPort{ep4, ep6}, gw4, nil), !tt.noIPv6)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("windowsRoutes:\n got %+v\nwant %+v", got, tt.want)
 			}
