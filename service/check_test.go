@@ -7,7 +7,9 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,11 +21,13 @@ import (
 )
 
 // inspectingFirewall reads back as many rules as it was told it holds;
-// applyErr makes every Apply fail.
+// applyErr makes every Apply fail; inspected, when set, is called by every
+// read-back.
 type inspectingFirewall struct {
 	recordingFirewall
-	rules    int
-	applyErr error
+	rules     int
+	applyErr  error
+	inspected func()
 }
 
 func (f *inspectingFirewall) Apply(p firewall.Policy) error {
@@ -34,6 +38,9 @@ func (f *inspectingFirewall) Apply(p firewall.Policy) error {
 }
 
 func (f *inspectingFirewall) Inspect() (firewall.Inspection, error) {
+	if f.inspected != nil {
+		f.inspected()
+	}
 	return firewall.Inspection{Present: f.rules > 0, Rules: f.rules, Want: 12}, nil
 }
 
@@ -63,7 +70,7 @@ func checkEnv(t *testing.T, fw *inspectingFirewall) (Env, *routeLog) {
 	rl := &routeLog{}
 	env.Check = CheckEnv{
 		RouteTo: rl.routeTo,
-		SystemDNS: func(string) ([]netip.Addr, bool, error) {
+		SystemDNS: func(context.Context, string) ([]netip.Addr, bool, error) {
 			return []netip.Addr{netip.MustParseAddr("127.80.73.65")}, false, nil
 		},
 		Query: func(_ context.Context, s netip.Addr) selfcheck.Answer {
@@ -103,7 +110,10 @@ func TestCheckConnected(t *testing.T) {
 	if got := statuses(r); !maps.Equal(got, want) {
 		t.Errorf("report %+v", r.Items)
 	}
+	// The lookups run side by side: their order is not fixed.
 	wantAsks := []string{selfcheck.Probe4.String() + " uid 1000", selfcheck.Probe6.String() + " uid 1000", "marked 2001:db8::7 uid -1"}
+	slices.Sort(wantAsks)
+	slices.Sort(rl.asks)
 	if !slices.Equal(rl.asks, wantAsks) {
 		t.Errorf("route lookups %q, want %q", rl.asks, wantAsks)
 	}
@@ -197,5 +207,92 @@ func TestCheckCallerGoneBeforeItsTurn(t *testing.T) {
 	defer mu.Unlock()
 	if asked != 2 {
 		t.Errorf("the outside service was asked %d times, want 2 (one check, both families)", asked)
+	}
+}
+
+// A flood of checks by an unprivileged user (uid 65534) runs the probes
+// once: concurrent requests share the run in progress, later ones get its
+// result again while the setup is unchanged. A privileged caller's check
+// runs anew, and so does an unprivileged one once the setup changed.
+func TestCheckFloodRunsOnce(t *testing.T) {
+	var reads atomic.Int32
+	fw := &inspectingFirewall{rules: 12, inspected: func() {
+		reads.Add(1)
+		time.Sleep(20 * time.Millisecond) // long enough for requests to pile up
+	}}
+	env, _ := checkEnv(t, fw)
+	m := newTestManager(t, env)
+	m.Import("home", testProfile)
+	m.Connect("home")
+	waitState(t, m, ipc.Connected)
+	nobody := auth.WithIdentity(context.Background(), auth.Identity{UID: 65534, Name: "nobody"})
+	check := func(ctx context.Context) {
+		if r := m.Check(ctx); statuses(r)[ipc.CheckFirewall] != ipc.CheckOK {
+			t.Errorf("check: %+v", r.Items)
+		}
+	}
+	var wg sync.WaitGroup
+	for range 200 {
+		wg.Go(func() { check(nobody) })
+	}
+	wg.Wait()
+	for range 100 {
+		check(nobody)
+	}
+	if n := reads.Load(); n != 1 {
+		t.Errorf("300 checks by uid 65534 read the firewall back %d times, want once", n)
+	}
+	root := auth.WithIdentity(context.Background(), auth.Identity{UID: 0, Name: "root", Authorized: true})
+	check(root)
+	check(root)
+	if n := reads.Load(); n != 3 {
+		t.Errorf("two checks by root after the flood: %d read-backs in all, want 3", n)
+	}
+	m.Disconnect()
+	waitState(t, m, ipc.Disconnected)
+	m.Check(nobody)
+	if n := reads.Load(); n != 4 {
+		t.Errorf("a check by uid 65534 after a disconnect: %d read-backs in all, want 4 (a new run)", n)
+	}
+}
+
+// Probes that hang do not hold the check: the system's DNS settings (a
+// hung systemd-resolved, heeding its context) and the firewall read-back
+// (not heeding it) time out at their bound, their items say so, the others
+// are judged as usual.
+func TestCheckProbeHangs(t *testing.T) {
+	stuck := make(chan struct{})
+	defer close(stuck)
+	fw := &inspectingFirewall{rules: 12, inspected: func() { <-stuck }}
+	env, _ := checkEnv(t, fw)
+	env.Check.SystemDNS = func(ctx context.Context, _ string) ([]netip.Addr, bool, error) {
+		<-ctx.Done()
+		return nil, true, ctx.Err()
+	}
+	m := newTestManager(t, env)
+	m.checkLimits = checkLimits{probe: 100 * time.Millisecond, dns: time.Second, outside: time.Second, total: 2 * time.Second}
+	m.Import("home", testProfile)
+	m.Connect("home")
+	waitState(t, m, ipc.Connected)
+	done := make(chan ipc.CheckReport, 1)
+	go func() { done <- m.Check(context.Background()) }()
+	var r ipc.CheckReport
+	select {
+	case r = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("a check with hanging probes did not return")
+	}
+	want := map[string]ipc.CheckStatus{
+		ipc.CheckRoute4: ipc.CheckOK, ipc.CheckRoute6: ipc.CheckOK, ipc.CheckEndpoint: ipc.CheckOK,
+		ipc.CheckFirewall: ipc.CheckTimeout, ipc.CheckDNS: ipc.CheckTimeout, ipc.CheckOutside4: ipc.CheckSkip, ipc.CheckOutside6: ipc.CheckSkip,
+	}
+	if got := statuses(r); !maps.Equal(got, want) {
+		t.Errorf("report %+v", r.Items)
+	}
+	if it, _ := r.Item(ipc.CheckDNS); !strings.Contains(it.Detail, "did not answer within 100ms") {
+		t.Errorf("DNS item %q does not say what timed out", it.Detail)
+	}
+	if r.Worst() != ipc.CheckTimeout {
+		t.Errorf("worst %s, want timeout", r.Worst())
 	}
 }

@@ -20,6 +20,13 @@ import (
 
 // Bounds of the self-check's probes: every one ends, answered or not.
 const (
+	// checkProbeTimeout bounds each route lookup, the firewall read-back
+	// and the reading of the system's DNS settings (D-Bus to
+	// systemd-resolved would otherwise wait 25 s for a hung daemon).
+	checkProbeTimeout = 5 * time.Second
+	// checkTotalTimeout bounds a whole run; the probes run side by side,
+	// so it is only reached when several hang.
+	checkTotalTimeout = 15 * time.Second
 	// checkDNSTimeout outlasts the resolver's own failover over two
 	// upstreams (2 s each), so a dead upstream shows as SERVFAIL, not as
 	// a resolver that does not answer.
@@ -36,8 +43,8 @@ type CheckEnv struct {
 	// by user uid (negative: the service's own), takes.
 	RouteTo func(dst netip.Addr, mark uint32, uid int) (platform.Hop, error)
 	// SystemDNS returns the name servers the system uses now and whether
-	// they are only systemd-resolved's stub.
-	SystemDNS func(tunnel string) ([]netip.Addr, bool, error)
+	// they are only systemd-resolved's stub; it ends with ctx.
+	SystemDNS func(ctx context.Context, tunnel string) ([]netip.Addr, bool, error)
 	// Query asks a resolver address one question.
 	Query func(ctx context.Context, server netip.Addr) selfcheck.Answer
 	// Outside asks a "what is my IP" URL over one family.
@@ -45,6 +52,50 @@ type CheckEnv struct {
 	// OwnAddrs lists the addresses of the interfaces other than the
 	// tunnel and loopback.
 	OwnAddrs func(tunnel string) []netip.Addr
+}
+
+// checkLimits bound the self-check: each probe by its own limit, a whole
+// run by total. The DNS query and the outside probe have their own
+// timeouts inside; their limits leave a second beyond, so a resolver that
+// does not answer reads as such, and only a probe that hangs times out.
+type checkLimits struct {
+	probe, dns, outside, total time.Duration
+}
+
+var defaultCheckLimits = checkLimits{
+	probe:   checkProbeTimeout,
+	dns:     checkDNSTimeout + time.Second,
+	outside: checkOutsideTimeout + time.Second,
+	total:   checkTotalTimeout,
+}
+
+// bounded runs probe with a deadline of limit (sooner if ctx ends sooner)
+// and returns a *selfcheck.TimeoutError naming what if it has not answered
+// by then. A probe that does not heed its context is left to finish on its
+// own and its result dropped; one run at a time (checkShare) bounds how
+// many can linger.
+func bounded[T any](ctx context.Context, what string, limit time.Duration, probe func(context.Context) (T, error)) (T, error) {
+	if d, ok := ctx.Deadline(); ok {
+		limit = max(min(limit, time.Until(d)), 0)
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := probe(ctx)
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, &selfcheck.TimeoutError{What: what, After: limit.Round(time.Millisecond)}
+	}
 }
 
 func (c *CheckEnv) fill() {

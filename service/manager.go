@@ -85,9 +85,10 @@ type Manager struct {
 	// names caches resolved endpoint host names for their TTL.
 	names nameCache
 	subs  map[chan ipc.Status]struct{}
-	// checking lets one self-check run at a time, whoever asks: a
-	// one-slot semaphore, so a caller who gives up stops waiting.
-	checking chan struct{}
+	// checks decides which self-check requests run the probes (one run
+	// at a time, shared and briefly reused); checkLimits bound them.
+	checks      *checkShare[sharedCheck]
+	checkLimits checkLimits
 }
 
 // session is one connection to a profile, from connect until it is
@@ -120,7 +121,8 @@ func New(env Env) (*Manager, error) {
 		return nil, err
 	}
 	s, aside := settings.Load(env.StateDir, env.Log)
-	m := &Manager{env: env, profiles: store, settings: s, subs: map[chan ipc.Status]struct{}{}, checking: make(chan struct{}, 1)}
+	m := &Manager{env: env, profiles: store, settings: s, subs: map[chan ipc.Status]struct{}{},
+		checks: newCheckShare[sharedCheck](checkReuse), checkLimits: defaultCheckLimits}
 	m.status = ipc.Status{State: ipc.Disconnected, Since: time.Now()}
 	if aside != "" {
 		m.status.LastError = "settings were unreadable and have been reset to defaults; the old file is kept as " + aside

@@ -1,6 +1,7 @@
 package sysdns
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -14,8 +15,9 @@ import (
 // /etc/resolv.conf. When that names only systemd-resolved's stub,
 // viaResolved is true and the servers are those resolved sends every name
 // to: the tunnel link's, provided the link holds the routing domain "~."
-// (as the resolved manager sets it); without it the error says so.
-func Current(tunnel string) (servers []netip.Addr, viaResolved bool, err error) {
+// (as the resolved manager sets it); without it the error says so. The
+// D-Bus calls end with ctx, not only at D-Bus' own 25 s reply timeout.
+func Current(ctx context.Context, tunnel string) (servers []netip.Addr, viaResolved bool, err error) {
 	data, err := os.ReadFile(ResolvConf)
 	if err != nil {
 		return nil, false, err
@@ -24,7 +26,7 @@ func Current(tunnel string) (servers []netip.Addr, viaResolved bool, err error) 
 	if !onlyStub(servers) {
 		return servers, false, nil
 	}
-	dns, domains, err := resolvedLink(tunnel)
+	dns, domains, err := resolvedLink(ctx, tunnel)
 	if err != nil {
 		return nil, true, err
 	}
@@ -41,25 +43,26 @@ func routesAll(domains []linkDomain) bool {
 }
 
 // resolvedLink reads a link's DNS servers and domains from resolved.
-func resolvedLink(name string) ([]linkDNS, []linkDomain, error) {
+func resolvedLink(ctx context.Context, name string) ([]linkDNS, []linkDomain, error) {
 	ifc, err := net.InterfaceByName(name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sysdns: %w", err)
 	}
-	conn, err := dbus.ConnectSystemBus()
+	conn, err := dbus.ConnectSystemBus(dbus.WithContext(ctx))
 	if err != nil {
 		return nil, nil, fmt.Errorf("sysdns: system bus: %w", err)
 	}
 	defer conn.Close()
 	var path dbus.ObjectPath
-	if err := conn.Object(resolvedBus, resolvedPath).Call(resolvedMgr+".GetLink", 0, int32(ifc.Index)).Store(&path); err != nil {
+	if err := conn.Object(resolvedBus, resolvedPath).CallWithContext(ctx, resolvedMgr+".GetLink", 0, int32(ifc.Index)).Store(&path); err != nil {
 		return nil, nil, fmt.Errorf("sysdns: resolved GetLink %s: %w", name, err)
 	}
 	link := conn.Object(resolvedBus, path)
 	var dns []linkDNS
 	var domains []linkDomain
 	for prop, dst := range map[string]any{"DNS": &dns, "Domains": &domains} {
-		v, err := link.GetProperty("org.freedesktop.resolve1.Link." + prop)
+		var v dbus.Variant
+		err := link.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.resolve1.Link", prop).Store(&v)
 		if err == nil {
 			err = v.Store(dst)
 		}

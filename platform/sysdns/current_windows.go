@@ -1,6 +1,7 @@
 package sysdns
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -10,8 +11,9 @@ import (
 
 // Current returns the DNS servers of the tunnel adapter, where the
 // winipcfg manager puts the local resolver; Windows prefers them because
-// the tunnel has the best route metric.
-func Current(tunnel string) (servers []netip.Addr, viaResolved bool, err error) {
+// the tunnel has the best route metric. The adapter's settings are a
+// local call that does not wait on another process, so ctx is not needed.
+func Current(_ context.Context, tunnel string) (servers []netip.Addr, viaResolved bool, err error) {
 	ifc, err := net.InterfaceByName(tunnel)
 	if err != nil {
 		return nil, false, fmt.Errorf("sysdns: %w", err)

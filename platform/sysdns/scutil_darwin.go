@@ -1,6 +1,7 @@
 package sysdns
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,7 +29,12 @@ func RestoreLeftovers(log *slog.Logger, stateDir string) error {
 }
 
 func scutil(script string) (string, error) {
-	cmd := exec.Command("/usr/sbin/scutil")
+	return scutilContext(context.Background(), script)
+}
+
+// scutilContext runs an scutil script, killing scutil when ctx ends.
+func scutilContext(ctx context.Context, script string) (string, error) {
+	cmd := exec.CommandContext(ctx, "/usr/sbin/scutil")
 	cmd.Stdin = strings.NewReader(script + "quit\n")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -168,12 +168,15 @@ type CheckStatus string
 
 // Self-check verdicts. Fail means traffic leaks or a protection is missing;
 // warn means something is off without a leak (e.g. DNS upstreams silent);
-// skip means the item does not apply now (e.g. not connected).
+// timeout means the item could not be verified because what it reads did
+// not answer within its bound (e.g. a hung D-Bus); skip means the item does
+// not apply now (e.g. not connected).
 const (
-	CheckOK   CheckStatus = "ok"
-	CheckWarn CheckStatus = "warn"
-	CheckFail CheckStatus = "fail"
-	CheckSkip CheckStatus = "skip"
+	CheckOK      CheckStatus = "ok"
+	CheckWarn    CheckStatus = "warn"
+	CheckTimeout CheckStatus = "timeout"
+	CheckFail    CheckStatus = "fail"
+	CheckSkip    CheckStatus = "skip"
 )
 
 // Self-check item IDs, stable for scripts and the GUI.
@@ -204,10 +207,11 @@ type CheckReport struct {
 	Items []CheckItem `json:"items"`
 }
 
-// Worst returns the report's overall verdict: fail over warn over ok; a
-// report of skipped items only is skip.
+// Worst returns the report's overall verdict: fail over timeout over warn
+// over ok (an item that could not be verified is worse than a warning, as
+// it may hide a leak); a report of skipped items only is skip.
 func (r CheckReport) Worst() CheckStatus {
-	rank := map[CheckStatus]int{CheckSkip: 0, CheckOK: 1, CheckWarn: 2, CheckFail: 3}
+	rank := map[CheckStatus]int{CheckSkip: 0, CheckOK: 1, CheckWarn: 2, CheckTimeout: 3, CheckFail: 4}
 	w := CheckSkip
 	for _, it := range r.Items {
 		if rank[it.Status] > rank[w] {

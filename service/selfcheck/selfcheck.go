@@ -6,10 +6,12 @@
 package selfcheck
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/palisadevpn/palisade/service/ipc"
 )
@@ -96,6 +98,20 @@ type Seen struct {
 	Err  error
 }
 
+// TimeoutError is the error of a probe that did not answer within its
+// bound (a hung D-Bus, a netlink or firewall read that never returns). The
+// item it decides is reported as timed out: not verified, rather than
+// failed or passed.
+type TimeoutError struct {
+	// What names the probe, After its bound.
+	What  string
+	After time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("%s did not answer within %s", e.What, e.After)
+}
+
 // Facts are what the check read from the live system.
 type Facts struct {
 	Route4, Route6 Hop
@@ -134,6 +150,17 @@ func item(id, title string, st ipc.CheckStatus, format string, args ...any) ipc.
 	return ipc.CheckItem{ID: id, Title: title, Status: st, Detail: fmt.Sprintf(format, args...)}
 }
 
+// unread is the item of a probe that failed with err: timed out when the
+// probe did not answer within its bound, else st. The sentence ends with
+// the error.
+func unread(id, title string, st ipc.CheckStatus, err error, format string, args ...any) ipc.CheckItem {
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		st = ipc.CheckTimeout
+	}
+	return item(id, title, st, format+": %v.", append(args, err)...)
+}
+
 func fam(v6 bool) (name string, probe netip.Addr) {
 	if v6 {
 		return "IPv6", Probe6
@@ -161,7 +188,7 @@ func route(e Expect, h Hop, v6 bool) ipc.CheckItem {
 	case e.Tunnel == "":
 		return item(id, title, ipc.CheckSkip, "Not connected: public %s takes the system's own route.", name)
 	case h.Err != nil:
-		return item(id, title, ipc.CheckFail, "The kernel's route to %s could not be read: %v.", probe, h.Err)
+		return unread(id, title, ipc.CheckFail, h.Err, "The kernel's route to %s could not be read", probe)
 	case v6 && !e.HostIPv6:
 		return item(id, title, ipc.CheckOK, "This machine has IPv6 turned off, so nothing can leak over IPv6.")
 	case full && h.Interface == e.Tunnel:
@@ -197,7 +224,7 @@ func endpoint(e Expect, eps map[netip.Addr]Hop) ipc.CheckItem {
 		h := eps[a]
 		switch {
 		case h.Err != nil:
-			return item(id, title, ipc.CheckFail, "The route to the endpoint %s could not be read: %v.", a, h.Err)
+			return unread(id, title, ipc.CheckFail, h.Err, "The route to the endpoint %s could not be read", a)
 		case h.Reject:
 			return item(id, title, ipc.CheckFail, "The endpoint %s is unreachable from the tunnel's own socket, so the tunnel cannot carry anything.", a)
 		case h.Interface == e.Tunnel:
@@ -216,7 +243,7 @@ func firewallItem(e Expect, in Installed) ipc.CheckItem {
 	}
 	switch {
 	case in.Err != nil:
-		return item(id, title, ipc.CheckFail, "The firewall rules could not be read: %v.", in.Err)
+		return unread(id, title, ipc.CheckFail, in.Err, "The firewall rules could not be read")
 	case !e.Firewall && in.Present && in.Rules > 0:
 		return item(id, title, ipc.CheckWarn, "Palisade's firewall table still holds %d rules although none are needed now.", in.Rules)
 	case !e.Firewall:
@@ -243,7 +270,7 @@ func dnsItem(e Expect, f Facts) ipc.CheckItem {
 	case !e.DNS:
 		return item(id, title, ipc.CheckSkip, "System DNS is left alone (DNS mode \"existing\", or the profile has no DNS servers).")
 	case f.SystemDNSErr != nil:
-		return item(id, title, ipc.CheckFail, "System DNS could not be confirmed: %v.", f.SystemDNSErr)
+		return unread(id, title, ipc.CheckFail, f.SystemDNSErr, "System DNS could not be confirmed")
 	}
 	var foreign []string
 	ours := false
@@ -264,7 +291,7 @@ func dnsItem(e Expect, f Facts) ipc.CheckItem {
 	for _, a := range f.Answers {
 		switch {
 		case a.Err != nil:
-			return item(id, title, ipc.CheckFail, "The local resolver at %s does not answer: %v.", a.Server, a.Err)
+			return unread(id, title, ipc.CheckFail, a.Err, "The local resolver at %s does not answer", a.Server)
 		case a.ServFail:
 			servfail = append(servfail, a.Server.String())
 		}
@@ -301,7 +328,7 @@ func outside(e Expect, f Facts, v6 bool) ipc.CheckItem {
 	case s.Err == nil:
 		return item(id, title, ipc.CheckOK, "%s saw %s over %s, not one of this machine's own addresses.", e.URL, s.Addr, name)
 	case full:
-		return item(id, title, ipc.CheckWarn, "%s could not be asked over %s: %v.", e.URL, name, s.Err)
+		return unread(id, title, ipc.CheckWarn, s.Err, "%s could not be asked over %s", e.URL, name)
 	}
 	return item(id, title, ipc.CheckOK, "%s cannot be reached over %s, which this profile does not tunnel: nothing leaks.", e.URL, name)
 }

@@ -2,9 +2,11 @@ package selfcheck
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/palisadevpn/palisade/service/ipc"
 )
@@ -165,10 +167,51 @@ func TestWorst(t *testing.T) {
 	if r.Worst() != ipc.CheckSkip {
 		t.Errorf("skip only: %s", r.Worst())
 	}
-	for _, s := range []ipc.CheckStatus{ipc.CheckOK, ipc.CheckWarn, ipc.CheckFail} {
+	for _, s := range []ipc.CheckStatus{ipc.CheckOK, ipc.CheckWarn, ipc.CheckTimeout, ipc.CheckFail} {
 		r.Items = append(r.Items, ipc.CheckItem{Status: s})
 		if r.Worst() != s {
 			t.Errorf("worst of %v: %s, want %s", r.Items, r.Worst(), s)
+		}
+	}
+}
+
+// A probe that did not answer within its bound leaves its item timed out
+// (not verified), never ok; any other read error stays a failure (a
+// warning for the outside view). Only the item the probe decides changes.
+func TestEvaluateTimedOut(t *testing.T) {
+	hung := &TimeoutError{What: "the probe", After: 5 * time.Second}
+	broken := errors.New("netlink: no such device")
+	for _, tc := range []struct {
+		id    string
+		set   func(*Facts, error)
+		other ipc.CheckStatus // the verdict for a plain error
+	}{
+		{ipc.CheckRoute4, func(f *Facts, err error) { f.Route4 = Hop{Err: err} }, ipc.CheckFail},
+		{ipc.CheckRoute6, func(f *Facts, err error) { f.Route6 = Hop{Err: err} }, ipc.CheckFail},
+		{ipc.CheckEndpoint, func(f *Facts, err error) { f.Endpoints[ep] = Hop{Err: err} }, ipc.CheckFail},
+		{ipc.CheckFirewall, func(f *Facts, err error) { f.Firewall.Err = err }, ipc.CheckFail},
+		{ipc.CheckDNS, func(f *Facts, err error) { f.SystemDNS, f.SystemDNSErr = nil, err }, ipc.CheckFail},
+		{ipc.CheckDNS, func(f *Facts, err error) { f.Answers[1].Err = err }, ipc.CheckFail},
+		{ipc.CheckOutside6, func(f *Facts, err error) { f.Outside6 = Seen{Err: err} }, ipc.CheckWarn},
+	} {
+		for _, c := range []struct {
+			err  error
+			want ipc.CheckStatus
+		}{{fmt.Errorf("wrapped: %w", hung), ipc.CheckTimeout}, {broken, tc.other}} {
+			e, f := connected()
+			tc.set(&f, c.err)
+			for _, it := range Evaluate(e, f) {
+				want := ipc.CheckOK
+				if it.ID == tc.id {
+					want = c.want
+				}
+				if it.Status != want {
+					t.Errorf("%s error %q: %s is %s (%s), want %s", tc.id, c.err, it.ID, it.Status, it.Detail, want)
+				}
+				if it.ID == tc.id && !strings.Contains(it.Detail, c.err.Error()) {
+					t.Errorf("%s: detail %q does not say %q", tc.id, it.Detail, c.err)
+				}
+			}
 		}
 	}
 }
