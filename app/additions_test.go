@@ -27,12 +27,12 @@ func report(statuses ...ipc.CheckStatus) ipc.CheckReport {
 }
 
 func TestCheckRowsAndSummary(t *testing.T) {
-	rows := CheckRows(report(ipc.CheckOK, ipc.CheckWarn, ipc.CheckFail, ipc.CheckSkip))
+	rows := CheckRows(report(ipc.CheckOK, ipc.CheckWarn, ipc.CheckFail, ipc.CheckSkip, ipc.CheckTimeout))
 	var got []string
 	for _, r := range rows {
 		got = append(got, r.Mark)
 	}
-	if !slices.Equal(got, []string{"✓", "!", "✗", "–"}) || rows[2].Tone != ToneBad || rows[0].Tone != ToneGood || rows[1].Title != "Tb" {
+	if !slices.Equal(got, []string{"✓", "!", "✗", "–", "?"}) || rows[2].Tone != ToneBad || rows[4].Tone != ToneBad || rows[0].Tone != ToneGood || rows[1].Title != "Tb" {
 		t.Errorf("rows %+v", rows)
 	}
 	for _, tc := range []struct {
@@ -43,6 +43,7 @@ func TestCheckRowsAndSummary(t *testing.T) {
 		{report(ipc.CheckOK, ipc.CheckOK, ipc.CheckSkip), "All 2 checks passed", ToneGood},
 		{report(ipc.CheckOK, ipc.CheckWarn), "No leak, but 1 warning", ToneBusy},
 		{report(ipc.CheckFail, ipc.CheckWarn, ipc.CheckFail), "2 problems found", ToneBad},
+		{report(ipc.CheckOK, ipc.CheckTimeout, ipc.CheckWarn), "1 item could not be verified", ToneBad},
 		{report(ipc.CheckSkip), "disconnected", ToneNeutral},
 	} {
 		if s, tone := CheckSummary(tc.r); !strings.Contains(s, tc.says) || tone != tc.tone {

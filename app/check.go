@@ -13,7 +13,7 @@ const checkTimeout = 40 * time.Second
 
 // CheckRow is one self-check item as the window shows it.
 type CheckRow struct {
-	Mark   string // ✓ ! ✗ –
+	Mark   string // ✓ ! ? ✗ –
 	Title  string
 	Detail string
 	Tone   Tone
@@ -29,6 +29,8 @@ func CheckRows(r ipc.CheckReport) []CheckRow {
 			row.Mark, row.Tone = "✓", ToneGood
 		case ipc.CheckWarn:
 			row.Mark, row.Tone = "!", ToneBusy
+		case ipc.CheckTimeout:
+			row.Mark, row.Tone = "?", ToneBad
 		case ipc.CheckFail:
 			row.Mark, row.Tone = "✗", ToneBad
 		default:
@@ -48,6 +50,8 @@ func CheckSummary(r ipc.CheckReport) (string, Tone) {
 	switch {
 	case n[ipc.CheckFail] > 0:
 		return fmt.Sprintf("%s found: traffic may leave outside the tunnel.", plural(n[ipc.CheckFail], "problem")), ToneBad
+	case n[ipc.CheckTimeout] > 0:
+		return fmt.Sprintf("%s could not be verified in time: run the check again.", plural(n[ipc.CheckTimeout], "item")), ToneBad
 	case n[ipc.CheckWarn] > 0:
 		return fmt.Sprintf("No leak, but %s.", plural(n[ipc.CheckWarn], "warning")), ToneBusy
 	case n[ipc.CheckOK] == 0:

@@ -11,8 +11,12 @@ import (
 )
 
 // errCheckFailed makes `palisade check` exit 1 when an item failed, so
-// scripts can act on a leak.
-var errCheckFailed = errors.New("the self-check found a problem (see the items marked FAIL)")
+// scripts can act on a leak; errCheckUnverified when an item could not be
+// verified in time, which may hide one.
+var (
+	errCheckFailed     = errors.New("the self-check found a problem (see the items marked FAIL)")
+	errCheckUnverified = errors.New("the self-check could not verify everything in time (see the items marked TIMEOUT); run it again")
+)
 
 func (c *cli) check(args []string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
@@ -29,8 +33,13 @@ func (c *cli) check(args []string) error {
 	} else {
 		printCheck(c.out, r)
 	}
-	if err == nil && r.Worst() == ipc.CheckFail {
-		err = errCheckFailed
+	if err == nil {
+		switch r.Worst() {
+		case ipc.CheckFail:
+			err = errCheckFailed
+		case ipc.CheckTimeout:
+			err = errCheckUnverified
+		}
 	}
 	return err
 }
@@ -44,6 +53,6 @@ func printCheck(w io.Writer, r ipc.CheckReport) {
 		width = max(width, len(it.Title))
 	}
 	for _, it := range r.Items {
-		fmt.Fprintf(w, "%-4s  %-*s  %s\n", strings.ToUpper(string(it.Status)), width, it.Title, it.Detail)
+		fmt.Fprintf(w, "%-7s  %-*s  %s\n", strings.ToUpper(string(it.Status)), width, it.Title, it.Detail)
 	}
 }

@@ -15,10 +15,12 @@ func TestPrintCheck(t *testing.T) {
 	printCheck(&b, ipc.CheckReport{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), State: ipc.Connected, Items: []ipc.CheckItem{
 		{ID: ipc.CheckRoute4, Title: "IPv4 route", Status: ipc.CheckOK, Detail: "Public IPv4 goes through the tunnel."},
 		{ID: ipc.CheckDNS, Title: "DNS", Status: ipc.CheckFail, Detail: "System DNS points elsewhere."},
+		{ID: ipc.CheckFirewall, Title: "Firewall", Status: ipc.CheckTimeout, Detail: "The firewall rules could not be read."},
 	}})
 	want := "self-check at 2026-01-02 03:04:05 (connected)\n" +
-		"OK    IPv4 route  Public IPv4 goes through the tunnel.\n" +
-		"FAIL  DNS         System DNS points elsewhere.\n"
+		"OK       IPv4 route  Public IPv4 goes through the tunnel.\n" +
+		"FAIL     DNS         System DNS points elsewhere.\n" +
+		"TIMEOUT  Firewall    The firewall rules could not be read.\n"
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
 	}

@@ -196,7 +196,8 @@ func (n *node) expectFault(t *testing.T, f fault) {
 	n.checkGreen(t)
 }
 
-// check runs `palisade check --json`, which exits 1 when an item failed.
+// check runs `palisade check --json`, which exits 1 when an item failed or
+// could not be verified in time.
 func (n *node) check(t *testing.T) ipc.CheckReport {
 	t.Helper()
 	out, err := n.cli(t, "check", "--json")
@@ -205,7 +206,7 @@ func (n *node) check(t *testing.T) ipc.CheckReport {
 	if jerr := json.NewDecoder(strings.NewReader(out)).Decode(&r); jerr != nil {
 		t.Fatalf("check --json: %v, %v\n%s", err, jerr, out)
 	}
-	if (err != nil) != (r.Worst() == ipc.CheckFail) {
+	if w := r.Worst(); (err != nil) != (w == ipc.CheckFail || w == ipc.CheckTimeout) {
 		t.Errorf("check exit status %v for a report whose worst item is %s", err, r.Worst())
 	}
 	return r
