@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,29 @@ func TestUnprivilegedUserIsReadOnly(t *testing.T) {
 	if out, err := asNobody("check", "--json"); err != nil || !strings.Contains(out, `"id": "firewall"`) {
 		t.Errorf("check as nobody: %v\n%s", err, out)
 	}
+	// A flood of checks by nobody runs the probes a bounded number of
+	// times: concurrent requests share one run, later ones get its result
+	// again for 10 s (docs/selfcheck.md). Before, each request ran them.
+	runsBefore := selfCheckRuns(t, n)
+	if runsBefore == 0 {
+		t.Fatal("the daemon logged no run of the check just made")
+	}
+	start := time.Now()
+	const rounds, perRound = 3, 10
+	for range rounds {
+		var wg sync.WaitGroup
+		for range perRound {
+			wg.Go(func() {
+				if out, err := asNobody("check", "--json"); err != nil || !strings.Contains(out, `"id": "firewall"`) {
+					t.Errorf("check as nobody in a flood: %v\n%s", err, out)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if runs, bound := selfCheckRuns(t, n)-runsBefore, 1+int(time.Since(start)/(10*time.Second)); runs > bound {
+		t.Errorf("%d checks by nobody in %s ran the probes %d times, want at most %d", rounds*perRound, time.Since(start).Round(time.Millisecond), runs, bound)
+	}
 	for _, args := range [][]string{
 		{"connect", "bed"}, {"disconnect"}, {"set", "killswitch", "off"},
 		{"profile", "remove", "bed"}, {"profile", "export", "bed"}, {"logs"},
@@ -49,6 +73,16 @@ func TestUnprivilegedUserIsReadOnly(t *testing.T) {
 	if st.State != ipc.Disconnected || after.KillSwitch != before.KillSwitch || len(ps) != 1 {
 		t.Errorf("refused calls changed state: %s %s %d profiles", st.State, after.KillSwitch, len(ps))
 	}
+}
+
+// selfCheckRuns counts the self-check runs the daemon has logged.
+func selfCheckRuns(t *testing.T, n *node) int {
+	t.Helper()
+	b, err := os.ReadFile(n.daemon.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(b), "msg=self-check ")
 }
 
 // launchShared builds a bed and starts palisaded on a socket that other users
