@@ -8,33 +8,15 @@ import (
 	"time"
 )
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func always(int) bool { return true }
 
 // Unprivileged requests get the last result while it is younger than the
 // reuse window and usable; after it, or once the setup changed, they run
 // again. A fresh (privileged) request always runs.
 func TestCheckShareReuse(t *testing.T) {
-	clock := &fakeClock{t: time.Unix(1000, 0)}
+	now := time.Unix(1000, 0)
 	s := newCheckShare[int](10 * time.Second)
-	s.now = clock.now
+	s.now = func() time.Time { return now } // one goroutine: no lock needed
 	runs := 0
 	run := func() int { runs++; return runs }
 	ctx := context.Background()
@@ -49,7 +31,7 @@ func TestCheckShareReuse(t *testing.T) {
 	if r, ran := get(false, always); r != 1 || !ran {
 		t.Fatalf("first request: result %d ran %v, want run 1", r, ran)
 	}
-	clock.add(9 * time.Second)
+	now = now.Add(9 * time.Second)
 	for range 100 {
 		if r, ran := get(false, always); r != 1 || ran {
 			t.Fatalf("within the window: result %d ran %v, want run 1 again", r, ran)
@@ -61,7 +43,7 @@ func TestCheckShareReuse(t *testing.T) {
 	if r, ran := get(true, always); r != 3 || !ran {
 		t.Errorf("fresh request: result %d ran %v, want a new run", r, ran)
 	}
-	clock.add(10 * time.Second)
+	now = now.Add(10 * time.Second)
 	if r, ran := get(false, always); r != 4 || !ran {
 		t.Errorf("after the window: result %d ran %v, want a new run", r, ran)
 	}
