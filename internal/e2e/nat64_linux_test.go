@@ -33,20 +33,27 @@ func TestIPv6OnlyLANReachesIPv4Server(t *testing.T) {
 			n.importProfile(t, "v4server", tc.opts)
 			st := n.connect(t, "v4server")
 			checkViaNAT64(t, st)
-			n.bed.ResetLeakCounts()
-			for addr, want := range map[netip.Addr]netip.Addr{testbed.InternetIPv4: testbed.ServerIPv4, testbed.InternetIPv6: testbed.ServerIPv6} {
-				if seen, err := n.probeSeen(t, addr); err != nil || seen != want.String() {
-					t.Errorf("%s through the tunnel: seen %q, %v; want %s", addr, seen, err, want)
-				}
-			}
-			if c := n.leaks(t); total(c, "") != 0 {
-				t.Errorf("packets left outside the tunnel: %v", c)
-			}
-			out, err := n.cli(t, "status")
-			if err != nil || !strings.Contains(out, "via NAT64 "+testbed.NAT64Prefix.String()) {
-				t.Errorf("palisade status does not show the NAT64 (%v):\n%s", err, out)
-			}
+			checkTunnelNoLeak(t, n)
 		})
+	}
+}
+
+// checkTunnelNoLeak: both families reach the internet host through the
+// tunnel, nothing leaves outside it, and palisade status shows the NAT64.
+func checkTunnelNoLeak(t *testing.T, n *node) {
+	t.Helper()
+	n.bed.ResetLeakCounts()
+	for addr, want := range map[netip.Addr]netip.Addr{testbed.InternetIPv4: testbed.ServerIPv4, testbed.InternetIPv6: testbed.ServerIPv6} {
+		if seen, err := n.probeSeen(t, addr); err != nil || seen != want.String() {
+			t.Errorf("%s through the tunnel: seen %q, %v; want %s", addr, seen, err, want)
+		}
+	}
+	if c := n.leaks(t); total(c, "") != 0 {
+		t.Errorf("packets left outside the tunnel: %v", c)
+	}
+	out, err := n.cli(t, "status")
+	if err != nil || !strings.Contains(out, "via NAT64 "+testbed.NAT64Prefix.String()) {
+		t.Errorf("palisade status does not show the NAT64 (%v):\n%s", err, out)
 	}
 }
 

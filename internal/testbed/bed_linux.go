@@ -32,8 +32,9 @@ type Bed struct {
 
 	mu       sync.Mutex
 	server   *proc
-	plain    *proc   // the plain client, while connected
-	nat64    []*proc // tayga and unbound (Options.NAT64)
+	plain    *proc       // the plain client, while connected
+	nat64    []*proc     // tayga and unbound (Options.NAT64)
+	ads      *Advertiser // router advertisements (Options.PREF64)
 	services services
 }
 

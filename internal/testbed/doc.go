@@ -129,6 +129,10 @@ var (
 // DNS64ResolvConf names the LAN router's DNS64 resolver.
 const DNS64ResolvConf = "nameserver 2001:db8:50::1\n"
 
+// PublicResolvConf6 names the public DNS server by its IPv6 address only,
+// which an IPv6-only LAN reaches: a resolver without DNS64.
+const PublicResolvConf6 = "nameserver 2001:db8:200::10\n"
+
 // Resolv.conf contents naming the LAN router's DNS, one per family.
 const (
 	LANResolvConf4 = "nameserver 192.168.50.1\n"
@@ -152,6 +156,12 @@ type Options struct {
 	// LANIPv6Only leaves IPv4 off the client's link altogether; with NAT64
 	// it is an IPv6-only network reaching IPv4 through the translator.
 	LANIPv6Only bool
+	// PREF64 makes the LAN router announce NAT64Prefix in its router
+	// advertisements (RFC 8781), every second, as the client's default
+	// router; with NoDNS64 that is the only way to learn the prefix.
+	PREF64 bool
+	// NoDNS64 runs the NAT64 without the DNS64 resolver.
+	NoDNS64 bool
 	// TunnelDNS64 makes the server's tunnel DNS a DNS64 resolver under
 	// NAT64Prefix (seed 003's IPv6-native VPN), synthesizing AAAA records
 	// for A-only names and ipv4only.arpa.

@@ -70,7 +70,8 @@ const lanOnlyNAT64 = `table inet palnat64 {
 }
 `
 
-// startNAT64 runs tayga and unbound on lan (Options.NAT64) and keeps the
+// startNAT64 runs tayga and unbound on lan (Options.NAT64; unbound not
+// with NoDNS64), starts the router advertisements (PREF64) and keeps the
 // server's WireGuard port IPv4-only.
 func (b *Bed) startNAT64() error {
 	for _, tool := range []string{"tayga", "unbound"} {
@@ -97,18 +98,31 @@ func (b *Bed) startNAT64() error {
 	if err := b.startLANProc("tayga", "-d", "-c", conf); err != nil {
 		return err
 	}
+	if err := b.nft(RoleServer, wireGuardIPv4Only); err != nil {
+		return err
+	}
+	if err := b.nft(RoleLAN, fmt.Sprintf(lanOnlyNAT64, NAT64Prefix)); err != nil {
+		return err
+	}
+	if b.opts.PREF64 {
+		ad, err := Advertise(b.Namespace(RoleLAN), "lan0", Advertisement{RouterLifetime: 30 * time.Minute,
+			PREF64: []PREF64Option{{Prefix: NAT64Prefix, Lifetime: 10 * time.Minute}}}, time.Second)
+		if err != nil {
+			return err
+		}
+		b.mu.Lock()
+		b.ads = ad
+		b.mu.Unlock()
+	}
+	if b.opts.NoDNS64 {
+		return nil
+	}
 	uconf := filepath.Join(dir, "unbound.conf")
 	text := fmt.Sprintf(unboundConf, LANIPv6, dir, NAT64Prefix, InternetIPv4)
 	if err := os.WriteFile(uconf, []byte(text), 0o644); err != nil {
 		return err
 	}
 	if err := b.startLANProc("unbound", "-d", "-c", uconf); err != nil {
-		return err
-	}
-	if err := b.nft(RoleServer, wireGuardIPv4Only); err != nil {
-		return err
-	}
-	if err := b.nft(RoleLAN, fmt.Sprintf(lanOnlyNAT64, NAT64Prefix)); err != nil {
 		return err
 	}
 	return b.waitDNS64()
@@ -154,12 +168,15 @@ func (b *Bed) waitDNS64() error {
 	return fmt.Errorf("DNS64 resolver not answering: %w", last)
 }
 
-// stopNAT64 stops tayga and unbound.
+// stopNAT64 stops tayga, unbound and the router advertisements.
 func (b *Bed) stopNAT64() {
 	b.mu.Lock()
-	procs := b.nat64
-	b.nat64 = nil
+	procs, ad := b.nat64, b.ads
+	b.nat64, b.ads = nil, nil
 	b.mu.Unlock()
+	if ad != nil {
+		ad.Stop()
+	}
 	for _, p := range procs {
 		p.stop()
 	}

@@ -1,0 +1,49 @@
+package e2e
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/internal/testbed"
+)
+
+// An IPv6-only LAN whose router announces its NAT64 prefix in router
+// advertisements (RFC 8781 PREF64): with no DNS64 anywhere, an IPv4-literal
+// profile connects through the NAT64 learned from the advertisement alone;
+// with DNS64 as well, the advertisement's prefix is taken and DNS64 is not
+// asked. Either way both families work inside the tunnel and nothing leaks.
+func TestPREF64ReachesIPv4Server(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts testbed.Options
+	}{
+		{"pref64-only", testbed.Options{NAT64: true, NoDNS64: true, PREF64: true, LANIPv6Only: true, DaemonResolvConf: testbed.PublicResolvConf6}},
+		{"pref64-and-dns64", testbed.Options{NAT64: true, PREF64: true, LANIPv6Only: true, DaemonResolvConf: testbed.DNS64ResolvConf}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := start(t, tc.opts)
+			// As on a real network, the router has spoken before the
+			// user connects (it advertises every second).
+			waitFor(t, 10*time.Second, "the daemon hearing the router advertisement", func() bool {
+				log, _ := os.ReadFile(n.daemon.LogPath())
+				return strings.Contains(string(log), "NAT64 prefix announced (PREF64)")
+			})
+			n.importProfile(t, "v4server", testbed.ProfileOptions{})
+			st := n.connect(t, "v4server")
+			checkViaNAT64(t, st)
+			checkTunnelNoLeak(t, n)
+			log, err := os.ReadFile(n.daemon.LogPath())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(log), "NAT64 prefix from the router advertisement") {
+				t.Errorf("the daemon did not log the prefix as the router's:\n%s", log)
+			}
+			if strings.Contains(string(log), "NAT64 prefix discovered (RFC 7050)") {
+				t.Errorf("DNS64 discovery was used beside the router's prefix:\n%s", log)
+			}
+		})
+	}
+}
