@@ -36,7 +36,7 @@ func TestNFTDNSRejectedBeforeLAN(t *testing.T) {
 	if err := p.a.backend(t).Apply(Compute(engagedInput(true, pairNet4, pairNet6))); err != nil {
 		t.Fatal(err)
 	}
-	for _, addr := range []netip.Addr{peer4, peer6} {
+	for _, addr := range []netip.Addr{privatePeer4(t, p), peer6} {
 		tcpErr, udpErr := probe(t, p.a, addr, other)
 		wantOpen(t, addr.String()+" other port", tcpErr, udpErr)
 		tcpErr, udpErr = probe(t, p.a, addr, dnsPort)
@@ -60,16 +60,17 @@ func TestNFTTunnelUpstreamNotOverLAN(t *testing.T) {
 	p.b.ip(t, "addr", "add", "fd00:64::1/128", "dev", "lo")
 	p.a.ip(t, "route", "add", "10.64.0.0/24", "via", peer4.String())
 	p.a.ip(t, "route", "add", "fd00:64::/64", "via", peer6.String())
-	serve(t, p.b, dnsPort, provider[0], provider[1], peer4, peer6)
+	lan4 := privatePeer4(t, p)
+	serve(t, p.b, dnsPort, provider[0], provider[1], lan4, peer6)
 	const resolverMark = 0xca6d
 	for _, a := range provider {
 		tcpErr, udpErr := probeMarked(t, p.a, a, dnsPort, resolverMark)
 		wantOpen(t, "before the policy, "+a.String()+" over the LAN", tcpErr, udpErr)
 	}
-	in := engagedInput(true, pairNet4, pairNet6)
+	in := engagedInput(true, pairNet4, pairNet6, netip.PrefixFrom(lan4, 24).Masked())
 	in.Tunnel = tun
 	in.DNS.Upstreams = nil
-	for _, a := range append(provider, peer4, peer6) {
+	for _, a := range append(provider, lan4, peer6) {
 		in.DNS.Upstreams = append(in.DNS.Upstreams, netip.AddrPortFrom(a, dnsPort))
 	}
 	if err := p.a.backend(t).Apply(Compute(in)); err != nil {
@@ -79,7 +80,7 @@ func TestNFTTunnelUpstreamNotOverLAN(t *testing.T) {
 		tcpErr, udpErr := probeMarked(t, p.a, a, dnsPort, resolverMark)
 		wantRejected(t, "tunnel upstream "+a.String()+" over the LAN", tcpErr, udpErr)
 	}
-	for _, a := range []netip.Addr{peer4, peer6} {
+	for _, a := range []netip.Addr{lan4, peer6} {
 		tcpErr, udpErr := probeMarked(t, p.a, a, dnsPort, resolverMark)
 		wantOpen(t, "on-link LAN upstream "+a.String(), tcpErr, udpErr)
 	}

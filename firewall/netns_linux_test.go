@@ -118,6 +118,16 @@ var (
 	peer6    = netip.MustParseAddr("2001:db8:1::2")
 )
 
+// privatePeer4 gives the pair a private IPv4 network beside its public
+// one and returns b's address in it: IPv4 LANs are private, a public IPv4
+// network on-link is never opened by allow_lan.
+func privatePeer4(t *testing.T, p pair) netip.Addr {
+	t.Helper()
+	p.a.ip(t, "addr", "add", "192.168.77.1/24", "dev", "a0")
+	p.b.ip(t, "addr", "add", "192.168.77.2/24", "dev", "b0")
+	return netip.MustParseAddr("192.168.77.2")
+}
+
 func newPair(t *testing.T) pair {
 	t.Helper()
 	p := pair{newTestNS(t), newTestNS(t)}

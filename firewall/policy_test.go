@@ -253,9 +253,14 @@ func checkEngagedOutput(t *testing.T, in Input, rs []Rule) {
 		t.Errorf("DHCPv6 accept = %v, want %v", got, in.HostIPv6)
 	}
 	if in.AllowLAN {
+		// A public IPv4 network on-link is the LAN's claim, not a LAN
+		// (TunnelCrack's LocalNet); an on-link IPv6 prefix is a LAN.
 		lan := rs[index(rs, isLAN(FamilyIPv4))]
-		if !slices.Contains(lan.Dst, onLink4) {
-			t.Errorf("on-link prefix missing from LAN accept: %v", lan.Dst)
+		if slices.Contains(lan.Dst, onLink4) {
+			t.Errorf("public on-link IPv4 network in the LAN accept: %v", lan.Dst)
+		}
+		if i := index(rs, isLAN(FamilyIPv6)); i >= 0 && !slices.Contains(rs[i].Dst, onLink6) {
+			t.Errorf("on-link IPv6 prefix missing from LAN accept: %v", rs[i].Dst)
 		}
 	}
 	checkUpstreams(t, in, rs)

@@ -408,7 +408,7 @@ func (b builder) lan(inbound bool) []Rule {
 		if f == FamilyIPv6 {
 			nets = slices.Clone(lan6)
 		}
-		nets = append(nets, only(b.in.OnLink, f)...)
+		nets = append(nets, b.onLinkLAN(f)...)
 		r := Rule{Family: f, Action: Accept, Reason: "allow_lan: local networks and on-link prefixes"}
 		if inbound {
 			r.Src = nets
@@ -425,9 +425,22 @@ func (b builder) wants(f Family) bool {
 	return f == FamilyIPv4 || b.in.HostIPv6
 }
 
+// onLinkLAN is what allow_lan adds to the fixed private ranges of family
+// f: the on-link IPv6 prefixes (a LAN neighbour with only a global /64 is
+// reached through one), never an on-link IPv4 network. A public IPv4
+// network is on-link only because the LAN's DHCP said so, and a hostile
+// one says so to pull traffic for that network out of the tunnel
+// (TunnelCrack's LocalNet, CVE-2023-36672); IPv4 LANs are private.
+func (b builder) onLinkLAN(f Family) []netip.Prefix {
+	if f != FamilyIPv6 {
+		return nil
+	}
+	return only(b.in.OnLink, f)
+}
+
 func (b builder) isLAN(a netip.Addr) bool {
 	nets := append(slices.Clone(lan4), lan6...)
-	nets = append(nets, b.in.OnLink...)
+	nets = append(nets, b.onLinkLAN(FamilyIPv6)...)
 	return longestMatch(nets, a) >= 0
 }
 
