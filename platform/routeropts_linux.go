@@ -11,7 +11,7 @@ import (
 
 // WatchRouterOptions calls fn with each router advertisement option that
 // the kernel passes to programs (RTNLGRP_ND_USEROPT: RDNSS, DNSSL, captive
-// portal and, since Linux 5.11, PREF64), with the interface's name. The
+// portal and, in kernels since 2020, PREF64), with the interface's name. The
 // kernel sends them only for interfaces that accept router advertisements.
 // stop ends the watch within a second.
 func WatchRouterOptions(log *slog.Logger, fn func(iface string, o RouterOption)) (stop func(), err error) {

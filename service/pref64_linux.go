@@ -7,7 +7,7 @@ import (
 )
 
 // routerOptions reads router advertisement options: Linux passes RDNSS,
-// DNSSL, captive portal and (since 5.11) PREF64 to programs as
+// DNSSL, captive portal and (kernels since 2020) PREF64 to programs as
 // RTM_NEWNDUSEROPT messages.
 func routerOptions(log *slog.Logger) func(fn func(iface string, o platform.RouterOption)) (func(), error) {
 	return func(fn func(iface string, o platform.RouterOption)) (func(), error) {
