@@ -19,6 +19,9 @@ type Route struct {
 	// Reject marks reject and blackhole routes (macOS RTF_REJECT,
 	// RTF_BLACKHOLE): nothing gets out through them.
 	Reject bool
+	// PointToPoint marks routes on a link without LAN neighbours: another
+	// VPN's tunnel or a PPP link (Windows: windowsPointToPoint).
+	PointToPoint bool
 }
 
 // linkLocal6 is left out: allow-LAN covers all of fe80::/10 anyway.
@@ -26,14 +29,17 @@ var linkLocal6 = netip.MustParsePrefix("fe80::/10")
 
 // OnLink picks the on-link prefixes of the physical interfaces from a
 // routing table: routes without a gateway that are not default routes, not
-// on loopback or the tunnel, not link-local or multicast. Any prefix length
-// counts: a global IPv6 /64 is how IPv6 LAN neighbours actually talk.
+// on loopback, the tunnel or another point-to-point link, not link-local or
+// multicast. Any prefix length counts: a global IPv6 /64 is how IPv6 LAN
+// neighbours actually talk. Another VPN's routes are on-link on its own
+// adapter (WireGuard for Windows routes 0.0.0.0/1 so); counted, they would
+// open the kill switch's allow-LAN rule to them.
 func OnLink(routes []Route, tunnel string) []netip.Prefix {
 	var out []netip.Prefix
 	for _, r := range routes {
 		d := r.Dst
 		switch {
-		case !d.IsValid(), d.Bits() == 0, r.Gateway.IsValid(), r.Loopback, r.Interface == tunnel,
+		case !d.IsValid(), d.Bits() == 0, r.Gateway.IsValid(), r.Loopback, r.PointToPoint, r.Interface == tunnel,
 			d.Addr().IsMulticast(), d.Addr().Is6() && linkLocal6.Overlaps(d):
 			continue
 		}
@@ -49,4 +55,17 @@ func OnLink(routes []Route, tunnel string) []netip.Prefix {
 		return a.Bits() - b.Bits()
 	})
 	return out
+}
+
+// windowsPointToPoint reports whether a Windows interface type (IFTYPE,
+// ipifcons.h) is a link without LAN neighbours: PPP (23), a tunnel (131:
+// Teredo, 6to4, IP-HTTPS) or a software adapter (53: Wintun, used by
+// WireGuard for Windows and other VPNs). Ethernet, Wi-Fi and Hyper-V's
+// virtual switches (Ethernet too) are LANs.
+func windowsPointToPoint(ifType uint32) bool {
+	switch ifType {
+	case 23, 53, 131:
+		return true
+	}
+	return false
 }

@@ -181,11 +181,19 @@ func TestOnLink(t *testing.T) {
 		{Dst: netip.MustParsePrefix("127.0.0.0/8"), Interface: "lo", Loopback: true},
 		{Dst: netip.MustParsePrefix("2001:db8:99::/48"), Interface: "eth0", Gateway: netip.MustParseAddr("fe80::1")},
 		{Dst: netip.MustParsePrefix("192.168.50.0/24"), Interface: "eth1"},
+		// Another VPN's on-link routes are not the LAN.
+		{Dst: netip.MustParsePrefix("0.0.0.0/1"), Interface: "wg-other", PointToPoint: true},
+		{Dst: netip.MustParsePrefix("2000::/3"), Interface: "wg-other", PointToPoint: true},
 	}
 	got := OnLink(routes, "palisade0")
 	want := pfx("192.168.50.0/24", "2001:db8:50::/64", "2001:db8:51::/56", "fd50::/64")
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("OnLink = %v, want %v", got, want)
+	}
+	for ifType, want := range map[uint32]bool{6: false, 71: false, 23: true, 53: true, 131: true, 24: false} {
+		if windowsPointToPoint(ifType) != want {
+			t.Errorf("windowsPointToPoint(%d) = %v", ifType, !want)
+		}
 	}
 }
 
