@@ -119,6 +119,52 @@ func TestNoPrivateKeyInResponses(t *testing.T) {
 	}
 }
 
+// The private key leaves the service only through an authorized export
+// (docs/security.md): not in an unauthorized export's refusal, the
+// self-check, the errors of a mistyped key, or the service's log.
+func TestPrivateKeyOnlyInAuthorizedExport(t *testing.T) {
+	const priv = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
+	env, _ := checkEnv(t, &inspectingFirewall{rules: 12})
+	var log lockedBuffer
+	env.Log = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	m := newTestManager(t, env)
+	s := NewServer(m, env.Log)
+	body, _ := json.Marshal(ipc.ImportRequest{Name: "home", Text: testProfile})
+	if rec := call(s, true, "POST", ipc.PathProfiles, string(body)); rec.Code != 201 {
+		t.Fatalf("import: %d %s", rec.Code, rec.Body)
+	}
+	m.Connect("home")
+	waitState(t, m, ipc.Connected)
+	for _, authz := range []bool{true, false} {
+		if rec := call(s, authz, "GET", ipc.PathCheck, ""); rec.Code != 200 || strings.Contains(rec.Body.String(), priv) {
+			t.Errorf("check (authorized %v): %d, or it leaks the key", authz, rec.Code)
+		}
+	}
+	if rec := call(s, false, "GET", ipc.PathProfile+"home/export", ""); rec.Code != http.StatusForbidden || strings.Contains(rec.Body.String(), priv) {
+		t.Errorf("unauthorized export: %d %s", rec.Code, rec.Body)
+	}
+	// Mistyped keys: one character off (not canonical base64 of 32
+	// bytes), one short.
+	for _, bad := range []string{priv[:42] + "l=", priv[:41] + "="} {
+		text := strings.Replace(testProfile, priv, bad, 1)
+		body, _ := json.Marshal(ipc.ImportRequest{Name: "typo", Text: text})
+		rec := call(s, true, "POST", ipc.PathProfiles, string(body))
+		if rec.Code != http.StatusBadRequest || strings.Contains(rec.Body.String(), bad[:40]) {
+			t.Errorf("import with key %q: %d %s", bad, rec.Code, rec.Body)
+		}
+		if strings.Contains(log.String(), bad[:40]) {
+			t.Errorf("the log shows the mistyped key %q", bad)
+		}
+	}
+	if rec := call(s, true, "GET", ipc.PathProfile+"home/export", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), priv) {
+		t.Errorf("authorized export: %d %s", rec.Code, rec.Body)
+	}
+	m.Disconnect()
+	if log.String() == "" || strings.Contains(log.String(), priv) || strings.Contains(log.String(), priv[:40]) {
+		t.Errorf("the service log is empty or holds the private key:\n%s", log.String())
+	}
+}
+
 // FuzzAPI feeds arbitrary bodies to the mutating endpoints: the service must
 // answer every one with a status and keep serving.
 func FuzzAPI(f *testing.F) {
