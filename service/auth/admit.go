@@ -17,13 +17,18 @@ type Limits struct {
 	// Unprivileged caps the open connections of all unprivileged users
 	// together, so many user ids (or user namespaces) cannot add up.
 	Unprivileged int
+	// SessionReserve is kept beyond Unprivileged for users with a login
+	// session (Identity.Session): when many uids without one (user
+	// namespaces) fill the total, a logged-in user's tray still gets its
+	// status stream. Each such user stays within PerUID.
+	SessionReserve int
 	// LogEvery is how often at most a peer hitting a limit is logged, per
 	// user id and kind of limit.
 	LogEvery time.Duration
 }
 
 // DefaultLimits are the service's limits.
-var DefaultLimits = Limits{PerUID: 16, Unprivileged: 128, LogEvery: time.Minute}
+var DefaultLimits = Limits{PerUID: 16, Unprivileged: 128, SessionReserve: 32, LogEvery: time.Minute}
 
 // Admission counts the connections each peer holds and decides whether a new
 // one may open. It is safe for concurrent use.
@@ -32,8 +37,11 @@ type Admission struct {
 
 	mu     sync.Mutex
 	perUID map[int]int
-	total  int
-	hits   map[hitKey]*hitLog
+	total  int // in the shared pool (Limits.Unprivileged)
+	// reserved counts connections of session users admitted beyond the
+	// shared pool (Limits.SessionReserve).
+	reserved int
+	hits     map[hitKey]*hitLog
 }
 
 // Hit is a kind of limit a peer can run into; each kind is logged (and rate
@@ -67,39 +75,55 @@ func NewAdmission(l Limits) *Admission {
 // Admit decides whether peer id may open one more connection. On success,
 // release must be called once the connection is closed (extra calls do
 // nothing); otherwise the error says which limit refused it. Privileged
-// peers are always admitted.
+// peers are always admitted; a peer with a login session may use the
+// session reserve once the shared pool is full.
 func (a *Admission) Admit(id Identity) (release func(), refused error) {
 	if id.Authorized {
 		return func() {}, nil
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	reserve := false
 	switch {
 	case a.perUID[id.UID] >= a.limits.PerUID:
 		return nil, fmt.Errorf("too many connections from uid %d (at most %d per user)", id.UID, a.limits.PerUID)
-	case a.total >= a.limits.Unprivileged:
-		return nil, fmt.Errorf("too many connections from unprivileged users (at most %d together)", a.limits.Unprivileged)
+	case a.total < a.limits.Unprivileged:
+	case id.Session && a.reserved < a.limits.SessionReserve:
+		reserve = true
+	case id.Session:
+		return nil, fmt.Errorf("too many connections from unprivileged users (at most %d together, and the %d kept for logged-in users are taken)", a.limits.Unprivileged, a.limits.SessionReserve)
+	default:
+		return nil, fmt.Errorf("too many connections from unprivileged users (at most %d together; the rest is kept for logged-in users)", a.limits.Unprivileged)
 	}
 	a.perUID[id.UID]++
-	a.total++
+	if reserve {
+		a.reserved++
+	} else {
+		a.total++
+	}
 	var once sync.Once
-	return func() { once.Do(func() { a.release(id.UID) }) }, nil
+	return func() { once.Do(func() { a.release(id.UID, reserve) }) }, nil
 }
 
-func (a *Admission) release(uid int) {
+func (a *Admission) release(uid int, reserve bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.total--
+	if reserve {
+		a.reserved--
+	} else {
+		a.total--
+	}
 	if a.perUID[uid]--; a.perUID[uid] == 0 {
 		delete(a.perUID, uid)
 	}
 }
 
-// Open returns how many connections uid and all unprivileged peers hold.
+// Open returns how many connections uid and all unprivileged peers hold
+// (the session reserve included).
 func (a *Admission) Open(uid int) (ofUID, unprivileged int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.perUID[uid], a.total
+	return a.perUID[uid], a.total + a.reserved
 }
 
 // ShouldLog rate-limits the log lines about peers hitting limits: it says

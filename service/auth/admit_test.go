@@ -110,3 +110,43 @@ func TestShouldLogIsRateLimitedPerUIDAndKind(t *testing.T) {
 		t.Errorf("remembers %d uids after they all went quiet for two minutes, want 1", n)
 	}
 }
+
+// Many uids without a login session (user namespaces) fill the shared
+// pool; users with a session still get in, from the reserve, each within
+// its own cap; the reserve is theirs alone and given back on release.
+func TestAdmissionSessionReserve(t *testing.T) {
+	a := NewAdmission(Limits{PerUID: 2, Unprivileged: 4, SessionReserve: 3, LogEvery: time.Minute})
+	var held []func()
+	for uid := 100000; uid < 100002; uid++ {
+		held = append(held, admitN(t, a, Identity{UID: uid}, 2)...)
+	}
+	if _, err := a.Admit(Identity{UID: 100002}); err == nil || !strings.Contains(err.Error(), "kept for logged-in users") {
+		t.Errorf("a uid without a session beyond the shared pool: %v", err)
+	}
+	carol := Identity{UID: 1000, Session: true}
+	dave := Identity{UID: 1001, Session: true}
+	relCarol := admitN(t, a, carol, 2)
+	if _, err := a.Admit(carol); err == nil || !strings.Contains(err.Error(), "uid 1000") {
+		t.Errorf("a session user beyond its own cap: %v", err)
+	}
+	relDave := admitN(t, a, dave, 1)
+	if _, err := a.Admit(dave); err == nil || !strings.Contains(err.Error(), "3 kept for logged-in users are taken") {
+		t.Errorf("a session user with the reserve taken: %v", err)
+	}
+	if _, all := a.Open(1000); all != 7 {
+		t.Errorf("Open counts %d unprivileged connections, want 7", all)
+	}
+	relCarol[0]()
+	admitN(t, a, dave, 1)
+	// A connection from the shared pool given back lets a uid without a
+	// session in again; the reserve never does.
+	held[0]()
+	admitN(t, a, Identity{UID: 100002}, 1)
+	if _, err := a.Admit(Identity{UID: 100003}); err == nil {
+		t.Error("a uid without a session took a place in the reserve")
+	}
+	relDave[0]()
+	if _, err := a.Admit(Identity{UID: 100003}); err == nil {
+		t.Error("a uid without a session took a place given back to the reserve")
+	}
+}

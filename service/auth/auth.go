@@ -23,6 +23,11 @@ type Identity struct {
 	// 0 when unknown. The split tunnel moves exactly this process.
 	PID        int
 	Authorized bool // may change state; everyone may read status
+	// Session tells that the peer's user is logged in on this machine
+	// (Linux: logind tracks the uid; macOS: the console user; Windows:
+	// an interactive logon). Such users share a reserve of connections
+	// that uids without a session (user namespaces) cannot take.
+	Session bool
 }
 
 // Decide reports whether a Unix peer may change state: root always may, and so
@@ -83,11 +88,20 @@ func IdentityFrom(ctx context.Context) (Identity, bool) {
 	return pc.id, true
 }
 
-// Well-known SIDs that may always change state on Windows.
+// Well-known SIDs that may always change state on Windows, and the one
+// that marks an interactive logon.
 const (
 	sidLocalSystem    = "S-1-5-18"
 	sidAdministrators = "S-1-5-32-544"
+	sidInteractive    = "S-1-5-4"
 )
+
+// interactiveSIDs tells from a Windows token's enabled groups whether it
+// belongs to an interactive logon (console or remote desktop), the Windows
+// counterpart of a login session.
+func interactiveSIDs(enabledGroups []string) bool {
+	return slices.Contains(enabledGroups, sidInteractive)
+}
 
 // decideSIDs is Decide for a Windows token: SYSTEM, an enabled (elevated)
 // Administrators membership or an enabled palisade group membership.

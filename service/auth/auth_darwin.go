@@ -8,6 +8,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// hasSession tells whether uid is the console user, the owner of
+// /dev/console (the user logged in at the login window; root when nobody
+// is). launchd's per-user agents, the tray among them, run as that user.
+func hasSession(uid int) bool {
+	var st unix.Stat_t
+	return uid > 0 && unix.Stat("/dev/console", &st) == nil && int(st.Uid) == uid
+}
+
 // DefaultSocket is where the service listens on this OS.
 func DefaultSocket() string { return "/var/run/palisade/palisaded.sock" }
 

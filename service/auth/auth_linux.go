@@ -2,6 +2,9 @@ package auth
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -9,6 +12,21 @@ import (
 
 // DefaultSocket is where the service listens on this OS.
 func DefaultSocket() string { return "/run/palisade/palisaded.sock" }
+
+// logindUsers is where systemd-logind keeps a state file per user with a
+// session (or lingering); tests point it elsewhere.
+var logindUsers = "/run/systemd/users"
+
+// hasSession tells whether logind tracks uid: a user logged in on a seat,
+// over SSH or lingering. uids of user namespaces never are. Without logind
+// nobody has a session and the reserve goes unused.
+func hasSession(uid int) bool {
+	if uid < 0 {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(logindUsers, strconv.Itoa(uid)))
+	return err == nil
+}
 
 // authorize decides from the full group list SO_PEERGROUPS gives.
 func authorize(uid int, gids []int, groupGID int, haveGroup bool) bool {

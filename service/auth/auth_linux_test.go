@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -231,5 +232,30 @@ func TestDialWaitsForFullQueue(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Dial did not return")
+	}
+}
+
+// A uid logind tracks (a state file under /run/systemd/users) has a
+// session, and FromConn says so; others, and unknown peers, do not.
+func TestHasSession(t *testing.T) {
+	dir := t.TempDir()
+	orig := logindUsers
+	logindUsers = dir
+	sessions.reset()
+	t.Cleanup(func() { logindUsers = orig; sessions.reset() })
+	if err := os.WriteFile(filepath.Join(dir, strconv.Itoa(os.Getuid())), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !hasSession(os.Getuid()) || hasSession(os.Getuid()+100000) || hasSession(-1) {
+		t.Errorf("hasSession: own uid %v, uid+100000 %v, -1 %v", hasSession(os.Getuid()), hasSession(os.Getuid()+100000), hasSession(-1))
+	}
+	fds, err := socketpair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fds[0].Close()
+	defer fds[1].Close()
+	if id, err := FromConn(fds[0]); err != nil || !id.Session {
+		t.Errorf("FromConn: %+v %v, want a session", id, err)
 	}
 }

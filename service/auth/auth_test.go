@@ -99,3 +99,14 @@ func TestIdentityContext(t *testing.T) {
 		t.Fatalf("IdentityFrom = %+v, %v; want %+v", got, ok, want)
 	}
 }
+
+// A Windows token of an interactive logon carries the enabled INTERACTIVE
+// group; a service's or a network logon's does not.
+func TestInteractiveSIDs(t *testing.T) {
+	if !interactiveSIDs([]string{"S-1-1-0", sidInteractive, "S-1-5-11"}) {
+		t.Error("interactive logon not seen")
+	}
+	if interactiveSIDs([]string{"S-1-1-0", "S-1-5-2", "S-1-5-11"}) {
+		t.Error("a network logon seen as interactive")
+	}
+}

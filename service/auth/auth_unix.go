@@ -42,6 +42,8 @@ var (
 		return groupAnswer{gid, ok}
 	})
 	userNames = newLookupCache(userName)
+	// sessions remembers which uids have a login session (hasSession).
+	sessions = newLookupCache(hasSession)
 )
 
 type groupAnswer struct {
@@ -84,6 +86,7 @@ func FromConn(c net.Conn) (Identity, error) {
 		PID:        pid,
 		Name:       userNames.get(uid, now),
 		Authorized: Decide(uid, gids, g.gid, g.ok),
+		Session:    sessions.get(uid, now),
 	}, nil
 }
 

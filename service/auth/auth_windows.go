@@ -105,6 +105,7 @@ func tokenIdentity(tok windows.Token) (Identity, error) {
 		UID:        int(sid.SubAuthority(uint32(sid.SubAuthorityCount()) - 1)),
 		Name:       accountNames.get(sid.String(), now),
 		Authorized: decideSIDs(sid.String(), enabled, palisadeGroup.get(struct{}{}, now)),
+		Session:    interactiveSIDs(enabled),
 	}, nil
 }
 
