@@ -89,7 +89,7 @@ func (s *pref64Source) rearm(onChange func()) {
 	if s.expiry != nil {
 		s.expiry.Stop()
 	}
-	if at := s.table.Expiry(); !at.IsZero() {
+	if at := s.table.Expiry(time.Now()); !at.IsZero() {
 		s.expiry = time.AfterFunc(time.Until(at)+time.Second, func() {
 			s.rearm(onChange)
 			onChange()

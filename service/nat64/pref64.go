@@ -121,11 +121,13 @@ func (t *Table) Usable(routers []Router, now time.Time) []Announced {
 	})
 }
 
-// Expiry returns when the next usable entry expires, so that a watcher can
-// re-decide then; zero when nothing is held.
-func (t *Table) Expiry() time.Time {
+// Expiry returns when the next entry held after now expires, so that a
+// watcher can re-decide then; zero when nothing is held. Expired entries
+// are forgotten.
+func (t *Table) Expiry(now time.Time) time.Time {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.entries = slices.DeleteFunc(t.entries, func(e Announced) bool { return !now.Before(e.Expires) })
 	var first time.Time
 	for _, e := range t.entries {
 		if first.IsZero() || e.Expires.Before(first) {
