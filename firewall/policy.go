@@ -35,8 +35,9 @@ const (
 type Input struct {
 	State TunnelState
 	Mode  Mode
-	// Armed is set in auto mode once a connect has succeeded, and cleared
-	// when the user disconnects, so the block survives drops and errors.
+	// Armed is set once a connect has succeeded, and cleared when the
+	// user disconnects, so the auto block survives drops and errors (and
+	// a mode change to auto while reconnecting); other modes ignore it.
 	Armed    bool
 	AllowLAN bool
 	// HostIPv6 reports whether the host has IPv6 at all; without it no

@@ -73,8 +73,9 @@ type Manager struct {
 	mu       sync.Mutex
 	settings settings.Settings
 	status   ipc.Status
-	// armed: in auto mode, a connect succeeded and the user has not
-	// disconnected since, so the kill switch stays engaged.
+	// armed: a connect succeeded and the user has not disconnected since,
+	// whatever the kill switch mode was then, so auto stays engaged (also
+	// after a switch to auto from always or off while reconnecting).
 	armed bool
 	net   netState
 	// cur is the current session, nil when none. It changes only with both
@@ -129,7 +130,7 @@ func New(env Env) (*Manager, error) {
 	}
 	j := m.loadJournal()
 	m.lastUse = j.LastProfile
-	m.armed = j.Armed && s.KillSwitch == settings.KillSwitchAuto
+	m.armed = j.Armed
 	m.recoverLeftovers()
 	if err := m.ensureSplit(s.Split); err != nil {
 		env.Log.Error("split tunnel off: its group is unusable", "err", err)
@@ -301,7 +302,7 @@ func (m *Manager) setStateLocked(s ipc.State, reason string) {
 		m.status.State = s
 		m.status.Since = time.Now()
 	}
-	if s == ipc.Connected && m.settings.KillSwitch == settings.KillSwitchAuto && !m.armed {
+	if s == ipc.Connected && !m.armed {
 		m.armed = true
 		m.saveJournalLocked(true)
 	}
@@ -383,11 +384,6 @@ func (m *Manager) SetSettings(s settings.Settings) (settings.Settings, error) {
 	}
 	old := m.settings
 	m.settings = s
-	if s.KillSwitch != settings.KillSwitchAuto {
-		m.armed = false
-	} else if old.KillSwitch != settings.KillSwitchAuto && m.status.State == ipc.Connected {
-		m.armed = true
-	}
 	m.env.Log.Info("settings changed", "kill_switch", s.KillSwitch, "allow_lan", s.AllowLAN, "ipv6", s.IPv6, "dns", s.DNS.Mode, "split", s.Split.Mode, "split_programs", len(s.Split.Programs))
 	m.watchSplit(s.Split)
 	reshape := old.IPv6 != s.IPv6 || !sameDNS(old.DNS, s.DNS) || old.Split.Mode != s.Split.Mode || old.Split.TunnelDNS != s.Split.TunnelDNS
