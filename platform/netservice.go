@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/palisadevpn/palisade/platform/sysdns"
 )
 
 // tunnelService is the dynamic-store service ID under which the macOS
-// router publishes the tunnel.
-const tunnelService = "com.palisadevpn.tunnel"
+// router publishes the tunnel; the DNS manager sets its DNS as soon as it
+// is published.
+const tunnelService = sysdns.TunnelService
 
 // tunnelServiceKeys are the dynamic-store keys the router publishes; they
 // are fixed, so removing them at every start is their crash journal.

@@ -47,6 +47,40 @@ func primaryService(global4, global6 string) string {
 
 func setupDNSKey(svc string) string { return "Setup:/Network/Service/" + svc + "/DNS" }
 
+// TunnelService is the dynamic-store service ID under which the macOS
+// router publishes the tunnel (platform's tunnelServiceScript), with
+// OverridePrimary for each family it carries fully.
+const TunnelService = "com.palisadevpn.tunnel"
+
+// tunnelServiceKey is the tunnel service's key of one family ("IPv4",
+// "IPv6").
+func tunnelServiceKey(family string) string {
+	return "State:/Network/Service/" + TunnelService + "/" + family
+}
+
+// dnsServices are the services whose DNS is set: the primary one, and the
+// tunnel's service when it is published to become primary (its IPv4 or
+// IPv6 dictionary holds OverridePrimary) but configd has not switched yet.
+// configd makes it primary asynchronously, so without it the first set
+// lands on the LAN's service alone and the system then has no DNS of ours
+// until the primary-service notification re-asserts.
+func dnsServices(primary, tunnel4, tunnel6 string) []string {
+	var svcs []string
+	if primary != "" {
+		svcs = append(svcs, primary)
+	}
+	if primary == TunnelService {
+		return svcs
+	}
+	for _, out := range []string{tunnel4, tunnel6} {
+		entries, _ := parseScutilDict(out)
+		if slices.ContainsFunc(entries, func(e scutilEntry) bool { return e.Name == "OverridePrimary" }) {
+			return append(svcs, TunnelService)
+		}
+	}
+	return svcs
+}
+
 // dnsKeys are the keys that decide a service's DNS: the State: key that
 // configd fills from DHCP/RA, and the Setup: key when the user set DNS by
 // hand (it overrides State:, so it must be ours too).

@@ -19,7 +19,8 @@ const (
 
 // scutilManager overrides the DNS dictionaries of the primary network service
 // in the dynamic store (State: and, where the user set DNS manually, Setup:),
-// journaling the originals in stateDir first.
+// and of the tunnel's service once it is published to become primary
+// (dnsServices), journaling the originals in stateDir first.
 // It is OS-free so its bookkeeping is tested off macOS against a fake
 // dynamic store; scutil_darwin.go gives it the real scutil(8).
 type scutilManager struct {
@@ -60,14 +61,19 @@ func (m *scutilManager) apply(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	svc := primaryService(out4, out6)
-	if svc == "" {
+	tun4, _ := m.scutil("show " + tunnelServiceKey("IPv4") + "\n")
+	tun6, _ := m.scutil("show " + tunnelServiceKey("IPv6") + "\n")
+	svcs := dnsServices(primaryService(out4, out6), tun4, tun6)
+	if len(svcs) == 0 {
 		return errors.New("sysdns: no primary network service")
 	}
 	current := map[string][]scutilEntry{}
-	setup, _ := m.scutil("show " + setupDNSKey(svc) + "\n")
-	_, hasSetup := parseScutilDict(setup)
-	keys := dnsKeys(svc, hasSetup)
+	var keys []string
+	for _, svc := range svcs {
+		setup, _ := m.scutil("show " + setupDNSKey(svc) + "\n")
+		_, hasSetup := parseScutilDict(setup)
+		keys = append(keys, dnsKeys(svc, hasSetup)...)
+	}
 	for _, k := range keys {
 		out, err := m.scutil("show " + k + "\n")
 		if err != nil {
@@ -99,7 +105,7 @@ func (m *scutilManager) apply(cfg Config) error {
 	if _, err := m.scutil(script.String()); err != nil {
 		return err
 	}
-	m.log.Info("sysdns: set dynamic store DNS", "service", svc, "keys", set, "servers", cfg.Servers)
+	m.log.Info("sysdns: set dynamic store DNS", "services", svcs, "keys", set, "servers", cfg.Servers)
 	return nil
 }
 

@@ -148,3 +148,51 @@ func TestScutilManagerRemovesKeysItCreated(t *testing.T) {
 		t.Fatalf("restore left %s: %v", tun, st.keys[tun])
 	}
 }
+
+// The tunnel's service, published with OverridePrimary but not primary yet
+// (configd switches asynchronously), gets our DNS together with the
+// current primary, so the system uses our resolver from the first set
+// whichever service configd picks; the restore removes the tunnel's key
+// and gives the LAN service its own back.
+func TestScutilManagerSetsPublishedTunnelService(t *testing.T) {
+	const wifi, tun = "State:/Network/Service/WIFI/DNS", "State:/Network/Service/" + TunnelService + "/DNS"
+	st := &fakeStore{keys: map[string][]scutilEntry{
+		"State:/Network/Global/IPv4": primary("WIFI"),
+		wifi:                         servers("192.168.1.1"),
+		tunnelServiceKey("IPv6"):     {{Name: "InterfaceName", Values: []string{"utun4"}}, {Name: "OverridePrimary", Values: []string{"1"}}},
+	}}
+	m := &scutilManager{log: slog.New(slog.NewTextHandler(io.Discard, nil)), backup: filepath.Join(t.TempDir(), scutilBackupName), scutil: st.run}
+	if err := m.Set(Config{Servers: []netip.Addr{LoopbackIPv4}}); err != nil {
+		t.Fatal(err)
+	}
+	ours := servers("127.80.73.65")
+	if !reflect.DeepEqual(st.keys[wifi], ours) || !reflect.DeepEqual(st.keys[tun], ours) {
+		t.Fatalf("after Set: Wi-Fi %v, tunnel %v; want both %v", st.keys[wifi], st.keys[tun], ours)
+	}
+	if err := m.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.keys[tun]; ok || !reflect.DeepEqual(st.keys[wifi], servers("192.168.1.1")) {
+		t.Fatalf("after Restore: Wi-Fi %v, tunnel %v", st.keys[wifi], st.keys[tun])
+	}
+}
+
+func TestDNSServices(t *testing.T) {
+	published := "<dictionary> {\n  InterfaceName : utun4\n  OverridePrimary : 1\n}\n"
+	split := "<dictionary> {\n  InterfaceName : utun4\n}\n"
+	for _, c := range []struct {
+		primary, tun4, tun6 string
+		want                []string
+	}{
+		{"WIFI", "  No such key\n", "  No such key\n", []string{"WIFI"}},
+		{"WIFI", split, "  No such key\n", []string{"WIFI"}},
+		{"WIFI", "  No such key\n", published, []string{"WIFI", TunnelService}},
+		{TunnelService, published, published, []string{TunnelService}},
+		{"", published, "", []string{TunnelService}},
+		{"", "", "", nil},
+	} {
+		if got := dnsServices(c.primary, c.tun4, c.tun6); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("dnsServices(%q, …) = %v, want %v", c.primary, got, c.want)
+		}
+	}
+}
