@@ -52,7 +52,18 @@ Sign it with productsign before distributing. postinstall registers the
 LaunchDaemon com.palisadevpn.palisaded through 'palisaded install'.
 'sudo palisade-uninstall' removes everything again.
 TXT
-  tar -C "$stage" --owner=0 --group=0 -czf "$DIST/palisade-$VERSION-darwin-$arch-pkgroot.tar.gz" .
+  tar -C "$stage" $(rootowner) -czf "$DIST/palisade-$VERSION-darwin-$arch-pkgroot.tar.gz" .
+}
+
+# rootowner records root as every entry's owner, in the spelling of the tar
+# at hand: GNU tar here, bsdtar on the macOS runner (whose libarchive
+# predates --owner/--group).
+rootowner() {
+  if tar --version 2>/dev/null | grep -q 'GNU tar'; then
+    echo --owner=0 --group=0
+  else
+    echo --uid 0 --gid 0
+  fi
 }
 
 shopt -s nullglob
