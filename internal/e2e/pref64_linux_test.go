@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/palisadevpn/palisade/internal/testbed"
+	"github.com/palisadevpn/palisade/service/ipc"
 )
 
 // An IPv6-only LAN whose router announces its NAT64 prefix in router
@@ -46,4 +48,40 @@ func TestPREF64ReachesIPv4Server(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The router withdraws its prefix (a zero lifetime) on a network without
+// DNS64: the synthesized address is dropped at once, for the server's
+// IPv4 address itself (tried anyway, a route may lead there), and the
+// kill switch stops permitting the synthesized one; announced again, the
+// session comes back through NAT64.
+func TestPREF64WithdrawnDropsSynthesized(t *testing.T) {
+	n := start(t, testbed.Options{NAT64: true, NoDNS64: true, PREF64: true, LANIPv6Only: true, DaemonResolvConf: testbed.PublicResolvConf6})
+	waitFor(t, 10*time.Second, "the daemon hearing the router advertisement", func() bool {
+		log, _ := os.ReadFile(n.daemon.LogPath())
+		return strings.Contains(string(log), "NAT64 prefix announced (PREF64)")
+	})
+	n.importProfile(t, "v4server", testbed.ProfileOptions{})
+	checkViaNAT64(t, n.connect(t, "v4server"))
+	synth := testbed.Synthesized(testbed.ServerIPv4).String()
+	if out, err := n.bed.Exec(testbed.RoleClient, "nft", "list", "table", "inet", "palisade"); err != nil || !strings.Contains(string(out), synth) {
+		t.Fatalf("the kill switch does not permit %s while connected through it (%v):\n%s", synth, err, out)
+	}
+	if err := n.bed.AnnouncePREF64(testbed.PREF64Option{Prefix: testbed.NAT64Prefix}); err != nil {
+		t.Fatal(err)
+	}
+	direct := netip.AddrPortFrom(testbed.ServerIPv4, testbed.WireGuardPort).String()
+	waitFor(t, 20*time.Second, "the endpoint off the withdrawn prefix", func() bool {
+		st, err := n.client.Status(t.Context())
+		return err == nil && st.Endpoint == direct && st.EndpointNAT64 == ""
+	})
+	if out, err := n.bed.Exec(testbed.RoleClient, "nft", "list", "table", "inet", "palisade"); err != nil || strings.Contains(string(out), synth) {
+		t.Errorf("the kill switch still permits %s after the prefix was withdrawn (%v):\n%s", synth, err, out)
+	}
+	if err := n.bed.AnnouncePREF64(testbed.PREF64Option{Prefix: testbed.NAT64Prefix, Lifetime: 10 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	st := n.waitState(t, ipc.Connected, 40*time.Second)
+	checkViaNAT64(t, st)
+	checkTunnelNoLeak(t, n)
 }

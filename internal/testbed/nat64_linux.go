@@ -168,6 +168,18 @@ func (b *Bed) waitDNS64() error {
 	return fmt.Errorf("DNS64 resolver not answering: %w", last)
 }
 
+// AnnouncePREF64 changes the NAT64 prefixes the LAN router announces
+// (Options.PREF64); a zero lifetime withdraws a prefix.
+func (b *Bed) AnnouncePREF64(opts ...PREF64Option) error {
+	b.mu.Lock()
+	ad := b.ads
+	b.mu.Unlock()
+	if ad == nil {
+		return errors.New("testbed: no router advertisements (Options.PREF64)")
+	}
+	return ad.Set(Advertisement{RouterLifetime: 30 * time.Minute, PREF64: opts})
+}
+
 // stopNAT64 stops tayga, unbound and the router advertisements.
 func (b *Bed) stopNAT64() {
 	b.mu.Lock()
