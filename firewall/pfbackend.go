@@ -38,9 +38,9 @@ type pfBackend struct {
 	// last is the policy loaded last, for the state-flush decision.
 	last    Policy
 	applied bool
-	// want is how many rules pf reported in the anchor right after the
-	// last Apply (pf expands lists, so the rendered text does not tell).
-	want int
+	// loaded is the anchor as pf listed it right after the last Apply or
+	// table refill, for Inspect (see pfListing).
+	loaded pfListing
 }
 
 // Apply loads the whole anchor in one pfctl call, which pf swaps in
@@ -64,7 +64,7 @@ func (b *pfBackend) Apply(p Policy) error {
 	}
 	flush := pfNeedsFlush(b.last, b.applied, p)
 	b.last, b.applied = p, true
-	if b.want, err = b.anchorRulesLocked(); err != nil {
+	if b.loaded, err = b.listLocked(); err != nil {
 		return err
 	}
 	if flush {
@@ -97,6 +97,11 @@ func (b *pfBackend) applyTablesLocked(p Policy) bool {
 		}
 	}
 	b.last = p
+	if l, err := b.listLocked(); err == nil {
+		b.loaded = l
+	} else {
+		b.log.Warn("firewall tables not read back; the self-check will report them changed", "backend", "pf", "err", err)
+	}
 	b.log.Info("firewall sets updated", "backend", "pf", "engaged", p.Engaged, "why", p.Why, "sets", setsText(sets))
 	return true
 }
@@ -159,33 +164,45 @@ func (b *pfBackend) Remove() error {
 	if err := b.releaseLocked(""); err != nil {
 		return err
 	}
-	b.token, b.last, b.applied, b.want = "", Policy{}, false, 0
+	b.token, b.last, b.applied, b.loaded = "", Policy{}, false, pfListing{}
 	b.log.Info("firewall removed", "backend", "pf", "anchor", pfAnchor)
 	return nil
 }
 
-// anchorRulesLocked counts the rules pf holds in our anchor.
-func (b *pfBackend) anchorRulesLocked() (int, error) {
-	out, err := b.pfctl("", "-a", pfAnchor, "-s", "rules")
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for l := range strings.Lines(out) {
-		if strings.TrimSpace(l) != "" {
-			n++
+// listLocked reads the anchor back from pf: its filter and NAT rules and
+// every table's addresses, normalised.
+func (b *pfBackend) listLocked() (pfListing, error) {
+	var outs [3]string
+	for i, what := range []string{"rules", "nat", "Tables"} {
+		out, err := b.pfctl("", "-a", pfAnchor, "-s", what)
+		if err != nil {
+			return pfListing{}, err
 		}
+		outs[i] = out
 	}
-	return n, nil
+	l := pfListing{Rules: pfNormalize(outs[0]), NAT: pfNormalize(outs[1]), Tables: map[string][]string{}}
+	for _, name := range pfTableNames(outs[2]) {
+		out, err := b.pfctl("", "-a", pfAnchor, "-t", name, "-T", "show")
+		if err != nil {
+			return pfListing{}, err
+		}
+		l.Tables[name] = pfTableEntries(out)
+	}
+	return l, nil
 }
 
-// Inspect counts the anchor's rules against those loaded by the last
-// Apply. An anchor is always there; an empty one counts as missing.
+// Inspect reads the anchor back and compares it with the listing taken
+// after the last Apply: the count of rules, and whether any rule, NAT rule
+// or table entry differs. An anchor is always there; one without filter
+// rules counts as missing.
 func (b *pfBackend) Inspect() (Inspection, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	n, err := b.anchorRulesLocked()
-	return Inspection{Present: n > 0, Rules: n, Want: b.want}, err
+	got, err := b.listLocked()
+	if err != nil {
+		return Inspection{}, err
+	}
+	return Inspection{Present: len(got.Rules) > 0, Rules: got.count(), Want: b.loaded.count(), Changed: !got.equal(b.loaded)}, nil
 }
 
 func (b *pfBackend) healthLocked() []string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,6 +27,10 @@ type fakePF struct {
 	// fail while failTables.
 	tables     []string
 	failTables bool
+	// nat is what pf lists as the anchor's NAT rules; entries are the
+	// tables' addresses, as the anchor text and table commands left them.
+	nat     string
+	entries map[string][]string
 }
 
 func (f *fakePF) pfctl(stdin string, args ...string) (string, error) {
@@ -34,8 +39,26 @@ func (f *fakePF) pfctl(stdin string, args ...string) (string, error) {
 	switch cmd {
 	case "-a " + pfAnchor + " -f -":
 		f.anchor = stdin
+		f.entries = map[string][]string{}
+		for l := range strings.Lines(stdin) {
+			if rest, ok := strings.CutPrefix(l, "table <"); ok {
+				name, rest, _ := strings.Cut(rest, ">")
+				_, list, _ := strings.Cut(rest, "{")
+				list, _, _ = strings.Cut(list, "}")
+				f.entries[name] = strings.Fields(strings.ReplaceAll(list, ",", " "))
+			}
+		}
+	case "-a " + pfAnchor + " -s nat":
+		return f.nat, nil
+	case "-a " + pfAnchor + " -s Tables":
+		// pf lists each table once, sorted.
+		var out string
+		for _, name := range slices.Sorted(maps.Keys(f.entries)) {
+			out += "   " + name + "\n"
+		}
+		return "No ALTQ support in kernel\nALTQ related functions disabled\n" + out, nil
 	case "-a " + pfAnchor + " -F all":
-		f.anchor = ""
+		f.anchor, f.nat, f.entries = "", "", nil
 	case "-E":
 		f.next++
 		t := fmt.Sprint(1000 + f.next)
@@ -57,13 +80,28 @@ func (f *fakePF) pfctl(stdin string, args ...string) (string, error) {
 			}
 		}
 		return strings.Join(rules, "\n"), nil
-	case "-F states", "-a " + pfAnchor + " -v -s rules", "-a " + pfAnchor + " -s Tables":
+	case "-F states", "-a " + pfAnchor + " -v -s rules":
 	default:
 		if t, ok := strings.CutPrefix(cmd, "-a "+pfAnchor+" -t "); ok {
+			name, op, _ := strings.Cut(t, " -T ")
+			if name, ok := strings.CutSuffix(t, " -T show"); ok {
+				// pf prints three blanks before each address.
+				var out string
+				for _, e := range f.entries[name] {
+					out += "   " + e + "\n"
+				}
+				return out, nil
+			}
 			if f.failTables {
 				return "", errors.New("pfctl: Table does not exist")
 			}
 			f.tables = append(f.tables, t)
+			verb, addrs, _ := strings.Cut(op, " ")
+			if verb == "flush" {
+				f.entries[name] = nil
+			} else {
+				f.entries[name] = strings.Fields(addrs)
+			}
 			return "", nil
 		}
 		if t, ok := strings.CutPrefix(cmd, "-X "); ok {
@@ -119,6 +157,58 @@ func TestPFBackendInspect(t *testing.T) {
 	}
 	if in, err = b.Inspect(); err != nil || in.Present || in.Want != 0 {
 		t.Fatalf("after remove: %+v, %v", in, err)
+	}
+}
+
+// Changes that keep the number of rules are seen too: a rule replaced in
+// place, a NAT rule slipped into the anchor, an address added to a table.
+// The service's own table refill (the bootstrap permit) is not a change.
+func TestPFBackendInspectSeesInPlaceChanges(t *testing.T) {
+	in := testInput(StateConnected, ModeAuto, true, true, true, true)
+	for name, change := range map[string]func(f *fakePF){
+		"rule replaced": func(f *fakePF) {
+			f.anchor = strings.Replace(f.anchor, "pass out quick on lo0 from any to any flags any", "pass out quick on en0 from any to any flags any", 1)
+		},
+		"NAT rule added":  func(f *fakePF) { f.nat = "nat on en0 inet from any to any -> (en0)\n" },
+		"address added":   func(f *fakePF) { f.entries["bootstrap4"] = append(f.entries["bootstrap4"], "203.0.113.99") },
+		"table flushed":   func(f *fakePF) { f.entries["palisade_1"] = nil },
+	} {
+		f := &fakePF{}
+		b := newPF(f, t.TempDir())
+		if err := b.Apply(Compute(in)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := b.Inspect(); err != nil || got.Changed || got.Rules != got.Want {
+			t.Fatalf("%s: as applied: %+v, %v", name, got, err)
+		}
+		before := f.anchor + f.nat + fmt.Sprint(f.entries)
+		change(f)
+		if before == f.anchor+f.nat+fmt.Sprint(f.entries) {
+			t.Fatalf("%s: the change did not apply to the fake", name)
+		}
+		got, err := b.Inspect()
+		if err != nil || !got.Changed {
+			t.Errorf("%s: not seen: %+v, %v", name, got, err)
+		}
+	}
+	// The bootstrap permit opening: a table refill, not a change.
+	f := &fakePF{}
+	b := newPF(f, t.TempDir())
+	closed := in
+	closed.Bootstrap = nil
+	if err := b.Apply(Compute(closed)); err != nil {
+		t.Fatal(err)
+	}
+	open := in
+	open.Bootstrap = globalBootstrap
+	if err := b.Apply(Compute(open)); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.tables) == 0 {
+		t.Fatal("the bootstrap permit did not refill a table")
+	}
+	if got, err := b.Inspect(); err != nil || got.Changed {
+		t.Errorf("after the service's own table refill: %+v, %v", got, err)
 	}
 }
 
