@@ -169,9 +169,9 @@ func TestPFBackendInspectSeesInPlaceChanges(t *testing.T) {
 		"rule replaced": func(f *fakePF) {
 			f.anchor = strings.Replace(f.anchor, "pass out quick on lo0 from any to any flags any", "pass out quick on en0 from any to any flags any", 1)
 		},
-		"NAT rule added":  func(f *fakePF) { f.nat = "nat on en0 inet from any to any -> (en0)\n" },
-		"address added":   func(f *fakePF) { f.entries["bootstrap4"] = append(f.entries["bootstrap4"], "203.0.113.99") },
-		"table flushed":   func(f *fakePF) { f.entries["palisade_1"] = nil },
+		"NAT rule added": func(f *fakePF) { f.nat = "nat on en0 inet from any to any -> (en0)\n" },
+		"address added":  func(f *fakePF) { f.entries["bootstrap4"] = append(f.entries["bootstrap4"], "203.0.113.99") },
+		"table flushed":  func(f *fakePF) { f.entries["palisade_1"] = nil },
 	} {
 		f := &fakePF{}
 		b := newPF(f, t.TempDir())
