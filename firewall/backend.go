@@ -26,9 +26,11 @@ type Inspection struct {
 	// Rejected sums the packets the reject and drop rules stopped, where
 	// the backend can count them.
 	Rejected uint64
-	// Changed tells that a chain, rule or set differs from what the backend
-	// installed at its last Apply, whatever the count (nftables; the
-	// other backends compare counts only).
+	// Changed tells that a rule or set differs from what the backend
+	// installed at its last Apply, whatever the count: nftables compares
+	// chains, rules and sets, pf its anchor's rules, NAT rules and tables
+	// (pfListing), WFP each filter's layer, action, weight and conditions
+	// (wfpChanged).
 	Changed bool
 }
 

@@ -44,8 +44,14 @@ type wfpBackend struct {
 
 	mu   sync.Mutex
 	sess *wf.Session
-	// want is how many filters the last Apply installed, for Inspect.
-	want int
+	// want is how many filters the last Apply installed, for Inspect;
+	// installed their texts (wfpFilterText) as read right after, and
+	// installedErr why they could not be read (then Inspect compares
+	// counts only, and says so once in the log).
+	want         int
+	installed    []string
+	installedErr error
+	countsLogged bool
 }
 
 // New opens a WFP session for the running service executable. stateDir is
@@ -131,6 +137,7 @@ func (b *wfpBackend) Apply(p Policy) error {
 		return err
 	}
 	b.want = len(rules)
+	b.installed, b.installedErr = b.ourRulesLocked()
 	b.log.Info("firewall applied", "backend", "wfp", "engaged", p.Engaged, "why", p.Why, "filters", len(rules), "persistent", p.Persistent)
 	return nil
 }
@@ -142,7 +149,7 @@ func (b *wfpBackend) Remove() error {
 	if err := b.transaction(b.removeLocked); err != nil {
 		return err
 	}
-	b.want = 0
+	b.want, b.installed, b.installedErr = 0, nil, nil
 	b.log.Info("firewall removed", "backend", "wfp")
 	return nil
 }
@@ -155,7 +162,9 @@ func (b *wfpBackend) removeLocked() error {
 }
 
 // Inspect counts our installed filters against those the last Apply
-// added. WFP keeps no per-filter packet counters.
+// added, and compares each one's layer, action, weight and conditions with
+// what was read right after it (wfpChanged). WFP keeps no per-filter
+// packet counters.
 func (b *wfpBackend) Inspect() (Inspection, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -163,7 +172,40 @@ func (b *wfpBackend) Inspect() (Inspection, error) {
 	if err != nil {
 		return Inspection{}, err
 	}
-	return Inspection{Present: len(keys) > 0, Rules: len(keys), Want: b.want}, nil
+	in := Inspection{Present: len(keys) > 0, Rules: len(keys), Want: b.want}
+	now, err := b.ourRulesLocked()
+	if err = errors.Join(b.installedErr, err); err != nil {
+		if !b.countsLogged {
+			b.log.Warn("wfp: filters compared by count only; their conditions could not be read", "err", err)
+			b.countsLogged = true
+		}
+		return in, nil
+	}
+	in.Changed = wfpChanged(b.installed, now)
+	return in, nil
+}
+
+// ourRulesLocked reads the filters under our provider and sublayer with
+// their conditions, as wfpFilterText texts. wf parses every filter on the
+// machine to enumerate them, so a foreign filter with a condition type it
+// does not know makes this fail; Inspect then falls back to counts.
+func (b *wfpBackend) ourRulesLocked() ([]string, error) {
+	rules, err := b.sess.Rules()
+	if err != nil {
+		return nil, fmt.Errorf("wfp: read filters: %w", err)
+	}
+	var out []string
+	for _, r := range rules {
+		if r.Provider != wfpProvider || r.Sublayer != wfpSublayer {
+			continue
+		}
+		conds := make([]string, len(r.Conditions))
+		for i, m := range r.Conditions {
+			conds[i] = m.String()
+		}
+		out = append(out, wfpFilterText(r.Layer.String(), r.Action.String(), r.HardAction, r.Weight, conds))
+	}
+	return out, nil
 }
 
 // Show lists our installed filters, layer by layer, by key and name.
