@@ -73,49 +73,11 @@ func Advertise(ns, iface string, ad Advertisement, interval time.Duration) (*Adv
 	if _, err := ad.marshal(); err != nil {
 		return nil, err
 	}
-	target, err := netns.GetFromName(ns)
+	c, ifi, err := openND(ns, iface)
 	if err != nil {
-		return nil, fmt.Errorf("open namespace %s: %w", ns, err)
-	}
-	defer target.Close()
-	type opened struct {
-		c   *icmp.PacketConn
-		ifi *net.Interface
-		err error
-	}
-	ch := make(chan opened, 1)
-	go func() {
-		// The thread stays locked and exits with the goroutine: it is in
-		// another namespace now.
-		runtime.LockOSThread()
-		if err := netns.Set(target); err != nil {
-			ch <- opened{err: err}
-			return
-		}
-		ifi, err := net.InterfaceByName(iface)
-		if err != nil {
-			ch <- opened{err: err}
-			return
-		}
-		c, err := icmp.ListenPacket("ip6:ipv6-icmp", "::")
-		ch <- opened{c, ifi, err}
-	}()
-	o := <-ch
-	if o.err != nil {
-		return nil, fmt.Errorf("router advertisements on %s in %s: %w", iface, ns, o.err)
-	}
-	pc := o.c.IPv6PacketConn()
-	// Hosts drop neighbour discovery messages that crossed a router: the
-	// hop limit must arrive as 255.
-	if err := pc.SetMulticastHopLimit(255); err != nil {
-		o.c.Close()
 		return nil, err
 	}
-	if err := pc.SetMulticastInterface(o.ifi); err != nil {
-		o.c.Close()
-		return nil, err
-	}
-	a := &Advertiser{raw: o.c, dst: &net.IPAddr{IP: net.ParseIP("ff02::1"), Zone: iface}, ad: ad,
+	a := &Advertiser{raw: c, dst: &net.IPAddr{IP: net.ParseIP("ff02::1"), Zone: ifi.Name}, ad: ad,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go a.loop(interval)
 	return a, nil
@@ -168,4 +130,53 @@ func (a *Advertiser) Stop() {
 	close(a.stop)
 	<-a.done
 	a.raw.Close()
+}
+
+// openND opens a raw ICMPv6 socket inside namespace ns that sends
+// neighbour discovery messages out of iface with the hop limit of 255
+// hosts require (they drop ND messages that crossed a router).
+func openND(ns, iface string) (*icmp.PacketConn, *net.Interface, error) {
+	target, err := netns.GetFromName(ns)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open namespace %s: %w", ns, err)
+	}
+	defer target.Close()
+	type opened struct {
+		c   *icmp.PacketConn
+		ifi *net.Interface
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		// The thread stays locked and exits with the goroutine: it is in
+		// another namespace now.
+		runtime.LockOSThread()
+		if err := netns.Set(target); err != nil {
+			ch <- opened{err: err}
+			return
+		}
+		ifi, err := net.InterfaceByName(iface)
+		if err != nil {
+			ch <- opened{err: err}
+			return
+		}
+		c, err := icmp.ListenPacket("ip6:ipv6-icmp", "::")
+		ch <- opened{c, ifi, err}
+	}()
+	o := <-ch
+	if o.err != nil {
+		return nil, nil, fmt.Errorf("neighbour discovery on %s in %s: %w", iface, ns, o.err)
+	}
+	pc := o.c.IPv6PacketConn()
+	for _, set := range []func() error{
+		func() error { return pc.SetMulticastHopLimit(255) },
+		func() error { return pc.SetHopLimit(255) },
+		func() error { return pc.SetMulticastInterface(o.ifi) },
+	} {
+		if err := set(); err != nil {
+			o.c.Close()
+			return nil, nil, err
+		}
+	}
+	return o.c, o.ifi, nil
 }
