@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -45,16 +44,15 @@ func TestNAT64RediscoveryFailureKeepsSession(t *testing.T) {
 	}
 	// The discovery after the change gives up after the lookup timeout
 	// (10 s); the session must stay through it and the retries after.
-	logText := func() string { b, _ := os.ReadFile(n.daemon.LogPath()); return string(b) }
 	const kept = "NAT64 discovery got no answer: keeping the endpoint in use"
 	deadline := time.Now().Add(40 * time.Second)
-	for strings.Count(logText(), kept) < 2 {
+	for strings.Count(n.daemonLog(), kept) < 2 {
 		st, err := n.client.Status(t.Context())
 		if err != nil || st.State != ipc.Connected || st.Endpoint != want {
-			t.Fatalf("after a network change without DNS: %s at %q (%v), want connected at %s\n%s", st.State, st.Endpoint, err, want, logText())
+			t.Fatalf("after a network change without DNS: %s at %q (%v), want connected at %s\n%s", st.State, st.Endpoint, err, want, n.daemonLog())
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no two kept-session decisions within 40 s:\n%s", logText())
+			t.Fatalf("no two kept-session decisions within 40 s:\n%s", n.daemonLog())
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
@@ -65,7 +63,7 @@ func TestNAT64RediscoveryFailureKeepsSession(t *testing.T) {
 	}
 	undo()
 	waitFor(t, 90*time.Second, "the prefix discovered again", func() bool {
-		return strings.Count(logText(), "NAT64 prefix discovered (RFC 7050)") >= 2
+		return strings.Count(n.daemonLog(), "NAT64 prefix discovered (RFC 7050)") >= 2
 	})
 	if st, err := n.client.Status(t.Context()); err != nil || st.State != ipc.Connected || st.Endpoint != want {
 		t.Errorf("after the DNS came back: %s at %q (%v), want connected at %s", st.State, st.Endpoint, err, want)

@@ -26,28 +26,36 @@ func TestPREF64ReachesIPv4Server(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := start(t, tc.opts)
-			// As on a real network, the router has spoken before the
-			// user connects (it advertises every second).
-			waitFor(t, 10*time.Second, "the daemon hearing the router advertisement", func() bool {
-				log, _ := os.ReadFile(n.daemon.LogPath())
-				return strings.Contains(string(log), "NAT64 prefix announced (PREF64)")
-			})
+			waitRouterHeard(t, n)
 			n.importProfile(t, "v4server", testbed.ProfileOptions{})
 			st := n.connect(t, "v4server")
 			checkViaNAT64(t, st)
 			checkTunnelNoLeak(t, n)
-			log, err := os.ReadFile(n.daemon.LogPath())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(string(log), "NAT64 prefix from the router advertisement") {
+			log := n.daemonLog()
+			if !strings.Contains(log, "NAT64 prefix from the router advertisement") {
 				t.Errorf("the daemon did not log the prefix as the router's:\n%s", log)
 			}
-			if strings.Contains(string(log), "NAT64 prefix discovered (RFC 7050)") {
+			if strings.Contains(log, "NAT64 prefix discovered (RFC 7050)") {
 				t.Errorf("DNS64 discovery was used beside the router's prefix:\n%s", log)
 			}
 		})
 	}
+}
+
+// waitRouterHeard waits until the daemon has heard the LAN router's
+// PREF64: as on a real network, the router has spoken before the user
+// connects (the bed's advertises every second).
+func waitRouterHeard(t *testing.T, n *node) {
+	t.Helper()
+	waitFor(t, 10*time.Second, "the daemon hearing the router advertisement", func() bool {
+		return strings.Contains(n.daemonLog(), "NAT64 prefix announced (PREF64)")
+	})
+}
+
+// daemonLog returns what the daemon logged so far.
+func (n *node) daemonLog() string {
+	b, _ := os.ReadFile(n.daemon.LogPath())
+	return string(b)
 }
 
 // The router withdraws its prefix (a zero lifetime) on a network without
@@ -57,10 +65,7 @@ func TestPREF64ReachesIPv4Server(t *testing.T) {
 // session comes back through NAT64.
 func TestPREF64WithdrawnDropsSynthesized(t *testing.T) {
 	n := start(t, testbed.Options{NAT64: true, NoDNS64: true, PREF64: true, LANIPv6Only: true, DaemonResolvConf: testbed.PublicResolvConf6})
-	waitFor(t, 10*time.Second, "the daemon hearing the router advertisement", func() bool {
-		log, _ := os.ReadFile(n.daemon.LogPath())
-		return strings.Contains(string(log), "NAT64 prefix announced (PREF64)")
-	})
+	waitRouterHeard(t, n)
 	n.importProfile(t, "v4server", testbed.ProfileOptions{})
 	checkViaNAT64(t, n.connect(t, "v4server"))
 	synth := testbed.Synthesized(testbed.ServerIPv4).String()
