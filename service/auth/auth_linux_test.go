@@ -30,7 +30,9 @@ func TestMain(m *testing.M) {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(2)
 		}
-		c.SetDeadline(time.Now().Add(10 * time.Second))
+		// Bounded in case the test is gone; long enough for a test
+		// binary slowed down by parallel load to identify the peer.
+		c.SetDeadline(time.Now().Add(60 * time.Second))
 		io.Copy(io.Discard, c)
 		os.Exit(0)
 	}
@@ -130,8 +132,14 @@ func identifyChild(t *testing.T, ln net.Listener, bin, sock string, groups []uin
 			return
 		}
 		id, err := FromConn(c)
-		c.Close()
+		// The result goes out before the hang-up that lets the client
+		// exit: once the client has exited, a client that connected has
+		// its result waiting. (Sent after the hang-up, both could be
+		// ready when this test's goroutine next ran, and select picked
+		// "exited before connecting" at random: the flake seen under
+		// load.)
 		res <- result{id, err}
+		c.Close()
 	}()
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
@@ -139,7 +147,12 @@ func identifyChild(t *testing.T, ln net.Listener, bin, sock string, groups []uin
 	select {
 	case r = <-res:
 	case err := <-waited:
-		t.Fatalf("client exited before connecting: %v: %s", err, out)
+		select {
+		case r = <-res:
+			waited <- err // for the exit status check below
+		default:
+			t.Fatalf("client exited before connecting: %v: %s", err, out)
+		}
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("client never connected")
