@@ -27,12 +27,15 @@ func clientLinkLocal(t *testing.T, b *testbed.Bed) netip.Addr {
 }
 
 // TestHostileRouterMessagesNoLeak has a rogue router on the LAN, while
-// connected, send what tries to install IPv6 routes outside the tunnel: a
+// connected, push routes outside the tunnel for both families. IPv6: a
 // router advertisement with route information options for the internet
 // host's network and for both halves of the IPv6 space (the client is set
 // to accept them, as some desktops are), and an ICMPv6 redirect saying the
 // internet host is on-link; the router then answers neighbour solicitations
-// for it. The routes are checked to have reached the client's table. The
+// for it. IPv4: the routes a DHCP client installs from a rogue server's
+// classless static routes (option 121, TunnelVision): 0.0.0.0/1,
+// 128.0.0.0/1 and the internet host's /24 via the router. The routes are
+// checked to have reached the client's table. The
 // kill switch (auto) must keep every probe inside the tunnel or refused.
 // With the kill switch off the routes alone decide, and the rogue ones win
 // (TunnelVision): that run only logs what leaked (docs/firewall.md, "What
@@ -70,6 +73,10 @@ func TestHostileRouterMessagesNoLeak(t *testing.T) {
 		if err := testbed.SendND(lanNS, "lan0", client, ipv6.ICMPTypeRedirect, redirect); err != nil {
 			t.Fatal(err)
 		}
+		ipBatch(t, bed, testbed.RoleClient, []string{
+			"route replace 0.0.0.0/1 via 192.168.50.1", "route replace 128.0.0.0/1 via 192.168.50.1",
+			"route replace 203.0.113.0/24 via 192.168.50.1",
+		})
 		time.Sleep(3 * time.Second)
 		routes, err := bed.Exec(testbed.RoleClient, "ip", "-6", "route", "show", "table", "main")
 		if err != nil {
@@ -78,8 +85,9 @@ func TestHostileRouterMessagesNoLeak(t *testing.T) {
 		if !strings.Contains(string(routes), "2001:db8:200::/64") || !strings.Contains(string(routes), "::/1") {
 			t.Errorf("the rogue advertisement's routes are not in the client's table, nothing was tested:\n%s", routes)
 		}
-		cache, _ := bed.Exec(testbed.RoleClient, "ip", "-6", "route", "get", testbed.InternetIPv6.String())
-		t.Logf("kill switch %s: routes after the rogue router:\n%s\nroute get %s: %s", mode, routes, testbed.InternetIPv6, cache)
+		get6, _ := bed.Exec(testbed.RoleClient, "ip", "route", "get", testbed.InternetIPv6.String())
+		get4, _ := bed.Exec(testbed.RoleClient, "ip", "route", "get", testbed.InternetIPv4.String())
+		t.Logf("kill switch %s: IPv6 routes after the rogue router:\n%s\nroute get: %s%s", mode, routes, get6, get4)
 		if mode == "off" {
 			c, probes := s.outside(t)
 			t.Logf("kill switch off, rogue router: %d probes, outside the tunnel %v (documented)", probes, c)

@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/palisadevpn/palisade/internal/testbed"
+	"golang.org/x/net/ipv6"
 )
 
 // TestHostileLANPublicPrefixOnLink is TunnelCrack's LocalNet attack
@@ -15,7 +18,7 @@ import (
 // (kill switch auto, allow-LAN on) a connected client must still send
 // nothing to internet outside the tunnel: allow-LAN opens the private
 // IPv4 ranges, never a public network because the LAN claims it. The IPv6
-// twin (a router advertisement making a public /64 on-link) is allowed on
+// twin (a real router advertisement making a public /64 on-link) is allowed on
 // purpose with allow-LAN on (docs/firewall.md, "What allow-LAN trusts")
 // and checked to be shut with allow-LAN off.
 func TestHostileLANPublicPrefixOnLink(t *testing.T) {
@@ -33,11 +36,19 @@ func TestHostileLANPublicPrefixOnLink(t *testing.T) {
 	n.importProfile(t, "bed", testbed.ProfileOptions{})
 	n.connect(t, "bed")
 
-	// What the hostile DHCP lease and router advertisement leave behind.
-	ipBatch(t, bed, testbed.RoleClient, []string{
-		"addr add 203.0.113.99/24 dev eth0", "addr add 2001:db8:200::99/64 dev eth0 nodad",
+	// What the hostile DHCP lease leaves behind, and a real router
+	// advertisement making the internet host's /64 on-link (SLAAC too).
+	ipBatch(t, bed, testbed.RoleClient, []string{"addr add 203.0.113.99/24 dev eth0"})
+	ra := testbed.HostileAdvertisement(nil, []testbed.PrefixInfo{
+		{Prefix: netip.MustParsePrefix("2001:db8:200::/64"), Autonomous: true, Lifetime: time.Hour},
 	})
+	if err := testbed.SendND(bed.Namespace(testbed.RoleLAN), "lan0", netip.MustParseAddr("ff02::1"), ipv6.ICMPTypeRouterAdvertisement, ra); err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(2 * time.Second) // the daemon re-renders within a second
+	if out, err := bed.Exec(testbed.RoleClient, "ip", "-6", "route", "show", "2001:db8:200::/64"); err != nil || !strings.Contains(string(out), "dev eth0") {
+		t.Fatalf("the rogue prefix is not on-link: %v %s", err, out)
+	}
 	for _, fam := range []int{4, 6} {
 		if err := bed.ResetOutsideCounts(); err != nil {
 			t.Fatal(err)
