@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -89,10 +90,16 @@ func selfCheckRuns(t *testing.T, n *node) int {
 // can reach (a world-searchable directory), for tests that act as nobody.
 func launchShared(t *testing.T) *node {
 	t.Helper()
+	return launchSharedWith(t, testbed.Options{})
+}
+
+// launchSharedWith is launchShared on a bed built with opts.
+func launchSharedWith(t *testing.T, opts testbed.Options) *node {
+	t.Helper()
 	if _, err := exec.LookPath("setpriv"); err != nil {
 		t.Skip("setpriv (util-linux) not installed")
 	}
-	bed := testbed.New(t, testbed.Options{})
+	bed := testbed.New(t, opts)
 	if bins.err != nil {
 		t.Fatal(bins.err)
 	}
@@ -110,6 +117,13 @@ func launchShared(t *testing.T) *node {
 
 // asNobodyCmd runs bin as uid and gid 65534 without supplementary groups.
 func asNobodyCmd(ctx context.Context, bin string, args ...string) *exec.Cmd {
-	full := append([]string{"--reuid", "65534", "--regid", "65534", "--clear-groups", bin}, args...)
+	return asUIDCmd(ctx, 65534, bin, args...)
+}
+
+// asUIDCmd runs bin as uid (and gid) without supplementary groups; the uid
+// need not exist in /etc/passwd.
+func asUIDCmd(ctx context.Context, uid int, bin string, args ...string) *exec.Cmd {
+	id := strconv.Itoa(uid)
+	full := append([]string{"--reuid", id, "--regid", id, "--clear-groups", bin}, args...)
 	return exec.CommandContext(ctx, "setpriv", full...)
 }

@@ -27,10 +27,12 @@ type Daemon struct {
 // file in place, as it would have to inside a container. `ip netns exec`
 // mounted a fresh /sys without the host's cgroup mounts, so the cgroup2
 // hierarchy (the same one, it has only one) is mounted back for the split
-// tunnel, in this mount namespace only.
+// tunnel, in this mount namespace only. Options.DaemonSessions' scratch
+// logind directory replaces /run/systemd/users there.
 const etcScript = `mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc 2>/dev/null ||
 mount --bind "$1/upper/resolv.conf" /etc/resolv.conf || exit 1
 grep -q ' - cgroup2 ' /proc/self/mountinfo || mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+[ ! -d "$1/logind" ] || mount --bind "$1/logind" /run/systemd/users || exit 1
 shift
 exec "$@"`
 
@@ -60,6 +62,17 @@ func (b *Bed) StartDaemon(t testing.TB, bin string, args ...string) *Daemon {
 	}
 	if err := os.WriteFile(d.resolv, []byte(resolv), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if len(b.opts.DaemonSessions) > 0 {
+		users := filepath.Join(scratch, "logind")
+		if err := os.Mkdir(users, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, uid := range b.opts.DaemonSessions {
+			if err := os.WriteFile(filepath.Join(users, strconv.Itoa(uid)), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	cmd := append([]string{"ip", "netns", "exec", b.Namespace(RoleClient),
 		"unshare", "--mount", "--propagation", "private", "sh", "-c", etcScript, "sh", scratch, abs}, args...)

@@ -147,6 +147,11 @@ type Options struct {
 	// DaemonResolvConf replaces ResolvConf as the daemon's /etc/resolv.conf,
 	// e.g. LANResolvConf4 to use the LAN router's DNS.
 	DaemonResolvConf string
+	// DaemonSessions are uids the daemon sees as logged in: a scratch
+	// directory with an empty file per uid is mounted over logind's
+	// /run/systemd/users in the daemon's mount namespace only (the host's
+	// directory must exist as the mount point).
+	DaemonSessions []int
 	// ServerNoIPv6Tunnel gives the server peer only 10.64.0.1, for IPv4-only
 	// profiles (ProfileOptions.IPv4Only) and tunnel DNS on 10.64.0.1 only.
 	ServerNoIPv6Tunnel bool
