@@ -32,10 +32,16 @@ func (b *Bed) ProbeUDP(ctx context.Context, addr netip.AddrPort) (seenSrc string
 // as a program trying to get around the tunnel would. It dials from the client namespace, sends a datagram for UDP, and reads
 // one line of reply.
 func (b *Bed) ProbeWith(ctx context.Context, d net.Dialer, network string, addr netip.AddrPort) (string, error) {
+	return b.ProbeFrom(ctx, RoleClient, d, network, addr)
+}
+
+// ProbeFrom is ProbeWith from role's namespace (RoleGuest: a container
+// behind the client).
+func (b *Bed) ProbeFrom(ctx context.Context, role string, d net.Dialer, network string, addr netip.AddrPort) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	var seen string
-	err := b.Do(RoleClient, func() error {
+	err := b.Do(role, func() error {
 		c, err := d.DialContext(ctx, network, addr.String())
 		if err != nil {
 			return err

@@ -40,7 +40,7 @@ func collectStale() {
 func removeBed(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), execTimeout)
 	defer cancel()
-	for _, role := range roles {
+	for _, role := range append(roles, RoleGuest) {
 		ns := "pal-" + role + "-" + id
 		if _, err := os.Stat(filepath.Join("/var/run/netns", ns)); err != nil {
 			continue
