@@ -26,8 +26,15 @@ type sweep struct {
 	probes atomic.Int64
 }
 
-// startSweep resets the outside counters and starts probing.
+// startSweep resets the outside counters and starts probing from the
+// client.
 func startSweep(t *testing.T, b *testbed.Bed) *sweep {
+	t.Helper()
+	return startSweepWith(t, b, func(kind string, fam int) { leakProbe(b, kind, fam) })
+}
+
+// startSweepWith is startSweep with probe sending each probe.
+func startSweepWith(t *testing.T, b *testbed.Bed, probe func(kind string, fam int)) *sweep {
 	t.Helper()
 	if err := b.ResetOutsideCounts(); err != nil {
 		t.Fatal(err)
@@ -42,7 +49,7 @@ func startSweep(t *testing.T, b *testbed.Bed) *sweep {
 						return
 					default:
 					}
-					leakProbe(b, kind, fam)
+					probe(kind, fam)
 					s.probes.Add(1)
 					// Rejected probes fail at once; a short pause keeps eight
 					// loops from starving the daemon on a loaded machine.
