@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -55,24 +56,9 @@ func TestFloodByUnprivilegedUser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := asNobodyCmd(ctx, flooder, "-test.run=^$")
-	cmd.Env = append(os.Environ(), floodEnv+"="+n.socket,
-		fmt.Sprintf("%s=%d", floodStreamsEnv, floodStreams), fmt.Sprintf("%s=%d", floodSlowEnv, floodSlow))
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	lines := bufio.NewScanner(stdout)
+	fl := startFlooder(t, ctx, 65534, flooder, n.socket, floodStreams, floodSlow)
+	defer fl.cmd.Process.Kill()
+	stdin, lines, stderr := fl.stdin, fl.lines, &fl.stderr
 	ready := readLine(t, lines, 2*time.Minute)
 	if !strings.HasPrefix(ready, "ready ") {
 		t.Fatalf("flooder: %q\n%s", ready, stderr.String())
@@ -133,7 +119,7 @@ func TestFloodByUnprivilegedUser(t *testing.T) {
 	} else {
 		t.Logf("flooder: %s", done)
 	}
-	cmd.Wait()
+	fl.cmd.Wait()
 	waitFor(t, 30*time.Second, fmt.Sprintf("descriptors back to %d", baseFDs), func() bool {
 		return openFDs(t, pid) <= baseFDs
 	})
@@ -161,6 +147,38 @@ func checkRefusalLog(t *testing.T, path string) {
 	if refusals == 0 || refusals > 10 {
 		t.Errorf("service logged %d refusals naming uid 65534, want 1 to 10 (rate-limited)", refusals)
 	}
+}
+
+// flooderProc is a flooder (runFlood) running as another uid: closing
+// stdin ends it; lines reads what it prints.
+type flooderProc struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  *bufio.Scanner
+	stderr bytes.Buffer
+}
+
+// startFlooder runs the test binary bin as a flooder of socket, as uid,
+// with streams never-read status streams and slow slow-header connections.
+func startFlooder(t *testing.T, ctx context.Context, uid int, bin, socket string, streams, slow int) *flooderProc {
+	t.Helper()
+	fl := &flooderProc{cmd: asUIDCmd(ctx, uid, bin, "-test.run=^$")}
+	fl.cmd.Env = append(os.Environ(), floodEnv+"="+socket,
+		fmt.Sprintf("%s=%d", floodStreamsEnv, streams), fmt.Sprintf("%s=%d", floodSlowEnv, slow))
+	var err error
+	if fl.stdin, err = fl.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := fl.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl.cmd.Stderr = &fl.stderr
+	if err := fl.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	fl.lines = bufio.NewScanner(stdout)
+	return fl
 }
 
 // readLine returns the next line from sc, failing t after within.

@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -39,26 +37,13 @@ func TestLoggedInUserGetsPastManyUIDs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	for i := range floodUIDCount {
-		cmd := asUIDCmd(ctx, floodBaseUID+i, flooder, "-test.run=^$")
-		cmd.Env = append(os.Environ(), floodEnv+"="+n.socket,
-			fmt.Sprintf("%s=%d", floodStreamsEnv, auth.DefaultLimits.PerUID), floodSlowEnv+"=0")
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		fl := startFlooder(t, ctx, floodBaseUID+i, flooder, n.socket, auth.DefaultLimits.PerUID, 0)
 		t.Cleanup(func() {
-			stdin.Close()
-			cmd.Wait()
+			fl.stdin.Close()
+			fl.cmd.Wait()
 		})
-		if ready := readLine(t, bufio.NewScanner(stdout), time.Minute); !strings.HasPrefix(ready, "ready ") {
-			t.Fatalf("flooder uid %d: %q", floodBaseUID+i, ready)
+		if ready := readLine(t, fl.lines, time.Minute); !strings.HasPrefix(ready, "ready ") {
+			t.Fatalf("flooder uid %d: %q\n%s", floodBaseUID+i, ready, fl.stderr.String())
 		}
 	}
 	status := func(uid int) (string, error) {
