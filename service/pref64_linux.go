@@ -6,9 +6,9 @@ import (
 	"github.com/palisadevpn/palisade/platform"
 )
 
-// routerOptions reads router advertisement options: Linux passes RDNSS,
-// DNSSL, captive portal and (kernels since 2020) PREF64 to programs as
-// RTM_NEWNDUSEROPT messages.
+// routerOptions reads router advertisement options from a raw ICMPv6
+// socket (platform.WatchRouterOptions says why not from the kernel's
+// netlink messages).
 func routerOptions(log *slog.Logger) func(fn func(iface string, o platform.RouterOption)) (func(), error) {
 	return func(fn func(iface string, o platform.RouterOption)) (func(), error) {
 		return platform.WatchRouterOptions(log, fn)

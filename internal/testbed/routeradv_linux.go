@@ -66,9 +66,9 @@ type Advertiser struct {
 	done chan struct{}
 }
 
-// Advertise sends ad from namespace ns on iface to all nodes at once and
-// then every interval, until Stop; Set changes what is sent (and sends it
-// at once).
+// Advertise sends ad from namespace ns on iface to all nodes at once, then
+// every interval and in answer to each router solicitation, until Stop;
+// Set changes what is sent (and sends it at once).
 func Advertise(ns, iface string, ad Advertisement, interval time.Duration) (*Advertiser, error) {
 	if _, err := ad.marshal(); err != nil {
 		return nil, err
@@ -80,7 +80,23 @@ func Advertise(ns, iface string, ad Advertisement, interval time.Duration) (*Adv
 	a := &Advertiser{raw: c, dst: &net.IPAddr{IP: net.ParseIP("ff02::1"), Zone: ifi.Name}, ad: ad,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go a.loop(interval)
+	go a.answer()
 	return a, nil
+}
+
+// answer sends an advertisement at once for every router solicitation,
+// as a router does (one that forwards, so it hears ff02::2).
+func (a *Advertiser) answer() {
+	buf := make([]byte, 1500)
+	for {
+		n, _, err := a.raw.ReadFrom(buf)
+		if err != nil {
+			return // closed by Stop
+		}
+		if n > 0 && buf[0] == byte(ipv6.ICMPTypeRouterSolicitation) {
+			a.send()
+		}
+	}
 }
 
 func (a *Advertiser) loop(interval time.Duration) {
