@@ -95,3 +95,35 @@ func TestPFTableNames(t *testing.T) {
 		t.Errorf("names %q", got)
 	}
 }
+
+// FuzzPFNormalize feeds arbitrary pfctl output to the normaliser: it never
+// fails, keeps no blank, notice or counter line, and normalising its own
+// result changes nothing; table names and entries come out of any input.
+func FuzzPFNormalize(f *testing.F) {
+	for _, name := range []string{"macos_main_rules.txt", "verbose_rules.txt", "killswitch_rules.txt"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "pfctl", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Add("   10.0.0.1\n  !10.1.0.0/16\n\t\n")
+	f.Fuzz(func(t *testing.T, out string) {
+		lines := pfNormalize(out)
+		for _, l := range lines {
+			if l == "" || strings.HasPrefix(l, "[") || strings.Contains(l, "  ") || strings.HasPrefix(l, "No ALTQ support") {
+				t.Errorf("line %q left in", l)
+			}
+		}
+		if again := pfNormalize(strings.Join(lines, "\n")); !slices.Equal(again, lines) {
+			t.Errorf("not idempotent: %q then %q", lines, again)
+		}
+		if names := pfTableNames(out); len(names) != len(lines) {
+			t.Errorf("%d table names from %d lines", len(names), len(lines))
+		}
+		entries := pfTableEntries(out)
+		if !slices.IsSorted(entries) || len(entries) != len(lines) {
+			t.Errorf("table entries %q", entries)
+		}
+	})
+}
