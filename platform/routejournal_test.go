@@ -3,6 +3,7 @@ package platform
 import (
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -20,7 +21,7 @@ func TestRouteJournalRecordsBeforeAndForgetsAfter(t *testing.T) {
 		}
 	}
 	// A new router instance (the next start after a crash) sees both, once.
-	rs, err := NewRouteJournal(strings.TrimSuffix(j.Path, "/"+RouteJournalFile)).Load()
+	rs, err := NewRouteJournal(filepath.Dir(j.Path)).Load()
 	if err != nil || len(rs) != 2 || rs[0] != r4 || rs[1] != r6 {
 		t.Fatalf("after crash: %v, %v", rs, err)
 	}

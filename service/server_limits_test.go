@@ -7,15 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/palisadevpn/palisade/internal/testenv"
 	"github.com/palisadevpn/palisade/service/auth"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/logging"
@@ -39,10 +40,14 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// serveSocket runs s on a Unix socket and returns its path.
+// serveSocket runs s on the OS's API socket (a Unix socket, a named pipe
+// on Windows) and returns its path; dialSocket connects to it.
 func serveSocket(t *testing.T, s *Server) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "run", "palisaded.sock")
+	path := filepath.Join(testenv.SocketDir(t), "run", "palisaded.sock")
+	if runtime.GOOS == "windows" {
+		path = fmt.Sprintf(`\\.\pipe\palisade-test-%d-%s`, os.Getpid(), t.Name())
+	}
 	ln, err := auth.Listen(path)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +64,7 @@ func TestStreamDropsReaderThatDoesNotDrain(t *testing.T) {
 	var logs lockedBuffer
 	s := NewServer(m, slog.New(slog.NewTextHandler(&logs, nil)))
 	s.streamWrite = 300 * time.Millisecond
-	c, err := net.Dial("unix", serveSocket(t, s))
+	c, err := auth.Dial(t.Context(), serveSocket(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +111,7 @@ func TestSlowHeadersAreDropped(t *testing.T) {
 	var logs lockedBuffer
 	s := NewServer(m, slog.New(slog.NewTextHandler(&logs, nil)))
 	s.srv.ReadHeaderTimeout = 300 * time.Millisecond
-	c, err := net.Dial("unix", serveSocket(t, s))
+	c, err := auth.Dial(t.Context(), serveSocket(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}

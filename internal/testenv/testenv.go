@@ -8,6 +8,7 @@ package testenv
 import (
 	"os"
 	"os/exec"
+	"runtime"
 	"testing"
 )
 
@@ -30,4 +31,22 @@ func Missing(t testing.TB, format string, args ...any) {
 	} else {
 		t.Skipf(format, args...)
 	}
+}
+
+// SocketDir returns a fresh directory, removed after the test, short
+// enough for Unix socket paths: sun_path holds 104 bytes on macOS, and its
+// per-user TMPDIR (/var/folders/…/T/) plus a test's name already takes
+// most of them, so there it lives under /private/tmp (/tmp itself is a
+// symlink there).
+func SocketDir(t testing.TB) string {
+	t.Helper()
+	if runtime.GOOS != "darwin" {
+		return t.TempDir()
+	}
+	dir, err := os.MkdirTemp("/private/tmp", "pal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/palisadevpn/palisade/internal/testenv"
 )
 
 // serve accepts one connection on ln through Admit and returns the identity
@@ -39,7 +41,7 @@ func serve(t *testing.T, ln net.Listener) <-chan Identity {
 }
 
 func TestFromConnSelf(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "run", "palisaded.sock")
+	path := filepath.Join(testenv.SocketDir(t), "run", "palisaded.sock")
 	ln, err := Listen(path)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +103,7 @@ func TestFromConnNotASocket(t *testing.T) {
 }
 
 func TestListenStaleSocket(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "palisaded.sock")
+	path := filepath.Join(testenv.SocketDir(t), "palisaded.sock")
 	ln, err := net.Listen("unix", path)
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +124,7 @@ func TestListenStaleSocket(t *testing.T) {
 }
 
 func TestListenRefusesNonSocket(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "palisaded.sock")
+	path := filepath.Join(testenv.SocketDir(t), "palisaded.sock")
 	if err := os.WriteFile(path, []byte("keep me"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +138,7 @@ func TestListenRefusesNonSocket(t *testing.T) {
 }
 
 func TestListenRefusesSymlinkDir(t *testing.T) {
-	base := t.TempDir()
+	base := testenv.SocketDir(t)
 	if err := os.Mkdir(filepath.Join(base, "real"), 0o755); err != nil {
 		t.Fatal(err)
 	}
