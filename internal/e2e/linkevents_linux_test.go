@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/palisadevpn/palisade/internal/testbed"
+	"github.com/palisadevpn/palisade/service/ipc"
 )
 
 // netEvent changes the client's network the way a real one changes under a
@@ -77,13 +78,21 @@ func tunnelWorks(t *testing.T, n *node, after string) {
 }
 
 // TestNetworkChangesNoLeak changes the physical network under a connected
-// tunnel (kill switch auto, allow-LAN on) while both families are probed
-// without pause: the link goes down and up, the IPv4 address is renumbered,
-// the IPv6 address moves to a new prefix, a docker-like bridge appears, and
-// a second link takes over the default routes with lower metrics. Nothing
-// may reach internet outside the tunnel, from any address or link, and the
-// tunnel must carry both families again after each change.
+// tunnel (kill switch auto, allow-LAN on), and under one still connecting
+// to a server that does not answer (kill switch always), while both
+// families are probed without pause: the link goes down and up, the IPv4
+// address is renumbered, the IPv6 address moves to a new prefix, a
+// docker-like bridge appears, and a second link takes over the default
+// routes with lower metrics. Nothing may reach internet outside the
+// tunnel, from any address or link; connected, the tunnel must carry both
+// families again after each change.
 func TestNetworkChangesNoLeak(t *testing.T) {
+	for _, phase := range []string{"connected", "connecting"} {
+		t.Run(phase, func(t *testing.T) { networkChanges(t, phase == "connecting") })
+	}
+}
+
+func networkChanges(t *testing.T, connecting bool) {
 	bed := testbed.New(t, testbed.Options{})
 	if bins.err != nil {
 		t.Fatal(bins.err)
@@ -98,7 +107,13 @@ func TestNetworkChangesNoLeak(t *testing.T) {
 	n := &node{bed: bed, socket: t.TempDir() + "/p.sock", state: t.TempDir()}
 	n.launch(t)
 	n.importProfile(t, "bed", testbed.ProfileOptions{})
-	n.connect(t, "bed")
+	if connecting {
+		mustCLI(t, n, "set", "killswitch", "always")
+		bed.StopServer()
+		mustCLI(t, n, "connect", "bed")
+	} else {
+		n.connect(t, "bed")
+	}
 	for _, ev := range netEvents {
 		s := startSweep(t, bed)
 		time.Sleep(300 * time.Millisecond)
@@ -106,7 +121,11 @@ func TestNetworkChangesNoLeak(t *testing.T) {
 		ipBatch(t, bed, testbed.RoleClient, ev.client)
 		// The daemon re-renders within a second of a change; probe past it.
 		time.Sleep(2 * time.Second)
-		tunnelWorks(t, n, ev.name)
+		if !connecting {
+			tunnelWorks(t, n, ev.name)
+		} else if st, err := n.client.Status(t.Context()); err != nil || st.State == ipc.Connected || st.State == ipc.Disconnected {
+			t.Errorf("%s: state %s (%v), want still trying to connect", ev.name, st.State, err)
+		}
 		s.noLeak(t, ev.name)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -116,6 +135,7 @@ func TestNetworkChangesNoLeak(t *testing.T) {
 	}
 	// The control: disconnected, the same probes leave by the second link
 	// with its addresses, and the counters see them.
+	mustCLI(t, n, "set", "killswitch", "auto")
 	mustCLI(t, n, "disconnect")
 	s := startSweep(t, bed)
 	time.Sleep(time.Second)

@@ -31,8 +31,8 @@ func boundEscapes(b *testbed.Bed) bool {
 // TestSettingsChangesNoLeak changes settings while connected (kill switch
 // auto, armed) and probes both families without pause: allow-LAN off and
 // on, the kill switch to always and back to auto, IPv6 in the tunnel off
-// and on (each a reconnect). Nothing may leave outside the tunnel during
-// the changes. Then, with the server gone and the session reconnecting,
+// and on (each a reconnect), and IPv6 off with the kill switch off.
+// Nothing may leave outside the tunnel during the changes. Then, with the server gone and the session reconnecting,
 // the kill switch goes to always and back to auto: auto is engaged from
 // the first successful connect until the user disconnects, so it must
 // still hold a program bound to the physical interface.
@@ -61,6 +61,18 @@ func TestSettingsChangesNoLeak(t *testing.T) {
 	}
 	tunnelWorks(t, n, "the settings changes")
 	s.noLeak(t, "settings changed while connected")
+
+	// IPv6 off with the kill switch off: the tunnel carries IPv4 only and
+	// off-link IPv6 is blocked all the same (the always-on IPv6 block).
+	mustCLI(t, n, "set", "killswitch", "off")
+	mustCLI(t, n, "set", "ipv6", "off")
+	n.waitState(t, ipc.Connected, 40*time.Second)
+	s = startSweep(t, bed)
+	time.Sleep(2 * time.Second)
+	s.noLeak(t, "kill switch off, IPv6 off")
+	mustCLI(t, n, "set", "ipv6", "on")
+	mustCLI(t, n, "set", "killswitch", "auto")
+	n.waitState(t, ipc.Connected, 40*time.Second)
 
 	bed.StopServer()
 	n.waitState(t, ipc.Reconnecting, 30*time.Second)
