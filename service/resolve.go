@@ -114,8 +114,8 @@ func (m *Manager) reachNow(ses *session, fresh bool) reach {
 		m.sayNAT64("")
 		return r
 	}
-	// RFC 9872 (and RFC 8781 section 5) prefer the router's word: it
-	// needs no DNS64, and it cannot be spoofed by a resolver off the link.
+	// RFC 9872 recommends the router's word over DNS64 discovery: it needs
+	// no DNS64, and nothing off the link can forge it.
 	if ra := m.env.RAPrefixes(tunnel); len(ra) > 0 {
 		r.NAT64 = ra[0].Prefix
 		if m.sayNAT64("router " + r.NAT64.String()) {
