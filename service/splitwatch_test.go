@@ -9,6 +9,7 @@ import (
 )
 
 func TestProgramMatches(t *testing.T) {
+	splitNeedsLinux(t)
 	procs := []Process{{1, "/usr/lib/systemd/systemd"}, {40, "/usr/bin/firefox"}, {41, "/usr/bin/firefox (deleted)"},
 		{42, "/opt/game/bin/../bin/game"}, {43, "/usr/bin/firefox-esr"}}
 	got := programMatches(procs, []string{"/usr/bin/firefox", "/opt/game/bin/game"})
@@ -32,6 +33,7 @@ func TestProgramMatches(t *testing.T) {
 // TestSplitWatchFollowsSettings: the watch follows the list and the mode,
 // and stops with the service.
 func TestSplitWatchFollowsSettings(t *testing.T) {
+	splitNeedsLinux(t)
 	env, _ := testEnv(t, true)
 	g := &fakeGroups{}
 	env.Split = g
