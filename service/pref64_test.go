@@ -284,3 +284,44 @@ func TestPREF64Source(t *testing.T) {
 		t.Errorf("the withdrawal: %d changes, log:\n%s", changes, logs.String())
 	}
 }
+
+// A stale handshake re-plans with fresh lookups: when the NAT64 discovery
+// then gets no answer, the session keeps its synthesized address and
+// re-arms it (which brings the handshake back) instead of moving to the
+// IPv4 address, which an IPv6-only network cannot reach.
+func TestStaleHandshakeRediscoveryKeepsAddress(t *testing.T) {
+	env, r := testEnv(t, false)
+	env.Reach = func(string) platform.Reach { return platform.Reach{IPv6: true} }
+	env.Timing.StaleAfter = 300 * time.Millisecond
+	var logs lockedBuffer
+	env.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	var dns countingLookup
+	env.Lookup = dns.lookup
+	v4 := netip.MustParseAddr("198.51.100.7")
+	viaNSP, _ := nat64.Synthesize(nsp, v4)
+	want := netip.AddrPortFrom(viaNSP, 51820)
+	last := withAnsweringDevice(&env, r, func(ep netip.AddrPort) bool { return ep == want })
+	m := newTestManager(t, env)
+	m.Import("home", v4LiteralProfile)
+	m.Connect("home")
+	waitEndpoint(t, m, want, nsp)
+	_, before := r.devices()
+	dns.fail.Store(true)
+	// The handshake goes stale after 300 ms; the re-arm's discovery fails.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "keeping the endpoint in use") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no kept-endpoint decision after a stale handshake:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	waitEndpoint(t, m, want, nsp)
+	if _, after := r.devices(); after != before {
+		t.Errorf("the session was rebuilt (devices %d → %d) for a discovery without an answer", before, after)
+	}
+	for _, ep := range last().triedAddrs() {
+		if ep.Addr() == v4 {
+			t.Errorf("the device was pointed at %s, unreachable on an IPv6-only network", ep)
+		}
+	}
+}
