@@ -1,9 +1,13 @@
 package app
 
 import (
+	"image"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
@@ -99,5 +103,54 @@ func TestRateGraphIdleNotRedrawn(t *testing.T) {
 	gr.add(at.Add(time.Second), 5000, 0, 5100, 100)
 	if gr.plot(300, 90).equal(gr.drawn) {
 		t.Error("a sample with traffic does not change the picture")
+	}
+}
+
+// Redrawing the graph at the same size reuses its picture: traffic redraws
+// it every second, and a new w×h buffer each time was the bulk of that cost.
+// The pixels are the frame, the grid and the lines in the theme's colours.
+func TestRateGraphRedrawReusesPicture(t *testing.T) {
+	gr := newRateGraph()
+	at := t0
+	for i := range 30 {
+		at = at.Add(time.Second)
+		gr.add(at, float64(i%7)*1000, 500, 100, 100)
+	}
+	const w, h = 300, 90
+	first := gr.draw(w, h)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const n = 20
+	for range n {
+		if gr.draw(w, h) != first {
+			t.Fatal("a redraw at the same size made a new picture")
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / n; per > w*h*4/4 {
+		t.Errorf("a redraw allocates %d bytes; the picture itself is %d", per, w*h*4)
+	}
+	img := first.(*image.RGBA)
+	bg := premul(theme.Color(theme.ColorNameInputBackground))
+	if got := img.RGBAAt(w/3, 0); got != bg {
+		t.Errorf("top of the picture %v, want the background %v", got, bg)
+	}
+	if got, want := img.RGBAAt(0, h-1), premul(theme.Color(theme.ColorNameSeparator)); got != want {
+		t.Errorf("bottom line %v, want the separator colour %v", got, want)
+	}
+	// The last sample: 1 kB/s download on a 10 kB/s scale, 500 B/s upload.
+	last := gr.drawn.down[len(gr.drawn.down)-1]
+	if got, want := img.RGBAAt(last.X, last.Y), premul(theme.Color(theme.ColorNamePrimary)); got != want {
+		t.Errorf("download line at %v is %v, want %v", last, got, want)
+	}
+	if got, want := img.RGBAAt(last.X, last.Y+2), premul(withAlpha(theme.Color(theme.ColorNamePrimary), 0x50)); got != want {
+		t.Errorf("below the download line %v, want the fill %v", got, want)
+	}
+	up := gr.drawn.up[len(gr.drawn.up)-1]
+	if got, want := img.RGBAAt(up.X-3, up.Y), premul(theme.Color(theme.ColorNameSuccess)); got != want {
+		t.Errorf("upload line at %v is %v, want %v", up, got, want)
+	}
+	if small := gr.draw(200, 60); small == first || small.Bounds().Dx() != 200 {
+		t.Errorf("a new size kept the old picture: %v", small.Bounds())
 	}
 }

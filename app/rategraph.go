@@ -3,7 +3,6 @@ package app
 import (
 	"image"
 	"image/color"
-	"image/draw"
 	"slices"
 	"time"
 
@@ -39,6 +38,8 @@ type rateGraph struct {
 	// show redraws the raster only when a new sample moves a line (a minute
 	// of idle tunnel plots the same flat lines every second).
 	drawn plotted
+	// img is the last picture's buffer, reused while the size stays.
+	img *image.RGBA
 }
 
 // plotted is what draw put on screen.
@@ -164,21 +165,27 @@ func (r *rateGraph) refresh() {
 }
 
 // draw renders the graph at w×h pixels: a frame, a half-scale line,
-// download filled below its line, upload as a line.
+// download filled below its line, upload as a line. It writes the pixels
+// straight into a buffer kept from the last draw of the same size: the
+// graph is redrawn every second while traffic flows, and a new picture plus
+// image.Set's colour conversion per pixel was most of what that cost.
 func (r *rateGraph) draw(w, h int) image.Image {
 	r.drawn = r.plot(w, h)
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Bounds(), image.NewUniform(theme.Color(theme.ColorNameInputBackground)), image.Point{}, draw.Src)
-	grid := theme.Color(theme.ColorNameSeparator)
+	if r.img == nil || r.img.Rect.Dx() != w || r.img.Rect.Dy() != h {
+		r.img = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
+	img := r.img
+	fillRows(img, premul(theme.Color(theme.ColorNameInputBackground)))
+	grid := premul(theme.Color(theme.ColorNameSeparator))
 	for x := range w {
-		img.Set(x, h/2, grid)
-		img.Set(x, h-1, grid)
+		setPix(img, x, h/2, grid)
+		setPix(img, x, h-1, grid)
 	}
 	if r.drawn.down == nil {
 		return img
 	}
 	down := r.drawn.down
-	fill := withAlpha(theme.Color(theme.ColorNamePrimary), 0x50)
+	fill := premul(withAlpha(theme.Color(theme.ColorNamePrimary), 0x50))
 	for i := 1; i < len(down); i++ {
 		a, b := down[i-1], down[i]
 		for x := a.X; x <= b.X; x++ {
@@ -187,25 +194,54 @@ func (r *rateGraph) draw(w, h int) image.Image {
 				y = a.Y + (b.Y-a.Y)*(x-a.X)/(b.X-a.X)
 			}
 			for yy := y; yy < h; yy++ {
-				img.Set(x, yy, fill)
+				setPix(img, x, yy, fill)
 			}
 		}
 	}
-	polyline(img, down, theme.Color(theme.ColorNamePrimary))
-	polyline(img, r.drawn.up, theme.Color(theme.ColorNameSuccess))
+	polyline(img, down, premul(theme.Color(theme.ColorNamePrimary)))
+	polyline(img, r.drawn.up, premul(theme.Color(theme.ColorNameSuccess)))
 	return img
 }
 
+// premul is c as the premultiplied bytes an *image.RGBA holds.
+func premul(c color.Color) color.RGBA { return color.RGBAModel.Convert(c).(color.RGBA) }
+
+// fillRows paints the whole image c: one row pixel by pixel, the others
+// copied from it.
+func fillRows(img *image.RGBA, c color.RGBA) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	if w == 0 || h == 0 {
+		return
+	}
+	for x := range w {
+		setPix(img, x, 0, c)
+	}
+	row := img.Pix[:4*w]
+	for y := 1; y < h; y++ {
+		copy(img.Pix[y*img.Stride:], row)
+	}
+}
+
+// setPix writes one pixel, replacing what was there (as image.Set does);
+// points outside the image are left out.
+func setPix(img *image.RGBA, x, y int, c color.RGBA) {
+	if x < 0 || y < 0 || x >= img.Rect.Dx() || y >= img.Rect.Dy() {
+		return
+	}
+	i := y*img.Stride + 4*x
+	img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, c.A
+}
+
 // polyline draws 2-pixel-thick straight segments between the points.
-func polyline(img *image.RGBA, pts []image.Point, c color.Color) {
+func polyline(img *image.RGBA, pts []image.Point, c color.RGBA) {
 	for i := 1; i < len(pts); i++ {
 		a, b := pts[i-1], pts[i]
 		n := max(abs(b.X-a.X), abs(b.Y-a.Y), 1)
 		for s := 0; s <= n; s++ {
 			x := a.X + (b.X-a.X)*s/n
 			y := a.Y + (b.Y-a.Y)*s/n
-			img.Set(x, y, c)
-			img.Set(x, y-1, c)
+			setPix(img, x, y, c)
+			setPix(img, x, y-1, c)
 		}
 	}
 }
