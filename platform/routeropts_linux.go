@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 
 	"golang.org/x/net/icmp"
@@ -51,7 +52,8 @@ func WatchRouterOptions(log *slog.Logger, fn func(iface string, o RouterOption))
 				}
 				return
 			}
-			deliver(log, buf[:n], cm, src, fn)
+			// fn may keep the options: they must not share buf.
+			deliver(log, slices.Clone(buf[:n]), cm, src, fn)
 		}
 	}()
 	var once sync.Once
