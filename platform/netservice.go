@@ -52,7 +52,9 @@ func tunnelServiceScript(iface string, p Plan) string {
 		b.WriteString("d.init\n")
 		fmt.Fprintf(&b, "d.add Addresses * %s\n", strings.Join(addrs, " "))
 		if v6 {
-			fmt.Fprintf(&b, "d.add PrefixLength * %s\n", strings.Join(lens, " "))
+			// configd reads IPv6 prefix lengths as numbers ("* #": an
+			// array of numbers), IPv4 masks as strings.
+			fmt.Fprintf(&b, "d.add PrefixLength * # %s\n", strings.Join(lens, " "))
 		} else {
 			fmt.Fprintf(&b, "d.add SubnetMasks * %s\n", strings.Join(lens, " "))
 		}

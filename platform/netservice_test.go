@@ -20,7 +20,7 @@ d.add OverridePrimary # 1
 set State:/Network/Service/com.palisadevpn.tunnel/IPv4
 d.init
 d.add Addresses * fd00:64::2
-d.add PrefixLength * 128
+d.add PrefixLength * # 128
 d.add InterfaceName utun4
 d.add Router fd00:64::2
 d.add OverridePrimary # 1
