@@ -2,6 +2,7 @@ package sysdns
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -42,8 +43,15 @@ func routesAll(domains []linkDomain) bool {
 	return slices.Contains(domains, linkDomain{".", true})
 }
 
-// resolvedLink reads a link's DNS servers and domains from resolved.
-func resolvedLink(ctx context.Context, name string) ([]linkDNS, []linkDomain, error) {
+// resolvedLink reads a link's DNS servers and domains from resolved. The
+// connection and the calls end with ctx; the error then says so (the
+// connection closed under a call reports only that).
+func resolvedLink(ctx context.Context, name string) (dns []linkDNS, domains []linkDomain, err error) {
+	defer func() {
+		if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+			err = fmt.Errorf("%w: %w", ctx.Err(), err)
+		}
+	}()
 	ifc, err := net.InterfaceByName(name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sysdns: %w", err)
@@ -58,8 +66,6 @@ func resolvedLink(ctx context.Context, name string) ([]linkDNS, []linkDomain, er
 		return nil, nil, fmt.Errorf("sysdns: resolved GetLink %s: %w", name, err)
 	}
 	link := conn.Object(resolvedBus, path)
-	var dns []linkDNS
-	var domains []linkDomain
 	for prop, dst := range map[string]any{"DNS": &dns, "Domains": &domains} {
 		var v dbus.Variant
 		err := link.CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, "org.freedesktop.resolve1.Link", prop).Store(&v)
