@@ -63,8 +63,13 @@ func (n *node) daemonLog() string {
 // IPv4 address itself (tried anyway, a route may lead there), and the
 // kill switch stops permitting the synthesized one; announced again, the
 // session comes back through NAT64.
+//
+// The daemon is built with the race detector: the advertisement watch
+// re-plans the session from its own goroutine.
 func TestPREF64WithdrawnDropsSynthesized(t *testing.T) {
-	n := start(t, testbed.Options{NAT64: true, NoDNS64: true, PREF64: true, LANIPv6Only: true, DaemonResolvConf: testbed.PublicResolvConf6})
+	bed := testbed.New(t, testbed.Options{NAT64: true, NoDNS64: true, PREF64: true, LANIPv6Only: true, DaemonResolvConf: testbed.PublicResolvConf6})
+	n := &node{bed: bed, socket: t.TempDir() + "/p.sock", state: t.TempDir(), bin: raceDaemon(t)}
+	n.launch(t)
 	waitRouterHeard(t, n)
 	n.importProfile(t, "v4server", testbed.ProfileOptions{})
 	checkViaNAT64(t, n.connect(t, "v4server"))
@@ -89,4 +94,10 @@ func TestPREF64WithdrawnDropsSynthesized(t *testing.T) {
 	st := n.waitState(t, ipc.Connected, 40*time.Second)
 	checkViaNAT64(t, st)
 	checkTunnelNoLeak(t, n)
+	if err := n.daemon.Stop(); err != nil {
+		t.Errorf("race-detector daemon did not exit cleanly: %v", err)
+	}
+	if races, err := n.daemon.DataRaces(); err != nil || races > 0 {
+		t.Errorf("the race detector reported %d data races (%v):\n%s", races, err, n.daemonLog())
+	}
 }
