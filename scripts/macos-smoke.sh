@@ -81,6 +81,27 @@ netstat -rn -f inet | grep -q "^10.99.*$iface" || fail "no IPv4 route via $iface
 netstat -rn -f inet6 | grep -q "^fd99::.*$iface" || fail "no IPv6 route via $iface"
 pass "routes via $iface"
 
+# The peer's own tunnel addresses are local to this Mac, so pinging them
+# never crosses utun; addresses in AllowedIPs that nobody holds do. Two
+# echo requests grow the tunnel's sent bytes by well over 200 (a keepalive
+# is 32); the status is polled, bounded, until it shows them.
+txbytes() { palisade status --json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("tx_bytes") or 0)'; }
+sent_through() {
+  local tx=$1 _
+  for _ in $(seq 20); do
+    [ "$(txbytes)" -ge $((tx + 200)) ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+tx=$(txbytes)
+ping -c 2 -t 3 10.99.0.77 >/dev/null 2>&1 || true
+sent_through "$tx" || fail "IPv4 to 10.99.0.77 was not sent through $iface"
+tx=$(txbytes)
+ping6 -c 2 fd99::77 >/dev/null 2>&1 || true
+sent_through "$tx" || fail "IPv6 to fd99::77 was not sent through $iface"
+pass "both families sent through $iface"
+
 pfctl -a "$anchor" -sr >"$work/pf.during"
 cat "$work/pf.during"
 grep -q "pass out quick on $iface all flags any" "$work/pf.during" || fail "no tunnel pass for $iface in $anchor"
@@ -107,4 +128,4 @@ diff -u "$work/routes6.before" "$work/routes6.after" || fail "IPv6 routes not re
 scutil --dns | grep -q "127.80.73.65" && fail "system DNS still points at the local resolver"
 [ -z "$(pfctl -a "$anchor" -sr 2>/dev/null)" ] || fail "anchor $anchor still has rules after disconnect"
 pass "disconnect restored routes, pf and DNS"
-echo "macos-smoke: 8 passed, 0 failed"
+echo "macos-smoke: 9 passed, 0 failed"

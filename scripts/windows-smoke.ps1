@@ -89,6 +89,16 @@ if ((Get-PalisadeWfp) -eq 0) { Fail 'no Palisade WFP objects while connected wit
 & $cli firewall show
 ping -n 2 10.99.0.1; if ($LASTEXITCODE) { Fail 'no IPv4 through the tunnel' }
 ping -6 -n 2 fd99::1; if ($LASTEXITCODE) { Fail 'no IPv6 through the tunnel' }
+# The peer's tunnel addresses are local to this runner, so the pings above
+# never cross Wintun; addresses in AllowedIPs that nobody holds do. Two
+# echo requests grow the tunnel's sent bytes by well over 200 (a keepalive
+# is 32); the status is polled, bounded, until it shows them.
+function Get-TxBytes { [uint64]((& $cli status --json | Out-String | ConvertFrom-Json).tx_bytes) }
+foreach ($dst in '10.99.0.77', 'fd99::77') {
+  $tx = Get-TxBytes
+  ping -n 2 -w 1000 $dst | Out-Null
+  Wait-For "bytes sent through the tunnel to $dst" { (Get-TxBytes) -ge ($tx + 200) } 10
+}
 $answer = Resolve-DnsName -Name example.com -Server 127.80.73.65 -DnsOnly -ErrorAction SilentlyContinue
 if (-not $answer) { Fail 'the local resolver did not answer' }
 $leak = Resolve-DnsName -Name example.org -Server 8.8.8.8 -DnsOnly -QuickTimeout -ErrorAction SilentlyContinue
