@@ -131,6 +131,9 @@ func New(env Env) (*Manager, error) {
 	j := m.loadJournal()
 	m.lastUse = j.LastProfile
 	m.armed = j.Armed
+	// A marker written before this process started was for the previous
+	// one's stop; it must not make this one's keep blocking.
+	takeRestartMarker(env.StateDir, time.Now())
 	m.recoverLeftovers()
 	if err := m.ensureSplit(s.Split); err != nil {
 		env.Log.Error("split tunnel off: its group is unusable", "err", err)

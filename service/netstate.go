@@ -3,6 +3,7 @@ package service
 import (
 	"net/netip"
 	"reflect"
+	"time"
 
 	"github.com/palisadevpn/palisade/dnsproxy"
 	"github.com/palisadevpn/palisade/firewall"
@@ -282,6 +283,11 @@ func (m *Manager) shutdownNetLocked() {
 	if m.settings.KillSwitch == settings.KillSwitchAlways {
 		m.applyNetLocked()
 		m.env.Log.Info("stopping with kill switch always: the block stays")
+		return
+	}
+	if takeRestartMarker(m.env.StateDir, time.Now()) && m.settings.KillSwitch == settings.KillSwitchAuto && m.armed {
+		m.applyNetLocked()
+		m.env.Log.Info("stopping for a restart (prepare-restart): the armed kill switch's block stays until the service is back")
 		return
 	}
 	if err := m.env.Firewall.Remove(); err != nil {

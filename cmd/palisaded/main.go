@@ -27,6 +27,8 @@ func main() {
 		err = runCommand(os.Args[2:])
 	case "cleanup":
 		err = cleanupCommand(os.Args[2:])
+	case "prepare-restart":
+		err = prepareRestartCommand(os.Args[2:])
 	case "install", "uninstall", "start", "stop", "status":
 		err = controlService(cmd)
 	case "-h", "--help", "help":
@@ -49,6 +51,8 @@ func usage() {
   cleanup [--state-dir DIR]                           remove every firewall rule, route and DNS
                                                      change of Palisade (uninstallers; stop the
                                                      service first)
+  prepare-restart [--state-dir DIR]                   keep an engaged kill switch through the
+                                                     next stop (installers, before an upgrade)
 `)
 }
 
@@ -94,6 +98,18 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// prepareRestartCommand is what installers run before an upgrade restarts
+// the service: the old process leaves an engaged kill switch in place for
+// the new one.
+func prepareRestartCommand(args []string) error {
+	fs := flag.NewFlagSet("prepare-restart", flag.ContinueOnError)
+	stateDir := fs.String("state-dir", defaultStateDir(), "state directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return service.PrepareRestart(*stateDir)
 }
 
 // cleanupCommand is what uninstallers run once the service is stopped: it

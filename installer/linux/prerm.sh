@@ -1,10 +1,15 @@
 #!/bin/sh
 # Runs before removal and before upgrade. Only a removal stops the service
 # (which takes its firewall, routes and DNS changes down); an upgrade keeps it
-# running, and with it the kill switch, until postinst restarts it.
+# running, and with it the kill switch, until postinst restarts it. Before an
+# upgrade the service is told so (prepare-restart), so that stop keeps an
+# engaged kill switch in place until the new binary takes over.
 set -e
 
 case "$1" in
+  upgrade|1)
+    /usr/bin/palisaded prepare-restart || true
+    ;;
   remove|deconfigure|0)
     if [ -d /run/systemd/system ]; then
       systemctl stop palisaded.service || true
