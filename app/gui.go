@@ -39,6 +39,8 @@ type GUI struct {
 	logs     *logsPane
 	split    *splitPane
 	tray     *tray
+	// unseen holds the panes of the tabs not shown yet, put in on first show.
+	unseen map[string]fyne.CanvasObject
 
 	last     ipc.Status
 	haveLast bool
@@ -75,10 +77,10 @@ func New(a fyne.App, client *ipc.Client) *GUI {
 	g.split = newSplitPane(g)
 	g.tabs = container.NewAppTabs(
 		container.NewTabItem("Status", g.status.root),
-		container.NewTabItem("Settings", g.settings.root),
-		container.NewTabItem("Profiles", g.profiles.root),
-		container.NewTabItem("Split tunnel", g.split.root),
-		container.NewTabItem("Logs", g.logs.root),
+		g.lazyTab("Settings", g.settings.root),
+		g.lazyTab("Profiles", g.profiles.root),
+		g.lazyTab("Split tunnel", g.split.root),
+		g.lazyTab("Logs", g.logs.root),
 	)
 	g.tabs.OnSelected = g.tabShown
 	g.win.SetContent(g.tabs)

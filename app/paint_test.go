@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/palisadevpn/palisade/service/ipc"
@@ -152,5 +153,28 @@ func TestRateGraphRedrawReusesPicture(t *testing.T) {
 	}
 	if small := gr.draw(200, 60); small == first || small.Bounds().Dx() != 200 {
 		t.Errorf("a new size kept the old picture: %v", small.Bounds())
+	}
+}
+
+// The tabs not yet picked are not in the window: laying them out would load
+// what only they use (the Logs tab's monospace font). Picking one puts its
+// pane in.
+func TestTabsJoinOnFirstShow(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	panes := map[string]fyne.CanvasObject{"Settings": h.g.settings.root, "Profiles": h.g.profiles.root,
+		"Split tunnel": h.g.split.root, "Logs": h.g.logs.root}
+	for _, it := range h.g.tabs.Items {
+		if root, ok := panes[it.Text]; ok && it.Content == root {
+			t.Errorf("the %s tab's pane is in the window before the tab was picked", it.Text)
+		}
+	}
+	h.g.ShowWindow("Settings")
+	if it := h.g.tabs.Selected(); it.Text != "Settings" || it.Content != h.g.settings.root {
+		t.Errorf("picked tab %q does not show its pane", it.Text)
+	}
+	h.g.ShowWindow("Status")
+	h.g.ShowWindow("Settings")
+	if it := h.g.tabs.Selected(); it.Content != h.g.settings.root {
+		t.Error("the Settings pane is gone on its second showing")
 	}
 }

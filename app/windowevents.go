@@ -15,6 +15,11 @@ import (
 // its tab is on screen, and the rate graph catches up when the status tab
 // comes back.
 func (g *GUI) tabShown(it *container.TabItem) {
+	if root, ok := g.unseen[it.Text]; ok {
+		delete(g.unseen, it.Text)
+		it.Content = root
+		g.tabs.Refresh()
+	}
 	if it.Text == "Logs" {
 		g.logs.start()
 	} else {
@@ -23,6 +28,18 @@ func (g *GUI) tabShown(it *container.TabItem) {
 	if it.Text == "Status" && g.shown {
 		g.status.graph.show()
 	}
+}
+
+// lazyTab is a tab whose pane joins the window only when the tab is first
+// picked. The tabs measure every pane they hold, which lays the pane out and
+// loads its fonts: the Logs tab's text grid alone loads the monospace face,
+// about 7 MB of Go heap, and most sessions never open it.
+func (g *GUI) lazyTab(name string, root fyne.CanvasObject) *container.TabItem {
+	if g.unseen == nil {
+		g.unseen = map[string]fyne.CanvasObject{}
+	}
+	g.unseen[name] = root
+	return container.NewTabItem(name, container.NewStack())
 }
 
 // onTab tells whether the named tab is the one on screen.
