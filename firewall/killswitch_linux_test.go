@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strconv"
 	"syscall"
 	"testing"
 
@@ -226,5 +227,42 @@ func TestNFTBootstrapPermitInPlace(t *testing.T) {
 	}
 	if n := len(handles()); n != len(before) {
 		t.Errorf("after the table vanished: %d output rules, want %d", n, len(before))
+	}
+}
+
+// TestNFTBootstrapLinkLocalServer: a link-local system name server is
+// reached by the service's own sockets on its link while the permit is
+// open, whether its zone is a name (resolv.conf) or an index
+// (systemd-resolved writes fe80::1%2); other sockets never reach it.
+func TestNFTBootstrapLinkLocalServer(t *testing.T) {
+	needRoot(t)
+	p := newPair(t)
+	p.a.ip(t, "addr", "add", "fe80::a/64", "dev", "a0", "nodad")
+	p.b.ip(t, "addr", "add", "fe80::b/64", "dev", "b0", "nodad")
+	serve(t, p.b, dnsPort, netip.MustParseAddr("fe80::b%b0"))
+	var index int
+	p.a.do(t, func() {
+		ifc, err := net.InterfaceByName("a0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		index = ifc.Index
+	})
+	be := p.a.backend(t)
+	server := netip.MustParseAddr("fe80::b%a0")
+	for _, zone := range []string{"a0", strconv.Itoa(index)} {
+		in := engagedInput(false)
+		in.Bootstrap = []netip.Addr{server.WithZone(zone)}
+		// Applied from inside a's namespace, as the service runs in its
+		// own: the index is looked up there.
+		var err error
+		p.a.do(t, func() { err = be.Apply(Compute(in)) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		tcpErr, udpErr := probeMarked(t, p.a, server, dnsPort, 0xca6c)
+		wantOpen(t, "service to fe80::b%"+zone+" port 53", tcpErr, udpErr)
+		tcpErr, udpErr = probe(t, p.a, server, dnsPort)
+		wantRejected(t, "other socket to fe80::b%"+zone+" port 53", tcpErr, udpErr)
 	}
 }

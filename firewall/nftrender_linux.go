@@ -3,6 +3,7 @@ package firewall
 import (
 	"encoding/binary"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 
@@ -110,7 +111,7 @@ func (r *nftRenderer) matches(dir Direction, rule Rule) ([]expr.Any, error) {
 		if rule.NotIface {
 			op = expr.CmpOpNeq
 		}
-		e = append(e, cmpMeta(ifKey, op, ifname(rule.Iface))...)
+		e = append(e, cmpMeta(ifKey, op, ifname(interfaceName(rule.Iface, nameOfIndex)))...)
 	}
 	if rule.Established {
 		e = append(e,
@@ -204,6 +205,15 @@ func transport(off uint32, data []byte, n uint32) []expr.Any {
 }
 
 // ifname pads an interface name the way the kernel stores it.
+// nameOfIndex is the name of the interface with index i.
+func nameOfIndex(i int) (string, error) {
+	ifc, err := net.InterfaceByIndex(i)
+	if err != nil {
+		return "", err
+	}
+	return ifc.Name, nil
+}
+
 func ifname(s string) []byte {
 	b := make([]byte, unix.IFNAMSIZ)
 	copy(b, s)

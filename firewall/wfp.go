@@ -143,8 +143,27 @@ func complement(f Family, ps []netip.Prefix) []netip.Prefix {
 // interface index, which is how Windows zones link-local addresses
 // (fe80::1%12, a router's DNS server on the adapter with index 12).
 func interfaceIndex(name string, byName func(string) (int, error)) (int, error) {
-	if i, err := strconv.ParseUint(name, 10, 31); err == nil && i > 0 {
-		return int(i), nil
+	if i, ok := zoneIndex(name); ok {
+		return i, nil
 	}
 	return byName(name)
+}
+
+// interfaceName resolves a rule's interface for backends that match names
+// (nftables): a zone may be an index, as systemd-resolved writes
+// link-local servers (fe80::1%2). An index no interface has any more stays
+// as it is and matches nothing.
+func interfaceName(name string, byIndex func(int) (string, error)) string {
+	if i, ok := zoneIndex(name); ok {
+		if n, err := byIndex(i); err == nil && n != "" {
+			return n
+		}
+	}
+	return name
+}
+
+// zoneIndex reads a numeric zone (an interface index).
+func zoneIndex(zone string) (int, bool) {
+	i, err := strconv.ParseUint(zone, 10, 31)
+	return int(i), err == nil && i > 0
 }

@@ -241,3 +241,19 @@ func TestInterfaceIndex(t *testing.T) {
 		}
 	}
 }
+
+// A zone given as an index (systemd-resolved writes fe80::1%2) names its
+// interface for nftables; names and unknown indexes stay as they are.
+func TestInterfaceName(t *testing.T) {
+	byIndex := func(i int) (string, error) {
+		if i == 2 {
+			return "eth0", nil
+		}
+		return "", fmt.Errorf("no interface %d", i)
+	}
+	for zone, want := range map[string]string{"2": "eth0", "eth0": "eth0", "7": "7", "0": "0", "wlan0": "wlan0"} {
+		if got := interfaceName(zone, byIndex); got != want {
+			t.Errorf("interfaceName(%q) = %q, want %q", zone, got, want)
+		}
+	}
+}
