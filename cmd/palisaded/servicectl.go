@@ -56,6 +56,19 @@ func svcOptions(goos, exe string) (kservice.KeyValue, error) {
 	return kservice.KeyValue{}, nil
 }
 
+// svcDependencies are the services that must run before palisaded on goos.
+// On Windows: the Base Filtering Engine, without which its WFP kill switch
+// cannot be applied at start, and the network stack it configures through
+// the IP Helper API (wireguard-windows' tunnel services depend on Nsi and
+// TcpIp the same way); the SCM then starts palisaded after them at boot
+// instead of letting the first start fail and the recovery action retry.
+func svcDependencies(goos string) []string {
+	if goos == "windows" {
+		return []string{"BFE", "Nsi", "TcpIp"}
+	}
+	return nil
+}
+
 // serviceConfig describes palisaded to the OS service manager: it is started
 // as `palisaded run` from the binary currently executing.
 func serviceConfig() (*kservice.Config, error) {
@@ -71,12 +84,13 @@ func serviceConfig() (*kservice.Config, error) {
 		return nil, err
 	}
 	return &kservice.Config{
-		Name:        svcName(runtime.GOOS),
-		DisplayName: svcDisplayName,
-		Description: "Keeps the Palisade WireGuard tunnel, kill switch and DNS in place.",
-		Arguments:   []string{"run"},
-		Executable:  exe,
-		Option:      opts,
+		Name:         svcName(runtime.GOOS),
+		DisplayName:  svcDisplayName,
+		Description:  "Keeps the Palisade WireGuard tunnel, kill switch and DNS in place.",
+		Arguments:    []string{"run"},
+		Executable:   exe,
+		Dependencies: svcDependencies(runtime.GOOS),
+		Option:       opts,
 	}, nil
 }
 

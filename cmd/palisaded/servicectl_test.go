@@ -49,6 +49,16 @@ func TestSvcOptions(t *testing.T) {
 			}
 		}
 	}
+	// Windows starts palisaded after the filtering engine and the network
+	// stack; the others order it in the unit or plist.
+	if got := svcDependencies("windows"); !slices.Equal(got, []string{"BFE", "Nsi", "TcpIp"}) {
+		t.Errorf("windows dependencies %v", got)
+	}
+	for _, goos := range []string{"linux", "darwin"} {
+		if got := svcDependencies(goos); got != nil {
+			t.Errorf("%s dependencies %v", goos, got)
+		}
+	}
 	if _, err := svcOptions("linux", "relative/palisaded"); err == nil {
 		t.Error("svcOptions accepted a relative binary path")
 	}

@@ -59,6 +59,7 @@ func svcUpdateExisting(cfg *kservice.Config) (bool, error) {
 			c.StartType = mgr.StartAutomatic
 			c.DelayedAutoStart = false
 			c.DisplayName, c.Description = cfg.DisplayName, cfg.Description
+			c.Dependencies = cfg.Dependencies
 			err = s.UpdateConfig(c)
 		}
 		s.Close()
