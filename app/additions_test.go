@@ -93,7 +93,7 @@ func TestRateHistory(t *testing.T) {
 	if top := h.Top(); top != 100_000 {
 		t.Errorf("top %v for a peak of 89 kB/s, want 100 kB/s", top)
 	}
-	for peak, want := range map[float64]float64{0: 1000, 1000: 1000, 1001: 2000, 2500: 5000, 7000: 10000, 1.2e6: 2e6} {
+	for peak, want := range map[float64]float64{0: 50e3, 300: 50e3, 50e3: 50e3, 50001: 100e3, 150e3: 200e3, 250e3: 500e3, 1.2e6: 2e6} {
 		h.Reset()
 		h.Add(RatePoint{At: t0, Rx: peak})
 		if got := h.Top(); got != want {

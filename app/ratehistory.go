@@ -37,14 +37,22 @@ func (h *RateHistory) Reset() { h.pts = h.pts[:0] }
 // Points returns the points, oldest first.
 func (h *RateHistory) Points() []RatePoint { return h.pts }
 
+// minTop is the graph's smallest scale. An idle WireGuard tunnel is not
+// silent: keepalives (32-byte messages) and a handshake every two minutes
+// make tens to a few hundred bytes per second. At 50 kB/s they stay under
+// one pixel of the graph, so an idle tunnel draws one flat line, which is
+// not redrawn every second as a scrolling blip would be; the legend still
+// gives the exact rates.
+const minTop = 50_000
+
 // Top is the graph's upper bound: the smallest 1, 2 or 5 × 10ⁿ B/s at or
-// above every rate shown, at least 1 kB/s so an idle tunnel draws flat.
+// above every rate shown, at least minTop.
 func (h *RateHistory) Top() float64 {
 	peak := 0.0
 	for _, p := range h.pts {
 		peak = max(peak, p.Rx, p.Tx)
 	}
-	top := 1000.0
+	top := float64(minTop)
 	for top < peak {
 		switch d := top / math.Pow(10, math.Floor(math.Log10(top))); {
 		case d < 1.5:
@@ -59,8 +67,9 @@ func (h *RateHistory) Top() float64 {
 }
 
 // Plot maps the points to pixels in a w×h box: the right edge is now, the
-// left edge RateWindow ago, the bottom 0 and the top top. upload picks Tx
-// instead of Rx.
+// left edge RateWindow ago, the bottom 0 and the top top. A rate leaves the
+// bottom row only once it fills a whole pixel, so what is too small to see
+// does not move the picture. upload picks Tx instead of Rx.
 func Plot(pts []RatePoint, now time.Time, w, h int, top float64, upload bool) []image.Point {
 	out := make([]image.Point, 0, len(pts))
 	for _, p := range pts {
@@ -70,7 +79,7 @@ func Plot(pts []RatePoint, now time.Time, w, h int, top float64, upload bool) []
 		}
 		age := now.Sub(p.At).Seconds() / RateWindow.Seconds()
 		x := int(math.Round(float64(w-1) * (1 - age)))
-		y := int(math.Round(float64(h-1) * (1 - min(v/top, 1))))
+		y := h - 1 - int(math.Floor(float64(h-1)*min(v/top, 1)))
 		out = append(out, image.Pt(max(x, 0), y))
 	}
 	return out
