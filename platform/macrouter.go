@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+
+	"github.com/palisadevpn/palisade/platform/sysdns"
 )
 
 // macRouter is the macOS router. It is OS-free so its bookkeeping (journal
@@ -71,7 +73,7 @@ func (r *macRouter) Up(cfg TunnelConfig) error {
 
 // scutil runs a scutil(8) script against the dynamic store.
 func (r *macRouter) scutil(script string) error {
-	if out, err := r.run(script+"quit\n", "/usr/sbin/scutil"); err != nil {
+	if out, err := r.run(sysdns.ScutilScript(script), "/usr/sbin/scutil"); err != nil {
 		return cmdError("scutil", nil, out, err)
 	}
 	return nil

@@ -47,6 +47,13 @@ func primaryService(global4, global6 string) string {
 
 func setupDNSKey(svc string) string { return "Setup:/Network/Service/" + svc + "/DNS" }
 
+// ScutilScript is the whole input for one scutil(8) run of body: in a
+// session of its own, opened first (vpnc-script does the same; scutil's
+// notification commands do nothing without one) and closed by quit.
+func ScutilScript(body string) string {
+	return "open\n" + body + "quit\n"
+}
+
 // TunnelService is the dynamic-store service ID under which the macOS
 // router publishes the tunnel (platform's tunnelServiceScript), with
 // OverridePrimary for each family it carries fully.

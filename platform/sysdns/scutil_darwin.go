@@ -35,7 +35,7 @@ func scutil(script string) (string, error) {
 // scutilContext runs an scutil script, killing scutil when ctx ends.
 func scutilContext(ctx context.Context, script string) (string, error) {
 	cmd := exec.CommandContext(ctx, "/usr/sbin/scutil")
-	cmd.Stdin = strings.NewReader(script + "quit\n")
+	cmd.Stdin = strings.NewReader(ScutilScript(script))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("sysdns: scutil: %w: %s", err, strings.TrimSpace(string(out)))

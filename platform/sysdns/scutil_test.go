@@ -129,3 +129,9 @@ func TestDNSUpdate(t *testing.T) {
 		}
 	}
 }
+
+func TestScutilScript(t *testing.T) {
+	if got := ScutilScript("show State:/Network/Global/IPv4\n"); got != "open\nshow State:/Network/Global/IPv4\nquit\n" {
+		t.Errorf("ScutilScript = %q", got)
+	}
+}
