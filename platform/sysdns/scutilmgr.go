@@ -102,8 +102,20 @@ func (m *scutilManager) apply(cfg Config) error {
 	for _, k := range set {
 		script.WriteString(scutilSetScript(k, ours))
 	}
-	if _, err := m.scutil(script.String()); err != nil {
+	out, err := m.scutil(script.String())
+	if err != nil {
 		return err
+	}
+	// scutil exits 0 when a set fails (it prints the error, such as
+	// "Permission denied"), so the keys are read back.
+	for _, k := range set {
+		got, err := m.scutil("show " + k + "\n")
+		if err != nil {
+			return err
+		}
+		if entries, _ := parseScutilDict(got); !sameServers(entries, ours) {
+			return fmt.Errorf("sysdns: scutil did not set %s: %s", k, strings.TrimSpace(out))
+		}
 	}
 	m.log.Info("sysdns: set dynamic store DNS", "services", svcs, "keys", set, "servers", cfg.Servers)
 	return nil

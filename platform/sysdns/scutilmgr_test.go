@@ -16,6 +16,9 @@ import (
 type fakeStore struct {
 	keys   map[string][]scutilEntry
 	writes int
+	// readOnly makes set print scutil's error and change nothing, as the
+	// real scutil does (it still exits 0).
+	readOnly bool
 }
 
 func (s *fakeStore) run(script string) (string, error) {
@@ -55,6 +58,10 @@ func (s *fakeStore) run(script string) (string, error) {
 				dict = append(dict, scutilEntry{Name: f[1], Values: f[2:3]})
 			}
 		case "set":
+			if s.readOnly {
+				out.WriteString("  Permission denied\n")
+				continue
+			}
 			s.keys[f[1]] = dict
 			s.writes++
 		case "remove":
@@ -194,5 +201,23 @@ func TestDNSServices(t *testing.T) {
 		if got := dnsServices(c.primary, c.tun4, c.tun6); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("dnsServices(%q, …) = %v, want %v", c.primary, got, c.want)
 		}
+	}
+}
+
+// scutil reports a failed set only in its output (it exits 0): the manager
+// reads the keys back and fails instead of claiming DNS it did not set.
+func TestScutilManagerSetFailureIsAnError(t *testing.T) {
+	const wifi = "State:/Network/Service/WIFI/DNS"
+	st := &fakeStore{keys: map[string][]scutilEntry{
+		"State:/Network/Global/IPv4": primary("WIFI"),
+		wifi:                         servers("192.168.1.1"),
+	}, readOnly: true}
+	m := &scutilManager{log: slog.New(slog.NewTextHandler(io.Discard, nil)), backup: filepath.Join(t.TempDir(), scutilBackupName), scutil: st.run}
+	err := m.Set(Config{Servers: []netip.Addr{LoopbackIPv4}})
+	if err == nil || !strings.Contains(err.Error(), wifi) || !strings.Contains(err.Error(), "Permission denied") {
+		t.Fatalf("Set on a store that refuses writes: %v", err)
+	}
+	if !reflect.DeepEqual(st.keys[wifi], servers("192.168.1.1")) {
+		t.Errorf("Wi-Fi DNS changed: %v", st.keys[wifi])
 	}
 }
