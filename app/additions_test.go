@@ -279,7 +279,7 @@ func TestRateGraphHiddenWindow(t *testing.T) {
 	h := newHarness(t, connected(), settings.Default())
 	st := connected()
 	h.g.apply(st, t0)
-	h.g.hideWindow()
+	h.g.closeWindow()
 	st.RxBytes += 5_000_000
 	h.g.apply(st, t0.Add(time.Second))
 	gr := h.g.status.graph

@@ -1,6 +1,7 @@
-// Package app is Palisade's desktop GUI: a tray icon with a menu and a
-// window with the tunnel's status, the settings and the profiles. It talks to
-// the service only over IPC and follows the service's pushed status stream.
+// Package app is Palisade's desktop GUI: a tray icon with a menu (the tray
+// process, RunTray) and a window with the tunnel's status, the settings and
+// the profiles (the window process, RunWindow, a Fyne app). Both talk to the
+// service only over IPC and follow the service's pushed status stream.
 //
 // The decisions (status → View, View → MenuModel, DNS entry checks, errors in
 // plain words, notifications) are plain Go values in this package, tested
@@ -11,7 +12,6 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
-	"runtime/debug"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -19,13 +19,12 @@ import (
 	"fyne.io/fyne/v2/dialog"
 
 	"github.com/palisadevpn/palisade/service/ipc"
-	"github.com/palisadevpn/palisade/service/settings"
 )
 
 // requestTimeout bounds every request the GUI makes to the service.
 const requestTimeout = 15 * time.Second
 
-// GUI is the running tray app.
+// GUI is the running window.
 type GUI struct {
 	fyne   fyne.App
 	client *ipc.Client
@@ -38,7 +37,6 @@ type GUI struct {
 	profiles *profilesPane
 	logs     *logsPane
 	split    *splitPane
-	tray     *tray
 	// unseen holds the panes of the tabs not shown yet, put in on first show.
 	unseen map[string]fyne.CanvasObject
 
@@ -50,15 +48,15 @@ type GUI struct {
 	list     []ipc.ProfileInfo
 	// listed: the profile list has been read since the service came up.
 	listed    bool
-	notify    bool
 	queue     statusQueue
 	lastCheck ipc.CheckReport
 	// checkDialog shows lastCheck; nil when closed by HideCheck.
 	checkDialog dialog.Dialog
 
-	// shown tells whether the window is on screen. While it is not, pushes
-	// update only the view and the tray, and stale records that the panes
-	// are behind, to be brought up to date when the window shows.
+	// shown tells whether the window is on screen. While it is not (before
+	// it first shows, or once it is closing), pushes update only the view,
+	// and stale records that the panes are behind, to be brought up to date
+	// when the window shows.
 	shown bool
 	stale bool
 
@@ -66,9 +64,9 @@ type GUI struct {
 	do func(func())
 }
 
-// New builds the window (hidden) and, where the desktop has one, the tray.
+// New builds the window, hidden until ShowWindow.
 func New(a fyne.App, client *ipc.Client) *GUI {
-	g := &GUI{fyne: a, client: client, goos: runtime.GOOS, notify: true, do: fyne.Do}
+	g := &GUI{fyne: a, client: client, goos: runtime.GOOS, do: fyne.Do}
 	g.win = a.NewWindow("Palisade")
 	g.status = newStatusPane(g)
 	g.settings = newSettingsPane(g)
@@ -87,7 +85,6 @@ func New(a fyne.App, client *ipc.Client) *GUI {
 	g.win.SetOnDropped(g.dropped)
 	a.Settings().AddListener(func(fyne.Settings) { g.do(g.themeChanged) })
 	g.win.Resize(fyne.NewSize(560, 700))
-	g.tray = newTray(g)
 	g.render(waitingView())
 	return g
 }
@@ -112,7 +109,7 @@ func (g *GUI) applyQueued() {
 	}
 }
 
-// View returns what the window and tray currently show.
+// View returns what the window currently shows.
 func (g *GUI) View() View { return g.view }
 
 // Window returns the main window.
@@ -139,26 +136,20 @@ func (g *GUI) ShowWindow(tab string) {
 	g.win.RequestFocus()
 }
 
-// hideWindow closes the window to the tray; the app keeps running.
-func (g *GUI) hideWindow() {
+// closeWindow ends the window process, whose memory goes back with it (the
+// tray is another process): the window goes at once, the log stream ends,
+// and the app quits.
+func (g *GUI) closeWindow() {
 	g.shown = false
 	g.win.Hide()
 	g.logs.release() // the log is followed only while on screen
-	// Hand the garbage of the window's session back to the OS now: a tray
-	// app stays closed for hours and allocates too little for the collector
-	// to run and return it by itself.
-	go debug.FreeOSMemory()
+	g.fyne.Quit()
 }
 
 // apply renders a status pushed by the service.
 func (g *GUI) apply(st ipc.Status, now time.Time) {
 	cameUp := !g.up
 	g.up = true
-	if g.haveLast && g.notify {
-		if n, ok := NoteFor(g.last, st); ok {
-			g.fyne.SendNotification(fyne.NewNotification(n.Title, n.Body))
-		}
-	}
 	// Counters that went down belong to a new tunnel: its graph starts empty.
 	newTunnel := g.haveLast && (st.RxBytes < g.last.RxBytes || st.TxBytes < g.last.TxBytes)
 	if st.State != ipc.Connected && st.State != ipc.Reconnecting || newTunnel {
@@ -194,11 +185,9 @@ func (g *GUI) down(err error) {
 	g.render(ServiceDownView(err, g.goos))
 }
 
-// render shows v in the tray, and in the panes while the window is on
-// screen; a hidden window costs nothing per push beyond the tray's check.
+// render shows v in the panes while the window is on screen.
 func (g *GUI) render(v View) {
 	g.view = v
-	g.tray.update(NewMenuModel(v, g.list), v.Icon)
 	if !g.shown {
 		g.stale = true
 		return
@@ -221,19 +210,15 @@ func (g *GUI) paint() {
 	g.split.update(g.last, g.view)
 }
 
-// setProfiles records the stored profiles for the tray's submenu.
+// setProfiles records the stored profiles for the profile picker.
 func (g *GUI) setProfiles(list []ipc.ProfileInfo) {
 	g.list, g.listed = list, true
-	g.tray.update(NewMenuModel(g.view, g.list), g.view.Icon)
 	if g.shown {
 		g.paint()
 	} else {
 		g.stale = true
 	}
 }
-
-// setSettings records the parts of the settings the GUI itself acts on.
-func (g *GUI) setSettings(s settings.Settings) { g.notify = s.Notifications }
 
 // act runs the view's action: connect or disconnect.
 func (g *GUI) act(a Action, profile string) {

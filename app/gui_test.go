@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/palisadevpn/palisade/app/internal/fakeservice"
@@ -68,16 +67,6 @@ func (h *harness) settle() {
 
 func (h *harness) field(name string) string { return h.g.status.fields[name].Text }
 
-func menuLabels(m *fyne.Menu) []string {
-	var out []string
-	for _, it := range m.Items {
-		if !it.IsSeparator {
-			out = append(out, it.Label)
-		}
-	}
-	return out
-}
-
 func TestStatusWidgets(t *testing.T) {
 	h := newHarness(t, connected(), settings.Default())
 	st := connected()
@@ -113,41 +102,8 @@ func TestStatusWidgets(t *testing.T) {
 	if !h.g.status.problem.Visible() || !strings.Contains(h.g.status.problem.Text, "blocked by the kill switch") {
 		t.Errorf("error problem = %q", h.g.status.problem.Text)
 	}
-	if h.g.tray.icon != IconError || strings.Contains(gr.rx.Text, "B/s") {
-		t.Errorf("icon %v, download %q after error", h.g.tray.icon, gr.rx.Text)
-	}
-}
-
-func TestTrayMenuFollowsState(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
-	h.g.setProfiles(profiles())
-	h.g.apply(connected(), t0)
-	got := menuLabels(h.g.tray.menu)
-	want := []string{"Connected · work", "IPv4 10.64.0.2/32", "IPv6 fd64::2/128", "Disconnect", "Profiles", "Settings…", "Show window", "Quit"}
-	if !slices.Equal(got, want) {
-		t.Errorf("menu = %q, want %q", got, want)
-	}
-	sub := h.g.tray.menu.Items[5].ChildMenu
-	if sub == nil || len(sub.Items) != 2 || !sub.Items[1].Checked || sub.Items[0].Checked {
-		t.Fatalf("profiles submenu = %+v", sub)
-	}
-	built := h.g.tray.menu
-	st := connected()
-	st.RxBytes += 999
-	h.g.apply(st, t0.Add(time.Second))
-	if h.g.tray.menu != built {
-		t.Error("menu rebuilt for a byte counter change")
-	}
-	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0)
-	if got := menuLabels(h.g.tray.menu); got[0] != "Disconnected" || got[1] != "Connect" {
-		t.Errorf("disconnected menu = %q", got)
-	}
-
-	// Choosing the action in the menu asks the service.
-	h.g.tray.menu.Items[2].Action()
-	h.settle()
-	if !slices.Contains(h.fake.Calls(), "POST "+ipc.PathConnect) {
-		t.Errorf("connect not sent; calls %q", h.fake.Calls())
+	if h.g.view.Icon != IconError || strings.Contains(gr.rx.Text, "B/s") {
+		t.Errorf("icon %v, download %q after error", h.g.view.Icon, gr.rx.Text)
 	}
 }
 
@@ -163,9 +119,6 @@ func TestServiceGoneAndBack(t *testing.T) {
 	}
 	if !h.g.status.button.Disabled() || !h.g.settings.save.Disabled() || !h.g.settings.kill.Disabled() {
 		t.Error("controls stay enabled without a service")
-	}
-	if got := menuLabels(h.g.tray.menu); got[0] != "Service not running" || h.g.tray.icon != IconError {
-		t.Errorf("tray while down: %q icon %v", got, h.g.tray.icon)
 	}
 	h.fake = h.fake.Restart(t)
 	h.until("reconnected", func() bool { return h.g.up && h.g.status.state.Text == "Connected" })

@@ -14,15 +14,15 @@ import (
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
-// A push while the window is closed updates the tray only; the panes catch
-// up when the window shows again.
+// A push while the window is off screen updates the view only; the panes
+// catch up when the window shows.
 func TestHiddenWindowIsNotPainted(t *testing.T) {
 	h := newHarness(t, connected(), settings.Default())
 	h.g.apply(connected(), t0)
 	if h.field("Handshake") != "10 s ago" {
 		t.Fatalf("handshake %q while shown", h.field("Handshake"))
 	}
-	h.g.hideWindow()
+	h.g.closeWindow()
 	st := connected()
 	st.RxBytes += 2_000_000
 	h.g.apply(st, t0.Add(2*time.Second))
@@ -34,8 +34,8 @@ func TestHiddenWindowIsNotPainted(t *testing.T) {
 	if h.field("Handshake") != "10 s ago" || h.g.status.state.Text != "Connected" {
 		t.Errorf("hidden window painted: state %q, handshake %q", h.g.status.state.Text, h.field("Handshake"))
 	}
-	if got := menuLabels(h.g.tray.menu); got[0] != "Disconnected" || h.g.tray.icon != IconDisconnected {
-		t.Errorf("tray not updated while the window is hidden: %q, icon %v", got, h.g.tray.icon)
+	if h.g.view.State != "Disconnected" {
+		t.Errorf("view not updated while the window is hidden: %q", h.g.view.State)
 	}
 	h.g.ShowWindow("")
 	if h.g.status.state.Text != "Disconnected" || h.field("Handshake") != none || h.g.status.button.Text != "Connect" {
@@ -72,7 +72,7 @@ func TestLogsFollowOnlyOnScreen(t *testing.T) {
 	t.Cleanup(func() { h.g.logs.halt() }) // the fake service closes only once the stream ends
 	h.g.ShowWindow("Logs")
 	h.until("the lines", func() bool { return h.g.logs.buf.Len() == 1 })
-	h.g.hideWindow()
+	h.g.closeWindow()
 	if h.g.logs.stop != nil || h.g.logs.buf.Len() != 0 || h.g.logs.grid.Text() != "" {
 		t.Fatalf("with the window closed: following %v, %d lines kept", h.g.logs.stop != nil, h.g.logs.buf.Len())
 	}

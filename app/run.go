@@ -2,34 +2,84 @@ package app
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/systray"
 
+	"github.com/palisadevpn/palisade/assets"
+	"github.com/palisadevpn/palisade/internal/desktopnote"
 	"github.com/palisadevpn/palisade/service/ipc"
 )
 
 // AppID identifies the GUI to the desktop (notifications, preferences).
 const AppID = "com.palisadevpn.palisade"
 
-// Run starts the GUI against the service at socket and returns when the user
-// quits. hidden keeps the window closed at start where a tray icon exists
-// (as at login); without a tray the window is always shown.
-func Run(socket string, hidden bool) {
+// AppIcon is the application icon.
+var AppIcon fyne.Resource = fyne.NewStaticResource("palisade.png", assets.AppIconPNG)
+
+// RunTray runs the tray process against the service at socket until the
+// user quits or the session ends: the tray icon and menu, notifications,
+// and the window as a separate process on demand. It is not a Fyne app, so
+// while the window is closed it costs what following the status stream
+// costs. hidden keeps the window closed at start (as at login).
+func RunTray(socket string, hidden bool) {
+	exe, err := os.Executable()
+	if err != nil {
+		slog.Error("cannot find this program to start its window", "err", err)
+		os.Exit(1)
+	}
+	ui := &sysTray{}
+	t := newTrayApp(ipc.NewClient(socket), runtime.GOOS, ui)
+	ui.h = t
+	win := newWindowProc(exe, socket, t.windowClosed)
+	t.open, t.quit = win.show, systray.Quit
+	t.notify = func(n Note) {
+		if err := desktopnote.Send(n.Title, n.Body); err != nil {
+			slog.Info("notification not shown", "err", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	systray.Run(func() {
+		systray.SetTitle("Palisade")
+		systray.SetOnTapped(func() { win.show("") })
+		t.start(ctx)
+		slog.Info("tray started", "socket", socket)
+		if !hidden {
+			win.show("Status")
+		}
+		// A logout or Ctrl-C ends the tray as Quit does.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		go func() { <-sig; systray.Quit() }()
+	}, func() {
+		cancel()
+		win.close()
+	})
+}
+
+// RunWindow runs the window process: the Fyne window against the service
+// at socket, on tab, raised again by every show request read from in (the
+// tray process's pipe), until the user closes it or in ends. It has no
+// tray icon; the tray process has it.
+func RunWindow(socket, tab string, in io.Reader) {
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(AppIcon)
 	g := New(a, ipc.NewClient(socket))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	g.Start(ctx)
-	tray := g.InstallTray()
-	slog.Info("gui started", "socket", socket, "tray", tray)
-	if !tray || !hidden {
-		g.ShowWindow("Status")
-	}
-	if !tray {
-		// Without a tray, closing the window is the only way out.
-		g.win.SetCloseIntercept(a.Quit)
-	}
+	g.win.SetCloseIntercept(g.closeWindow)
+	g.ShowWindow(tab)
+	go followRequests(in,
+		func(tab string) { fyne.Do(func() { g.ShowWindow(tab) }) },
+		func() { fyne.Do(g.closeWindow) })
+	slog.Info("window started", "socket", socket)
 	a.Run()
 }

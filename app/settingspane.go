@@ -105,7 +105,6 @@ func (p *settingsPane) load() {
 			p.setMessage(Explain(err, p.g.goos).Text(), true)
 			return
 		}
-		p.g.setSettings(s)
 		if !p.loaded || !p.dirty() {
 			p.loaded = true
 			p.fill(s)
@@ -223,7 +222,6 @@ func (p *settingsPane) submit() {
 			p.changed()
 			return
 		}
-		p.g.setSettings(saved)
 		msg := "Saved."
 		if saved.LaunchAtLogin != p.base.LaunchAtLogin {
 			if lerr := applyLaunchAtLogin(saved.LaunchAtLogin); lerr != nil {

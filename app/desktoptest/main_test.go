@@ -19,16 +19,15 @@ import (
 
 // Set up by TestMain when a display is there.
 var (
-	gui      *app.GUI
-	socket   string
-	busAddr  string
-	skipWhy  string
-	trayDone bool
+	gui     *app.GUI
+	socket  string
+	busAddr string
+	skipWhy string
 )
 
-// TestMain runs the Fyne app on the main thread, as the driver needs, and
-// the tests on another goroutine. The tray must be installed before the app
-// runs, on a private session bus, so both happen here.
+// TestMain runs the Fyne app (the window process's GUI) on the main
+// thread, as the driver needs, and the tests on another goroutine, on a
+// private session bus that the tray process test uses too.
 func TestMain(m *testing.M) {
 	skipWhy = displayMissing()
 	if skipWhy != "" {
@@ -47,9 +46,6 @@ func TestMain(m *testing.M) {
 	a := fyneapp.NewWithID(app.AppID)
 	a.SetIcon(app.AppIcon)
 	gui = app.New(a, ipc.NewClient(socket))
-	if busAddr != "" {
-		trayDone = gui.InstallTray()
-	}
 	code := 1
 	go func() {
 		defer fyne.Do(a.Quit)

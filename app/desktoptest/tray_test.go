@@ -1,73 +1,192 @@
 package desktoptest
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
-	"github.com/godbus/dbus/v5"
-
+	"github.com/palisadevpn/palisade/app/internal/fakeservice"
 	"github.com/palisadevpn/palisade/internal/desktopbed"
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/settings"
 )
 
-func TestTrayRegistersStatusNotifierItem(t *testing.T) {
+// The tray process (palisade-gui, not a Fyne app) registers one
+// StatusNotifierItem with the menu; "Open Palisade" starts the window
+// process, which registers no icon of its own; asking again raises that
+// window instead of starting another; closing the window ends its process;
+// a state change is notified over D-Bus.
+func TestTrayProcess(t *testing.T) {
 	needDisplay(t)
 	if busAddr == "" {
 		t.Skip("dbus-daemon is not installed (package dbus)")
 	}
-	if !trayDone {
-		t.Fatal("the app has no system tray although a session bus is up")
-	}
-	// Taking the watcher's name makes the tray register again (it follows
-	// the watcher's NameOwnerChanged), whenever it started.
+	// The watcher and the notification server are there before the tray
+	// starts, so its registration is waited for, not raced.
 	w, err := desktopbed.NewWatcher(busAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Close)
-	item, err := w.Next(20 * time.Second)
+	notes, err := desktopbed.NewNotifications(busAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("registered: %q from %s", item.Service, item.Sender)
-	path := dbus.ObjectPath(item.Service)
-	if !path.IsValid() {
-		path = "/StatusNotifierItem"
-	}
-	obj := w.Conn().Object(item.Sender, path)
-	title, err := obj.GetProperty("org.kde.StatusNotifierItem.Title")
+	t.Cleanup(notes.Close)
+	x, err := desktopbed.OpenDisplay(os.Getenv("DISPLAY"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := title.Value().(string); s == "" {
-		t.Errorf("item title is empty")
+	t.Cleanup(x.Close)
+
+	idle := ipc.Status{State: ipc.Disconnected, CanControl: true}
+	fake := fakeservice.StartAt(t, filepath.Join(t.TempDir(), "s.sock"), idle, settings.Default(), nil)
+	bin := t.TempDir()
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/palisade-gui").CombinedOutput(); err != nil {
+		t.Fatalf("build palisade-gui: %v\n%s", err, out)
 	}
-	labels := menuLabels(t, w, item)
-	for _, want := range []string{"Settings…", "Show window", "Quit"} {
+	cmd := exec.Command(filepath.Join(bin, "palisade-gui"), "--hidden", "--socket", fake.Socket)
+	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+busAddr, "HOME="+t.TempDir())
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Error("the tray did not end within 10 s of SIGTERM")
+		}
+	})
+
+	item, err := w.NextFrom(cmd.Process.Pid, 60*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := w.Conn().Object(item.Sender, "/StatusNotifierItem")
+	if title, err := obj.GetProperty("org.kde.StatusNotifierItem.Title"); err != nil || title.Value() != "Palisade" {
+		t.Errorf("item title %v (%v)", title, err)
+	}
+	labels := waitMenu(t, w, item, "Disconnected")
+	for _, want := range []string{"Connect", "Settings…", "Open Palisade", "Quit"} {
 		if !slices.Contains(labels, want) {
 			t.Errorf("tray menu %q lacks %q", labels, want)
 		}
 	}
+	if mapped, _ := x.Mapped("Palisade"); mapped {
+		t.Fatal("a window shows although the tray started --hidden")
+	}
+
+	// Open: one window process, no second tray icon.
+	if err := w.Click(item, "Open Palisade"); err != nil {
+		t.Fatal(err)
+	}
+	waitWindow(t, x, true)
+	kids := children(t, cmd.Process.Pid)
+	if len(kids) != 1 {
+		t.Fatalf("window processes %v, want one", kids)
+	}
+	if it, err := w.NextFrom(kids[0], 2*time.Second); err == nil {
+		t.Errorf("the window process registered a tray icon too: %+v", it)
+	}
+	// Again: raised, not started anew.
+	if err := w.Click(item, "Settings…"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if again := children(t, cmd.Process.Pid); !slices.Equal(again, kids) {
+		t.Errorf("a second request started another window: %v, then %v", kids, again)
+	}
+	// Closing the window ends its process.
+	if err := x.CloseWindow("Palisade"); err != nil {
+		t.Fatal(err)
+	}
+	waitWindow(t, x, false)
+	for i := 0; len(children(t, cmd.Process.Pid)) > 0; i++ {
+		if i == 100 {
+			t.Fatal("the window process outlived its window by 10 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// A state change comes as a notification from the tray process.
+	st := idle
+	st.State, st.Profile, st.Addresses = ipc.Connected, "work", []string{"10.64.0.2/32", "fd64::2/128"}
+	fake.Push(st)
+	n, err := notes.WaitFor(1, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Title != "Connected to work" || !strings.Contains(n.Body, "IPv6 fd64::2/128") {
+		t.Errorf("notification %+v", n)
+	}
+	waitMenu(t, w, item, "Connected · work")
 }
 
-// menuLabels reads the tray's menu over com.canonical.dbusmenu, waiting up to
-// 10 s for it to be complete.
-func menuLabels(t *testing.T, w *desktopbed.Watcher, item desktopbed.Item) []string {
+// waitMenu waits up to 20 s for the tray menu's first entry to start with
+// state, and returns its labels.
+func waitMenu(t *testing.T, w *desktopbed.Watcher, item desktopbed.Item, state string) []string {
 	t.Helper()
 	var labels []string
-	for range 50 {
+	for range 100 {
 		entries, err := w.Menu(item)
-		if err != nil {
-			t.Fatal(err)
-		}
 		labels = labels[:0]
 		for _, e := range entries {
 			labels = append(labels, e.Label)
 		}
-		if slices.Contains(labels, "Quit") {
+		if err == nil && len(labels) > 0 && strings.HasPrefix(labels[0], state) && slices.Contains(labels, "Quit") {
 			return labels
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	return labels
+	t.Fatalf("tray menu %q, want it to start with %q", labels, state)
+	return nil
+}
+
+// waitWindow waits up to 30 s for the window titled Palisade to be mapped
+// or not.
+func waitWindow(t *testing.T, x *desktopbed.Display, want bool) {
+	t.Helper()
+	for range 300 {
+		if mapped, err := x.Mapped("Palisade"); err == nil && mapped == want {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("window mapped=%v not reached within 30 s", want)
+}
+
+// children lists the live child processes of pid.
+func children(t *testing.T, pid int) []int {
+	t.Helper()
+	matches, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var out []int
+	for _, f := range matches {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
+		_, rest, ok := strings.Cut(string(b), ") ")
+		fields := strings.Fields(rest)
+		if !ok || len(fields) < 2 || fields[0] == "Z" || fields[1] != strconv.Itoa(pid) {
+			continue
+		}
+		if kid, err := strconv.Atoi(filepath.Base(filepath.Dir(f))); err == nil {
+			out = append(out, kid)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

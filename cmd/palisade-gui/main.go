@@ -1,6 +1,10 @@
 // Command palisade-gui is Palisade's tray app. It runs as the desktop user
 // and talks to the palisaded service over its local socket; quitting it
 // leaves the tunnel as it is.
+//
+// It runs as two processes: the tray (the default; not a Fyne app, it costs
+// next to nothing while the window is closed) and, while open, the window
+// (--window, started by the tray and ended when closed).
 package main
 
 import (
@@ -18,6 +22,12 @@ func main() {
 	}
 	flag.StringVar(&socket, "socket", socket, "the service's socket (or pipe); also $PALISADE_SOCKET")
 	hidden := flag.Bool("hidden", false, "start in the tray without showing the window (used at login)")
+	window := flag.Bool(app.WindowFlag[2:], false, "run the window alone, raised by lines \"show TAB\" on standard input and closed when it ends (the tray starts it)")
+	tab := flag.String("tab", "Status", "with --window: the tab to open on")
 	flag.Parse()
-	app.Run(socket, *hidden)
+	if *window {
+		app.RunWindow(socket, *tab, os.Stdin)
+		return
+	}
+	app.RunTray(socket, *hidden)
 }

@@ -276,7 +276,7 @@ func (g *guiProc) stop(t *testing.T) {
 	}
 }
 
-// showFromTray picks "Show window" in the tray menu once the menu shows
+// showFromTray picks "Open Palisade" in the tray menu once the menu shows
 // state, and waits for the window. The menu is rebuilt on state changes,
 // and a click that raced a rebuild lands on an entry that is gone, so it
 // waits for the new menu and tries up to three times.
@@ -291,7 +291,7 @@ func (d *desk) showFromTray(t *testing.T, item desktopbed.Item, state string) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	for range 3 {
-		if err := d.watcher.Click(item, "Show window"); err != nil {
+		if err := d.watcher.Click(item, "Open Palisade"); err != nil {
 			t.Logf("tray menu: %v", err)
 		}
 		for range 50 {

@@ -1,0 +1,158 @@
+package app
+
+import (
+	"bytes"
+	"image"
+	_ "image/png" // the tray icons are PNGs
+	"log/slog"
+	"runtime"
+	"sync"
+
+	"fyne.io/systray"
+	"github.com/fyne-io/image/ico"
+
+	"github.com/palisadevpn/palisade/assets"
+)
+
+// trayPNGs are the tray icons, one per Icon: bitmaps, as tray protocols want.
+var trayPNGs = map[Icon][]byte{
+	IconDisconnected: assets.TrayDisconnectedPNG,
+	IconConnecting:   assets.TrayConnectingPNG,
+	IconConnected:    assets.TrayConnectedPNG,
+	IconError:        assets.TrayErrorPNG,
+}
+
+// trayIconData is an icon as the tray of goos takes it: Windows' wants an
+// .ico, the others a PNG.
+func trayIconData(goos string, png []byte) ([]byte, error) {
+	if goos != "windows" {
+		return png, nil
+	}
+	img, _, err := image.Decode(bytes.NewReader(png))
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := ico.Encode(&b, img); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// menuHandler is what the tray menu's entries do.
+type menuHandler interface {
+	act(a Action, profile string)
+	openWindow(tab string)
+	quitTray()
+}
+
+// sysTray shows the tray through fyne.io/systray, on its own loop: no GL,
+// no window. The menu is rebuilt whole when it changes (on state changes
+// only); each rebuild ends the previous entries' click readers.
+type sysTray struct {
+	h    menuHandler
+	mu   sync.Mutex
+	done chan struct{} // closed when the current entries are replaced
+}
+
+func (s *sysTray) setIcon(i Icon) {
+	data, err := trayIconData(runtime.GOOS, trayPNGs[i])
+	if err != nil {
+		slog.Error("tray icon", "err", err)
+		return
+	}
+	systray.SetIcon(data)
+}
+
+func (s *sysTray) setTooltip(text string) { systray.SetTooltip(text) }
+
+func (s *sysTray) setMenu(m MenuModel) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done != nil {
+		close(s.done)
+	}
+	s.done = make(chan struct{})
+	systray.ResetMenu()
+	for _, e := range menuEntries(m) {
+		s.add(e, nil)
+	}
+}
+
+// add puts an entry (and its submenu) into the tray menu.
+func (s *sysTray) add(e menuEntry, parent *systray.MenuItem) {
+	if e.separator {
+		if parent == nil {
+			systray.AddSeparator()
+		} else {
+			parent.AddSeparator()
+		}
+		return
+	}
+	var it *systray.MenuItem
+	switch {
+	case parent == nil && e.checked:
+		it = systray.AddMenuItemCheckbox(e.label, "", true)
+	case parent == nil:
+		it = systray.AddMenuItem(e.label, "")
+	case e.checked:
+		it = parent.AddSubMenuItemCheckbox(e.label, "", true)
+	default:
+		it = parent.AddSubMenuItem(e.label, "")
+	}
+	if e.disabled {
+		it.Disable()
+	}
+	for _, c := range e.children {
+		s.add(c, it)
+	}
+	if e.do == nil {
+		return
+	}
+	go func(done chan struct{}) {
+		for {
+			select {
+			case <-it.ClickedCh:
+				e.do(s.h)
+			case <-done:
+				return
+			}
+		}
+	}(s.done)
+}
+
+// menuEntry is one entry of the tray menu as the system tray shows it.
+type menuEntry struct {
+	label     string
+	separator bool
+	disabled  bool
+	checked   bool
+	children  []menuEntry
+	do        func(menuHandler)
+}
+
+// menuEntries lays the menu model out as tray menu entries.
+func menuEntries(m MenuModel) []menuEntry {
+	var es []menuEntry
+	for _, s := range m.Status {
+		es = append(es, menuEntry{label: s, disabled: true})
+	}
+	sep := menuEntry{separator: true}
+	act := m.Action
+	es = append(es, sep, menuEntry{label: m.ActionLabel, disabled: !m.ActionEnabled,
+		do: func(h menuHandler) { h.act(act, "") }})
+	profiles := menuEntry{label: "Profiles", disabled: len(m.Profiles) == 0}
+	for _, p := range m.Profiles {
+		name := p.Name
+		profiles.children = append(profiles.children, menuEntry{label: name, checked: p.Current,
+			disabled: !m.ProfilesEnabled, do: func(h menuHandler) { h.act(ActionConnect, name) }})
+	}
+	return append(es, profiles, sep,
+		menuEntry{label: "Settings…", do: func(h menuHandler) { h.openWindow("Settings") }},
+		menuEntry{label: "Open Palisade", do: func(h menuHandler) { h.openWindow("Status") }},
+		sep,
+		// Quitting ends the tray (and the window) only; the service keeps
+		// the tunnel.
+		menuEntry{label: "Quit", do: func(h menuHandler) { h.quitTray() }},
+	)
+}

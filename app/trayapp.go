@@ -1,0 +1,168 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/palisadevpn/palisade/service/ipc"
+)
+
+// trayUI is what shows the tray: the system tray in the tray process, a
+// recorder in tests.
+type trayUI interface {
+	setIcon(Icon)
+	setTooltip(string)
+	setMenu(MenuModel)
+}
+
+// trayApp is the tray process's logic: it follows the status stream, shows
+// the state in the tray only when the menu or icon would change, performs
+// the menu's actions through the service API, notifies state changes, and
+// opens the window (a separate process) when asked. It has no window and
+// no Fyne: between state changes it only decodes the pushes.
+type trayApp struct {
+	client *ipc.Client
+	goos   string
+	ui     trayUI
+	// notify shows a desktop notification; open opens or raises the
+	// window on a tab; quit ends the tray process.
+	notify func(Note)
+	open   func(tab string)
+	quit   func()
+
+	mu       sync.Mutex
+	last     ipc.Status
+	haveLast bool
+	view     View
+	list     []ipc.ProfileInfo
+	model    MenuModel
+	icon     Icon
+	drawn    bool
+}
+
+func newTrayApp(client *ipc.Client, goos string, ui trayUI) *trayApp {
+	return &trayApp{client: client, goos: goos, ui: ui, view: waitingView()}
+}
+
+// start shows the first state and follows the service until ctx ends.
+func (t *trayApp) start(ctx context.Context) {
+	t.mu.Lock()
+	t.render()
+	t.mu.Unlock()
+	go Follow(ctx, t.client, func(st ipc.Status) { t.apply(st, time.Now()) }, t.down)
+}
+
+// apply takes a pushed status. Most pushes change only counters and ages,
+// which the tray does not show: they end in the menu comparison.
+func (t *trayApp) apply(st ipc.Status, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.haveLast {
+		if n, ok := NoteFor(t.last, st); ok {
+			go t.sendNote(n)
+		}
+	}
+	if !t.haveLast || t.last.State != st.State || t.last.Profile != st.Profile {
+		// The profiles' "last used" mark moves with connections.
+		go t.loadProfiles()
+	}
+	t.last, t.haveLast = st, true
+	t.view = NewView(st, now)
+	t.render()
+}
+
+// down shows the service as unreachable.
+func (t *trayApp) down(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.haveLast {
+		slog.Info("service lost", "err", err)
+	}
+	t.haveLast, t.list = false, nil
+	t.view = ServiceDownView(err, t.goos)
+	t.render()
+}
+
+// render shows the view in the tray, touching only what changed. Call with
+// t.mu held.
+func (t *trayApp) render() {
+	m := NewMenuModel(t.view, t.list)
+	if t.drawn && t.icon == t.view.Icon && t.model.Equal(m) {
+		return
+	}
+	if !t.drawn || t.icon != t.view.Icon {
+		t.ui.setIcon(t.view.Icon)
+	}
+	if !t.drawn || !t.model.Equal(m) {
+		slog.Debug("tray menu rebuilt", "status", m.Status)
+		t.ui.setTooltip("Palisade: " + m.Status[0])
+		t.ui.setMenu(m)
+	}
+	t.model, t.icon, t.drawn = m, t.view.Icon, true
+}
+
+// loadProfiles reads the stored profiles for the Profiles submenu.
+func (t *trayApp) loadProfiles() {
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	list, err := t.client.Profiles(ctx)
+	if err != nil {
+		slog.Info("reading the profiles failed", "err", err)
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.haveLast { // not if the service went away meanwhile
+		t.list = list
+		t.render()
+	}
+}
+
+// sendNote shows n unless the user turned notifications off in the
+// settings, which are read now: they change in the window, another process.
+func (t *trayApp) sendNote(n Note) {
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	if s, err := t.client.Settings(ctx); err == nil && !s.Notifications {
+		return
+	}
+	t.notify(n)
+}
+
+// act runs a menu action: connect (to profile, or the one the service
+// picks when ""), or disconnect. A refusal is told in a notification, as
+// the tray has nowhere else to say it.
+func (t *trayApp) act(a Action, profile string) {
+	call := func(ctx context.Context) error { return t.client.Disconnect(ctx) }
+	if a == ActionConnect {
+		call = func(ctx context.Context) error { return t.client.Connect(ctx, profile) }
+	} else if a != ActionDisconnect {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		defer cancel()
+		if err := call(ctx); err != nil {
+			slog.Info("service request failed", "err", err)
+			p := Explain(err, t.goos)
+			t.notify(Note{Title: "Palisade could not do that", Body: p.Text()})
+		}
+	}()
+}
+
+// windowClosed runs when the window process ended: the profiles may have
+// changed there (an import, a removal).
+func (t *trayApp) windowClosed() {
+	t.mu.Lock()
+	up := t.haveLast
+	t.mu.Unlock()
+	if up {
+		t.loadProfiles()
+	}
+}
+
+func (t *trayApp) openWindow(tab string) { t.open(tab) }
+
+func (t *trayApp) quitTray() { t.quit() }
