@@ -52,23 +52,12 @@ func (o notifyObject) GetServerInformation() (string, string, string, string, *d
 // NewNotifications connects to the bus at addr and takes the notification
 // service's name.
 func NewNotifications(addr string) (*Notifications, error) {
-	conn, err := dbus.Connect(addr)
+	n := &Notifications{}
+	conn, err := serve(addr, notifyObject{n}, "/org/freedesktop/Notifications", "org.freedesktop.Notifications")
 	if err != nil {
 		return nil, err
 	}
-	n := &Notifications{conn: conn}
-	if err := conn.Export(notifyObject{n}, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue)
-	if err == nil && reply != dbus.RequestNameReplyPrimaryOwner {
-		err = fmt.Errorf("reply %v", reply)
-	}
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("taking the notification service's name: %w", err)
-	}
+	n.conn = conn
 	return n, nil
 }
 

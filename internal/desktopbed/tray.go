@@ -39,24 +39,34 @@ func (w watcherObject) RegisterStatusNotifierHost(dbus.Sender, string) *dbus.Err
 // NewWatcher connects to the bus at addr and takes the watcher's name. A tray
 // follows the name's owner, so it registers again whenever it started.
 func NewWatcher(addr string) (*Watcher, error) {
+	items := make(chan Item, 8)
+	conn, err := serve(addr, watcherObject{items}, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher")
+	if err != nil {
+		return nil, err
+	}
+	return &Watcher{conn: conn, items: items}, nil
+}
+
+// serve connects to the bus at addr, exports obj at path under the
+// interface name, and takes that name on the bus.
+func serve(addr string, obj any, path dbus.ObjectPath, name string) (*dbus.Conn, error) {
 	conn, err := dbus.Connect(addr)
 	if err != nil {
 		return nil, err
 	}
-	w := &Watcher{conn: conn, items: make(chan Item, 8)}
-	if err := conn.Export(watcherObject{w.items}, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
+	if err := conn.Export(obj, path, name); err != nil {
 		conn.Close()
 		return nil, err
 	}
-	reply, err := conn.RequestName("org.kde.StatusNotifierWatcher", dbus.NameFlagDoNotQueue)
+	reply, err := conn.RequestName(name, dbus.NameFlagDoNotQueue)
 	if err == nil && reply != dbus.RequestNameReplyPrimaryOwner {
 		err = fmt.Errorf("reply %v", reply)
 	}
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("taking the watcher name: %w", err)
+		return nil, fmt.Errorf("taking the name %s: %w", name, err)
 	}
-	return w, nil
+	return conn, nil
 }
 
 // Conn is the watcher's bus connection.
