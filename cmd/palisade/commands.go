@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,9 +63,9 @@ func printStatus(w io.Writer, st ipc.Status) {
 	fmt.Fprintf(w, "kill switch: %s, %s\n", st.KillSwitch, engaged)
 	switch st.Split {
 	case settings.SplitBypass:
-		fmt.Fprintln(w, "split:       bypass (the listed programs skip the tunnel and the kill switch)")
+		fmt.Fprintf(w, "split:       bypass, %s (they skip the tunnel and the kill switch)\n", programCount(st.SplitPrograms))
 	case settings.SplitVPNOnly:
-		fmt.Fprintln(w, "split:       vpn-only (only the listed programs use the tunnel)")
+		fmt.Fprintf(w, "split:       vpn-only, %s (only they use the tunnel)\n", programCount(st.SplitPrograms))
 	}
 	fmt.Fprintf(w, "dns:         %s", st.DNS.Mode)
 	if len(st.DNS.Upstreams) > 0 {
@@ -352,4 +353,16 @@ func (c *cli) firewall(args []string) error {
 	}
 	fmt.Fprintf(c.out, "policy:\n%s\ninstalled rules:\n%s", r.Policy, r.Rules)
 	return nil
+}
+
+// programCount names how many programs the split tunnel lists, as the
+// GUI's status row does.
+func programCount(n int) string {
+	switch n {
+	case 0:
+		return "no programs listed"
+	case 1:
+		return "1 program listed"
+	}
+	return strconv.Itoa(n) + " programs listed"
 }

@@ -65,9 +65,20 @@ func TestExecUsage(t *testing.T) {
 
 func TestStatusShowsSplit(t *testing.T) {
 	var b strings.Builder
-	printStatus(&b, ipc.Status{State: ipc.Connected, Split: settings.SplitBypass})
-	if !strings.Contains(b.String(), "split:       bypass") {
-		t.Errorf("bypass not shown:\n%s", b.String())
+	for _, c := range []struct {
+		mode     settings.SplitMode
+		programs int
+		want     string
+	}{
+		{settings.SplitBypass, 3, "split:       bypass, 3 programs listed ("},
+		{settings.SplitVPNOnly, 1, "split:       vpn-only, 1 program listed ("},
+		{settings.SplitBypass, 0, "split:       bypass, no programs listed ("},
+	} {
+		b.Reset()
+		printStatus(&b, ipc.Status{State: ipc.Connected, Split: c.mode, SplitPrograms: c.programs})
+		if !strings.Contains(b.String(), c.want) {
+			t.Errorf("%s with %d programs: want %q in\n%s", c.mode, c.programs, c.want, b.String())
+		}
 	}
 	b.Reset()
 	printStatus(&b, ipc.Status{State: ipc.Connected})
