@@ -60,29 +60,38 @@ func (g *cgroupGroups) Move(mode settings.SplitMode, pid int) error {
 	return g.mount.Move(g.Group(mode), pid)
 }
 
-// Watch replaces the program watch: new processes of programs go into
+// Watch changes the program watch: new processes of programs go into
 // mode's group from now on, and the ones already running are moved at
 // once (their sockets opened before stay as they were). Mode off or no
-// programs stops watching.
+// programs stops watching. A running watch is changed in place, so the
+// programs still listed are watched without a gap.
 func (g *cgroupGroups) Watch(mode settings.SplitMode, programs []string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.watch != nil {
-		g.watch.Close()
-		g.watch = nil
-	}
-	g.release(g.mode, leftList(g.mode, g.programs, mode, programs))
+	oldMode, left := g.mode, leftList(g.mode, g.programs, mode, programs)
 	g.mode, g.programs = mode, programs
+	// Released last: a program still listed in a new mode goes from the
+	// old group straight to the new one, never outside both.
+	defer g.release(oldMode, left)
 	if !(settings.Split{Mode: mode}).On() || len(programs) == 0 {
+		if g.watch != nil {
+			g.watch.Close()
+			g.watch = nil
+		}
 		return nil
 	}
 	rel := g.Group(mode)
 	move := func(pid int) error { return g.mount.Move(rel, pid) }
-	w, err := newExecWatcher(g.log, programs, move, mode == settings.SplitVPNOnly)
-	if err != nil {
-		return err
+	cfg := watchConfig{programs: programs, move: move, denyUnmoved: mode == settings.SplitVPNOnly}
+	if g.watch != nil {
+		g.watch.update(g.log, cfg)
+	} else {
+		w, err := newExecWatcher(g.log, cfg)
+		if err != nil {
+			return err
+		}
+		g.watch = w
 	}
-	g.watch = w
 	for _, p := range programMatches(runningProcesses(), programs) {
 		if err := move(p.PID); err != nil {
 			g.log.Warn("split tunnel: running process not moved", "pid", p.PID, "program", p.Exe, "err", err)

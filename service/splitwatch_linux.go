@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -23,9 +25,24 @@ import (
 // is still held. A program replaced by an update is a new inode: the
 // marks are added again every rearmEvery (adding to a marked inode
 // changes nothing).
+//
+// A change of the list or the mode is made on the same fanotify
+// descriptor (update): the programs still listed keep their marks, so
+// none of their execs slips through unmarked while the watch changes.
 type execWatcher struct {
-	log      *slog.Logger
-	f        *os.File
+	f    *os.File
+	logs *watchLog
+	// mu is held while an event is answered and while cfg changes, so an
+	// exec is answered wholly under the old list and mode or the new.
+	mu   sync.Mutex
+	cfg  watchConfig
+	done chan struct{}
+	stop chan struct{}
+}
+
+// watchConfig is what the watch follows: the listed programs and where
+// their new processes go.
+type watchConfig struct {
 	programs []string
 	move     func(pid int) error
 	// denyUnmoved refuses the exec of a process that could not be moved:
@@ -33,8 +50,6 @@ type execWatcher struct {
 	// the kill switch that holds only the group. (A bypass program left
 	// outside merely keeps to the tunnel, so its exec is allowed.)
 	denyUnmoved bool
-	done        chan struct{}
-	stop        chan struct{}
 }
 
 // rearmEvery is how often the marks are renewed for replaced programs.
@@ -43,18 +58,17 @@ const rearmEvery = 30 * time.Second
 // readRetry is the pause after a failed read of the event queue.
 const readRetry = 10 * time.Millisecond
 
-// newExecWatcher marks programs and starts answering their execs. A
+// newExecWatcher marks cfg's programs and starts answering their execs. A
 // program that cannot be marked (not on disk) is logged and skipped.
-// denyUnmoved: see execWatcher.
-func newExecWatcher(log *slog.Logger, programs []string, move func(pid int) error, denyUnmoved bool) (*execWatcher, error) {
+func newExecWatcher(log *slog.Logger, cfg watchConfig) (*execWatcher, error) {
 	fd, err := unix.FanotifyInit(unix.FAN_CLASS_CONTENT|unix.FAN_CLOEXEC|unix.FAN_NONBLOCK, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_LARGEFILE)
 	if err != nil {
 		return nil, fmt.Errorf("split tunnel: fanotify: %w", err)
 	}
-	w := &execWatcher{log: log, f: os.NewFile(uintptr(fd), "fanotify"), programs: programs, move: move,
-		denyUnmoved: denyUnmoved, done: make(chan struct{}), stop: make(chan struct{})}
-	for _, p := range programs {
-		if err := w.mark(p); err != nil {
+	w := &execWatcher{f: os.NewFile(uintptr(fd), "fanotify"), logs: newWatchLog(log), cfg: cfg,
+		done: make(chan struct{}), stop: make(chan struct{})}
+	for _, p := range cfg.programs {
+		if err := w.mark(unix.FAN_MARK_ADD, p); err != nil {
 			log.Warn("split tunnel: program not watched", "program", p, "err", err)
 		}
 	}
@@ -63,20 +77,49 @@ func newExecWatcher(log *slog.Logger, programs []string, move func(pid int) erro
 	return w, nil
 }
 
-// mark adds program's mark; through the file's own descriptor, so a mark
-// racing Close fails instead of reaching a reused descriptor number.
-func (w *execWatcher) mark(program string) error {
+// update follows cfg from now on: the new programs are marked before the
+// old ones lose their marks, and an exec is answered either wholly before
+// the change or wholly after it.
+func (w *execWatcher) update(log *slog.Logger, cfg watchConfig) {
+	for _, p := range cfg.programs {
+		if err := w.mark(unix.FAN_MARK_ADD, p); err != nil {
+			log.Warn("split tunnel: program not watched", "program", p, "err", err)
+		}
+	}
+	w.mu.Lock()
+	old := w.cfg.programs
+	w.cfg = cfg
+	w.mu.Unlock()
+	for _, p := range old {
+		if !slices.Contains(cfg.programs, p) {
+			// A file gone or replaced since has no mark to remove here.
+			w.mark(unix.FAN_MARK_REMOVE, p)
+		}
+	}
+}
+
+// mark adds (or removes) program's mark; through the file's own
+// descriptor, so a mark racing Close fails instead of reaching a reused
+// descriptor number.
+func (w *execWatcher) mark(op uint, program string) error {
 	rc, err := w.f.SyscallConn()
 	if err != nil {
 		return err
 	}
 	var markErr error
 	if err := rc.Control(func(fd uintptr) {
-		markErr = unix.FanotifyMark(int(fd), unix.FAN_MARK_ADD, unix.FAN_OPEN_EXEC_PERM, unix.AT_FDCWD, program)
+		markErr = unix.FanotifyMark(int(fd), op, unix.FAN_OPEN_EXEC_PERM, unix.AT_FDCWD, program)
 	}); err != nil {
 		return err
 	}
 	return markErr
+}
+
+// programs is the list the watch follows now.
+func (w *execWatcher) programs() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.cfg.programs
 }
 
 // rearm marks the programs again now and then, until Close.
@@ -88,8 +131,8 @@ func (w *execWatcher) rearm() {
 		case <-w.stop:
 			return
 		case <-t.C:
-			for _, p := range w.programs {
-				w.mark(p) // a program missing now was logged when the watch began
+			for _, p := range w.programs() {
+				w.mark(unix.FAN_MARK_ADD, p) // a program missing now was logged when the watch began
 			}
 		}
 	}
@@ -98,6 +141,7 @@ func (w *execWatcher) rearm() {
 // loop answers permission events until the watcher is closed.
 func (w *execWatcher) loop() {
 	defer close(w.done)
+	defer w.logs.close()
 	buf := make([]byte, 4096)
 	meta := int(unsafe.Sizeof(unix.FanotifyEventMetadata{}))
 	for {
@@ -110,7 +154,7 @@ func (w *execWatcher) loop() {
 			// descriptor left for it: EMFILE, ENFILE); the next ones must
 			// still be answered, or their execs wait until the service
 			// exits. The pause keeps a persistent error from spinning.
-			w.log.Error("split tunnel: exec event lost, the exec was refused", "err", err)
+			w.logs.add(slog.LevelError, "split tunnel: exec event lost, the exec was refused", "err", err)
 			time.Sleep(readRetry)
 			continue
 		}
@@ -126,29 +170,36 @@ func (w *execWatcher) loop() {
 }
 
 // answer moves the exec'ing process, then allows the exec; a failed move
-// leaves the program where it was, which the log says, and refuses the
-// exec when denyUnmoved.
+// leaves the program where it was, and refuses the exec when denyUnmoved.
+// The exec waits for the answer, so the answer is written before the log
+// line is queued, and the queue never waits (watchLog).
 func (w *execWatcher) answer(ev *unix.FanotifyEventMetadata) {
 	if ev.Fd < 0 {
 		return
 	}
 	defer unix.Close(int(ev.Fd))
-	exe, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(ev.Fd)))
 	verdict := uint32(unix.FAN_ALLOW)
+	var moveErr error
+	w.mu.Lock()
 	if ev.Mask&unix.FAN_OPEN_EXEC_PERM != 0 {
-		switch err := w.move(int(ev.Pid)); {
-		case err != nil && w.denyUnmoved:
+		if moveErr = w.cfg.move(int(ev.Pid)); moveErr != nil && w.cfg.denyUnmoved {
 			verdict = unix.FAN_DENY
-			w.log.Error("split tunnel: new process not moved, exec refused: it would run outside the vpn-only group's kill switch", "pid", ev.Pid, "program", exe, "err", err)
-		case err != nil:
-			w.log.Warn("split tunnel: new process not moved", "pid", ev.Pid, "program", exe, "err", err)
-		default:
-			w.log.Info("split tunnel: new process moved into the group", "pid", ev.Pid, "program", exe)
 		}
 	}
+	w.mu.Unlock()
 	resp := binary.NativeEndian.AppendUint32(binary.NativeEndian.AppendUint32(nil, uint32(ev.Fd)), verdict)
-	if _, err := w.f.Write(resp); err != nil {
-		w.log.Error("split tunnel: exec not answered", "pid", ev.Pid, "err", err)
+	_, writeErr := w.f.Write(resp)
+	exe, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(ev.Fd)))
+	switch {
+	case writeErr != nil:
+		w.logs.add(slog.LevelError, "split tunnel: exec not answered", "pid", ev.Pid, "program", exe, "err", writeErr)
+	case ev.Mask&unix.FAN_OPEN_EXEC_PERM == 0:
+	case moveErr != nil && verdict == unix.FAN_DENY:
+		w.logs.add(slog.LevelError, "split tunnel: new process not moved, exec refused: it would run outside the vpn-only group's kill switch", "pid", ev.Pid, "program", exe, "err", moveErr)
+	case moveErr != nil:
+		w.logs.add(slog.LevelWarn, "split tunnel: new process not moved", "pid", ev.Pid, "program", exe, "err", moveErr)
+	default:
+		w.logs.add(slog.LevelInfo, "split tunnel: new process moved into the group", "pid", ev.Pid, "program", exe)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/palisadevpn/palisade/platform/cgroup"
 	"github.com/palisadevpn/palisade/service/settings"
+	"golang.org/x/sys/unix"
 )
 
 // copyProgram copies a system program to a file of the test's own, so
@@ -161,12 +162,12 @@ func TestExecWatcherFollowsReplacedProgram(t *testing.T) {
 	sleep := copyProgram(t, "sleep")
 	var mu sync.Mutex
 	var pids []int
-	w, err := newExecWatcher(slog.New(slog.NewTextHandler(io.Discard, nil)), []string{sleep}, func(pid int) error {
+	w, err := newExecWatcher(slog.New(slog.NewTextHandler(io.Discard, nil)), watchConfig{programs: []string{sleep}, move: func(pid int) error {
 		mu.Lock()
 		defer mu.Unlock()
 		pids = append(pids, pid)
 		return nil
-	}, false)
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,8 +195,8 @@ func TestExecWatcherFollowsReplacedProgram(t *testing.T) {
 	if len(moved()) != 1 {
 		t.Fatalf("the replaced file was still marked: moved %v", moved())
 	}
-	for _, p := range w.programs {
-		if err := w.mark(p); err != nil {
+	for _, p := range w.programs() {
+		if err := w.mark(unix.FAN_MARK_ADD, p); err != nil {
 			t.Fatal(err)
 		}
 	}
