@@ -39,7 +39,14 @@ func TestTrayProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(notes.Close)
-	x, err := desktopbed.OpenDisplay(os.Getenv("DISPLAY"))
+	// A display of its own: this package's in-process window is "Palisade"
+	// too.
+	display, xp, err := desktopbed.StartDisplay()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(xp.Stop)
+	x, err := desktopbed.OpenDisplay(display)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +59,7 @@ func TestTrayProcess(t *testing.T) {
 		t.Fatalf("build palisade-gui: %v\n%s", err, out)
 	}
 	cmd := exec.Command(filepath.Join(bin, "palisade-gui"), "--hidden", "--socket", fake.Socket)
-	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+busAddr, "HOME="+t.TempDir())
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "DBUS_SESSION_BUS_ADDRESS="+busAddr, "HOME="+t.TempDir())
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
