@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -100,7 +99,7 @@ func TestTrayProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitWindow(t, x, true)
-	kids := children(t, cmd.Process.Pid)
+	kids := desktopbed.Children(cmd.Process.Pid)
 	if len(kids) != 1 {
 		t.Fatalf("window processes %v, want one", kids)
 	}
@@ -112,7 +111,7 @@ func TestTrayProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Second)
-	if again := children(t, cmd.Process.Pid); !slices.Equal(again, kids) {
+	if again := desktopbed.Children(cmd.Process.Pid); !slices.Equal(again, kids) {
 		t.Errorf("a second request started another window: %v, then %v", kids, again)
 	}
 	// Closing the window ends its process.
@@ -120,7 +119,7 @@ func TestTrayProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitWindow(t, x, false)
-	for i := 0; len(children(t, cmd.Process.Pid)) > 0; i++ {
+	for i := 0; len(desktopbed.Children(cmd.Process.Pid)) > 0; i++ {
 		if i == 100 {
 			t.Fatal("the window process outlived its window by 10 s")
 		}
@@ -172,28 +171,4 @@ func waitWindow(t *testing.T, x *desktopbed.Display, want bool) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("window mapped=%v not reached within 30 s", want)
-}
-
-// children lists the live child processes of pid.
-func children(t *testing.T, pid int) []int {
-	t.Helper()
-	matches, _ := filepath.Glob("/proc/[0-9]*/stat")
-	var out []int
-	for _, f := range matches {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
-		_, rest, ok := strings.Cut(string(b), ") ")
-		fields := strings.Fields(rest)
-		if !ok || len(fields) < 2 || fields[0] == "Z" || fields[1] != strconv.Itoa(pid) {
-			continue
-		}
-		if kid, err := strconv.Atoi(filepath.Base(filepath.Dir(f))); err == nil {
-			out = append(out, kid)
-		}
-	}
-	slices.Sort(out)
-	return out
 }

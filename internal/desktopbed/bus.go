@@ -5,7 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -77,4 +81,27 @@ func startReading(path string, args ...string) (string, *Proc, error) {
 	}
 	p.Stop()
 	return "", nil, errors.New("printed nothing within 10 s")
+}
+
+// Children lists the live child processes of pid, from /proc.
+func Children(pid int) []int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var out []int
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // ended meanwhile
+		}
+		// "pid (comm) state ppid ...": comm may hold spaces, so split after ')'.
+		_, rest, ok := strings.Cut(string(b), ") ")
+		fields := strings.Fields(rest)
+		if !ok || len(fields) < 2 || fields[0] == "Z" || fields[1] != strconv.Itoa(pid) {
+			continue
+		}
+		if kid, err := strconv.Atoi(filepath.Base(filepath.Dir(f))); err == nil {
+			out = append(out, kid)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
