@@ -111,12 +111,18 @@ func (b builder) splitOut() []Rule {
 	return []Rule{{Cgroup: s.Cgroup, Action: Accept, Reason: "split tunnel bypass: the group goes out directly, past the tunnel"}}
 }
 
-// splitGroupOut, in vpn-only mode with the kill switch engaged, passes the
-// group's packets that the IPv6 block and the DNS rules let through on to
-// the guard after routing, which knows whether they leave by the tunnel.
+// splitGroupOut, in vpn-only mode with the kill switch engaged and a
+// tunnel up, passes the group's packets that the IPv6 block and the DNS
+// rules let through on to the guard after routing, which knows whether
+// they leave by the tunnel. Without a tunnel the mark reroutes nothing
+// (the tunnel's table is empty), so the interface output names is the
+// real one: the group meets the kill switch's own rules and is rejected
+// where everything is (admin-prohibited, TCP reset), failing fast
+// instead of waiting for the guard's drop to time out. (The guard cannot
+// reject: the kernel allows reject only before routing.)
 func (b builder) splitGroupOut() []Rule {
 	s := b.in.Split
-	if s == nil || s.Mode != SplitVPNOnly {
+	if s == nil || s.Mode != SplitVPNOnly || b.in.Tunnel == nil || b.in.Tunnel.Interface == "" {
 		return nil
 	}
 	return []Rule{{Marked: s.Mark, Action: Accept, Reason: "split tunnel vpn-only: the group's kill switch is the postrouting guard"}}

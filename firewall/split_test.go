@@ -150,11 +150,17 @@ func TestSplitVPNOnlyRules(t *testing.T) {
 			// output; the guard after routing lets it out only by loopback,
 			// the tunnel or the LAN.
 			for _, earlier := range []func(Rule) bool{isV6Block, isDNSReject} {
-				if j := index(p.Output, earlier); j > g {
+				if j := index(p.Output, earlier); g >= 0 && j > g {
 					t.Errorf("%s: rule %s comes after the group is passed on", name, p.Output[j].Match(DirOutput))
 				}
 			}
-			if g < 0 || g > index(p.Output, isTunnel) && index(p.Output, isTunnel) >= 0 {
+			if in.Tunnel == nil {
+				// No tunnel: the group meets the kill switch's own rules,
+				// down to the final reject (it fails fast).
+				if g >= 0 || index(p.Output, isFinal(Reject)) < 0 {
+					t.Errorf("%s: without a tunnel the group is passed on to the guard (dropped, not rejected):\n%s", name, p)
+				}
+			} else if g < 0 || g > index(p.Output, isTunnel) && index(p.Output, isTunnel) >= 0 {
 				t.Errorf("%s: group rule at %d:\n%s", name, g, p)
 			}
 			guard := p.Split.Guard

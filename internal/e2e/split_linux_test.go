@@ -114,6 +114,23 @@ func wantBlocked(t *testing.T, what string, r splitResult) {
 	}
 }
 
+// wantRejected checks that a blocked program failed fast, as the kill
+// switch rejects: TCP refused by a reset, UDP answered by an ICMP or
+// ICMPv6 error, both families; a dropped probe ends in its timeout.
+func wantRejected(t *testing.T, what string, r splitResult) {
+	t.Helper()
+	for name, got := range map[string]string{"tcp4": r.TCP4, "tcp6": r.TCP6} {
+		if !strings.Contains(got, "connection refused") {
+			t.Errorf("%s: %s not refused at once: %q", what, name, got)
+		}
+	}
+	for name, got := range map[string]string{"udp4": r.UDP4, "udp6": r.UDP6} {
+		if !strings.HasPrefix(got, "error: ") || strings.Contains(got, "timeout") {
+			t.Errorf("%s: %s not rejected: %q", what, name, got)
+		}
+	}
+}
+
 func isClientAddr(s string) bool {
 	return s == testbed.ClientIPv4.String() || s == testbed.ClientIPv6.String()
 }
@@ -243,7 +260,9 @@ func TestSplitVPNOnly(t *testing.T) {
 	if err := n.bed.ResetLeakCounts(); err != nil {
 		t.Fatal(err)
 	}
-	wantBlocked(t, "always, disconnected, vpn-only", n.splitProbe(t, "--vpn-only", "self"))
+	r = n.splitProbe(t, "--vpn-only", "self")
+	wantBlocked(t, "always, disconnected, vpn-only", r)
+	wantRejected(t, "always, disconnected, vpn-only", r)
 	if c := n.leaks(t); total(c, "") != 0 {
 		t.Errorf("the group leaked while blocked: %v", c)
 	}
