@@ -121,6 +121,24 @@ func TestRateGraphIdleNotRedrawn(t *testing.T) {
 	if gr.plot(300, 90).equal(gr.drawn) {
 		t.Error("a sample with traffic does not change the picture")
 	}
+
+	// A tunnel that just came up has seconds of history, not a minute: its
+	// idle line is as flat, and as still.
+	var fresh rateGraph
+	at = t0
+	for i := range 3 {
+		at = next(i)
+		fresh.add(at, 0, 0, 100, 100)
+	}
+	fresh.draw(300, 90)
+	for i := range 12 {
+		at = next(i)
+		rx, tx := chatter(i)
+		fresh.add(at, rx, tx, 100, 100)
+		if !fresh.plot(300, 90).equal(fresh.drawn) {
+			t.Fatalf("%d s into a fresh idle tunnel the picture changes: %v vs %v", i+4, fresh.plot(300, 90), fresh.drawn)
+		}
+	}
 }
 
 // Redrawing the graph at the same size reuses its picture: traffic redraws
@@ -152,8 +170,8 @@ func TestRateGraphRedrawReusesPicture(t *testing.T) {
 	if got := img.RGBAAt(w/3, 0); got != bg {
 		t.Errorf("top of the picture %v, want the background %v", got, bg)
 	}
-	if got, want := img.RGBAAt(0, h-1), premul(theme.Color(theme.ColorNameSeparator)); got != want {
-		t.Errorf("bottom line %v, want the separator colour %v", got, want)
+	if got, want := img.RGBAAt(0, h/2), premul(theme.Color(theme.ColorNameSeparator)); got != want {
+		t.Errorf("half-scale line %v, want the separator colour %v", got, want)
 	}
 	// The last sample: 10 kB/s download and 20 kB/s upload on a 100 kB/s scale.
 	last := gr.drawn.down[len(gr.drawn.down)-1]

@@ -53,8 +53,8 @@ func (r *rateGraph) plot(w, h int) plotted {
 	p := plotted{w: w, h: h}
 	if len(r.hist.Points()) > 0 && w >= 2 && h >= 2 {
 		top := r.hist.Top()
-		p.down = flatten(edge(Plot(r.hist.Points(), r.now, w, h, top, false), w))
-		p.up = flatten(edge(Plot(r.hist.Points(), r.now, w, h, top, true), w))
+		p.down = flatten(fromZero(edge(Plot(r.hist.Points(), r.now, w, h, top, false), w), h))
+		p.up = flatten(fromZero(edge(Plot(r.hist.Points(), r.now, w, h, top, true), w), h))
 	}
 	return p
 }
@@ -67,6 +67,17 @@ func edge(pts []image.Point, w int) []image.Point {
 		pts[0].X = 0
 	}
 	return pts
+}
+
+// fromZero starts a line younger than the graph at zero on its left edge:
+// the tunnel carried nothing before it came up. Drawn from its first sample
+// instead, a fresh tunnel's line grew leftwards every second for a minute,
+// redrawing the whole window each time even when idle.
+func fromZero(pts []image.Point, h int) []image.Point {
+	if len(pts) == 0 || pts[0].X == 0 {
+		return pts
+	}
+	return append([]image.Point{{0, h - 1}}, pts...)
 }
 
 // flatten drops the points inside a horizontal run, which draw nothing a
