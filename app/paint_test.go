@@ -103,20 +103,22 @@ func TestRateGraphIdleNotRedrawn(t *testing.T) {
 		}
 		return 0, 0
 	}
-	for i := range 70 {
-		at = next(i)
-		rx, tx := chatter(i)
-		gr.add(at, rx, tx, 100, 100)
-	}
-	gr.draw(300, 90)
-	for i := range 12 {
-		at = next(i)
-		rx, tx := chatter(i)
-		gr.add(at, rx, tx, 100, 100)
-		if !gr.plot(300, 90).equal(gr.drawn) {
-			t.Fatalf("a zero sample after an idle minute changes the picture: %v vs %v", gr.plot(300, 90), gr.drawn)
+	// idle feeds n samples of chatter to gr; once drawn, it checks that
+	// none of them changes the picture.
+	idle := func(gr *rateGraph, n int, drawn bool, what string) {
+		t.Helper()
+		for i := range n {
+			at = next(i)
+			rx, tx := chatter(i)
+			gr.add(at, rx, tx, 100, 100)
+			if drawn && !gr.plot(300, 90).equal(gr.drawn) {
+				t.Fatalf("%s, sample %d changes the picture: %v vs %v", what, i, gr.plot(300, 90), gr.drawn)
+			}
 		}
 	}
+	idle(&gr, 70, false, "")
+	gr.draw(300, 90)
+	idle(&gr, 12, true, "after an idle minute")
 	gr.add(at.Add(time.Second), 5000, 0, 5100, 100)
 	if gr.plot(300, 90).equal(gr.drawn) {
 		t.Error("a sample with traffic does not change the picture")
@@ -126,19 +128,9 @@ func TestRateGraphIdleNotRedrawn(t *testing.T) {
 	// idle line is as flat, and as still.
 	var fresh rateGraph
 	at = t0
-	for i := range 3 {
-		at = next(i)
-		fresh.add(at, 0, 0, 100, 100)
-	}
+	idle(&fresh, 3, false, "")
 	fresh.draw(300, 90)
-	for i := range 12 {
-		at = next(i)
-		rx, tx := chatter(i)
-		fresh.add(at, rx, tx, 100, 100)
-		if !fresh.plot(300, 90).equal(fresh.drawn) {
-			t.Fatalf("%d s into a fresh idle tunnel the picture changes: %v vs %v", i+4, fresh.plot(300, 90), fresh.drawn)
-		}
-	}
+	idle(&fresh, 12, true, "3 s into a fresh idle tunnel")
 }
 
 // Redrawing the graph at the same size reuses its picture: traffic redraws
