@@ -80,7 +80,20 @@ func (r *nftRenderer) split(s *SplitPlan) error {
 	r.add(c, fmt.Sprintf("cgroup %s: mark %#x and its connection", s.Cgroup, s.Mark), match,
 		append(setMark, &expr.Ct{Key: expr.CtKeyMARK, SourceRegister: true, Register: 1}))
 
+	if s.Mode == SplitBypass {
+		// Replies of connections to the group's listeners have no full
+		// socket when they start (a SYN-ACK): the conntrack mark routes
+		// them past the tunnel like the rest of the connection.
+		r.add(c, "the group's connections without a full socket: mark them too",
+			[]expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeyMARK}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: mark}}, setMark)
+	}
+
 	c = r.baseChain(chainSplitRestore, nftables.ChainTypeFilter, nftables.ChainHookPrerouting, nftables.ChainPriorityMangle)
+	if s.Mode == SplitBypass {
+		r.add(c, fmt.Sprintf("new connections to a listening socket of cgroup %s: its connection mark", s.Cgroup),
+			r.listenerMatch(s, match), []expr.Any{&expr.Immediate{Register: 1, Data: mark},
+				&expr.Ct{Key: expr.CtKeyMARK, SourceRegister: true, Register: 1}})
+	}
 	r.add(c, "replies to the group's connections get its mark back", []expr.Any{
 		&expr.Ct{Register: 1, Key: expr.CtKeyMARK},
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: mark},
@@ -101,6 +114,26 @@ func (r *nftRenderer) split(s *SplitPlan) error {
 		append(cmpMeta(expr.MetaKeyMARK, expr.CmpOpEq, mark), cmpMeta(expr.MetaKeyOIFNAME, expr.CmpOpNeq, ifname("lo"))...),
 		[]expr.Any{&expr.Masq{}})
 	return nil
+}
+
+// listenerMatch matches the first packet of a connection to an address
+// of this host, not from the tunnel, that the kernel's socket lookup
+// gives to a socket of the group (a listener, a bound UDP socket). The
+// address check keeps forwarded traffic (containers) out: the lookup
+// would otherwise find a wildcard listener for a packet passing through.
+func (r *nftRenderer) listenerMatch(s *SplitPlan, match []expr.Any) []expr.Any {
+	e := []expr.Any{
+		&expr.Ct{Register: 1, Key: expr.CtKeySTATE},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
+			Mask: binaryutil.NativeEndian.PutUint32(expr.CtStateBitNEW), Xor: binaryutil.NativeEndian.PutUint32(0)},
+		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(0)},
+		&expr.Fib{Register: 1, FlagDADDR: true, ResultADDRTYPE: true},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(unix.RTN_LOCAL)},
+	}
+	if s.Tunnel != "" {
+		e = append(e, cmpMeta(expr.MetaKeyIIFNAME, expr.CmpOpNeq, ifname(s.Tunnel))...)
+	}
+	return append(e, match...)
 }
 
 // redirectExprs matches one protocol of the group's DNS for rd.From and

@@ -66,7 +66,7 @@ func TestNFTSplitRendering(t *testing.T) {
 		t.Errorf("output: %d rules match the group, want 1", n)
 	}
 	mark := rules(chainSplitMark)
-	if len(mark) != 1 || countGroupMatches(mark, expr.CmpOpEq) != 1 || !setsMark(mark[0], 0xca6e) {
+	if len(mark) != 2 || countGroupMatches(mark, expr.CmpOpEq) != 1 || !setsMark(mark[0], 0xca6e) || !setsMark(mark[1], 0xca6e) {
 		t.Errorf("mark chain: %d rules, %v", len(mark), dump(mark))
 	}
 	dns := rules(chainSplitDNS)
@@ -87,7 +87,11 @@ func TestNFTSplitRendering(t *testing.T) {
 	if nat := rules(chainSplitNAT); len(nat) != 1 || !slices.ContainsFunc(nat[0].Exprs, func(e expr.Any) bool { _, ok := e.(*expr.Masq); return ok }) {
 		t.Errorf("masquerade chain: %v", dump(nat))
 	}
-	if restore := rules(chainSplitRestore); len(restore) != 1 || !setsMark(restore[0], 0xca6e) {
+	// Bypass: new connections to the group's listeners get the mark on
+	// their connection (to a local address only), then replies the mark.
+	restore := rules(chainSplitRestore)
+	if len(restore) != 2 || countGroupMatches(restore[:1], expr.CmpOpEq) != 1 || !setsMark(restore[1], 0xca6e) ||
+		!slices.ContainsFunc(restore[0].Exprs, func(e expr.Any) bool { f, ok := e.(*expr.Fib); return ok && f.ResultADDRTYPE && f.FlagDADDR }) {
 		t.Errorf("restore chain: %v", dump(restore))
 	}
 	show, err := b.Show()

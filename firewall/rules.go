@@ -76,6 +76,7 @@ func (b builder) engagedInput() []Rule {
 	rs := []Rule{{Loopback: true, Action: Accept, Reason: reasonLoopback}}
 	rs = append(rs, b.splitIn()...)
 	rs = append(rs, b.cve()...)
+	rs = append(rs, b.splitListen()...)
 	rs = append(rs, Rule{Established: true, Action: Accept, Reason: "replies to allowed connections"})
 	rs = append(rs, b.endpointsIn()...)
 	rs = append(rs, b.tunnelAccept("tunnel interface")...)

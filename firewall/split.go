@@ -59,6 +59,9 @@ type SplitPlan struct {
 	Cgroup    string
 	Mark      uint32
 	Redirects []Redirect
+	// Tunnel is the tunnel's interface, "" without one: connections
+	// arriving by it to a bypass listener stay with the tunnel.
+	Tunnel string
 	// Guard holds the vpn-only group to the kill switch after routing:
 	// the output hook still names the interface a packet had before its
 	// mark rerouted it, so only postrouting knows it leaves by the tunnel.
@@ -80,6 +83,9 @@ func splitPlan(in Input) *SplitPlan {
 		return nil
 	}
 	p := &SplitPlan{Mode: s.Mode, Cgroup: s.Cgroup, Mark: s.Mark}
+	if in.Tunnel != nil {
+		p.Tunnel = in.Tunnel.Interface
+	}
 	if s.Mode == SplitBypass && s.DNSPort != 0 && in.DNS.Manage {
 		for _, a := range in.DNS.Resolvers {
 			if familyOf(a) == FamilyIPv6 && !in.HostIPv6 {
@@ -108,7 +114,8 @@ func (b builder) splitOut() []Rule {
 		return []Rule{{Marked: s.Mark, NotMarked: true, Action: Accept,
 			Reason: "split tunnel vpn-only: programs outside the group go out directly; the rules below hold the group"}}
 	}
-	return []Rule{{Cgroup: s.Cgroup, Action: Accept, Reason: "split tunnel bypass: the group goes out directly, past the tunnel"}}
+	return []Rule{{Cgroup: s.Cgroup, Action: Accept, Reason: "split tunnel bypass: the group goes out directly, past the tunnel"},
+		{CtMark: s.Mark, Action: Accept, Reason: "split tunnel bypass: the group's connections, also packets without a full socket (a listener's SYN-ACK)"}}
 }
 
 // splitGroupOut, in vpn-only mode with the kill switch engaged and a
@@ -153,6 +160,21 @@ func (b builder) splitIn() []Rule {
 	}
 	return []Rule{{CtMark: s.Mark, Established: true, Action: Accept,
 		Reason: "split tunnel bypass: replies to the group's connections (masqueraded)"}}
+}
+
+// splitListen, after the CVE-2019-14899 drop, lets in new connections
+// to the bypass group's listening sockets (a game server, SSH): a bypass
+// program talks to the network as if the VPN were not there, both ways,
+// as Mullvad's excluded apps do. The split chain before routing gives
+// such a connection the group's conntrack mark only when the kernel's
+// own socket lookup finds a socket of the group for it, on an address of
+// this host and not from the tunnel; nothing else is opened.
+func (b builder) splitListen() []Rule {
+	s := b.in.Split
+	if s == nil || s.Mode != SplitBypass {
+		return nil
+	}
+	return []Rule{{CtMark: s.Mark, Action: Accept, Reason: "split tunnel bypass: new connections to the group's listening sockets"}}
 }
 
 // bootstrapServers are the name servers the service's own sockets may ask

@@ -20,6 +20,9 @@ func isSplitOut(r Rule) bool {
 }
 func isGroupOut(r Rule) bool { return r.Marked == 0xca6e && !r.NotMarked && r.Action == Accept }
 func isSplitIn(r Rule) bool  { return r.CtMark == 0xca6e && r.Established && r.Action == Accept }
+func isSplitListen(r Rule) bool {
+	return r.CtMark == 0xca6e && !r.Established && r.Action == Accept && len(r.Src) == 0
+}
 
 // TestSplitBypassRules: the bypass group goes out before the IPv6 block,
 // the DNS reject and the kill switch, in every kill switch mode and state
@@ -64,6 +67,11 @@ func TestSplitBypassRules(t *testing.T) {
 				if si < 0 || ci < si {
 					t.Errorf("%s: replies to the group (%d) must come before the CVE drop (%d):\n%s", name, si, ci, p)
 				}
+			}
+			// Engaged: new connections to the group's listeners pass after
+			// the CVE drop and before the final drop.
+			if li := index(p.Input, isSplitListen); wantEngaged(in) && (li < 0 || li < index(p.Input, isCVE) || li > index(p.Input, isFinal(Drop))) {
+				t.Errorf("%s: the group's listeners at %d:\n%s", name, li, p)
 			}
 		}
 	}
@@ -124,8 +132,8 @@ func TestSplitVPNOnlyRules(t *testing.T) {
 			if p.Split == nil || p.Split.Mode != SplitVPNOnly || len(p.Split.Redirects) != 0 {
 				t.Fatalf("%s: split plan %+v", name, p.Split)
 			}
-			if index(p.Input, isSplitIn) >= 0 {
-				t.Errorf("%s: bypass replies rule in vpn-only mode", name)
+			if index(p.Input, isSplitIn) >= 0 || index(p.Input, isSplitListen) >= 0 {
+				t.Errorf("%s: bypass replies or listeners rule in vpn-only mode", name)
 			}
 			if len(p.Output) == 0 {
 				continue

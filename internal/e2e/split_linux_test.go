@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"net"
+	"net/netip"
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -185,6 +188,7 @@ func TestSplitBypass(t *testing.T) {
 	if isClientAddr(r.DNS4) || isClientAddr(r.DNS6) || strings.HasPrefix(r.DNS4, "error") {
 		t.Errorf("outside the group: lookups not through the tunnel: whoami %q / %q", r.DNS4, r.DNS6)
 	}
+	bypassListens(t, n)
 	noLeaks(t, n, mx, "1 always, connected")
 	mustCLI(t, n, "set", "killswitch", "auto")
 	noLeaks(t, n, mx, "2 auto, connected")
@@ -335,4 +339,61 @@ func TestSplitBypassIPv6DisabledHost(t *testing.T) {
 	if err != nil || st.LastError != "" || st.State != ipc.Connected {
 		t.Errorf("status %+v, %v", st, err)
 	}
+}
+
+// bypassListens: with the kill switch engaged, a listening bypass program
+// is reached from the internet host on the client's own addresses, both
+// families, while a listener outside the group, which the LAN reaches
+// (allow_lan), is not reached from the internet.
+func bypassListens(t *testing.T, n *node) {
+	t.Helper()
+	const group, other = "7401", "7402"
+	done := make(chan struct{}, 2)
+	for _, l := range []struct{ flag, port string }{{"--bypass", group}, {"", other}} {
+		args := []string{"env", splitProbeEnv + "=listen:" + l.port, os.Args[0]}
+		if l.flag != "" {
+			args = append([]string{bins.cli, "--socket", n.socket, "exec", l.flag, "--"}, args...)
+		}
+		go func() {
+			defer func() { done <- struct{}{} }()
+			if out, err := n.daemon.Exec(args...); err != nil {
+				t.Errorf("listener %s: %v\n%s", l.port, err, out)
+			}
+		}()
+	}
+	defer func() { <-done; <-done }()
+	probe := func(role, port string, a netip.Addr) (string, error) {
+		ap := netip.AddrPortFrom(a, uint16(mustAtoi(t, port)))
+		return n.bed.ProbeFrom(t.Context(), role, net.Dialer{}, "tcp", ap)
+	}
+	for _, a := range []netip.Addr{testbed.ClientIPv4, testbed.ClientIPv6} {
+		// Both listeners are up once the LAN reaches them (bounded).
+		for _, port := range []string{group, other} {
+			var err error
+			for range 20 {
+				if _, err = probe(testbed.RoleLAN, port, a); err == nil {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if err != nil {
+				t.Fatalf("listener %s not reached from the LAN on %s: %v", port, a, err)
+			}
+		}
+		if got, err := probe(testbed.RoleInternet, group, a); err != nil || got != testbed.InternetIPv4.String() && got != testbed.InternetIPv6.String() {
+			t.Errorf("bypass listener on %s: not reached from the internet host: %q, %v", a, got, err)
+		}
+		if got, err := probe(testbed.RoleInternet, other, a); err == nil {
+			t.Errorf("a listener outside the group was reached from the internet on %s (from %s)", a, got)
+		}
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	i, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return i
 }

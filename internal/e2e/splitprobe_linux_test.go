@@ -35,6 +35,9 @@ type splitResult struct {
 
 // runSplitProbe is the probe program's main.
 func runSplitProbe(kind string) int {
+	if port, ok := strings.CutPrefix(kind, "listen:"); ok {
+		return runSplitListener(port)
+	}
 	if kind == "child" {
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), splitProbeEnv+"=self")
@@ -97,4 +100,27 @@ func whoami(server string) string {
 		}
 	}
 	return "error: no TXT answer: " + errors.New(dns.RcodeToString[m.Rcode]).Error()
+}
+
+// splitListenFor bounds a probe listener's life.
+const splitListenFor = 8 * time.Second
+
+// runSplitListener listens on TCP port of both families and answers every
+// connection with the address it came from, until splitListenFor ends.
+func runSplitListener(port string) int {
+	ln, err := net.Listen("tcp", ":"+port)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listen:", err)
+		return 1
+	}
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(splitListenFor))
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return 0
+		}
+		ap, _ := netip.ParseAddrPort(c.RemoteAddr().String())
+		fmt.Fprintln(c, ap.Addr().Unmap())
+		c.Close()
+	}
 }
