@@ -70,6 +70,11 @@ type Env struct {
 	TunnelIPv6 func(iface string) bool
 	// OnLink lists the on-link prefixes of the physical interfaces.
 	OnLink func() []netip.Prefix
+	// Uplink tells which physical interface, of what MTU, carries packets
+	// to an endpoint (platform.UplinkTo); SetMTU changes the tunnel's MTU
+	// while connected (platform.SetTunnelMTU).
+	Uplink func(dst netip.Addr, tunnel string) (platform.Uplink, error)
+	SetMTU func(iface string, mtu int) error
 	// Cleanup undoes leftovers of a crashed run before anything else.
 	Cleanup func() error
 	// Check reads the live system for the self-check.
@@ -144,6 +149,12 @@ func (e *Env) fill() error {
 	}
 	if e.OnLink == nil {
 		e.OnLink = func() []netip.Prefix { return nil }
+	}
+	if e.Uplink == nil {
+		e.Uplink = platform.UplinkTo
+	}
+	if e.SetMTU == nil {
+		e.SetMTU = platform.SetTunnelMTU
 	}
 	e.Check.fill()
 	return nil

@@ -147,6 +147,10 @@ func testEnv(t testing.TB, handshake bool) (Env, *fakeRouter) {
 		},
 		HostIPv6: func() bool { return true },
 		Reach:    func(string) platform.Reach { return platform.Reach{IPv4: true, IPv6: true} },
+		Uplink: func(netip.Addr, string) (platform.Uplink, error) {
+			return platform.Uplink{Interface: "eth0", MTU: 1500}, nil
+		},
+		SetMTU: func(string, int) error { return nil },
 	}, r
 }
 

@@ -105,6 +105,8 @@ type session struct {
 	// netChanged wakes the session's watch to re-decide the endpoint
 	// family after a network change (buffered: one pending is enough).
 	netChanged chan struct{}
+	// mtu is the tunnel MTU last chosen for the session (chooseMTU).
+	mtu platform.MTUChoice
 	// reach is what the host reached when the endpoints were last
 	// planned; only the session's own goroutine touches it.
 	reach reach

@@ -28,6 +28,8 @@ type netState struct {
 	// tunnelNAT64 is the NAT64 prefix the tunnel's DNS64 synthesizes
 	// under, found beside an IPv6-only tunnel (probeTunnelNAT64).
 	tunnelNAT64 netip.Prefix
+	// mtu is the tunnel MTU in use and why (chooseMTU).
+	mtu platform.MTUChoice
 	// nat64Said is the last NAT64 discovery outcome logged (sayNAT64).
 	nat64Said string
 	dns       *DNSInfo
@@ -94,6 +96,7 @@ func (m *Manager) applyNetLocked() {
 	s.KillSwitchEngaged = p.Engaged
 	s.Interface, s.Addresses, s.Endpoint = "", nil, ""
 	s.TunnelIPv4, s.TunnelIPv6, s.IPv4Blocked, s.IPv6Blocked, s.Routing, s.TunnelNAT64 = false, false, false, false, "", ""
+	s.MTU, s.MTUWhy = 0, ""
 	if m.net.dev != nil {
 		s.Interface = m.net.dev.Name()
 		for _, a := range m.net.plan.Addresses {
@@ -102,6 +105,7 @@ func (m *Manager) applyNetLocked() {
 		s.TunnelIPv4, s.TunnelIPv6 = m.net.plan.Full4, m.net.plan.Full6
 		s.IPv4Blocked, s.IPv6Blocked = m.net.plan.Block4, m.net.plan.Block6
 		s.Routing = m.net.plan.Scope.String()
+		s.MTU, s.MTUWhy = m.net.mtu.MTU, m.net.mtu.Why
 		if p := m.net.tunnelNAT64; p.IsValid() {
 			s.TunnelNAT64 = p.String()
 			s.Routing += "; the tunnel's DNS64 reaches IPv4-only names through NAT64 " + p.String() + ", IPv4 addresses have nowhere to go"

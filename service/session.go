@@ -41,6 +41,8 @@ func (m *Manager) run(s *session) {
 		cfg, plans, err := m.tunnelConfig(s, set, nil, nil)
 		var dev Device
 		if err == nil {
+			s.mtu = m.chooseMTU(s.profile, set, endpointsOf(cfg.Peers))
+			cfg.MTU = s.mtu.MTU
 			m.logPlans(plans)
 			dev, err = m.bringUp(s, cfg, set, plans)
 		}
@@ -182,6 +184,8 @@ func (m *Manager) bringUp(ses *session, cfg tunnel.Config, s settings.Settings, 
 	p := ses.profile
 	m.net.endpoints = endpointsOf(cfg.Peers)
 	m.net.plans = plans
+	m.net.mtu = ses.mtu
+	m.env.Log.Info("tunnel MTU", "mtu", ses.mtu.MTU, "why", ses.mtu.Why)
 	m.net.onLink = m.env.OnLink()
 	m.applyNetLocked()
 	dev, err := m.env.NewDevice(cfg, m.env.Log)
@@ -258,6 +262,7 @@ func (m *Manager) watch(ses *session, dev Device, s settings.Settings, cfg tunne
 			netChanged = true
 		}
 		if netChanged {
+			m.followMTU(ses, dev, cfg)
 			// The family the host reaches may have changed (an IPv6-only
 			// network now): re-decide from the cache, reconnect if the
 			// addresses to try are not the same.
@@ -427,6 +432,6 @@ func (m *Manager) tearDownLocked() {
 		m.net.dev = nil
 	}
 	m.net.plan = platform.Plan{}
-	m.net.endpoints, m.net.plans, m.net.tunnelNAT64 = nil, nil, netip.Prefix{}
+	m.net.endpoints, m.net.plans, m.net.tunnelNAT64, m.net.mtu = nil, nil, netip.Prefix{}, platform.MTUChoice{}
 	m.status.RxBytes, m.status.TxBytes, m.status.LastHandshake = 0, 0, nil
 }

@@ -46,6 +46,9 @@ func printStatus(w io.Writer, st ipc.Status) {
 	if st.Interface != "" {
 		fmt.Fprintf(w, "interface:   %s %s\n", st.Interface, strings.Join(st.Addresses, " "))
 	}
+	if st.MTU > 0 {
+		fmt.Fprintf(w, "mtu:         %d (%s)\n", st.MTU, st.MTUWhy)
+	}
 	if st.Endpoint != "" {
 		fmt.Fprintf(w, "endpoint:    %s\n", st.EndpointText())
 	}

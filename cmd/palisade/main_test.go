@@ -160,3 +160,16 @@ func TestStatusShowsDNSWarning(t *testing.T) {
 		t.Errorf("warning without one:\n%s", b.String())
 	}
 }
+
+func TestStatusSaysMTU(t *testing.T) {
+	var b bytes.Buffer
+	printStatus(&b, ipc.Status{State: ipc.Connected, Interface: "palisade0", MTU: 1320, MTUWhy: "uplink eth0 1400 − 80"})
+	if !strings.Contains(b.String(), "\nmtu:         1320 (uplink eth0 1400 − 80)\n") {
+		t.Errorf("status:\n%s", b.String())
+	}
+	b.Reset()
+	printStatus(&b, ipc.Status{State: ipc.Disconnected})
+	if strings.Contains(b.String(), "mtu:") {
+		t.Errorf("status without a tunnel:\n%s", b.String())
+	}
+}

@@ -75,6 +75,10 @@ type Status struct {
 	// beside an IPv6-only tunnel: names of IPv4-only sites work through
 	// it, IPv4 addresses stay blocked.
 	TunnelNAT64 string `json:"tunnel_nat64,omitempty"`
+	// MTU is the tunnel interface's MTU and MTUWhy how it was chosen
+	// (the profile's, or the uplink's minus WireGuard's overhead).
+	MTU    int    `json:"mtu,omitempty"`
+	MTUWhy string `json:"mtu_why,omitempty"`
 	// SplitUnavailable says why split tunnelling cannot run on this
 	// system; empty where it can.
 	SplitUnavailable string `json:"split_unavailable,omitempty"`
