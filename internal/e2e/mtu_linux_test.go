@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"context"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/internal/testbed"
+)
+
+// The tunnel MTU follows the LAN link's: a 1400-byte uplink that drops
+// its "too big" errors (a path MTU black hole) gives a 1320 tunnel, through
+// which a few MB download and 1300-byte DF pings pass for both families;
+// with today's fixed 1420 the same download stalls. Lowering the LAN MTU
+// while connected moves the tunnel to 1280 without a reconnect.
+func TestTunnelMTUFollowsUplink(t *testing.T) {
+	n := start(t, testbed.Options{})
+	if err := n.bed.BlackholePMTU(); err != nil {
+		t.Fatal(err)
+	}
+	n.importProfile(t, "bed", testbed.ProfileOptions{})
+	st := n.connect(t, "bed")
+	if st.MTU != 1420 {
+		t.Fatalf("on a 1500 LAN the tunnel MTU is %d (%s), want 1420", st.MTU, st.MTUWhy)
+	}
+	if err := n.bed.SetLANMTU(1400); err != nil {
+		t.Fatal(err)
+	}
+	n.waitMTU(t, st.Interface, 1320)
+	out, err := n.cli(t, "status")
+	if err != nil || !strings.Contains(out, "mtu:         1320 (uplink eth0 1400 − 80)") {
+		t.Errorf("status does not show the MTU and why: %v\n%s", err, out)
+	}
+	const size = 4 << 20
+	for i, server := range []netip.Addr{testbed.TunnelServerIPv4, testbed.TunnelServerIPv6} {
+		if got, err := n.bed.Download(server, 9100+i, size, 20*time.Second); err != nil || got != size {
+			t.Errorf("download from %s through a 1320 tunnel: %d of %d bytes, %v", server, got, size, err)
+		}
+	}
+	pings := [][]string{
+		{"ping", "-n", "-c1", "-W2", "-M", "do", "-s", "1272", testbed.TunnelServerIPv4.String()},
+		{"ping", "-6", "-n", "-c1", "-W2", "-M", "do", "-s", "1252", testbed.TunnelServerIPv6.String()},
+	}
+	for _, p := range pings {
+		if out, err := n.bed.Exec(testbed.RoleClient, p...); err != nil {
+			t.Errorf("1300-byte DF ping through the tunnel: %v\n%s", err, out)
+		}
+	}
+
+	// Today's fixed 1420 on the same uplink: the download stalls.
+	if out, err := n.bed.Exec(testbed.RoleClient, "ip", "link", "set", st.Interface, "mtu", "1420"); err != nil {
+		t.Fatalf("set 1420: %v\n%s", err, out)
+	}
+	for i, server := range []netip.Addr{testbed.TunnelServerIPv4, testbed.TunnelServerIPv6} {
+		if got, err := n.bed.Download(server, 9110+i, size, 5*time.Second); err == nil && got == size {
+			t.Errorf("download from %s through a 1420 tunnel on a 1400 black-hole link got through: the bed does not show the problem", server)
+		}
+	}
+
+	// Below 1360 the tunnel, which carries IPv6, stays at IPv6's 1280.
+	if err := n.bed.SetLANMTU(1340); err != nil {
+		t.Fatal(err)
+	}
+	n.waitMTU(t, st.Interface, 1280)
+	after, err := n.client.Status(context.Background())
+	if err != nil || after.MTU != 1280 || !strings.Contains(after.MTUWhy, "raised to 1280") {
+		t.Errorf("status after the LAN went to 1340: %d %q, %v", after.MTU, after.MTUWhy, err)
+	}
+	if after.Since != st.Since || after.State != st.State {
+		t.Errorf("the MTU change reconnected: state %s since %v, was %s since %v", after.State, after.Since, st.State, st.Since)
+	}
+}
+
+// waitMTU waits, bounded, until the tunnel interface has mtu.
+func (n *node) waitMTU(t *testing.T, iface string, mtu int) {
+	t.Helper()
+	want := " mtu " + strconv.Itoa(mtu) + " "
+	waitFor(t, 15*time.Second, "tunnel MTU "+strconv.Itoa(mtu), func() bool {
+		out, err := n.bed.Exec(testbed.RoleClient, "ip", "link", "show", iface)
+		return err == nil && strings.Contains(string(out), want)
+	})
+}
