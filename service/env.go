@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"path/filepath"
@@ -72,9 +73,9 @@ type Env struct {
 	OnLink func() []netip.Prefix
 	// Uplink tells which physical interface, of what MTU, carries packets
 	// to an endpoint (platform.UplinkTo); SetMTU changes the tunnel's MTU
-	// while connected (platform.SetTunnelMTU).
+	// while connected (tunnel.Device.SetMTU).
 	Uplink func(dst netip.Addr, tunnel string) (platform.Uplink, error)
-	SetMTU func(iface string, mtu int) error
+	SetMTU func(dev Device, mtu int) error
 	// Cleanup undoes leftovers of a crashed run before anything else.
 	Cleanup func() error
 	// Check reads the live system for the self-check.
@@ -154,7 +155,13 @@ func (e *Env) fill() error {
 		e.Uplink = platform.UplinkTo
 	}
 	if e.SetMTU == nil {
-		e.SetMTU = platform.SetTunnelMTU
+		e.SetMTU = func(dev Device, mtu int) error {
+			d, ok := dev.(interface{ SetMTU(int) error })
+			if !ok {
+				return fmt.Errorf("device %s cannot change its MTU", dev.Name())
+			}
+			return d.SetMTU(mtu)
+		}
 	}
 	e.Check.fill()
 	return nil

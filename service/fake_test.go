@@ -150,7 +150,7 @@ func testEnv(t testing.TB, handshake bool) (Env, *fakeRouter) {
 		Uplink: func(netip.Addr, string) (platform.Uplink, error) {
 			return platform.Uplink{Interface: "eth0", MTU: 1500}, nil
 		},
-		SetMTU: func(string, int) error { return nil },
+		SetMTU: func(Device, int) error { return nil },
 	}, r
 }
 

@@ -36,7 +36,7 @@ func (m *Manager) followMTU(ses *session, dev Device, cfg tunnel.Config) {
 	if c.MTU == ses.mtu.MTU {
 		return
 	}
-	if err := m.env.SetMTU(dev.Name(), c.MTU); err != nil {
+	if err := m.env.SetMTU(dev, c.MTU); err != nil {
 		m.env.Log.Warn("tunnel MTU not changed", "mtu", c.MTU, "why", c.Why, "err", err)
 		return
 	}

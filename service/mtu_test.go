@@ -22,7 +22,7 @@ func TestMTUFollowsUplink(t *testing.T) {
 		defer mu.Unlock()
 		return platform.Uplink{Interface: "eth0", MTU: uplink}, nil
 	}
-	env.SetMTU = func(iface string, mtu int) error {
+	env.SetMTU = func(dev Device, mtu int) error {
 		mu.Lock()
 		defer mu.Unlock()
 		set = append(set, mtu)

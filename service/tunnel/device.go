@@ -7,6 +7,7 @@ import (
 
 	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/device"
+	"golang.zx2c4.com/wireguard/tun"
 
 	"github.com/palisadevpn/palisade/platform"
 )
@@ -18,6 +19,7 @@ const DefaultMTU = platform.DefaultMTU
 // Device is a running wireguard-go device on a real TUN.
 type Device struct {
 	name string
+	tun  tun.Device
 	dev  *device.Device
 }
 
@@ -58,7 +60,7 @@ func Create(cfg Config, log *slog.Logger) (*Device, error) {
 		dev.Close()
 		return nil, fmt.Errorf("WireGuard up: %w", err)
 	}
-	return &Device{name: name, dev: dev}, nil
+	return &Device{name: name, tun: t, dev: dev}, nil
 }
 
 // Name returns the interface name the OS gave the TUN.
@@ -68,6 +70,16 @@ func (d *Device) Name() string { return d.name }
 // handshakes) without touching the interface.
 func (d *Device) Reconfigure(cfg Config) error {
 	return d.dev.IpcSet(cfg.UAPI())
+}
+
+// SetMTU changes the running tunnel's MTU: the interface's, then
+// wireguard-go's where the OS does not tell it.
+func (d *Device) SetMTU(mtu int) error {
+	if err := platform.SetTunnelMTU(d.name, mtu); err != nil {
+		return err
+	}
+	forceMTU(d.tun, mtu)
+	return nil
 }
 
 // Stats reads the current peer statistics.

@@ -48,3 +48,12 @@ func createTUN(name string, mtu int) (tun.Device, error) {
 	copy(guid.Data4[:], g[8:])
 	return tun.CreateTUNWithRequestedGUID(name, &guid, mtu)
 }
+
+// forceMTU tells wireguard-go the Wintun adapter's new MTU: Wintun has no
+// MTU of its own to report, so the device keeps the one it was created
+// with until told (as wireguard-windows' MTU monitor does).
+func forceMTU(t tun.Device, mtu int) {
+	if nt, ok := t.(*tun.NativeTun); ok {
+		nt.ForceMTU(mtu)
+	}
+}
