@@ -36,7 +36,8 @@ type MTUChoice struct {
 // otherwise the lowest uplink MTU of the endpoints minus the WireGuard
 // overhead, not above DefaultMTU (a jumbo-frame LAN says nothing about the
 // path beyond it) and not below IPv6's minimum when the tunnel carries IPv6
-// (the host then fragments the outer packets rather than break IPv6).
+// (the host then fragments the outer packets rather than break IPv6), and
+// below the cap rounded down to a multiple of 16 (the server's padding).
 // Without a known uplink it is DefaultMTU.
 func ChooseMTU(profileMTU int, uplinks []Uplink, ipv6 bool) MTUChoice {
 	if profileMTU > 0 {
@@ -62,6 +63,12 @@ func ChooseMTU(profileMTU int, uplinks []Uplink, ipv6 bool) MTUChoice {
 		mtu, why = DefaultMTU, why+fmt.Sprintf(", capped at %d", DefaultMTU)
 	case mtu < floor:
 		mtu, why = floor, why+fmt.Sprintf(", raised to %d (%s)", floor, floorWhy)
+	case mtu < DefaultMTU && mtu%16 != 0:
+		// The server pads each packet to a multiple of 16 up to its own
+		// MTU, usually 1420: a 1320 packet leaves it as 1328 + 80 bytes,
+		// too big for a 1400 uplink with an IPv6 endpoint.
+		mtu -= mtu % 16
+		why += fmt.Sprintf(", rounded down to %d (WireGuard pads to 16 bytes)", mtu)
 	}
 	return MTUChoice{mtu, why}
 }

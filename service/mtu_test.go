@@ -36,14 +36,14 @@ func TestMTUFollowsUplink(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := waitState(t, m, ipc.Connected)
-	if st.MTU != 1320 || st.MTUWhy != "uplink eth0 1400 − 80" {
-		t.Fatalf("status mtu %d %q, want 1320 from eth0 1400", st.MTU, st.MTUWhy)
+	if st.MTU != 1312 || st.MTUWhy != "uplink eth0 1400 − 80, rounded down to 1312 (WireGuard pads to 16 bytes)" {
+		t.Fatalf("status mtu %d %q, want 1312 from eth0 1400", st.MTU, st.MTUWhy)
 	}
 	r.mu.Lock()
 	up := r.ups[0].MTU
 	r.mu.Unlock()
-	if up != 1320 {
-		t.Fatalf("router got MTU %d, want 1320", up)
+	if up != 1312 {
+		t.Fatalf("router got MTU %d, want 1312", up)
 	}
 	mu.Lock()
 	uplink = 1300
