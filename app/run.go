@@ -47,7 +47,9 @@ func RunTray(socket string, hidden bool) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	systray.Run(func() {
-		systray.SetTitle("Palisade")
+		if title := trayTitle(runtime.GOOS); title != "" {
+			systray.SetTitle(title)
+		}
 		systray.SetOnTapped(func() { win.show("") })
 		t.start(ctx)
 		slog.Info("tray started", "socket", socket)

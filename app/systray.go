@@ -39,6 +39,16 @@ func trayIconData(goos string, png []byte) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// trayTitle is the tray item's title on goos: its name to the Linux tray
+// host (StatusNotifierItem's Title), nothing on macOS, where a title is text
+// in the menu bar beside the icon (Windows has none).
+func trayTitle(goos string) string {
+	if goos == "darwin" {
+		return ""
+	}
+	return "Palisade"
+}
+
 // menuHandler is what the tray menu's entries do.
 type menuHandler interface {
 	act(a Action, profile string)

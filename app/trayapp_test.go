@@ -220,3 +220,9 @@ func TestWindowRequests(t *testing.T) {
 		t.Errorf("shown %q, ended %v", shown, ended)
 	}
 }
+
+func TestTrayTitle(t *testing.T) {
+	if trayTitle("linux") != "Palisade" || trayTitle("darwin") != "" {
+		t.Errorf("titles: linux %q, darwin %q", trayTitle("linux"), trayTitle("darwin"))
+	}
+}
