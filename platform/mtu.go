@@ -74,11 +74,11 @@ func ChooseMTU(profileMTU int, uplinks []Uplink, ipv6 bool) MTUChoice {
 }
 
 // UplinksOf looks up the uplink of each endpoint with lookup (the OS's
-// UplinkTo), skipping those it cannot tell.
+// UplinkTo), skipping those it cannot tell or that report no MTU.
 func UplinksOf(endpoints []netip.AddrPort, tunnel string, lookup func(netip.Addr, string) (Uplink, error)) []Uplink {
 	var out []Uplink
 	for _, e := range endpoints {
-		if u, err := lookup(e.Addr(), tunnel); err == nil {
+		if u, err := lookup(e.Addr(), tunnel); err == nil && u.MTU > 0 {
 			out = append(out, u)
 		}
 	}

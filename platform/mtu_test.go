@@ -37,8 +37,11 @@ func TestChooseMTU(t *testing.T) {
 }
 
 func TestUplinksOf(t *testing.T) {
-	eps := []netip.AddrPort{netip.MustParseAddrPort("192.0.2.1:51820"), netip.MustParseAddrPort("[2001:db8::1]:51820")}
+	eps := []netip.AddrPort{netip.MustParseAddrPort("192.0.2.1:51820"), netip.MustParseAddrPort("[2001:db8::1]:51820"), netip.MustParseAddrPort("[::ffff:192.0.2.9]:51820")}
 	got := UplinksOf(eps, "wg0", func(a netip.Addr, tun string) (Uplink, error) {
+		if a.Is4In6() {
+			return Uplink{"x", 0}, nil
+		}
 		if a.Is6() {
 			return Uplink{}, errors.New("no route")
 		}

@@ -45,6 +45,15 @@ func TestMTUFollowsUplink(t *testing.T) {
 	if up != 1312 {
 		t.Fatalf("router got MTU %d, want 1312", up)
 	}
+	// While the uplink cannot be told, the MTU in use stays.
+	mu.Lock()
+	uplink = 0
+	mu.Unlock()
+	m.NetworkChanged()
+	time.Sleep(100 * time.Millisecond) // several polls; a wrong change would show below
+	if st := m.Status(); st.MTU != 1312 {
+		t.Fatalf("with the uplink unknown the MTU moved to %d (%s)", st.MTU, st.MTUWhy)
+	}
 	mu.Lock()
 	uplink = 1300
 	mu.Unlock()

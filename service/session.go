@@ -41,7 +41,7 @@ func (m *Manager) run(s *session) {
 		cfg, plans, err := m.tunnelConfig(s, set, nil, nil)
 		var dev Device
 		if err == nil {
-			s.mtu = m.chooseMTU(s.profile, set, endpointsOf(cfg.Peers))
+			s.mtu, _ = m.chooseMTU(s.profile, set, endpointsOf(cfg.Peers), m.env.Interface)
 			cfg.MTU = s.mtu.MTU
 			m.logPlans(plans)
 			dev, err = m.bringUp(s, cfg, set, plans)
