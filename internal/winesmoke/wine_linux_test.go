@@ -164,7 +164,9 @@ func TestWindowsBuildUnderWine(t *testing.T) {
 }
 
 // guiWindow starts the GUI on the private Xvfb display (nothing else draws
-// there), waits for its "Palisade" window and saves a screenshot. Any GUI
+// there), waits for its "Palisade" window and saves a screenshot. The
+// program started is the tray process (Windows' notification area under
+// Wine); the window is the --window process it starts, so this runs both. Any GUI
 // exit or a lost display fails the step.
 func guiWindow(t *testing.T, e env, dir string) {
 	build(t, filepath.Join(dir, "palisade-gui.exe"), "../../cmd/palisade-gui", true)
