@@ -69,15 +69,15 @@ func edge(pts []image.Point, w int) []image.Point {
 	return pts
 }
 
-// fromZero starts a line younger than the graph at zero on its left edge:
-// the tunnel carried nothing before it came up. Drawn from its first sample
-// instead, a fresh tunnel's line grew leftwards every second for a minute,
-// redrawing the whole window each time even when idle.
+// fromZero puts a line younger than the graph at zero from the left edge up
+// to its first sample: the tunnel carried nothing before it came up. Drawn
+// from its first sample instead, a fresh tunnel's line grew leftwards every
+// second for a minute, redrawing the whole window each time even when idle.
 func fromZero(pts []image.Point, h int) []image.Point {
 	if len(pts) == 0 || pts[0].X == 0 {
 		return pts
 	}
-	return append([]image.Point{{0, h - 1}}, pts...)
+	return append([]image.Point{{0, h - 1}, {pts[0].X, h - 1}}, pts...)
 }
 
 // flatten drops the points inside a horizontal run, which draw nothing a
