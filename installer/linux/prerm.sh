@@ -3,12 +3,14 @@
 # (which takes its firewall, routes and DNS changes down); an upgrade keeps it
 # running, and with it the kill switch, until postinst restarts it. Before an
 # upgrade the service is told so (prepare-restart), so that stop keeps an
-# engaged kill switch in place until the new binary takes over.
+# engaged kill switch in place until the new binary takes over. Called by
+# name: dpkg and rpm run maintainer scripts with /usr/bin on PATH (and
+# lintian warns of a command with a path).
 set -e
 
 case "$1" in
   upgrade|1)
-    /usr/bin/palisaded prepare-restart || true
+    palisaded prepare-restart || true
     ;;
   remove|deconfigure|0)
     if [ -d /run/systemd/system ]; then
