@@ -51,7 +51,16 @@ func (t *trayApp) start(ctx context.Context) {
 	t.mu.Lock()
 	t.render()
 	t.mu.Unlock()
-	go Follow(ctx, t.client, func(st ipc.Status) { t.apply(st, time.Now()) }, t.down)
+	go Follow(ctx, changesOnly{t.client}, func(st ipc.Status) { t.apply(st, time.Now()) }, t.down)
+}
+
+// changesOnly follows the status stream without the once-a-second pushes
+// of traffic counters and handshake times, which the tray does not show:
+// decoding them was all the tray process did while connected.
+type changesOnly struct{ c *ipc.Client }
+
+func (s changesOnly) Watch(ctx context.Context, fn func(ipc.Status)) error {
+	return s.c.WatchChanges(ctx, fn)
 }
 
 // apply takes a pushed status. Most pushes change only counters and ages,

@@ -166,12 +166,17 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 // keeps only the latest status per subscriber, so a slow reader skips
 // states instead of queueing them, and each write has a deadline, so a
 // reader that stops draining is dropped.
+// With ?changes=only (ipc.QueryChangesOnly) a push that changes only the
+// traffic counters and the handshake time is left out.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	ch, stop := s.m.Subscribe()
 	defer stop()
+	changesOnly := r.URL.Query().Get("changes") == "only"
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	enc := json.NewEncoder(w)
 	rc := http.NewResponseController(w)
+	var last ipc.Status
+	sent := false
 	for {
 		select {
 		case <-r.Context().Done():
@@ -180,8 +185,13 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
+			st = s.statusFor(r, st)
+			if changesOnly && sent && ipc.OnlyCountersDiffer(last, st) {
+				continue
+			}
+			last, sent = st, true
 			rc.SetWriteDeadline(time.Now().Add(s.streamWrite))
-			if err := s.streamErr(r, enc.Encode(s.statusFor(r, st)), rc.Flush()); err != nil {
+			if err := s.streamErr(r, enc.Encode(st), rc.Flush()); err != nil {
 				return
 			}
 		}

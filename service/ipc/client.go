@@ -119,7 +119,17 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 // Watch calls fn with the current status and then with every change, until
 // ctx ends or the connection breaks.
 func (c *Client) Watch(ctx context.Context, fn func(Status)) error {
-	sc, closer, err := c.stream(ctx, PathStream)
+	return c.watch(ctx, PathStream, fn)
+}
+
+// WatchChanges is Watch without the pushes that change only the traffic
+// counters and the handshake time (QueryChangesOnly).
+func (c *Client) WatchChanges(ctx context.Context, fn func(Status)) error {
+	return c.watch(ctx, PathStream+QueryChangesOnly, fn)
+}
+
+func (c *Client) watch(ctx context.Context, path string, fn func(Status)) error {
+	sc, closer, err := c.stream(ctx, path)
 	if err != nil {
 		return err
 	}

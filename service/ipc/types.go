@@ -27,6 +27,11 @@ const (
 const (
 	PathStatus     = "/v1/status"
 	PathStream     = "/v1/status/stream"
+	// QueryChangesOnly, added to PathStream, leaves out the pushes that
+	// change only the traffic counters and the handshake time: a tray,
+	// which shows neither, then wakes only when something it shows moved
+	// instead of once a second while connected.
+	QueryChangesOnly = "?changes=only"
 	PathConnect    = "/v1/connect"
 	PathDisconnect = "/v1/disconnect"
 	PathProfiles   = "/v1/profiles"  // GET list, POST import
