@@ -25,21 +25,21 @@ const (
 
 // API paths.
 const (
-	PathStatus     = "/v1/status"
-	PathStream     = "/v1/status/stream"
+	PathStatus = "/v1/status"
+	PathStream = "/v1/status/stream"
 	// QueryChangesOnly, added to PathStream, leaves out the pushes that
 	// change only the traffic counters and the handshake time: a tray,
 	// which shows neither, then wakes only when something it shows moved
 	// instead of once a second while connected.
 	QueryChangesOnly = "?changes=only"
-	PathConnect    = "/v1/connect"
-	PathDisconnect = "/v1/disconnect"
-	PathProfiles   = "/v1/profiles"  // GET list, POST import
-	PathProfile    = "/v1/profiles/" // + name: DELETE remove; + name + "/export": GET
-	PathSettings   = "/v1/settings"  // GET, PUT
-	PathFirewall   = "/v1/firewall"
-	PathLogs       = "/v1/logs"
-	PathCheck      = "/v1/check"
+	PathConnect      = "/v1/connect"
+	PathDisconnect   = "/v1/disconnect"
+	PathProfiles     = "/v1/profiles"  // GET list, POST import
+	PathProfile      = "/v1/profiles/" // + name: DELETE remove; + name + "/export": GET
+	PathSettings     = "/v1/settings"  // GET, PUT
+	PathFirewall     = "/v1/firewall"
+	PathLogs         = "/v1/logs"
+	PathCheck        = "/v1/check"
 	// PathSplitExec moves the calling process into the split tunnel's
 	// group (POST SplitExecRequest); `palisade exec` then runs the command.
 	PathSplitExec = "/v1/split/exec"
