@@ -222,10 +222,8 @@ func (g *GUI) setProfiles(list []ipc.ProfileInfo) {
 
 // act runs the view's action: connect or disconnect.
 func (g *GUI) act(a Action, profile string) {
-	call := func(ctx context.Context) error { return g.client.Disconnect(ctx) }
-	if a == ActionConnect {
-		call = func(ctx context.Context) error { return g.client.Connect(ctx, profile) }
-	} else if a != ActionDisconnect {
+	call := actionCall(g.client, a, profile)
+	if call == nil {
 		return
 	}
 	g.async(call, func(err error) {
@@ -233,6 +231,19 @@ func (g *GUI) act(a Action, profile string) {
 			g.status.showRefusal(Explain(err, g.goos))
 		}
 	})
+}
+
+// actionCall is the service request behind a tray or window action:
+// connect (to profile, or the one the service picks when ""), or
+// disconnect; nil for any other action.
+func actionCall(c *ipc.Client, a Action, profile string) func(context.Context) error {
+	switch a {
+	case ActionConnect:
+		return func(ctx context.Context) error { return c.Connect(ctx, profile) }
+	case ActionDisconnect:
+		return func(ctx context.Context) error { return c.Disconnect(ctx) }
+	}
+	return nil
 }
 
 // async runs call off the UI thread and then done on it.

@@ -144,10 +144,8 @@ func (t *trayApp) sendNote(n Note) {
 // picks when ""), or disconnect. A refusal is told in a notification, as
 // the tray has nowhere else to say it.
 func (t *trayApp) act(a Action, profile string) {
-	call := func(ctx context.Context) error { return t.client.Disconnect(ctx) }
-	if a == ActionConnect {
-		call = func(ctx context.Context) error { return t.client.Connect(ctx, profile) }
-	} else if a != ActionDisconnect {
+	call := actionCall(t.client, a, profile)
+	if call == nil {
 		return
 	}
 	go func() {
