@@ -24,10 +24,7 @@ func UplinkTo(dst netip.Addr, tunnel string) (Uplink, error) {
 	if dst.Is6() {
 		family = windows.AF_INET6
 	}
-	var tluid winipcfg.LUID
-	if ifc, err := net.InterfaceByName(tunnel); err == nil {
-		tluid, _ = winipcfg.LUIDFromIndex(uint32(ifc.Index))
-	}
+	tluid, _ := luidByName(tunnel)
 	luid, name, err := bestRoute(dst)
 	if err != nil || luid == tluid {
 		gw := bestGateway(family, tluid)
@@ -64,11 +61,7 @@ func bestRoute(dst netip.Addr) (winipcfg.LUID, string, error) {
 
 // SetTunnelMTU sets the tunnel's NL MTU for each family it runs.
 func SetTunnelMTU(iface string, mtu int) error {
-	ifc, err := net.InterfaceByName(iface)
-	if err != nil {
-		return err
-	}
-	luid, err := winipcfg.LUIDFromIndex(uint32(ifc.Index))
+	luid, err := luidByName(iface)
 	if err != nil {
 		return err
 	}

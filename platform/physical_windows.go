@@ -12,9 +12,16 @@ import (
 // where the service's own DNS lookups leave, whatever routes the tunnel
 // added.
 func PhysicalInterfaces(tunnel string) (if4, if6 int) {
-	var luid winipcfg.LUID
-	if ifc, err := net.InterfaceByName(tunnel); err == nil {
-		luid, _ = winipcfg.LUIDFromIndex(uint32(ifc.Index))
-	}
+	luid, _ := luidByName(tunnel)
 	return indexOf(bestGateway(windows.AF_INET, luid)), indexOf(bestGateway(windows.AF_INET6, luid))
+}
+
+// luidByName is the LUID of the interface named name; winipcfg addresses
+// interfaces by LUID, Go's net package names them.
+func luidByName(name string) (winipcfg.LUID, error) {
+	ifc, err := net.InterfaceByName(name)
+	if err != nil {
+		return 0, err
+	}
+	return winipcfg.LUIDFromIndex(uint32(ifc.Index))
 }

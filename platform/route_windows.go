@@ -32,13 +32,9 @@ type windowsRouter struct {
 func (r *windowsRouter) Up(cfg TunnelConfig) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ifc, err := net.InterfaceByName(cfg.Interface)
+	luid, err := luidByName(cfg.Interface)
 	if err != nil {
 		return fmt.Errorf("tunnel interface %s: %w", cfg.Interface, err)
-	}
-	luid, err := winipcfg.LUIDFromIndex(uint32(ifc.Index))
-	if err != nil {
-		return fmt.Errorf("LUID of %s: %w", cfg.Interface, err)
 	}
 	r.luid = luid
 	plan := MakePlan(cfg)
@@ -224,11 +220,7 @@ func ipInterfaceTable() ([]IPInterface, error) {
 // TunnelIPv6 reports whether the tunnel interface runs IPv6; with
 // DisabledComponents it may not while the host does.
 func TunnelIPv6(iface string) bool {
-	ifc, err := net.InterfaceByName(iface)
-	if err != nil {
-		return true
-	}
-	luid, err := winipcfg.LUIDFromIndex(uint32(ifc.Index))
+	luid, err := luidByName(iface)
 	if err != nil {
 		return true
 	}
