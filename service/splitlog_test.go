@@ -35,17 +35,24 @@ func (w *blockingWriter) unblock() { w.once.Do(func() { close(w.release) }) }
 // waitFor polls the written text until it contains want, bounded.
 func (w *blockingWriter) waitFor(t *testing.T, want string) string {
 	t.Helper()
+	return w.waitForCount(t, want, 1)
+}
+
+// waitForCount waits (bounded, 2 s) until want has been written n times:
+// the log drains on its own goroutine, so lines arrive one by one.
+func (w *blockingWriter) waitForCount(t *testing.T, want string, n int) string {
+	t.Helper()
 	var got string
 	for range 100 {
 		w.mu.Lock()
 		got = w.b.String()
 		w.mu.Unlock()
-		if strings.Contains(got, want) {
+		if strings.Count(got, want) >= n {
 			return got
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("%q never written; got:\n%s", want, got)
+	t.Fatalf("%q written fewer than %d times; got:\n%s", want, n, got)
 	return ""
 }
 

@@ -103,7 +103,7 @@ func TestExecWatcherAnswersWhileLogBlocked(t *testing.T) {
 		}
 	}
 	bw.unblock()
-	if got := bw.waitFor(t, "moved into the group"); strings.Count(got, "new process moved") != 3 {
+	if got := bw.waitForCount(t, "new process moved", 3); strings.Count(got, "new process moved") != 3 {
 		t.Errorf("want three moves logged once the log moved again:\n%s", got)
 	}
 }
