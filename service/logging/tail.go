@@ -149,6 +149,12 @@ func (fw *follower) poll() error {
 	if err := fw.drain(); err != nil {
 		return err
 	}
+	return fw.followRotation()
+}
+
+// followRotation moves to the file now at path when the open one was rotated
+// away or truncated.
+func (fw *follower) followRotation() error {
 	cur, err := os.Stat(fw.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -172,6 +178,12 @@ func (fw *follower) poll() error {
 			return err
 		}
 		return fw.drain()
+	}
+	// The writer may have appended to the open file after the last read and
+	// then rotated it: the open handle still reaches the renamed file, so
+	// its end is read before the files rotated after it.
+	if err := fw.drain(); err != nil {
+		return err
 	}
 	if err := fw.catchUp(open); err != nil {
 		return err
