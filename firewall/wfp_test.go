@@ -257,3 +257,30 @@ func TestInterfaceName(t *testing.T) {
 		}
 	}
 }
+
+// wfpEnumReturns models FWPM_FILTER_ENUM_TEMPLATE0's flags as documented:
+// boot-time filters only with FWP_FILTER_ENUM_FLAG_INCLUDE_BOOTTIME (0x8)
+// or FWP_FILTER_ENUM_FLAG_BOOTTIME_ONLY (0x4, then nothing else).
+func wfpEnumReturns(flags uint32, f Filter) bool {
+	if flags&0x4 != 0 {
+		return f.BootTime
+	}
+	return !f.BootTime || flags&0x8 != 0
+}
+
+// Cleanup, Apply's removal and the self-check's count enumerate our
+// filters with wfpCleanupEnumFlags: every filter a policy renders must be
+// among those returned, the boot-time copies of mode always (or of a stop
+// for a restart) included, and those BFE disabled at its start too.
+func TestWFPCleanupEnumeratesBootTimeFilters(t *testing.T) {
+	in := testInput(StateDisconnected, ModeAlways, false, true, true, true)
+	fs := wfpFilters(Compute(in))
+	for _, f := range fs {
+		if !wfpEnumReturns(wfpCleanupEnumFlags, f) {
+			t.Fatalf("cleanup's enumeration (flags %#x) leaves out %q (boot-time %v)", wfpCleanupEnumFlags, f.Name, f.BootTime)
+		}
+	}
+	if wfpCleanupEnumFlags&0x10 == 0 {
+		t.Error("cleanup's enumeration leaves out filters BFE disabled")
+	}
+}

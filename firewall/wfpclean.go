@@ -29,3 +29,15 @@ func wfpOwnedFilters[K comparable](heads []wfpFilterHead[K], provider, sublayer 
 func wfpCleanupLayers() []wfpLayer {
 	return []wfpLayer{layerConnectV4, layerConnectV6, layerAcceptV4, layerAcceptV6}
 }
+
+// Filter enumeration flags (FWPM_FILTER_ENUM_TEMPLATE0). Without them
+// FwpmFilterEnum0 leaves out boot-time filters and filters BFE disabled at
+// its start, and cleanup must see every filter of ours: a boot-time one
+// left behind keeps our sublayer in use, so deleting the sublayer fails
+// (every later Apply and the uninstall's cleanup with it), and it blocks
+// each boot until BFE starts.
+const (
+	fwpFilterEnumIncludeBootTime        = 0x8
+	fwpFilterEnumIncludeDisabled        = 0x10
+	wfpCleanupEnumFlags          uint32 = fwpFilterEnumIncludeBootTime | fwpFilterEnumIncludeDisabled
+)

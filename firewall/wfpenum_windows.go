@@ -55,13 +55,13 @@ type fwpmFilter0Head struct {
 	subLayerKey windows.GUID
 }
 
-// ourFilters enumerates our provider's filters layer by layer and returns
-// their keys and names.
+// ourFilters enumerates our provider's filters layer by layer, boot-time
+// and disabled ones included, and returns their keys and names.
 func ourFilters(h windows.Handle) (keys []windows.GUID, names map[windows.GUID]string, err error) {
 	names = map[windows.GUID]string{}
 	provider := windows.GUID(wfpProvider)
 	for _, l := range wfpCleanupLayers() {
-		tmpl := fwpmFilterEnumTemplate0{providerKey: &provider, layerKey: windows.GUID(wfpLayers[l]), actionMask: 0xffffffff}
+		tmpl := fwpmFilterEnumTemplate0{providerKey: &provider, layerKey: windows.GUID(wfpLayers[l]), flags: wfpCleanupEnumFlags, actionMask: 0xffffffff}
 		var enum windows.Handle
 		if r, _, _ := procFilterCreateEnumHandle.Call(uintptr(h), uintptr(unsafe.Pointer(&tmpl)), uintptr(unsafe.Pointer(&enum))); r != 0 {
 			return nil, nil, fmt.Errorf("wfp: enumerate filters of %v: %w", l, windows.Errno(r))
