@@ -38,7 +38,11 @@ type Input struct {
 	// Armed is set once a connect has succeeded, and cleared when the
 	// user disconnects, so the auto block survives drops and errors (and
 	// a mode change to auto while reconnecting); other modes ignore it.
-	Armed    bool
+	Armed bool
+	// Restart tells that the service is stopping for a restart
+	// (prepare-restart before an upgrade): an engaged block is to outlive
+	// the process, as with mode always, until the new one takes it over.
+	Restart  bool
 	AllowLAN bool
 	// HostIPv6 reports whether the host has IPv6 at all; without it no
 	// IPv6-specific accepts are rendered, but IPv6 is still rejected.
@@ -182,7 +186,7 @@ type Policy struct {
 	Engaged bool
 	Why     string
 	// Persistent asks backends that can to keep the block while the
-	// service is not running (mode always).
+	// service is not running (mode always, or a stop for a restart).
 	Persistent bool
 	Output     []Rule
 	Input      []Rule
@@ -200,7 +204,7 @@ func (p Policy) Empty() bool {
 // Compute derives the policy from the tunnel manager's state and settings.
 func Compute(in Input) Policy {
 	engaged, why := engagement(in)
-	p := Policy{Engaged: engaged, Why: why, Persistent: engaged && in.Mode == ModeAlways, Split: splitPlan(in)}
+	p := Policy{Engaged: engaged, Why: why, Persistent: engaged && (in.Mode == ModeAlways || in.Restart), Split: splitPlan(in)}
 	b := builder{in: in}
 	if engaged {
 		p.Output = b.engagedOutput()

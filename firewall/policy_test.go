@@ -3,6 +3,7 @@ package firewall
 import (
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -441,5 +442,30 @@ func TestBlockOtherDNSWhileFullTunnelUp(t *testing.T) {
 		if slices.ContainsFunc(Compute(in).Output, func(r Rule) bool { return r.DstPort == dnsPort && r.Action == Reject }) {
 			t.Errorf("%s: port 53 blocked", name)
 		}
+	}
+}
+
+// A stop for a restart keeps an engaged block persistent, whatever the
+// mode engaged it by, and changes nothing else: the rules are those the
+// service had, and a block that was not engaged stays off.
+func TestRestartKeepsEngagedBlockPersistent(t *testing.T) {
+	for _, mode := range []Mode{ModeOff, ModeAuto, ModeAlways} {
+		for _, armed := range []bool{false, true} {
+			in := testInput(StateDisconnected, mode, armed, true, true, true)
+			plain := Compute(in)
+			in.Restart = true
+			p := Compute(in)
+			if p.Persistent != p.Engaged {
+				t.Errorf("%s armed=%v: restart gives persistent=%v, engaged=%v", mode, armed, p.Persistent, p.Engaged)
+			}
+			if p.Engaged != plain.Engaged || !reflect.DeepEqual(p.Output, plain.Output) || !reflect.DeepEqual(p.Input, plain.Input) {
+				t.Errorf("%s armed=%v: restart changed the rules or the engagement", mode, armed)
+			}
+		}
+	}
+	in := testInput(StateDisconnected, ModeAuto, true, true, true, true)
+	in.Restart = true
+	if p := Compute(in); !p.Persistent || !slices.ContainsFunc(wfpFilters(p), func(f Filter) bool { return f.BootTime }) {
+		t.Error("an armed auto block stopping for a restart is not kept as persistent and boot-time WFP filters")
 	}
 }

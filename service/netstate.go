@@ -42,6 +42,9 @@ type netState struct {
 	bootstrap []netip.Addr
 	policy    firewall.Policy
 	applied   bool
+	// restart is set by a stop for a restart (prepare-restart): the
+	// block then outlives the process (firewall.Input.Restart).
+	restart bool
 	// splitDNS is the bypass group's resolver, while it runs.
 	splitDNS *splitDNS
 	// onLink caches the host's on-link prefixes: reading them dumps the
@@ -56,6 +59,7 @@ func (m *Manager) firewallInputLocked() firewall.Input {
 		State:         firewall.TunnelState(m.status.State),
 		Mode:          firewall.Mode(m.settings.KillSwitch),
 		Armed:         m.armed,
+		Restart:       m.net.restart,
 		AllowLAN:      m.settings.AllowLAN,
 		HostIPv6:      m.env.HostIPv6(),
 		Endpoints:     m.net.endpoints,
@@ -290,6 +294,9 @@ func (m *Manager) shutdownNetLocked() {
 		return
 	}
 	if takeRestartMarker(m.env.StateDir, time.Now()) && m.settings.KillSwitch == settings.KillSwitchAuto && m.armed {
+		// Persistent, so that WFP keeps it past the process and a reboot
+		// before the new one starts (pf and nftables keep theirs anyway).
+		m.net.restart = true
 		m.applyNetLocked()
 		m.env.Log.Info("stopping for a restart (prepare-restart): the armed kill switch's block stays until the service is back")
 		return

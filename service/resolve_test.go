@@ -16,10 +16,11 @@ import (
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
-// recordingFirewall keeps the last policy applied.
+// recordingFirewall keeps the last policy applied and counts removals.
 type recordingFirewall struct {
-	mu   sync.Mutex
-	last firewall.Policy
+	mu      sync.Mutex
+	last    firewall.Policy
+	removed int
 }
 
 func (f *recordingFirewall) Apply(p firewall.Policy) error {
@@ -28,7 +29,12 @@ func (f *recordingFirewall) Apply(p firewall.Policy) error {
 	f.last = p
 	return nil
 }
-func (f *recordingFirewall) Remove() error         { return nil }
+func (f *recordingFirewall) Remove() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.last, f.removed = firewall.Policy{}, f.removed+1
+	return nil
+}
 func (f *recordingFirewall) Show() (string, error) { return "", nil }
 
 func (f *recordingFirewall) policy() firewall.Policy {
