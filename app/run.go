@@ -19,7 +19,7 @@ import (
 )
 
 // AppID identifies the GUI to the desktop (notifications, preferences).
-const AppID = "com.palisadevpn.palisade"
+const AppID = desktopnote.AppID
 
 // AppIcon is the application icon.
 var AppIcon fyne.Resource = fyne.NewStaticResource("palisade.png", assets.AppIconPNG)

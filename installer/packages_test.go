@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/palisadevpn/palisade/internal/desktopnote"
 	"github.com/palisadevpn/palisade/internal/testenv"
 )
 
@@ -86,13 +87,15 @@ func msiTable(t *testing.T, msi, table string) [][]string {
 // TestWixlBuildsMSI builds the .msi from stand-in binaries and a stand-in
 // wintun.dll in a temporary directory (never dist/) and checks what it
 // ships: the three programs, wintun.dll beside the service, a Start menu
-// shortcut, the launch-at-login value, and the custom actions that
-// register the service and clean up on uninstall, in the right order.
+// shortcut, the launch-at-login value, the toasts' app ID registered with
+// a name and an icon, and the custom actions that keep the kill switch
+// through an upgrade, register the service and clean up on uninstall, in
+// the right order.
 func TestWixlBuildsMSI(t *testing.T) {
 	wixl := testenv.NeedTool(t, "wixl", "wixl")
 	testenv.NeedTool(t, "msiinfo", "msitools")
 	dir := t.TempDir()
-	for _, b := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe", "wintun.dll"} {
+	for _, b := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe", "wintun.dll", "palisade.png"} {
 		if err := os.WriteFile(filepath.Join(dir, b), []byte("MZ stand-in"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -112,14 +115,14 @@ func TestWixlBuildsMSI(t *testing.T) {
 	for _, r := range msiTable(t, msi, "File") {
 		files[r[2]] = r[1]
 	}
-	for _, f := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe", "wintun.dll"} {
+	for _, f := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe", "wintun.dll", "palisade.png"} {
 		if files[f] == "" {
 			t.Errorf("MSI does not install %s: %v", f, files)
 		}
 	}
 	dirOf := map[string]string{} // component -> directory
 	for _, r := range msiTable(t, msi, "Component") {
-		dirOf[r[0]] = r[3]
+		dirOf[r[0]] = r[2]
 	}
 	if d := dirOf[files["wintun.dll"]]; d == "" || d != dirOf[files["palisaded.exe"]] {
 		t.Errorf("wintun.dll goes to %q, palisaded.exe to %q: the service loads it from its own directory", d, dirOf[files["palisaded.exe"]])
@@ -132,20 +135,37 @@ func TestWixlBuildsMSI(t *testing.T) {
 		t.Error("no Start menu shortcut to palisade-gui.exe")
 	}
 	run := false
+	toast := map[string]string{} // value name -> data under the app ID's key
 	for _, r := range msiTable(t, msi, "Registry") {
 		run = run || (r[2] == `Software\Microsoft\Windows\CurrentVersion\Run` && r[3] == "Palisade" &&
 			r[4] == `"[INSTALLDIR]palisade-gui.exe" --hidden`)
+		if r[1] == "2" && r[2] == `Software\Classes\AppUserModelId\`+desktopnote.AppID {
+			toast[r[3]] = r[4]
+		}
 	}
 	if !run {
 		t.Error("no launch-at-login Run value matching the settings pane's")
 	}
+	// HKLM, for every user; the icon is the one the MSI installs.
+	if toast["DisplayName"] != desktopnote.AppName || toast["IconUri"] != "[INSTALLDIR]palisade.png" || dirOf[files["palisade.png"]] != "INSTALLDIR" {
+		t.Errorf("toast app ID %s registered as %v (icon in %q), want DisplayName %q and IconUri [INSTALLDIR]palisade.png",
+			desktopnote.AppID, toast, dirOf[files["palisade.png"]], desktopnote.AppName)
+	}
 	commands := map[string]string{}
+	types := map[string]int{}
 	for _, r := range msiTable(t, msi, "CustomAction") {
 		if r[2] == "palisaded.exe" {
 			commands[r[0]] = r[3]
+			types[r[0]], _ = strconv.Atoi(r[1])
 		}
 	}
-	for action, want := range map[string]string{"ServiceInstall": "install", "ServiceStart": "start", "Cleanup": "cleanup", "ServiceInstallRollback": "uninstall"} {
+	// prepare-restart writes into the SYSTEM-only state directory: deferred
+	// (0x400), not impersonated (0x800); a failure must not stop the
+	// upgrade (0x40: return ignored).
+	if ty := types["PrepareRestart"]; ty&0xc40 != 0xc40 {
+		t.Errorf("PrepareRestart has type %#x: want deferred, not impersonated, return ignored", ty)
+	}
+	for action, want := range map[string]string{"PrepareRestart": "prepare-restart", "ServiceStop": "stop", "ServiceInstall": "install", "ServiceStart": "start", "Cleanup": "cleanup", "ServiceInstallRollback": "uninstall"} {
 		if commands[action] != want {
 			t.Errorf("custom action %s runs %q, want palisaded %s", action, commands[action], want)
 		}
@@ -164,7 +184,7 @@ func TestWixlBuildsMSI(t *testing.T) {
 			seq[r[0]], cond[r[0]] = n, r[1]
 		}
 	}
-	order := []string{"InstallValidate", "RemoveExistingProducts", "InstallInitialize", "ServiceStop", "ServiceUninstall", "Cleanup",
+	order := []string{"InstallValidate", "RemoveExistingProducts", "InstallInitialize", "PrepareRestart", "ServiceStop", "ServiceUninstall", "Cleanup",
 		"RemoveFiles", "InstallFiles", "ServiceInstallRollback", "ServiceInstall", "ServiceStart", "InstallFinalize"}
 	prev := ""
 	for _, a := range order {
@@ -178,6 +198,12 @@ func TestWixlBuildsMSI(t *testing.T) {
 	}
 	if c := cond["Cleanup"]; !strings.Contains(c, `REMOVE="ALL"`) || !strings.Contains(c, "NOT UPGRADINGPRODUCTCODE") {
 		t.Errorf("Cleanup runs on %q: it must run on uninstall only, not when an upgrade removes the old version", c)
+	}
+	// Before the old version's service stops: when an upgrade removes it
+	// and on a repair, never on a plain uninstall (whose stop must take
+	// the block down).
+	if c := cond["PrepareRestart"]; c != `Installed AND (UPGRADINGPRODUCTCODE OR NOT (REMOVE="ALL"))` {
+		t.Errorf("PrepareRestart runs on %q: want the removal half of an upgrade and repairs only", c)
 	}
 }
 

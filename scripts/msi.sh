@@ -57,6 +57,8 @@ for b in palisaded palisade palisade-gui; do
   [ -f "$dir/$b.exe" ] || nomsi "$dir/$b.exe is missing (make cross cross-gui)"
   cp "$dir/$b.exe" "$stage/"
 done
+# The icon registered with the toasts' app ID.
+cp assets/palisade.png "$stage/"
 
 # MSI versions are numeric: drop any +build or -pre suffix. wixl only
 # resolves relative source paths, so it runs inside the staging directory.

@@ -15,6 +15,12 @@ import (
 // AppName names the sender to the desktop.
 const AppName = "Palisade"
 
+// AppID identifies the GUI to the desktop: Fyne's app ID (preferences) and
+// the AppUserModelID Windows shows toasts under, which the MSI registers
+// with AppName and the icon (installer/windows/palisade.wxs; its test
+// checks the two agree).
+const AppID = "com.palisadevpn.palisade"
+
 // Send shows a notification with title and body. It returns once the
 // desktop took it (Linux) or the helper program was started (macOS,
 // Windows), and an error when that failed.

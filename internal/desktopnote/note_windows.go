@@ -5,10 +5,6 @@ import (
 	"syscall"
 )
 
-// appID is the AppUserModelID the toast is shown under, the GUI's ID as
-// Fyne used it.
-const appID = "com.palisadevpn.palisade"
-
 // createNoWindow keeps PowerShell's console from flashing up.
 const createNoWindow = 0x08000000
 
@@ -16,7 +12,7 @@ const createNoWindow = 0x08000000
 // takes about a second to load the Windows Runtime types).
 func send(title, body string) error {
 	cmd := exec.Command("powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass",
-		"-EncodedCommand", encodedCommand(toastScript(appID, title, body)))
+		"-EncodedCommand", encodedCommand(toastScript(AppID, title, body)))
 	cmd.SysProcAttr = &syscall.SysProcAttr{HideWindow: true, CreationFlags: createNoWindow}
 	if err := cmd.Start(); err != nil {
 		return err
