@@ -63,6 +63,7 @@ fuzz:
 	$(GO) test ./platform/cgroup -run '^$$' -fuzz FuzzParseMountinfo -fuzztime 60s
 	$(GO) test ./platform/cgroup -run '^$$' -fuzz FuzzParseProcCgroup -fuzztime 60s
 	$(GO) test ./service/nat64 -run '^$$' -fuzz FuzzDiscover -fuzztime 60s
+	$(GO) test ./platform -run '^$$' -fuzz FuzzDecodeNAT64Req -fuzztime 60s
 	$(GO) test ./firewall -run '^$$' -fuzz FuzzPFNormalize -fuzztime 60s
 
 demo: deps

@@ -26,7 +26,9 @@ func TestStoreEvent(t *testing.T) {
 	if !strings.HasPrefix(storeWatchScript, "open\n") {
 		t.Errorf("watch script does not open a session first:\n%s", storeWatchScript)
 	}
-	for _, k := range []string{"State:/Network/Service/[^/]+/DNS pattern", "Setup:/Network/Service/[^/]+/DNS pattern", "State:/Network/Global/IPv4", "n.watch"} {
+	for _, k := range []string{"State:/Network/Service/[^/]+/DNS pattern", "Setup:/Network/Service/[^/]+/DNS pattern", "State:/Network/Global/IPv4", "n.watch",
+		// A new NAT64 prefix in the kernel comes with one of these.
+		"State:/Network/Service/[^/]+/IPv6 pattern", "State:/Network/Interface/[^/]+/NAT64 pattern"} {
 		if !strings.Contains(storeWatchScript, k) {
 			t.Errorf("watch script lacks %q", k)
 		}

@@ -62,7 +62,7 @@ func Run(ctx context.Context, o Options) error {
 	if err := addPlatform(&env); err != nil {
 		return err
 	}
-	pref64 := &pref64Source{log: log, routers: defaultRouters6(platform.ReadRoutes)}
+	pref64 := &pref64Source{log: log, routers: defaultRouters6(platform.ReadRoutes), held: heldNAT64}
 	env.RAPrefixes = pref64.usable
 	m, err := New(env)
 	if err != nil {

@@ -2,6 +2,8 @@ package service
 
 import (
 	"log/slog"
+	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,6 +21,10 @@ type pref64Source struct {
 	table nat64.Table
 	// routers lists the IPv6 default routers outside the tunnel.
 	routers func(tunnel string) ([]nat64.Router, error)
+	// held reads the prefixes the OS keeps for an interface (macOS: the
+	// kernel's list, platform.NAT64Prefixes), taken whole at every read;
+	// nil where the OS passes the options themselves (Linux, watch).
+	held func(iface string) ([]netip.Prefix, error)
 
 	mu     sync.Mutex
 	expiry *time.Timer
@@ -56,7 +62,36 @@ func (s *pref64Source) usable(tunnel string) []nat64.Announced {
 		s.log.Warn("default routers unreadable: PREF64 from router advertisements unused", "err", err)
 		return nil
 	}
-	return s.table.Usable(routers, time.Now())
+	now := time.Now()
+	if s.held != nil {
+		s.readHeld(routers, now)
+	}
+	return s.table.Usable(routers, now)
+}
+
+// readHeld takes the list the OS holds for each default router's
+// interface whole (nat64.Table.Hold), logging a change in one line. A list
+// that cannot be read leaves the last one in place.
+func (s *pref64Source) readHeld(routers []nat64.Router, now time.Time) {
+	for _, r := range routers {
+		prefixes, err := s.held(r.Interface)
+		if err != nil {
+			s.log.Info("NAT64 prefixes of the system unreadable", "iface", r.Interface, "err", err)
+			if prefixes == nil {
+				continue
+			}
+		}
+		prefixes = slices.DeleteFunc(prefixes, func(p netip.Prefix) bool {
+			err := nat64.ValidPrefix(p)
+			if err != nil {
+				s.log.Info("NAT64 prefix of the system ignored", "iface", r.Interface, "err", err)
+			}
+			return err != nil
+		})
+		if s.table.Hold(r, prefixes, now) {
+			s.log.Info("NAT64 prefixes the system holds for the interface changed", "iface", r.Interface, "router", r.Addr, "prefixes", prefixes)
+		}
+	}
 }
 
 // watch feeds learn from the OS and calls onChange when a prefix comes,

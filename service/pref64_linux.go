@@ -2,6 +2,7 @@ package service
 
 import (
 	"log/slog"
+	"net/netip"
 
 	"github.com/palisadevpn/palisade/platform"
 )
@@ -14,3 +15,7 @@ func routerOptions(log *slog.Logger) func(fn func(iface string, o platform.Route
 		return platform.WatchRouterOptions(log, fn)
 	}
 }
+
+// heldNAT64 is nil: Linux keeps no NAT64 prefix list of its own; the
+// options come one by one (routerOptions).
+var heldNAT64 func(iface string) ([]netip.Prefix, error)

@@ -96,6 +96,35 @@ func (t *Table) Learn(r Router, p PREF64, now time.Time) bool {
 	return true
 }
 
+// HeldLifetime is how long a prefix read from a list the OS keeps itself
+// (Hold) counts: the longest a PREF64 option can vouch for (RFC 8781),
+// renewed at every read, since such a list carries no lifetimes.
+const HeldLifetime = 65528 * time.Second
+
+// Hold records that r announces exactly prefixes now, for an OS that keeps
+// the list itself and gives it whole (macOS holds each interface's list in
+// the kernel, and its own daemons withdraw a prefix that runs out): any
+// prefix r announced before and not now is withdrawn, the others are
+// learned for HeldLifetime. It reports whether the set of prefixes changed.
+func (t *Table) Hold(r Router, prefixes []netip.Prefix, now time.Time) bool {
+	t.mu.Lock()
+	var gone []netip.Prefix
+	for _, e := range t.entries {
+		if e.Router == (Router{Interface: r.Interface, Addr: r.Addr.WithZone("")}) && !slices.Contains(prefixes, e.Prefix) {
+			gone = append(gone, e.Prefix)
+		}
+	}
+	t.mu.Unlock()
+	changed := false
+	for _, p := range gone {
+		changed = t.Learn(r, PREF64{Prefix: p}, now) || changed
+	}
+	for _, p := range prefixes {
+		changed = t.Learn(r, PREF64{Prefix: p, Lifetime: HeldLifetime}, now) || changed
+	}
+	return changed
+}
+
 // Usable returns the prefixes that routers still announce and that can be
 // used now: unexpired, from a router that is one of routers (the host's
 // IPv6 default routers: a prefix from a network the host left, or from a

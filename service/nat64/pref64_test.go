@@ -145,3 +145,37 @@ func FuzzParsePREF64(f *testing.F) {
 		}
 	})
 }
+
+// A list the OS keeps itself (macOS) is taken whole: what is no longer in
+// it is withdrawn, a repeated read is no change, and another router's
+// prefixes stay as they were.
+func TestTableHold(t *testing.T) {
+	now := time.Unix(1000, 0)
+	en0 := Router{Interface: "en0", Addr: netip.MustParseAddr("fe80::1%en0")}
+	en1 := Router{Interface: "en1", Addr: netip.MustParseAddr("fe80::2")}
+	a, b := netip.MustParsePrefix("64:ff9b::/96"), netip.MustParsePrefix("2001:db8:64::/64")
+	var tb Table
+	if !tb.Hold(en0, []netip.Prefix{a, b}, now) {
+		t.Fatal("a first list is a change")
+	}
+	tb.Learn(en1, PREF64{Prefix: b, Lifetime: time.Minute}, now)
+	if tb.Hold(en0, []netip.Prefix{a, b}, now.Add(time.Hour)) {
+		t.Error("the same list read again is a change")
+	}
+	if !tb.Hold(en0, []netip.Prefix{b}, now.Add(time.Hour)) {
+		t.Error("a prefix gone from the list is no change")
+	}
+	got := tb.Usable([]Router{en0, en1}, now.Add(time.Hour))
+	if len(got) != 1 || got[0].Prefix != b || got[0].Interface != "en0" {
+		t.Errorf("after the list shrank: %v, want only %s from en0 (en1's expired)", got, b)
+	}
+	if got := tb.Usable([]Router{en0}, now.Add(time.Hour+HeldLifetime-time.Second)); len(got) != 1 {
+		t.Errorf("a held prefix ran out before its lifetime: %v", got)
+	}
+	if !tb.Hold(en0, nil, now.Add(2*time.Hour)) || len(tb.Usable([]Router{en0}, now.Add(2*time.Hour))) != 0 {
+		t.Error("an empty list left prefixes")
+	}
+	if tb.Hold(en0, nil, now.Add(3*time.Hour)) {
+		t.Error("an empty list again is a change")
+	}
+}
