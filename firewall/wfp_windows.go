@@ -208,11 +208,11 @@ func (b *wfpBackend) ourRulesLocked() ([]string, error) {
 	return out, nil
 }
 
-// Show lists our installed filters, layer by layer, by key and name.
+// Show lists our installed filters, layer by layer: key, lifetime, name.
 func (b *wfpBackend) Show() (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	keys, names, err := ourFilters(sessionHandle(b.sess))
+	keys, lines, err := ourFilters(sessionHandle(b.sess))
 	if err != nil {
 		return "", err
 	}
@@ -221,7 +221,7 @@ func (b *wfpBackend) Show() (string, error) {
 	}
 	var sb strings.Builder
 	for _, k := range keys {
-		fmt.Fprintf(&sb, "%v %s\n", k, names[k])
+		sb.WriteString(lines[k] + "\n")
 	}
 	return sb.String(), nil
 }

@@ -56,9 +56,10 @@ type fwpmFilter0Head struct {
 }
 
 // ourFilters enumerates our provider's filters layer by layer, boot-time
-// and disabled ones included, and returns their keys and names.
-func ourFilters(h windows.Handle) (keys []windows.GUID, names map[windows.GUID]string, err error) {
-	names = map[windows.GUID]string{}
+// and disabled ones included, and returns their keys and, for Show, their
+// lines (wfpShowLine).
+func ourFilters(h windows.Handle) (keys []windows.GUID, lines map[windows.GUID]string, err error) {
+	lines = map[windows.GUID]string{}
 	provider := windows.GUID(wfpProvider)
 	for _, l := range wfpCleanupLayers() {
 		tmpl := fwpmFilterEnumTemplate0{providerKey: &provider, layerKey: windows.GUID(wfpLayers[l]), flags: wfpCleanupEnumFlags, actionMask: 0xffffffff}
@@ -84,14 +85,14 @@ func ourFilters(h windows.Handle) (keys []windows.GUID, names map[windows.GUID]s
 					hd.Provider = &p
 				}
 				heads = append(heads, hd)
-				names[f.filterKey] = windows.UTF16PtrToString(f.name)
+				lines[f.filterKey] = wfpShowLine(f.filterKey.String(), f.flags, windows.UTF16PtrToString(f.name))
 			}
 			procFreeMemory.Call(uintptr(unsafe.Pointer(&entries)))
 		}
 		procFilterDestroyEnumHandle.Call(uintptr(h), uintptr(enum))
 		keys = append(keys, wfpOwnedFilters(heads, provider, windows.GUID(wfpSublayer))...)
 	}
-	return keys, names, nil
+	return keys, lines, nil
 }
 
 // removeByKeys deletes our filters, then our sublayer and provider, each by

@@ -30,3 +30,21 @@ func wfpChanged(installed, now []string) bool {
 	a, b := slices.Sorted(slices.Values(installed)), slices.Sorted(slices.Values(now))
 	return !slices.Equal(a, b)
 }
+
+// wfpShowLine is one filter in `palisade firewall show`: its key, its
+// lifetime read from its FWPM_FILTER0 flags (persistent 0x1, boot-time
+// 0x2, disabled by BFE 0x20), so a mode-always block or one kept through
+// a restart can be seen to outlive the service, and its name.
+func wfpShowLine(key string, flags uint32, name string) string {
+	life := "static"
+	switch {
+	case flags&0x2 != 0:
+		life = "boot-time"
+	case flags&0x1 != 0:
+		life = "persistent"
+	}
+	if flags&0x20 != 0 {
+		life += ",disabled"
+	}
+	return fmt.Sprintf("%s %s %s", key, life, name)
+}

@@ -76,3 +76,23 @@ func TestWFPChanged(t *testing.T) {
 		}
 	}
 }
+
+// Show tells each filter's lifetime from its flags, so the Windows smoke
+// test can see a block that outlives the service (persistent, boot-time)
+// and one that does not (static).
+func TestWFPShowLineLifetime(t *testing.T) {
+	for _, c := range []struct {
+		flags uint32
+		want  string
+	}{
+		{0, "{K} static output: loopback"},
+		{0x1, "{K} persistent output: loopback"},
+		{0x2, "{K} boot-time output: loopback"},
+		{0x1 | 0x20, "{K} persistent,disabled output: loopback"},
+		{0x4 | 0x8, "{K} static output: loopback"}, // clear-action-right, has-provider-context: no lifetime
+	} {
+		if got := wfpShowLine("{K}", c.flags, "output: loopback"); got != c.want {
+			t.Errorf("flags %#x: %q, want %q", c.flags, got, c.want)
+		}
+	}
+}
