@@ -54,6 +54,18 @@ func writeLines(t *testing.T, r *rotator, from, n int) {
 	}
 }
 
+// smallLog opens a rotator in dir whose files hold ten 100-byte lines each,
+// closed at the end of the test.
+func smallLog(t *testing.T, dir string) *rotator {
+	t.Helper()
+	r, err := openRotator(filepath.Join(dir, FileName), 1000, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
 func TestRotation(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, FileName)
@@ -169,11 +181,7 @@ func TestLastLinesAcrossChunks(t *testing.T) {
 
 func TestFollow(t *testing.T) {
 	dir := t.TempDir()
-	r, err := openRotator(filepath.Join(dir, FileName), 1000, keep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := smallLog(t, dir)
 	writeLines(t, r, 0, 3)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -227,11 +235,7 @@ func TestFollow(t *testing.T) {
 // still in the old file and must be delivered before the new file's.
 func TestFollowRotationAfterDrain(t *testing.T) {
 	dir := t.TempDir()
-	r, err := openRotator(filepath.Join(dir, FileName), 1000, keep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := smallLog(t, dir)
 	writeLines(t, r, 0, 3)
 	var got []int
 	fw := follower{path: filepath.Join(dir, FileName), fn: func(l string) { got = append(got, lineNumber(t, l)) }}
