@@ -280,9 +280,24 @@ func run(ctx context.Context, stdin []byte, args ...string) ([]byte, error) {
 // beds whose owner was killed before its cleanup ran.
 const stateDir = "/run/palisade-testbed"
 
+// claimPrefix names the owner records claimID is still writing.
+const claimPrefix = "claim-"
+
 // claimID picks an unused bed id and records this process as its owner.
+// The record appears whole (written aside, then linked to the id): another
+// test package's collectStale that read it empty, between its creation and
+// the write, took the bed for a dead one and deleted its namespaces.
 func claimID() (string, error) {
 	if err := os.MkdirAll(stateDir, 0o755); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(stateDir, claimPrefix)
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(f.Name())
+	_, err = fmt.Fprintf(f, "%d\n", os.Getpid())
+	if err := errors.Join(err, f.Close()); err != nil {
 		return "", err
 	}
 	for range 16 {
@@ -291,12 +306,13 @@ func claimID() (string, error) {
 			return "", err
 		}
 		id := hex.EncodeToString(raw[:])
-		f, err := os.OpenFile(filepath.Join(stateDir, id), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			continue
+		err := os.Link(f.Name(), filepath.Join(stateDir, id))
+		if err == nil {
+			return id, nil
 		}
-		_, err = fmt.Fprintf(f, "%d\n", os.Getpid())
-		return id, errors.Join(err, f.Close())
+		if !errors.Is(err, os.ErrExist) {
+			return "", err
+		}
 	}
 	return "", errors.New("no free bed id")
 }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -242,9 +243,28 @@ func TestStaleBedIsRemoved(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(stateDir, id), []byte("4194305\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A record another process is still writing (empty so far) is not a
+	// dead owner's.
+	claim, err := os.CreateTemp(stateDir, claimPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim.Close()
+	defer os.Remove(claim.Name())
 	collectStale()
 	if _, err := os.Stat(filepath.Join("/var/run/netns", ns)); !os.IsNotExist(err) {
 		t.Errorf("stale namespace %s survived (%v)", ns, err)
+	}
+	if _, err := os.Stat(claim.Name()); err != nil {
+		t.Errorf("a claim being written was collected as stale: %v", err)
+	}
+	live, err := claimID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { removeBed(live) })
+	if raw, err := os.ReadFile(filepath.Join(stateDir, live)); err != nil || strings.TrimSpace(string(raw)) != strconv.Itoa(os.Getpid()) {
+		t.Errorf("a new claim records %q, %v; want this pid", raw, err)
 	}
 }
 

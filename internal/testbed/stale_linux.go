@@ -22,6 +22,9 @@ func collectStale() {
 		return
 	}
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), claimPrefix) {
+			continue // a record being written (claimID); its owner removes it
+		}
 		raw, err := os.ReadFile(filepath.Join(stateDir, e.Name()))
 		if err != nil {
 			continue
