@@ -110,6 +110,10 @@ func TestWixlBuildsMSI(t *testing.T) {
 		t.Fatalf("wixl: %v\n%s", err, out)
 	}
 	msi := filepath.Join(dir, "palisade.msi")
+	// As scripts/msi.sh does: wixl writes rollback actions as immediate.
+	if out, err := exec.Command("bash", "windows/rollback-fix.sh", msi, wxs).CombinedOutput(); err != nil {
+		t.Fatalf("rollback-fix.sh: %v\n%s", err, out)
+	}
 
 	files := map[string]string{} // file name -> component
 	for _, r := range msiTable(t, msi, "File") {
@@ -165,7 +169,19 @@ func TestWixlBuildsMSI(t *testing.T) {
 	if ty := types["PrepareRestart"]; ty&0xc40 != 0xc40 {
 		t.Errorf("PrepareRestart has type %#x: want deferred, not impersonated, return ignored", ty)
 	}
-	for action, want := range map[string]string{"PrepareRestart": "prepare-restart", "ServiceStop": "stop", "ServiceInstall": "install", "ServiceStart": "start", "Cleanup": "cleanup", "ServiceInstallRollback": "uninstall"} {
+	// Every action runs in the script as SYSTEM (in-script 0x400, not
+	// impersonated 0x800); the rollback ones (0x100) only when the
+	// installation fails: an immediate one ran during script generation.
+	// A failed install (after the old version's stop kept its block,
+	// persistent) unregisters the service, then cleans up: rollback
+	// actions run in reverse, so the cleanup is sequenced first.
+	for action, ty := range types {
+		rollback := action == "CleanupRollback" || action == "ServiceInstallRollback"
+		if ty&0xc00 != 0xc00 || (ty&0x100 != 0) != rollback {
+			t.Errorf("%s has type %#x: want in-script, not impersonated, rollback %v", action, ty, rollback)
+		}
+	}
+	for action, want := range map[string]string{"CleanupRollback": "cleanup", "PrepareRestart": "prepare-restart", "ServiceStop": "stop", "ServiceInstall": "install", "ServiceStart": "start", "Cleanup": "cleanup", "ServiceInstallRollback": "uninstall"} {
 		if commands[action] != want {
 			t.Errorf("custom action %s runs %q, want palisaded %s", action, commands[action], want)
 		}
@@ -185,7 +201,7 @@ func TestWixlBuildsMSI(t *testing.T) {
 		}
 	}
 	order := []string{"InstallValidate", "RemoveExistingProducts", "InstallInitialize", "PrepareRestart", "ServiceStop", "ServiceUninstall", "Cleanup",
-		"RemoveFiles", "InstallFiles", "ServiceInstallRollback", "ServiceInstall", "ServiceStart", "InstallFinalize"}
+		"RemoveFiles", "InstallFiles", "CleanupRollback", "ServiceInstallRollback", "ServiceInstall", "ServiceStart", "InstallFinalize"}
 	prev := ""
 	for _, a := range order {
 		if seq[a] == 0 {

@@ -29,6 +29,7 @@ sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
 dir=$BIN/windows-amd64
 command -v wixl >/dev/null || nomsi "wixl is not installed (apt-get install wixl msitools)"
+command -v msibuild >/dev/null || nomsi "msibuild is not installed (apt-get install msitools)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 stage=$work/stage
@@ -64,5 +65,9 @@ cp assets/palisade.png "$stage/"
 # resolves relative source paths, so it runs inside the staging directory.
 out=$(realpath "$DIST")/palisade-$VERSION-windows-amd64.msi
 wxs=$(realpath installer/windows/palisade.wxs)
-(cd "$stage" && wixl -a x64 -D "Version=${VERSION%%[+-]*}" -D BinDir=. -o "$out" "$wxs")
+(cd "$stage" && wixl -a x64 -D "Version=${VERSION%%[+-]*}" -D BinDir=. -o "$work/palisade.msi" "$wxs")
+# wixl writes rollback custom actions as immediate ones; give them their
+# rollback type before the package goes to DIST.
+bash installer/windows/rollback-fix.sh "$work/palisade.msi" "$wxs"
+mv "$work/palisade.msi" "$out"
 echo "packages: built $out (Wintun $WINTUN_VERSION)" >&2
