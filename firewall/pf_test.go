@@ -99,8 +99,8 @@ func TestRenderPFFlagsAny(t *testing.T) {
 		"pass out quick on lo0 from any to any flags any",
 		"pass out quick on palisade0 from any to any flags any",
 		"pass in quick on palisade0 from any to any flags any",
-		"pass out quick inet from any to <palisade_2> flags any",
-		"pass in quick inet6 from <palisade_3> to any flags any",
+		"pass out quick inet from any to <palisade_4> flags any",
+		"pass in quick inet6 from <palisade_5> to any flags any",
 	} {
 		if !strings.Contains(out, want+"\n") {
 			t.Errorf("missing %q", want)

@@ -31,6 +31,7 @@ var (
 	lan6 = prefixes("fe80::/10", "fc00::/7", "ff01::/16", "ff02::/16", "ff03::/16",
 		"ff04::/16", "ff05::/16")
 	linkLocal6     = prefixes("fe80::/10")
+	linkScope6     = prefixes("fe80::/10", "ff02::/16")
 	dhcp6Servers   = prefixes("ff02::1:2/128", "ff05::1:3/128")
 	allRouters6    = prefixes("ff02::2/128")
 	ula6           = prefixes("fc00::/7")
@@ -365,18 +366,26 @@ func dnsReject(reason string) []Rule {
 }
 
 // linkServicesOut keeps address configuration and path MTU discovery
-// working while blocked.
+// working while blocked. Each accept is held to the link: DHCPv4 to the
+// broadcast address or an on-link network (a renewal goes to the server
+// that leased the address), NDP and packet-too-big to link-local and
+// link-scope multicast addresses or an on-link prefix (neighbours, and
+// guests on a bridge). Without the destinations a program with a raw
+// socket carried any data to any internet host in a "DHCP" datagram or
+// an ICMPv6 message of these types (TestPacketTricksStayIn).
 func (b builder) linkServicesOut() []Rule {
-	rs := []Rule{{Family: FamilyIPv4, Proto: ProtoUDP, SrcPort: dhcp4ClientPort, DstPort: dhcp4ServerPort, Action: Accept, Reason: "DHCPv4"}}
+	dhcp4 := append(prefixes("255.255.255.255/32"), only(b.in.OnLink, FamilyIPv4)...)
+	rs := []Rule{{Family: FamilyIPv4, Proto: ProtoUDP, SrcPort: dhcp4ClientPort, Dst: dhcp4, DstPort: dhcp4ServerPort, Action: Accept, Reason: "DHCPv4"}}
 	if !b.in.HostIPv6 {
 		return rs
 	}
+	link6 := append(slices.Clone(linkScope6), only(b.in.OnLink, FamilyIPv6)...)
 	return append(rs,
 		Rule{Family: FamilyIPv6, Proto: ProtoUDP, Src: linkLocal6, SrcPort: dhcp6ClientPort, Dst: dhcp6Servers, DstPort: dhcp6ServerPort, Action: Accept, Reason: "DHCPv6"},
 		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6RouterSolicit, Dst: allRouters6, Action: Accept, Reason: "NDP router solicitation"},
-		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6NeighborSolicit, Action: Accept, Reason: "NDP neighbor solicitation"},
-		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6NeighborAdvert, Action: Accept, Reason: "NDP neighbor advertisement"},
-		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6PacketTooBig, Action: Accept, Reason: "ICMPv6 packet too big (path MTU)"},
+		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6NeighborSolicit, Dst: link6, Action: Accept, Reason: "NDP neighbor solicitation"},
+		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6NeighborAdvert, Dst: link6, Action: Accept, Reason: "NDP neighbor advertisement"},
+		Rule{Family: FamilyIPv6, Proto: ProtoICMPv6, ICMPType: icmp6PacketTooBig, Dst: link6, Action: Accept, Reason: "ICMPv6 packet too big (path MTU)"},
 	)
 }
 

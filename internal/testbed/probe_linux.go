@@ -124,16 +124,31 @@ func (b *Bed) ResetTunnelCounts() error {
 }
 
 func (b *Bed) counters(table string) (map[string]uint64, error) {
-	out, err := b.Exec(RoleInternet, "nft", "-j", "list", "counters", "table", "inet", table)
+	return b.Counters(RoleInternet, "inet", table)
+}
+
+func (b *Bed) resetCounters(table string) error {
+	return b.ResetCounters(RoleInternet, "inet", table)
+}
+
+// Counters reads the named counters of an nft table (family "inet",
+// "netdev", ...) a test loaded into role's namespace, keyed by counter
+// name with its first '_' read as '/'.
+func (b *Bed) Counters(role, family, table string) (map[string]uint64, error) {
+	out, err := b.Exec(role, "nft", "-j", "list", "counters", "table", family, table)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%v: %s", err, out)
 	}
 	return parseCounters(out)
 }
 
-func (b *Bed) resetCounters(table string) error {
-	_, err := b.Exec(RoleInternet, "nft", "reset", "counters", "table", "inet", table)
-	return err
+// ResetCounters sets the named counters of a table back to zero.
+func (b *Bed) ResetCounters(role, family, table string) error {
+	out, err := b.Exec(role, "nft", "reset", "counters", "table", family, table)
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, out)
+	}
+	return nil
 }
 
 // Snapshot returns role's rules, routes, links and nft ruleset as normalized
@@ -168,4 +183,10 @@ func (b *Bed) Snapshot(role string) (string, error) {
 // ipv6Disabled reports whether role runs without IPv6, where ip -6 may fail.
 func (b *Bed) ipv6Disabled(role string) bool {
 	return role == RoleClient && b.opts.ClientNoIPv6
+}
+
+// LoadNFT loads an nft ruleset (nft -f syntax) into role's namespace, as
+// tests do to count what crosses a link.
+func (b *Bed) LoadNFT(role, rules string) error {
+	return b.nft(role, rules)
 }
