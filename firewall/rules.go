@@ -68,6 +68,7 @@ func (b builder) engagedOutput() []Rule {
 	rs = append(rs, b.dnsOut()...)
 	rs = append(rs, b.splitGroupOut()...)
 	rs = append(rs, b.tunnelAccept("tunnel interface")...)
+	rs = append(rs, b.encryptedDNSReject()...)
 	rs = append(rs, b.linkServicesOut()...)
 	rs = append(rs, b.lan(false)...)
 	return append(rs, Rule{Action: Reject, Reason: reasonRejectRest})
@@ -95,6 +96,7 @@ func (b builder) engagedForward() []Rule {
 	if b.in.DNS.Manage {
 		rs = append(rs, dnsReject("forwarded DNS outside the tunnel")...)
 	}
+	rs = append(rs, b.encryptedDNSReject()...)
 	rs = append(rs, b.lan(false)...)
 	return append(rs, Rule{Action: Reject, Reason: reasonRejectRest})
 }
@@ -303,66 +305,6 @@ func (b builder) tunnelAccept(reason string) []Rule {
 		return nil
 	}
 	return []Rule{{Iface: b.in.Tunnel.Interface, Action: Accept, Reason: reason}}
-}
-
-// dnsOut lets DNS reach the local resolver, lets only the resolver reach
-// its upstreams, and rejects every other port-53 packet before the LAN
-// accepts could let it out.
-func (b builder) dnsOut() []Rule {
-	d := b.in.DNS
-	if !d.Manage {
-		return nil
-	}
-	var rs []Rule
-	for _, f := range bothFamilies {
-		var dst []netip.Prefix
-		for _, a := range d.Resolvers {
-			if familyOf(a) == f && b.wants(f) {
-				dst = append(dst, hostPrefix(a))
-			}
-		}
-		for _, p := range tcpAndUDP {
-			if len(dst) > 0 {
-				rs = append(rs, Rule{Family: f, Proto: p, Dst: dst, DstPort: dnsPort, Action: Accept, Reason: "DNS to the local resolver"})
-			}
-		}
-	}
-	for _, u := range d.Upstreams {
-		rs = append(rs, b.upstream(u)...)
-	}
-	return append(rs, dnsReject("DNS anywhere else (leak)")...)
-}
-
-// upstream lets the resolver reach one upstream: through the tunnel, or
-// over the LAN for a LAN upstream (lanUpstream).
-func (b builder) upstream(u netip.AddrPort) []Rule {
-	f := familyOf(u.Addr())
-	if !b.wants(f) {
-		return nil
-	}
-	iface, reason := "", "resolver to its LAN upstream"
-	if !b.lanUpstream(u.Addr()) {
-		if b.in.Tunnel == nil || b.in.Tunnel.Interface == "" {
-			return nil
-		}
-		iface, reason = b.in.Tunnel.Interface, "resolver to its upstream through the tunnel"
-	}
-	var rs []Rule
-	for _, p := range tcpAndUDP {
-		rs = append(rs, Rule{
-			Family: f, Proto: p, Iface: iface,
-			Dst: []netip.Prefix{hostPrefix(u.Addr())}, DstPort: u.Port(),
-			Service: true, Mark: b.in.DNS.Mark, Action: Accept, Reason: reason,
-		})
-	}
-	return rs
-}
-
-func dnsReject(reason string) []Rule {
-	return []Rule{
-		{Proto: ProtoUDP, DstPort: dnsPort, Action: Reject, Reason: reason},
-		{Proto: ProtoTCP, DstPort: dnsPort, Action: Reject, Reason: reason},
-	}
 }
 
 // linkServicesOut keeps address configuration and path MTU discovery
