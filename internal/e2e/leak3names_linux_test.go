@@ -182,13 +182,7 @@ func nameCounts(t *testing.T, b *testbed.Bed) map[string]uint64 {
 // allow-LAN off nothing reaches the LAN. Before palisaded runs, every
 // probe reaches the LAN router, so every count can fail.
 func TestNameServiceSideDoors(t *testing.T) {
-	bed := testbed.New(t, testbed.Options{})
-	if bins.err != nil {
-		t.Fatal(bins.err)
-	}
-	if err := bed.LoadNFT(testbed.RoleLAN, nameCounters); err != nil {
-		t.Fatal(err)
-	}
+	bed := countingBed(t, nameCounters)
 	waitFor(t, 10*time.Second, "baseline: every name probe reaching the LAN", func() bool {
 		return len(missing(nameCounts(t, bed), nil)) == 0
 	})

@@ -145,13 +145,7 @@ func runTrick(t *testing.T, b *testbed.Bed, tr rawTrick) (uint64, error) {
 // the link. Before palisaded starts every one does, so each count can
 // fail.
 func TestPacketTricksStayIn(t *testing.T) {
-	bed := testbed.New(t, testbed.Options{})
-	if bins.err != nil {
-		t.Fatal(bins.err)
-	}
-	if err := bed.LoadNFT(testbed.RoleLAN, rawCounters); err != nil {
-		t.Fatal(err)
-	}
+	bed := countingBed(t, rawCounters)
 	tricks := rawTricks()
 	for _, tr := range tricks {
 		var got uint64
@@ -181,4 +175,18 @@ func TestPacketTricksStayIn(t *testing.T) {
 	if st, err := n.client.Status(t.Context()); err != nil || st.State != ipc.Connected {
 		t.Errorf("after the tricks: %+v, %v", st.State, err)
 	}
+}
+
+// countingBed builds a bed (skipping when not root) whose LAN router
+// counts with the given nft table.
+func countingBed(t *testing.T, counters string) *testbed.Bed {
+	t.Helper()
+	bed := testbed.New(t, testbed.Options{})
+	if bins.err != nil {
+		t.Fatal(bins.err)
+	}
+	if err := bed.LoadNFT(testbed.RoleLAN, counters); err != nil {
+		t.Fatal(err)
+	}
+	return bed
 }
