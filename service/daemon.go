@@ -51,6 +51,7 @@ func Run(ctx context.Context, o Options) error {
 			return fmt.Errorf("firewall backend: %w", err)
 		}
 		env.Firewall = fw
+		bootBlock(log, o.StateDir, fw, platform.HasIPv6())
 	}
 	if groups, err := newSplitGroups(log, o.CgroupParent); err != nil {
 		env.SplitUnavailable = err.Error()

@@ -69,3 +69,18 @@ func Save(dir string, s Settings) error {
 	}
 	return atomicfile.Write(filepath.Join(dir, FileName), append(data, '\n'), 0o600)
 }
+
+// Peek reads the settings in dir without logging and without setting an
+// unusable file aside (Load does both when the manager starts): a missing
+// file gives the defaults, an unusable one an error. The service reads the
+// kill switch mode this way before anything else at start.
+func Peek(dir string) (Settings, error) {
+	data, err := os.ReadFile(filepath.Join(dir, FileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Default(), nil
+	}
+	if err != nil {
+		return Settings{}, err
+	}
+	return decode(data)
+}
