@@ -180,7 +180,7 @@ func (m *Manager) connectCtl(name string) error {
 	}
 	p, err := m.profiles.Load(name)
 	if err != nil {
-		return fmt.Errorf("profile %q: %w", name, err)
+		return err
 	}
 	m.stopCtl(nil)
 	ctx, cancel := context.WithCancel(context.Background())

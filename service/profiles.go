@@ -8,8 +8,9 @@ import (
 	"github.com/palisadevpn/palisade/service/profile"
 )
 
-// Import parses and stores a profile from its text. The text comes from the
-// client, which read the file as the user; the service opens no user paths.
+// Import parses and stores a profile from its text, replacing one of the
+// same name. The text comes from the client, which read the file as the
+// user; the service opens no user paths.
 func (m *Manager) Import(name, text string) (ipc.ImportResponse, error) {
 	if err := profile.ValidName(name); err != nil {
 		return ipc.ImportResponse{}, err
@@ -26,6 +27,26 @@ func (m *Manager) Import(name, text string) (ipc.ImportResponse, error) {
 	}
 	m.env.Log.Info("profile imported", "name", name, "peers", len(p.Peers), "scripts", p.HasScripts())
 	return ipc.ImportResponse{Profile: m.info(name, p), Warnings: p.Warnings()}, nil
+}
+
+// ErrProfileExists refuses an import under a name already taken: the stored
+// profile may be another server or account, so it is replaced only when the
+// user asks for it.
+var ErrProfileExists = errors.New("already exists: choose another name, or replace it")
+
+// ImportNew is Import for a name not taken yet.
+func (m *Manager) ImportNew(name, text string) (ipc.ImportResponse, error) {
+	// Under ctl, two imports of one name cannot both find it free.
+	m.ctl.Lock()
+	defer m.ctl.Unlock()
+	exists, err := m.profiles.Exists(name)
+	if err != nil {
+		return ipc.ImportResponse{}, err
+	}
+	if exists {
+		return ipc.ImportResponse{}, fmt.Errorf("profile %q %w", name, ErrProfileExists)
+	}
+	return m.Import(name, text)
 }
 
 // Profiles lists the stored profiles without their secrets.

@@ -244,8 +244,16 @@ func (s *Server) importProfile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
-	resp, err := s.m.Import(req.Name, req.Text)
-	if err != nil {
+	importer := s.m.ImportNew
+	if req.Replace {
+		importer = s.m.Import
+	}
+	resp, err := importer(req.Name, req.Text)
+	switch {
+	case errors.Is(err, ErrProfileExists):
+		writeError(w, http.StatusConflict, err)
+		return
+	case err != nil:
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}

@@ -201,3 +201,37 @@ func TestStatusOf(t *testing.T) {
 		}
 	}
 }
+
+// A second import under a taken name is refused and keeps the stored
+// profile; with Replace it overwrites. A missing profile's error is one
+// plain sentence.
+func TestImportKeepsTakenName(t *testing.T) {
+	s, m := testServer(t)
+	first, _ := json.Marshal(ipc.ImportRequest{Name: "home", Text: testProfile})
+	if rec := call(s, true, "POST", ipc.PathProfiles, string(first)); rec.Code != http.StatusCreated {
+		t.Fatalf("first import: %d %s", rec.Code, rec.Body)
+	}
+	other := strings.Replace(testProfile, "10.64.0.2/32", "10.64.0.9/32", 1)
+	if other == testProfile {
+		t.Fatal("test profile has no 10.64.0.2/32 address to change")
+	}
+	second, _ := json.Marshal(ipc.ImportRequest{Name: "home", Text: other})
+	rec := call(s, true, "POST", ipc.PathProfiles, string(second))
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), `profile \"home\" already exists`) {
+		t.Errorf("import over a taken name: %d %s", rec.Code, rec.Body)
+	}
+	if exp, err := m.Export("home"); err != nil || exp.Text == "" || strings.Contains(exp.Text, "10.64.0.9") {
+		t.Errorf("the refused import changed the stored profile: %v\n%s", err, exp.Text)
+	}
+	replace, _ := json.Marshal(ipc.ImportRequest{Name: "home", Text: other, Replace: true})
+	if rec := call(s, true, "POST", ipc.PathProfiles, string(replace)); rec.Code != http.StatusCreated {
+		t.Errorf("import with replace: %d %s", rec.Code, rec.Body)
+	}
+	if exp, err := m.Export("home"); err != nil || !strings.Contains(exp.Text, "10.64.0.9") {
+		t.Errorf("replace did not store the new text: %v\n%s", err, exp.Text)
+	}
+	rec = call(s, true, "POST", ipc.PathConnect, `{"profile":"nope"}`)
+	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), `no profile named \"nope\"`) || strings.Contains(rec.Body.String(), "file does not exist") {
+		t.Errorf("connect to a missing profile: %d %s", rec.Code, rec.Body)
+	}
+}

@@ -21,8 +21,12 @@ var (
 func (c *cli) check(args []string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parseFlags(fs, args); err != nil {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) != 0 {
+		return usagef("check takes no arguments besides --json")
 	}
 	r, err := c.client.Check(c.ctx)
 	if err != nil {

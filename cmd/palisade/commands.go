@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -20,8 +21,12 @@ import (
 func (c *cli) status(args []string) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parseFlags(fs, args); err != nil {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) != 0 {
+		return usagef("status takes no arguments besides --json")
 	}
 	st, err := c.client.Status(c.ctx)
 	if err != nil {
@@ -59,28 +64,52 @@ func printStatus(w io.Writer, st ipc.Status) {
 	if st.Routing != "" {
 		fmt.Fprintf(w, "routing:     %s\n", st.Routing)
 	}
-	engaged := "not engaged"
-	if st.KillSwitchEngaged {
-		engaged = "engaged"
-	}
-	fmt.Fprintf(w, "kill switch: %s, %s\n", st.KillSwitch, engaged)
+	fmt.Fprintf(w, "kill switch: %s\n", killSwitchText(st))
 	switch st.Split {
 	case settings.SplitBypass:
 		fmt.Fprintf(w, "split:       bypass, %s (they skip the tunnel and the kill switch)\n", programCount(st.SplitPrograms))
 	case settings.SplitVPNOnly:
 		fmt.Fprintf(w, "split:       vpn-only, %s (only they use the tunnel)\n", programCount(st.SplitPrograms))
 	}
-	fmt.Fprintf(w, "dns:         %s", st.DNS.Mode)
-	if len(st.DNS.Upstreams) > 0 {
-		fmt.Fprintf(w, " via %s (%s)", strings.Join(st.DNS.Upstreams, ", "), st.DNS.Manager)
-	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "dns:         %s\n", dnsText(st.DNS))
 	if st.DNS.Warning != "" {
 		fmt.Fprintf(w, "warning:     %s\n", st.DNS.Warning)
 	}
 	if st.LastError != "" {
 		fmt.Fprintf(w, "last error:  %s\n", st.LastError)
 	}
+}
+
+// killSwitchText says the mode and whether it blocks right now, in the
+// settings pane's words.
+func killSwitchText(st ipc.Status) string {
+	switch {
+	case st.KillSwitchEngaged:
+		return string(st.KillSwitch) + ", engaged: traffic outside the tunnel is blocked"
+	case st.KillSwitch == settings.KillSwitchAuto:
+		return "auto, not engaged (engages once connected, until you disconnect)"
+	}
+	return string(st.KillSwitch) + ", not engaged"
+}
+
+// dnsText says which servers answer and how the system was pointed at the
+// local resolver that forwards to them.
+func dnsText(d ipc.DNSStatus) string {
+	if d.Mode == settings.DNSExisting {
+		return "existing (the system's own servers; Palisade leaves DNS alone)"
+	}
+	t := string(d.Mode)
+	if len(d.Upstreams) > 0 {
+		t += ": " + strings.Join(d.Upstreams, ", ")
+	}
+	switch d.Manager {
+	case "":
+	case "file":
+		t += " (system DNS set in /etc/resolv.conf)"
+	default:
+		t += " (system DNS set through " + d.Manager + ")"
+	}
+	return t
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -98,7 +127,7 @@ func (c *cli) connect(args []string) error {
 		return err
 	}
 	if len(pos) > 1 {
-		return errors.New("connect takes at most one profile name")
+		return usagef("connect takes at most one profile name, got %d", len(pos))
 	}
 	name := ""
 	if len(pos) == 1 {
@@ -147,14 +176,14 @@ func (c *cli) waitConnected(timeout time.Duration) error {
 
 func (c *cli) disconnect(args []string) error {
 	if len(args) != 0 {
-		return errors.New("disconnect takes no arguments")
+		return usagef("disconnect takes no arguments")
 	}
 	return c.client.Disconnect(c.ctx)
 }
 
 func (c *cli) profile(args []string) error {
 	if len(args) == 0 {
-		return errors.New("profile needs a subcommand: check, import, list, remove, export")
+		return usagef("profile needs a subcommand: check, import, list, remove or export")
 	}
 	switch sub, rest := args[0], args[1:]; sub {
 	case "check":
@@ -165,12 +194,12 @@ func (c *cli) profile(args []string) error {
 		return c.profileList(rest)
 	case "remove":
 		if len(rest) != 1 {
-			return errors.New("usage: palisade profile remove NAME")
+			return usagef("usage: palisade profile remove NAME")
 		}
 		return c.client.RemoveProfile(c.ctx, rest[0])
 	case "export":
 		if len(rest) != 1 {
-			return errors.New("usage: palisade profile export NAME")
+			return usagef("usage: palisade profile export NAME")
 		}
 		r, err := c.client.Export(c.ctx, rest[0])
 		if err != nil {
@@ -179,29 +208,37 @@ func (c *cli) profile(args []string) error {
 		_, err = io.WriteString(c.out, r.Text)
 		return err
 	default:
-		return fmt.Errorf("unknown profile subcommand %q", sub)
+		return usagef("unknown profile subcommand %q: use check, import, list, remove or export", sub)
 	}
 }
 
-// readProfileFile reads a profile as the invoking user, with a size bound.
-func readProfileFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
+// readProfileFile reads a profile as the invoking user, with a size bound
+// (the parser names the limit); "-" is standard input.
+func readProfileFile(path string, stdin io.Reader) (string, error) {
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			return "", fmt.Errorf("%s is a directory: give the .conf file of one profile", path)
+		}
+		r = f
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, profile.MaxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(r, profile.MaxFileSize+1))
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("read %s: %w", path, err)
 	}
 	return string(data), nil
 }
 
 func (c *cli) profileCheck(args []string) error {
 	if len(args) != 1 {
-		return errors.New("usage: palisade profile check FILE")
+		return usagef("usage: palisade profile check FILE")
 	}
-	text, err := readProfileFile(args[0])
+	text, err := readProfileFile(args[0], c.in)
 	if err != nil {
 		return err
 	}
@@ -221,22 +258,40 @@ func (c *cli) profileCheck(args []string) error {
 func (c *cli) profileImport(args []string) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	name := fs.String("name", "", "profile name (default: the file name without .conf)")
+	replace := fs.Bool("replace", false, "replace a stored profile of the same name")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New("usage: palisade profile import FILE [--name NAME]")
+		return usagef("usage: palisade profile import FILE|- [--name NAME] [--replace]")
 	}
-	text, err := readProfileFile(pos[0])
+	file := pos[0]
+	if *name == "" {
+		if file == "-" {
+			return usagef("a profile read from standard input needs --name NAME")
+		}
+		*name = profile.NameFromPath(file)
+		if err := profile.ValidName(*name); err != nil {
+			return usagef("%v (taken from the file name): choose one with --name NAME", err)
+		}
+	} else if err := profile.ValidName(*name); err != nil {
+		return usagef("--name: %v", err)
+	}
+	text, err := readProfileFile(file, c.in)
 	if err != nil {
 		return err
 	}
-	if *name == "" {
-		*name = profile.NameFromPath(pos[0])
+	// Checked here too, so the error names the file as profile check does.
+	if _, err := profile.Parse(text); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
 	}
-	r, err := c.client.Import(c.ctx, *name, text)
+	r, err := c.client.ImportWith(c.ctx, ipc.ImportRequest{Name: *name, Text: text, Replace: *replace})
 	if err != nil {
+		var ae *ipc.APIError
+		if errors.As(err, &ae) && ae.Status == http.StatusConflict {
+			err = fmt.Errorf("%w\nhint: --name NAME imports it under another name, --replace replaces the stored one", err)
+		}
 		return err
 	}
 	for _, w := range r.Warnings {
@@ -247,12 +302,28 @@ func (c *cli) profileImport(args []string) error {
 }
 
 func (c *cli) profileList(args []string) error {
-	if len(args) != 0 {
-		return errors.New("usage: palisade profile list")
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	namesOnly := fs.Bool("names", false, "print only the names, one a line (for scripts and completion)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("usage: palisade profile list [--names]")
 	}
 	ps, err := c.client.Profiles(c.ctx)
 	if err != nil {
 		return err
+	}
+	if *namesOnly {
+		for _, p := range ps {
+			fmt.Fprintln(c.out, p.Name)
+		}
+		return nil
+	}
+	if len(ps) == 0 {
+		fmt.Fprintln(c.errw, "no profiles yet: import one with 'palisade profile import FILE'")
+		return nil
 	}
 	for _, p := range ps {
 		mark := " "
@@ -266,7 +337,13 @@ func (c *cli) profileList(args []string) error {
 
 func (c *cli) set(args []string) error {
 	if len(args) < 2 {
-		return errors.New("usage: palisade set killswitch|allow-lan|ipv6|dns|check-outside|check-url VALUE...")
+		return usagef("usage: palisade set killswitch|allow-lan|ipv6|dns|check-outside|check-url VALUE...")
+	}
+	// A bad value is refused before the service is asked anything, so it
+	// is reported the same whether the service runs or not.
+	check := settings.Default()
+	if err := applySetting(&check, args[0], args[1:]); err != nil {
+		return usageError{err.Error()}
 	}
 	s, err := c.client.Settings(c.ctx)
 	if err != nil {
@@ -285,7 +362,7 @@ func applySetting(s *settings.Settings, key string, vals []string) error {
 	var err error
 	one := func() (string, error) {
 		if len(vals) != 1 {
-			return "", fmt.Errorf("%s takes exactly one value", key)
+			return "", fmt.Errorf("%s takes exactly one value, got %d", key, len(vals))
 		}
 		return vals[0], nil
 	}
@@ -297,15 +374,15 @@ func applySetting(s *settings.Settings, key string, vals []string) error {
 		}
 	case "allow-lan":
 		if v, err = one(); err == nil {
-			s.AllowLAN, err = onOff(v)
+			s.AllowLAN, err = onOff(key, v)
 		}
 	case "ipv6":
 		if v, err = one(); err == nil {
-			s.IPv6, err = onOff(v)
+			s.IPv6, err = onOff(key, v)
 		}
 	case "check-outside":
 		if v, err = one(); err == nil {
-			s.Check.Outside, err = onOff(v)
+			s.Check.Outside, err = onOff(key, v)
 		}
 	case "check-url":
 		if v, err = one(); err == nil {
@@ -338,7 +415,18 @@ func applySetting(s *settings.Settings, key string, vals []string) error {
 	return s.Validate()
 }
 
+// showSettings prints the settings as JSON, the form of the settings file;
+// --json is accepted so it reads like status and check.
 func (c *cli) showSettings(args []string) error {
+	fs := flag.NewFlagSet("settings", flag.ContinueOnError)
+	fs.Bool("json", true, "print JSON (the only form)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("settings takes no arguments: 'palisade set' changes them")
+	}
 	s, err := c.client.Settings(c.ctx)
 	if err != nil {
 		return err
@@ -348,7 +436,7 @@ func (c *cli) showSettings(args []string) error {
 
 func (c *cli) firewall(args []string) error {
 	if len(args) != 1 || args[0] != "show" {
-		return errors.New("usage: palisade firewall show")
+		return usagef("usage: palisade firewall show")
 	}
 	r, err := c.client.Firewall(c.ctx)
 	if err != nil {

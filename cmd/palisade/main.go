@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 
 // cli carries what every command needs.
 type cli struct {
+	in        io.Reader
 	out, errw io.Writer
 	client    *ipc.Client
 	ctx       context.Context
@@ -24,6 +26,9 @@ type command struct {
 	name string
 	args string
 	help string
+	// more is the longer text of "palisade help COMMAND": the values a
+	// command takes and what they mean.
+	more string
 	run  func(c *cli, args []string) error
 }
 
@@ -31,61 +36,149 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"status", "[--json]", "show the tunnel state", (*cli).status},
-		{"connect", "[PROFILE] [--wait]", "connect (default: the last used profile)", (*cli).connect},
-		{"disconnect", "", "disconnect", (*cli).disconnect},
-		{"profile", "check FILE | import FILE [--name N] | list | remove NAME | export NAME", "manage profiles", (*cli).profile},
-		{"set", "killswitch off|auto|always | allow-lan on|off | ipv6 on|off | dns tunnel|existing|handshake|custom ADDR... | check-outside on|off | check-url URL", "change settings", (*cli).set},
-		{"settings", "[--json]", "show the settings", (*cli).showSettings},
-		{"firewall", "show", "show the kill switch rules", (*cli).firewall},
-		{"logs", "[-f] [-n N]", "show the service log", (*cli).logs},
-		{"check", "[--json]", "check routes, firewall and DNS of both families on the live system", (*cli).check},
-		{"exec", "--bypass|--vpn-only -- COMMAND [ARGS...]", "run a command in the split tunnel's group (Linux)", (*cli).execCmd},
-		{"split", "mode off|bypass|vpn-only | dns direct|tunnel | add PATH | remove PATH | list", "split tunnel per program (Linux)", (*cli).split},
+		{"status", "[--json]", "show the tunnel state", "", (*cli).status},
+		{"connect", "[PROFILE] [--wait] [--timeout DURATION]", "connect (default: the last used profile)", connectHelp, (*cli).connect},
+		{"disconnect", "", "disconnect (the kill switch in auto mode disengages)", "", (*cli).disconnect},
+		{"profile", "check FILE | import FILE|- [--name NAME] [--replace] | list | remove NAME | export NAME", "manage profiles (wg-quick .conf files)", profileHelp, (*cli).profile},
+		{"set", "SETTING VALUE...", "change a setting: killswitch, allow-lan, ipv6, dns, check-outside, check-url", setHelp, (*cli).set},
+		{"settings", "[--json]", "show the settings", "", (*cli).showSettings},
+		{"firewall", "show", "show the kill switch rules", "", (*cli).firewall},
+		{"logs", "[-f] [-n N]", "show the service log (-f: follow it)", "", (*cli).logs},
+		{"check", "[--json]", "check routes, firewall and DNS of both families on the live system", checkHelp, (*cli).check},
+		{"exec", "--bypass|--vpn-only -- COMMAND [ARGS...]", "run a command in the split tunnel's group (Linux)", "", (*cli).execCmd},
+		{"split", "mode off|bypass|vpn-only | dns direct|tunnel | add PATH | remove PATH | list", "split tunnel per program (Linux)", "", (*cli).split},
+		{"completion", "bash|zsh|fish", "print a shell completion script", completionHelp, (*cli).completion},
 	}
 }
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
+// Exit codes: 0 done, 1 the command failed (or the self-check found a
+// problem), 2 the command line is wrong and nothing was sent.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+// usageError is a mistake in the command line, found before anything was
+// sent to the service.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
 // run executes one CLI invocation and returns the exit code.
-func run(ctx context.Context, args []string, out, errw io.Writer) int {
+func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) int {
 	fs := flag.NewFlagSet("palisade", flag.ContinueOnError)
-	fs.SetOutput(errw)
+	fs.SetOutput(io.Discard)
 	socket := fs.String("socket", envOr("PALISADE_SOCKET", ipc.DefaultSocket), "service socket (env PALISADE_SOCKET)")
-	fs.Usage = func() { usage(errw) }
 	if err := fs.Parse(args); err != nil {
-		return 2
+		if errors.Is(err, flag.ErrHelp) {
+			usage(out)
+			return exitOK
+		}
+		fmt.Fprintf(errw, "palisade: %v\n", err)
+		usage(errw)
+		return exitUsage
 	}
 	if fs.NArg() == 0 {
 		usage(errw)
-		return 2
+		return exitUsage
 	}
 	name, rest := fs.Arg(0), fs.Args()[1:]
-	for _, cmd := range commands {
-		if cmd.name != name {
-			continue
-		}
-		c := &cli{out: out, errw: errw, client: ipc.NewClient(*socket), ctx: ctx}
-		if err := cmd.run(c, rest); err != nil {
-			fmt.Fprintln(errw, "palisade:", err)
-			if ipc.IsPermission(err) {
-				fmt.Fprintln(errw, "hint: run as root or ask an administrator to add you to the palisade group")
-			}
-			return 1
-		}
-		return 0
+	if name == "help" {
+		return help(out, errw, rest)
 	}
-	fmt.Fprintf(errw, "palisade: unknown command %q\n", name)
+	cmd := lookup(name)
+	if cmd == nil {
+		fmt.Fprintf(errw, "palisade: unknown command %q\n", name)
+		usage(errw)
+		return exitUsage
+	}
+	if wantsHelp(rest) {
+		commandUsage(out, cmd)
+		return exitOK
+	}
+	c := &cli{in: in, out: out, errw: errw, client: ipc.NewClient(*socket), ctx: ctx}
+	err := cmd.run(c, rest)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(errw, "palisade %s: %v\nrun 'palisade help %s' for its usage\n", cmd.name, err, cmd.name)
+		return exitUsage
+	}
+	fmt.Fprintln(errw, "palisade:", err)
+	if ipc.IsPermission(err) {
+		fmt.Fprintln(errw, "hint: run as root or ask an administrator to add you to the palisade group (then log in again)")
+	}
+	if errors.Is(err, ipc.ErrUnreachable) {
+		fmt.Fprintln(errw, "hint: is the service running? (systemctl status palisaded)")
+	}
+	return exitFail
+}
+
+func lookup(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+// wantsHelp reports -h or --help among a command's own arguments (not
+// after "--", where they belong to the program palisade exec runs).
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// help prints the usage of every command, or the longer text of one.
+func help(out, errw io.Writer, args []string) int {
+	switch len(args) {
+	case 0:
+		usage(out)
+		return exitOK
+	case 1:
+		if cmd := lookup(args[0]); cmd != nil {
+			commandUsage(out, cmd)
+			return exitOK
+		}
+		fmt.Fprintf(errw, "palisade help: unknown command %q\n", args[0])
+	default:
+		fmt.Fprintln(errw, "palisade help: give one command")
+	}
 	usage(errw)
-	return 2
+	return exitUsage
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: palisade [--socket PATH] COMMAND [ARGS]")
+	fmt.Fprintln(w)
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n  %-10s   %s\n", c.name, c.args, "", c.help)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.help)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "'palisade help COMMAND' (or COMMAND --help) shows a command's arguments.")
+	fmt.Fprintln(w, "Exit status: 0 done, 1 failed (check: a problem found), 2 wrong command line.")
+}
+
+func commandUsage(w io.Writer, c *command) {
+	fmt.Fprintf(w, "usage: palisade %s %s\n\n%s\n", c.name, c.args, c.help)
+	if c.more != "" {
+		fmt.Fprintf(w, "\n%s", c.more)
 	}
 }
 
@@ -97,12 +190,14 @@ func envOr(key, def string) string {
 }
 
 // parseFlags parses a subcommand's flags, allowing them after positional
-// arguments too ("connect home --wait").
+// arguments too ("connect home --wait"). A bad flag is a usage error,
+// reported once (the flag package's own output is discarded).
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			return nil, usageError{err.Error()}
 		}
 		if fs.NArg() == 0 {
 			return pos, nil
@@ -112,12 +207,13 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func onOff(s string) (bool, error) {
+// onOff reads the value of an on/off setting; errors name the setting.
+func onOff(key, s string) (bool, error) {
 	switch strings.ToLower(s) {
 	case "on", "true", "yes", "1":
 		return true, nil
 	case "off", "false", "no", "0":
 		return false, nil
 	}
-	return false, fmt.Errorf("expected on or off, got %q", s)
+	return false, usagef("%s %q: use on or off", key, s)
 }

@@ -13,8 +13,13 @@ import (
 )
 
 func runCLI(args ...string) (int, string, string) {
+	return runCLIInput("", args...)
+}
+
+// runCLIInput runs the CLI with stdin holding input.
+func runCLIInput(input string, args ...string) (int, string, string) {
 	var out, errw bytes.Buffer
-	code := run(context.Background(), args, &out, &errw)
+	code := run(context.Background(), args, strings.NewReader(input), &out, &errw)
 	return code, out.String(), errw.String()
 }
 
@@ -171,5 +176,34 @@ func TestStatusSaysMTU(t *testing.T) {
 	printStatus(&b, ipc.Status{State: ipc.Disconnected})
 	if strings.Contains(b.String(), "mtu:") {
 		t.Errorf("status without a tunnel:\n%s", b.String())
+	}
+}
+
+// The kill switch and DNS lines say what is happening in words: whether
+// traffic outside the tunnel is blocked, which servers answer, and how the
+// system was pointed at them.
+func TestStatusSaysKillSwitchAndDNS(t *testing.T) {
+	for _, tc := range []struct {
+		st   ipc.Status
+		want []string
+	}{
+		{ipc.Status{State: ipc.Connected, KillSwitch: settings.KillSwitchAuto, KillSwitchEngaged: true,
+			DNS: ipc.DNSStatus{Mode: settings.DNSTunnel, Upstreams: []string{"10.64.0.1", "fd64::1"}, Manager: "systemd-resolved"}},
+			[]string{"\nkill switch: auto, engaged: traffic outside the tunnel is blocked\n", "\ndns:         tunnel: 10.64.0.1, fd64::1 (system DNS set through systemd-resolved)\n"}},
+		{ipc.Status{State: ipc.Disconnected, KillSwitch: settings.KillSwitchAuto, DNS: ipc.DNSStatus{Mode: settings.DNSTunnel}},
+			[]string{"\nkill switch: auto, not engaged (engages once connected, until you disconnect)\n", "\ndns:         tunnel\n"}},
+		{ipc.Status{State: ipc.Connected, KillSwitch: settings.KillSwitchOff,
+			DNS: ipc.DNSStatus{Mode: settings.DNSCustom, Upstreams: []string{"1.1.1.1", "2606:4700:4700::1111"}, Manager: "file"}},
+			[]string{"\nkill switch: off, not engaged\n", "\ndns:         custom: 1.1.1.1, 2606:4700:4700::1111 (system DNS set in /etc/resolv.conf)\n"}},
+		{ipc.Status{State: ipc.Connected, KillSwitch: settings.KillSwitchAlways, KillSwitchEngaged: true, DNS: ipc.DNSStatus{Mode: settings.DNSExisting}},
+			[]string{"\nkill switch: always, engaged: traffic outside the tunnel is blocked\n", "\ndns:         existing (the system's own servers; Palisade leaves DNS alone)\n"}},
+	} {
+		var b bytes.Buffer
+		printStatus(&b, tc.st)
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("status lacks %q:\n%s", w, b.String())
+			}
+		}
 	}
 }

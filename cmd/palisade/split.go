@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os/exec"
 	"slices"
@@ -14,7 +13,7 @@ import (
 // command replaces it, so it and its children start inside the group.
 func (c *cli) execCmd(args []string) error {
 	if len(args) < 3 || args[1] != "--" {
-		return errors.New("usage: palisade exec --bypass|--vpn-only -- COMMAND [ARGS...]")
+		return usagef("usage: palisade exec --bypass|--vpn-only -- COMMAND [ARGS...]")
 	}
 	var mode settings.SplitMode
 	switch args[0] {
@@ -23,7 +22,7 @@ func (c *cli) execCmd(args []string) error {
 	case "--vpn-only":
 		mode = settings.SplitVPNOnly
 	default:
-		return fmt.Errorf("unknown option %q: use --bypass or --vpn-only", args[0])
+		return usagef("unknown option %q: use --bypass or --vpn-only", args[0])
 	}
 	bin, err := exec.LookPath(args[2])
 	if err != nil {
@@ -38,7 +37,7 @@ func (c *cli) execCmd(args []string) error {
 // split manages the split tunnel's settings.
 func (c *cli) split(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: palisade split mode off|bypass|vpn-only | dns direct|tunnel | add PATH | remove PATH | list")
+		return usagef("usage: palisade split mode off|bypass|vpn-only | dns direct|tunnel | add PATH | remove PATH | list")
 	}
 	s, err := c.client.Settings(c.ctx)
 	if err != nil {
@@ -46,13 +45,13 @@ func (c *cli) split(args []string) error {
 	}
 	if args[0] == "list" {
 		if len(args) != 1 {
-			return errors.New("usage: palisade split list")
+			return usagef("usage: palisade split list")
 		}
 		printSplit(c, s.Split)
 		return nil
 	}
 	if len(args) != 2 {
-		return fmt.Errorf("usage: palisade split %s VALUE", args[0])
+		return usagef("usage: palisade split %s VALUE", args[0])
 	}
 	if err := applySplit(&s.Split, args[0], args[1]); err != nil {
 		return err

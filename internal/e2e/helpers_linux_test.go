@@ -126,14 +126,15 @@ func (n *node) cli(t *testing.T, args ...string) (string, error) {
 	return string(out), err
 }
 
-// importProfile writes the bed's profile to a file and imports it.
+// importProfile writes the bed's profile to a file and imports it,
+// replacing a profile of the same name (tests re-import with other options).
 func (n *node) importProfile(t *testing.T, name string, opts testbed.ProfileOptions) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name+".conf")
 	if err := os.WriteFile(path, []byte(n.bed.ProfileText(opts)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := n.cli(t, "profile", "import", path); err != nil {
+	if out, err := n.cli(t, "profile", "import", path, "--replace"); err != nil {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
 }

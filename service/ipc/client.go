@@ -167,10 +167,15 @@ func (c *Client) Profiles(ctx context.Context) ([]ProfileInfo, error) {
 	return ps, err
 }
 
-// Import stores a profile from its wg-quick text.
+// Import stores a profile from its wg-quick text under a name not taken yet.
 func (c *Client) Import(ctx context.Context, name, text string) (ImportResponse, error) {
+	return c.ImportWith(ctx, ImportRequest{Name: name, Text: text})
+}
+
+// ImportWith stores a profile as the request says (Replace included).
+func (c *Client) ImportWith(ctx context.Context, req ImportRequest) (ImportResponse, error) {
 	var r ImportResponse
-	err := c.do(ctx, http.MethodPost, PathProfiles, ImportRequest{Name: name, Text: text}, &r)
+	err := c.do(ctx, http.MethodPost, PathProfiles, req, &r)
 	return r, err
 }
 

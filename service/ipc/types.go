@@ -131,6 +131,9 @@ type ConnectRequest struct {
 type ImportRequest struct {
 	Name string `json:"name"`
 	Text string `json:"text"`
+	// Replace overwrites a stored profile of the same name; without it the
+	// import of a taken name is refused.
+	Replace bool `json:"replace,omitempty"`
 }
 
 // ImportResponse reports an import and its warnings (e.g. scripts ignored).

@@ -124,9 +124,31 @@ func (s *Store) Load(name string) (*Profile, error) {
 
 func (s *Store) missing(name string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("profile %q does not exist: %w", name, fs.ErrNotExist)
+		return NotFoundError{Name: name}
 	}
 	return fmt.Errorf("profile %q: %w", name, err)
+}
+
+// NotFoundError is the error for a profile name nothing is stored under. It
+// matches fs.ErrNotExist; its text is the sentence a user reads, without
+// the "file does not exist" of the layer below.
+type NotFoundError struct{ Name string }
+
+func (e NotFoundError) Error() string { return fmt.Sprintf("no profile named %q", e.Name) }
+
+// Is makes errors.Is(err, fs.ErrNotExist) hold.
+func (e NotFoundError) Is(target error) bool { return target == fs.ErrNotExist }
+
+// Exists reports whether a profile is stored under name.
+func (s *Store) Exists(name string) (bool, error) {
+	if err := ValidName(name); err != nil {
+		return false, err
+	}
+	_, err := os.Lstat(s.path(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // List returns the names of the stored profiles, sorted.
@@ -158,6 +180,6 @@ func (s *Store) Remove(name string) error {
 	if err := atomicfile.SyncDir(s.dir); err != nil {
 		return fmt.Errorf("remove profile %q: %w", name, err)
 	}
-	slog.Info("profile removed", "name", name)
+	// The manager logs the removal; a line here would repeat it.
 	return nil
 }

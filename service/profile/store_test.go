@@ -87,7 +87,7 @@ func TestStoreSaveLoadListRemove(t *testing.T) {
 		t.Errorf("List() after Remove = %q", list)
 	}
 	err = s.Remove("Home")
-	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), `profile "Home" does not exist`) {
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), `no profile named "Home"`) {
 		t.Errorf("second Remove: %v", err)
 	}
 	if _, err := s.Load("Home"); !errors.Is(err, fs.ErrNotExist) {
