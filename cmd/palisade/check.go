@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -19,14 +18,9 @@ var (
 )
 
 func (c *cli) check(args []string) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseFlags(fs, args)
+	asJSON, err := boolFlagOnly("check", "json", args)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		return usagef("check takes no arguments besides --json")
 	}
 	r, err := c.client.Check(c.ctx)
 	if err != nil {

@@ -64,7 +64,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{[]string{"logs", "-n", "x"}, `invalid value "x" for flag -n`},
 		{[]string{"logs", "-n", "0"}, "N at least 1"},
 		{[]string{"connect", "a", "b"}, "at most one profile name"},
-		{[]string{"status", "extra"}, "status takes no arguments"},
+		{[]string{"status", "extra"}, "status takes no arguments besides --json"},
 		{[]string{"profile", "frob"}, `unknown profile subcommand "frob"`},
 		{[]string{"profile", "import", "-"}, "standard input needs --name"},
 		{[]string{"profile", "import", filepath.Join(dir, "my vpn (sweden).conf")}, "(taken from the file name): choose one with --name NAME"},

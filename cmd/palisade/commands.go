@@ -19,14 +19,9 @@ import (
 )
 
 func (c *cli) status(args []string) error {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseFlags(fs, args)
+	asJSON, err := boolFlagOnly("status", "json", args)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		return usagef("status takes no arguments besides --json")
 	}
 	st, err := c.client.Status(c.ctx)
 	if err != nil {
@@ -302,14 +297,9 @@ func (c *cli) profileImport(args []string) error {
 }
 
 func (c *cli) profileList(args []string) error {
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	namesOnly := fs.Bool("names", false, "print only the names, one a line (for scripts and completion)")
-	pos, err := parseFlags(fs, args)
+	namesOnly, err := boolFlagOnly("profile list", "names", args)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		return usagef("usage: palisade profile list [--names]")
 	}
 	ps, err := c.client.Profiles(c.ctx)
 	if err != nil {
@@ -418,14 +408,8 @@ func applySetting(s *settings.Settings, key string, vals []string) error {
 // showSettings prints the settings as JSON, the form of the settings file;
 // --json is accepted so it reads like status and check.
 func (c *cli) showSettings(args []string) error {
-	fs := flag.NewFlagSet("settings", flag.ContinueOnError)
-	fs.Bool("json", true, "print JSON (the only form)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+	if _, err := boolFlagOnly("settings", "json", args); err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		return usagef("settings takes no arguments: 'palisade set' changes them")
 	}
 	s, err := c.client.Settings(c.ctx)
 	if err != nil {

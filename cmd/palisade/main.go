@@ -47,7 +47,7 @@ func init() {
 		{"check", "[--json]", "check routes, firewall and DNS of both families on the live system", checkHelp, (*cli).check},
 		{"exec", "--bypass|--vpn-only -- COMMAND [ARGS...]", "run a command in the split tunnel's group (Linux)", "", (*cli).execCmd},
 		{"split", "mode off|bypass|vpn-only | dns direct|tunnel | add PATH | remove PATH | list", "split tunnel per program (Linux)", "", (*cli).split},
-		{"completion", "bash|zsh|fish", "print a shell completion script", completionHelp, (*cli).completion},
+		{"completion", "bash|fish", "print a shell completion script", completionHelp, (*cli).completion},
 	}
 }
 
@@ -205,6 +205,21 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// boolFlagOnly parses the arguments of a command that takes one boolean
+// flag (--json, --names) and nothing else.
+func boolFlagOnly(cmd, name string, args []string) (*bool, error) {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	v := fs.Bool(name, false, "")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 0 {
+		return nil, usagef("%s takes no arguments besides --%s", cmd, name)
+	}
+	return v, nil
 }
 
 // onOff reads the value of an on/off setting; errors name the setting.
