@@ -39,6 +39,8 @@ type GUI struct {
 	split    *splitPane
 	// unseen holds the panes of the tabs not shown yet, put in on first show.
 	unseen map[string]fyne.CanvasObject
+	// width keeps the window as wide as its widest pane from the start.
+	width *atLeastWide
 
 	last     ipc.Status
 	haveLast bool
@@ -81,7 +83,9 @@ func New(a fyne.App, client *ipc.Client) *GUI {
 		g.lazyTab("Logs", g.logs.root),
 	)
 	g.tabs.OnSelected = g.tabShown
-	g.win.SetContent(g.tabs)
+	g.width = &atLeastWide{}
+	g.measureWidth()
+	g.win.SetContent(container.New(g.width, g.tabs))
 	g.win.SetOnDropped(g.dropped)
 	a.Settings().AddListener(func(fyne.Settings) { g.do(g.themeChanged) })
 	g.win.Resize(fyne.NewSize(560, 700))

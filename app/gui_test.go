@@ -76,7 +76,7 @@ func TestStatusWidgets(t *testing.T) {
 	}
 	for name, want := range map[string]string{
 		"IPv4": "10.64.0.2/32", "IPv6": "fd64::2/128", "Endpoint": "198.51.100.2:51820",
-		"DNS": "Tunnel · 10.64.0.1, fd64::1", "Handshake": "10 s ago",
+		"DNS": "Tunnel · 10.64.0.1, fd64::1", "Handshake": "under a minute ago",
 	} {
 		if got := h.field(name); got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)

@@ -100,10 +100,21 @@ func TestRateMeter(t *testing.T) {
 }
 
 func TestFormatRate(t *testing.T) {
-	cases := map[float64]string{0: "0 B/s", 999: "999 B/s", 1500: "1.5 kB/s", 250e3: "250 kB/s", 12.34e6: "12.3 MB/s", 3e9: "3.0 GB/s"}
+	cases := map[float64]string{0: "< 1 kB/s", 32: "< 1 kB/s", 999: "< 1 kB/s", 1000: "1.0 kB/s", 1500: "1.5 kB/s",
+		250e3: "250 kB/s", 12.34e6: "12.3 MB/s", 3e9: "3.0 GB/s"}
 	for in, want := range cases {
 		if got := FormatRate(in); got != want {
 			t.Errorf("FormatRate(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	cases := map[uint64]string{0: "< 1 kB", 999: "< 1 kB", 1000: "1 kB", 12_345: "12 kB", 12_377: "12 kB",
+		999_999: "999 kB", 1_000_000: "1.0 MB", 48 << 20: "50.3 MB", 3_000_000_000: "3.0 GB"}
+	for in, want := range cases {
+		if got := FormatBytes(in); got != want {
+			t.Errorf("FormatBytes(%v) = %q, want %q", in, got, want)
 		}
 	}
 }

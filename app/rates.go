@@ -38,13 +38,34 @@ func (m *RateMeter) Sample(at time.Time, rx, tx uint64) (rxRate, txRate float64,
 // Reset forgets the previous sample, e.g. when the tunnel goes down.
 func (m *RateMeter) Reset() { *m = RateMeter{} }
 
-// FormatRate writes a rate in bytes per second with a decimal unit.
+// idleBelow is the rate, and the total's step, under which the legend does
+// not count bytes: an idle WireGuard tunnel still sends a 32-byte keepalive
+// each way every ten seconds or so and a handshake (148 and 92 bytes) every
+// two minutes, and counting those made "↑ 80 B/s" appear and vanish and the
+// totals tick, each time redrawing the whole window, on a tunnel doing
+// nothing. No user acts on a few hundred bytes a second.
+const idleBelow = 1000
+
+// FormatRate writes a rate in bytes per second with a decimal unit, as the
+// legend shows it: anything under 1 kB/s as "< 1 kB/s".
 func FormatRate(bps float64) string {
+	if bps < idleBelow {
+		return "< 1 kB/s"
+	}
 	return decimal(bps, []string{"B/s", "kB/s", "MB/s", "GB/s"})
 }
 
-// FormatBytes writes a byte count with a decimal unit.
+// FormatBytes writes a byte count with a decimal unit, as the session's
+// totals show it: in whole kB (rounded down) under 1 MB, so that WireGuard's
+// own keepalives (about 5 B/s each way on an idle tunnel) change it only
+// every few minutes, and to three digits from 1 MB up (100 kB steps and up).
 func FormatBytes(n uint64) string {
+	switch {
+	case n < idleBelow:
+		return "< 1 kB"
+	case n < 1_000_000:
+		return fmt.Sprintf("%d kB", n/1000)
+	}
 	return decimal(float64(n), []string{"B", "kB", "MB", "GB", "TB"})
 }
 

@@ -215,16 +215,17 @@ func handshakeAge(at *time.Time, now time.Time) string {
 	return Ago(now.Sub(*at))
 }
 
-// Ago says how long ago something was, to the unit that matters. Under a
-// minute it counts in 10 s steps: every change of the text redraws the
-// whole window, and whether the last handshake was 12 or 13 s ago tells a
-// user nothing more than "10 s ago" does.
+// Ago says how long ago something was, to the unit that matters: minutes
+// from one minute up, and under a minute one text. Every change of the text
+// redraws the whole window, and an idle tunnel's handshake (every two
+// minutes) ticking through 10 s steps redrew it several times a minute to
+// say nothing a user acts on: what matters is whether the last handshake is
+// recent (WireGuard rekeys every two minutes and gives up on a session after
+// three), which "under a minute ago" and "2 min ago" say.
 func Ago(d time.Duration) string {
 	switch {
-	case d < 10*time.Second:
-		return "just now"
 	case d < time.Minute:
-		return fmt.Sprintf("%d s ago", int(d/(10*time.Second))*10)
+		return "under a minute ago"
 	case d < time.Hour:
 		return fmt.Sprintf("%d min ago", int(d/time.Minute))
 	case d < 48*time.Hour:

@@ -19,7 +19,7 @@ func TestNewViewConnectedDualStack(t *testing.T) {
 		"endpoint":  {v.Endpoint, "198.51.100.2:51820"},
 		"ipv4":      {v.IPv4, "10.64.0.2/32"},
 		"ipv6":      {v.IPv6, "fd64::2/128"},
-		"handshake": {v.Handshake, "10 s ago"},
+		"handshake": {v.Handshake, "under a minute ago"},
 		"dns":       {v.DNS, "Tunnel · 10.64.0.1, fd64::1"},
 		"button":    {v.ActionLabel, "Disconnect"},
 	}
@@ -150,8 +150,8 @@ func TestExplain(t *testing.T) {
 
 func TestAgo(t *testing.T) {
 	cases := map[time.Duration]string{
-		time.Second: "just now", 9 * time.Second: "just now", 10 * time.Second: "10 s ago",
-		45 * time.Second: "40 s ago", 59 * time.Second: "50 s ago", 3 * time.Minute: "3 min ago",
+		time.Second: "under a minute ago", 59 * time.Second: "under a minute ago", time.Minute: "1 min ago",
+		119 * time.Second: "1 min ago", 3 * time.Minute: "3 min ago",
 		5 * time.Hour: "5 h ago", 72 * time.Hour: "3 days ago",
 	}
 	for d, want := range cases {

@@ -42,6 +42,39 @@ func (g *GUI) lazyTab(name string, root fyne.CanvasObject) *container.TabItem {
 	return container.NewTabItem(name, container.NewStack())
 }
 
+// atLeastWide is a layout that gives its one object the whole space and
+// asks for at least w of width.
+type atLeastWide struct{ w float32 }
+
+// MinSize is the object's minimum, widened to w.
+func (l *atLeastWide) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	s := objs[0].MinSize()
+	s.Width = max(s.Width, l.w)
+	return s
+}
+
+// Layout gives the object all of size.
+func (l *atLeastWide) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(size)
+}
+
+// measureWidth fixes the window's minimum width at its widest pane's, so
+// the window opens as wide as it will ever need and does not widen when a
+// wider tab is first picked. The panes not joined yet are measured once
+// here (again on a theme change), not on every layout; the Logs pane is
+// left out: it is narrower than Settings, and measuring its text grid
+// would load the monospace face it keeps away.
+func (g *GUI) measureWidth() {
+	w := g.status.root.MinSize().Width
+	for name, root := range g.unseen {
+		if name != "Logs" {
+			w = max(w, root.MinSize().Width)
+		}
+	}
+	g.width.w = w
+}
+
 // onTab tells whether the named tab is the one on screen.
 func (g *GUI) onTab(name string) bool {
 	sel := g.tabs.Selected()
@@ -79,6 +112,7 @@ func (g *GUI) dropped(_ fyne.Position, uris []fyne.URI) {
 // switches between light and dark (Fyne follows the desktop's preference
 // where it can read it: the XDG portal, macOS, Windows).
 func (g *GUI) themeChanged() {
+	g.measureWidth()
 	g.render(g.view)
 	if g.shown {
 		g.status.graph.refresh()
