@@ -22,7 +22,27 @@ var (
 	arrayRe   = regexp.MustCompile(`^\s*(\S+) : <array> \{\s*$`)
 	elemRe    = regexp.MustCompile(`^\s*\d+ : (.*)$`)
 	scalarRe  = regexp.MustCompile(`^\s*(\S+) : (.*)$`)
+	subKeyRe  = regexp.MustCompile(`^\s*subKey \[\d+\] = (\S+)\s*$`)
+	// serviceDNSKeyRe matches a service's DNS key, State: or Setup:, and
+	// captures the domain and the service ID.
+	serviceDNSKeyRe = regexp.MustCompile(`^(State|Setup):/Network/Service/([^/]+)/DNS$`)
 )
+
+// serviceDNSPatterns are the scutil `list` patterns of every service's DNS
+// keys, the ones DNS is set on (serviceDNSKeys).
+var serviceDNSPatterns = []string{"State:/Network/Service/[^/]+/DNS", "Setup:/Network/Service/[^/]+/DNS"}
+
+// parseKeyList returns the keys of scutil's `list` output, one
+// "  subKey [i] = KEY" line each ("  no keys." when none match).
+func parseKeyList(out string) []string {
+	var keys []string
+	for _, line := range strings.Split(out, "\n") {
+		if m := subKeyRe.FindStringSubmatch(line); m != nil {
+			keys = append(keys, m[1])
+		}
+	}
+	return keys
+}
 
 // scutilBackup maps each dynamic-store key Palisade overwrote to its original
 // dictionary; nil means the key did not exist and is removed on restore.
@@ -88,6 +108,36 @@ func dnsServices(primary, tunnel4, tunnel6 string) []string {
 	return svcs
 }
 
+// serviceDNSKeys decides which keys get our DNS: the keys of svcs (the
+// primary and the published tunnel, dnsServices: State:, plus Setup: where
+// it exists), then every other service's DNS key in the store (existing,
+// as scutil lists them), State: and Setup: alike. configd keeps a scoped
+// resolver per service, so with the primary's alone a query an app scopes
+// to another interface (en0 beside a primary Ethernet, or the LAN's
+// service once the tunnel is primary) went to that service's own servers,
+// past the tunnel when the kill switch is off. Mullvad's macOS DNS monitor
+// (talpid-dns) sets every State: and Setup: service DNS key, wg-quick's
+// darwin.bash every network service through networksetup.
+func serviceDNSKeys(svcs, existing []string) []string {
+	var keys []string
+	add := func(k string) {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	for _, svc := range svcs {
+		for _, k := range dnsKeys(svc, slices.Contains(existing, setupDNSKey(svc))) {
+			add(k)
+		}
+	}
+	for _, k := range slices.Sorted(slices.Values(existing)) {
+		if serviceDNSKeyRe.MatchString(k) {
+			add(k)
+		}
+	}
+	return keys
+}
+
 // dnsKeys are the keys that decide a service's DNS: the State: key that
 // configd fills from DHCP/RA, and the Setup: key when the user set DNS by
 // hand (it overrides State:, so it must be ours too).
@@ -104,11 +154,17 @@ func dnsKeys(svc string, hasSetup bool) []string {
 // alone. Any other dictionary is the original to restore later: it goes
 // into the backup when the key has none yet, and replaces the backup when
 // the system rewrote the key since we set it (a DHCP renewal, the user
-// editing DNS), so the backup stays current, as Mullvad keeps it.
+// editing DNS), so the backup stays current, as Mullvad keeps it. keys
+// hold every service DNS key in the store (serviceDNSKeys), so a backed-up
+// key no longer among them is gone (its service went down or was
+// deleted): its original is forgotten, or a restore would bring back DNS
+// for a service that is not there.
 func dnsUpdate(keys []string, current map[string][]scutilEntry, backup scutilBackup, ours []scutilEntry) ([]string, scutilBackup) {
 	next := scutilBackup{}
 	for k, v := range backup {
-		next[k] = v
+		if slices.Contains(keys, k) {
+			next[k] = v
+		}
 	}
 	var set []string
 	for _, k := range keys {
@@ -120,6 +176,23 @@ func dnsUpdate(keys []string, current map[string][]scutilEntry, backup scutilBac
 		set = append(set, k)
 	}
 	return set, next
+}
+
+// restorable tells whether a key holding entries now is put back at
+// restore: only while it still holds our resolver (ours, when the manager
+// knows it, or the resolver's fixed addresses, which is all a restart
+// after a crash knows). A key the system rewrote since (a DHCP renewal
+// after our last set, a fresh lease after a reboot) holds the system's
+// current choice, which an older backup must not replace.
+func restorable(entries, ours []scutilEntry) bool {
+	if ours != nil && sameServers(entries, ours) {
+		return true
+	}
+	addrs := serverAddresses(entries)
+	return len(addrs) > 0 && !slices.ContainsFunc(addrs, func(a netip.Addr) bool {
+		a = a.WithZone("")
+		return a != LoopbackIPv4 && a != LoopbackIPv6
+	})
 }
 
 // sameServers compares the ServerAddresses of two dictionaries; configd may
@@ -233,21 +306,50 @@ func serverAddresses(entries []scutilEntry) []netip.Addr {
 	return out
 }
 
-// journaledServers returns the original servers from the scutil journal:
-// those the user set (Setup:) win over those DHCP supplied (State:), as
-// they do in macOS itself.
+// journaledServers returns the original servers from the scutil journal,
+// which holds every service's DNS (serviceDNSKeys): per service, those the
+// user set (Setup:) win over those DHCP supplied (State:), as they do in
+// macOS itself; services that were up when journaled (a State: key) come
+// before those known only by their manual servers, duplicates once.
 func journaledServers(journal map[string][]scutilEntry) []netip.Addr {
-	var setup, state []netip.Addr
-	keys := slices.Sorted(maps.Keys(journal))
-	for _, k := range keys {
-		if strings.HasPrefix(k, "Setup:") {
-			setup = append(setup, serverAddresses(journal[k])...)
+	type service struct {
+		state, setup []netip.Addr
+		up           bool
+	}
+	byID := map[string]*service{}
+	for k, entries := range journal {
+		m := serviceDNSKeyRe.FindStringSubmatch(k)
+		if m == nil {
+			continue
+		}
+		svc := byID[m[2]]
+		if svc == nil {
+			svc = &service{}
+			byID[m[2]] = svc
+		}
+		if m[1] == "Setup" {
+			svc.setup = serverAddresses(entries)
 		} else {
-			state = append(state, serverAddresses(journal[k])...)
+			svc.state, svc.up = serverAddresses(entries), true
 		}
 	}
-	if len(setup) > 0 {
-		return setup
+	var out []netip.Addr
+	for _, up := range []bool{true, false} {
+		for _, id := range slices.Sorted(maps.Keys(byID)) {
+			svc := byID[id]
+			if svc.up != up {
+				continue
+			}
+			servers := svc.setup
+			if len(servers) == 0 {
+				servers = svc.state
+			}
+			for _, a := range servers {
+				if !slices.Contains(out, a) {
+					out = append(out, a)
+				}
+			}
+		}
 	}
-	return state
+	return out
 }

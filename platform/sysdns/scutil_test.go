@@ -118,9 +118,13 @@ func TestDNSUpdate(t *testing.T) {
 		// restore, and ours go back on top.
 		{"rewritten by the system", []string{a}, map[string][]scutilEntry{a: renewed}, scutilBackup{a: dhcp},
 			[]string{a}, scutilBackup{a: renewed}},
-		// Wi-Fi → Ethernet: B becomes primary; A's original is kept.
-		{"new primary service", []string{b}, map[string][]scutilEntry{b: renewed}, scutilBackup{a: dhcp},
+		// Ethernet comes up beside Wi-Fi: B is set too; A's original is kept.
+		{"new service", []string{a, b}, map[string][]scutilEntry{a: oursPlus, b: renewed}, scutilBackup{a: dhcp},
 			[]string{b}, scutilBackup{a: dhcp, b: renewed}},
+		// Wi-Fi goes down: its key is gone, so is its original (a restore
+		// must not bring back DNS for a service that is not there).
+		{"service gone", []string{b}, map[string][]scutilEntry{b: oursPlus}, scutilBackup{a: dhcp, b: renewed},
+			nil, scutilBackup{b: renewed}},
 	}
 	for _, tt := range tests {
 		set, backup := dnsUpdate(tt.keys, tt.current, tt.backup, ours)
@@ -133,5 +137,71 @@ func TestDNSUpdate(t *testing.T) {
 func TestScutilScript(t *testing.T) {
 	if got := ScutilScript("show State:/Network/Global/IPv4\n"); got != "open\nshow State:/Network/Global/IPv4\nquit\n" {
 		t.Errorf("ScutilScript = %q", got)
+	}
+}
+
+func TestParseKeyList(t *testing.T) {
+	out := "  subKey [0] = State:/Network/Service/8F66D4D4-1/DNS\n  subKey [1] = State:/Network/Service/0C2F-2/DNS\n"
+	if got := parseKeyList(out); !reflect.DeepEqual(got, []string{"State:/Network/Service/8F66D4D4-1/DNS", "State:/Network/Service/0C2F-2/DNS"}) {
+		t.Errorf("parseKeyList = %v", got)
+	}
+	if got := parseKeyList("  no keys.\n"); len(got) != 0 {
+		t.Errorf("no keys parsed as %v", got)
+	}
+}
+
+// Every service's DNS keys get ours, the primary's and the published
+// tunnel's first; a Setup: key (DNS set by hand) with its State: one, a
+// Setup:-only service (down, or without DHCP DNS) by its Setup: key alone;
+// other keys of the store never.
+func TestServiceDNSKeys(t *testing.T) {
+	existing := []string{
+		"State:/Network/Service/WIFI/DNS",
+		"Setup:/Network/Service/ETH/DNS",
+		"State:/Network/Service/ETH/DNS",
+		"Setup:/Network/Service/THUNDERBOLT/DNS",
+		"State:/Network/Service/WIFI/DNS/extra",
+	}
+	got := serviceDNSKeys([]string{"ETH", TunnelService}, existing)
+	want := []string{
+		"State:/Network/Service/ETH/DNS", "Setup:/Network/Service/ETH/DNS",
+		"State:/Network/Service/" + TunnelService + "/DNS",
+		"Setup:/Network/Service/THUNDERBOLT/DNS",
+		"State:/Network/Service/WIFI/DNS",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("serviceDNSKeys =\n%v\nwant\n%v", got, want)
+	}
+	// No primary yet: the services in the store still get ours.
+	if got := serviceDNSKeys(nil, existing[:1]); !reflect.DeepEqual(got, existing[:1]) {
+		t.Errorf("without a primary: %v", got)
+	}
+	if got := serviceDNSKeys(nil, nil); len(got) != 0 {
+		t.Errorf("an empty store: %v", got)
+	}
+}
+
+// Restore puts back a key only while it holds our resolver.
+func TestRestorable(t *testing.T) {
+	ours := dnsEntries(Config{Servers: testServers}, "lo0")
+	fixed := []scutilEntry{{Name: "ServerAddresses", Values: []string{"127.80.73.65", "fe80::80:73:65%lo0"}, Array: true}}
+	dhcp := []scutilEntry{{Name: "ServerAddresses", Values: []string{"192.168.1.1"}, Array: true}}
+	mixed := []scutilEntry{{Name: "ServerAddresses", Values: []string{"127.80.73.65", "192.168.1.1"}, Array: true}}
+	for _, c := range []struct {
+		name    string
+		now     []scutilEntry
+		ours    []scutilEntry
+		restore bool
+	}{
+		{"ours", ours, ours, true},
+		{"the resolver's addresses after a crash", fixed, nil, true},
+		{"rewritten by DHCP", dhcp, ours, false},
+		{"rewritten by DHCP, after a crash", dhcp, nil, false},
+		{"a server beside ours", mixed, nil, false},
+		{"no servers", nil, nil, false},
+	} {
+		if got := restorable(c.now, c.ours); got != c.restore {
+			t.Errorf("%s: restorable = %v", c.name, got)
+		}
 	}
 }

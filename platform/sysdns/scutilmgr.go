@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -17,10 +19,11 @@ const (
 	macLoopback = "lo0"
 )
 
-// scutilManager overrides the DNS dictionaries of the primary network service
-// in the dynamic store (State: and, where the user set DNS manually, Setup:),
-// and of the tunnel's service once it is published to become primary
-// (dnsServices), journaling the originals in stateDir first.
+// scutilManager overrides the DNS dictionaries of every network service in
+// the dynamic store (serviceDNSKeys: State: and, where the user set DNS
+// manually, Setup:), the primary one's and the tunnel's service's once it
+// is published to become primary (dnsServices) included, journaling the
+// originals in stateDir first.
 // It is OS-free so its bookkeeping is tested off macOS against a fake
 // dynamic store; scutil_darwin.go gives it the real scutil(8).
 type scutilManager struct {
@@ -64,16 +67,19 @@ func (m *scutilManager) apply(cfg Config) error {
 	tun4, _ := m.scutil("show " + tunnelServiceKey("IPv4") + "\n")
 	tun6, _ := m.scutil("show " + tunnelServiceKey("IPv6") + "\n")
 	svcs := dnsServices(primaryService(out4, out6), tun4, tun6)
-	if len(svcs) == 0 {
-		return errors.New("sysdns: no primary network service")
+	var existing []string
+	for _, pattern := range serviceDNSPatterns {
+		out, err := m.scutil("list " + pattern + "\n")
+		if err != nil {
+			return err
+		}
+		existing = append(existing, parseKeyList(out)...)
+	}
+	keys := serviceDNSKeys(svcs, existing)
+	if len(keys) == 0 {
+		return errors.New("sysdns: no network service to set DNS on")
 	}
 	current := map[string][]scutilEntry{}
-	var keys []string
-	for _, svc := range svcs {
-		setup, _ := m.scutil("show " + setupDNSKey(svc) + "\n")
-		_, hasSetup := parseScutilDict(setup)
-		keys = append(keys, dnsKeys(svc, hasSetup)...)
-	}
 	for _, k := range keys {
 		out, err := m.scutil("show " + k + "\n")
 		if err != nil {
@@ -88,14 +94,14 @@ func (m *scutilManager) apply(cfg Config) error {
 	ours := dnsEntries(cfg, macLoopback)
 	set, backup := dnsUpdate(keys, current, b, ours)
 	if len(set) == 0 {
+		if len(backup) != len(b) {
+			// Only gone services were forgotten.
+			return m.save(backup)
+		}
 		return nil
 	}
 	// The originals are on disk before anything is overwritten.
-	data, err := json.Marshal(backup)
-	if err != nil {
-		return err
-	}
-	if err := saveJournal(m.backup, data); err != nil {
+	if err := m.save(backup); err != nil {
 		return err
 	}
 	var script strings.Builder
@@ -117,8 +123,17 @@ func (m *scutilManager) apply(cfg Config) error {
 			return fmt.Errorf("sysdns: scutil did not set %s: %s", k, strings.TrimSpace(out))
 		}
 	}
-	m.log.Info("sysdns: set dynamic store DNS", "services", svcs, "keys", set, "servers", cfg.Servers)
+	m.log.Info("sysdns: set dynamic store DNS", "primary", svcs, "keys", set, "servers", cfg.Servers)
 	return nil
+}
+
+// save journals the backup.
+func (m *scutilManager) save(b scutilBackup) error {
+	data, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	return saveJournal(m.backup, data)
 }
 
 // load reads the journal; a missing journal is an empty one.
@@ -137,22 +152,40 @@ func (m *scutilManager) load() (scutilBackup, error) {
 	return b, nil
 }
 
+// Restore puts back each journaled key that still holds our resolver
+// (restorable); a key that is gone or that the system rewrote since is
+// left as the system has it.
 func (m *scutilManager) Restore() error {
 	b, err := m.load()
 	if err != nil || len(b) == 0 {
 		return err
 	}
+	var ours []scutilEntry
+	if m.cfg != nil {
+		ours = dnsEntries(*m.cfg, macLoopback)
+	}
 	var script strings.Builder
-	for k, entries := range b {
-		if entries == nil {
+	var left []string
+	for _, k := range slices.Sorted(maps.Keys(b)) {
+		out, err := m.scutil("show " + k + "\n")
+		if err != nil {
+			return err
+		}
+		if now, ok := parseScutilDict(out); !ok || !restorable(now, ours) {
+			left = append(left, k)
+			continue
+		}
+		if b[k] == nil {
 			fmt.Fprintf(&script, "remove %s\n", k)
 		} else {
-			script.WriteString(scutilSetScript(k, entries))
+			script.WriteString(scutilSetScript(k, b[k]))
 		}
 	}
-	if _, err := m.scutil(script.String()); err != nil {
-		return err
+	if script.Len() > 0 {
+		if _, err := m.scutil(script.String()); err != nil {
+			return err
+		}
 	}
-	m.log.Info("sysdns: restored dynamic store DNS", "keys", len(b))
+	m.log.Info("sysdns: restored dynamic store DNS", "keys", len(b)-len(left), "left_as_the_system_has_them", left)
 	return os.Remove(m.backup)
 }

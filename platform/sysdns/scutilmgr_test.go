@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -30,6 +33,18 @@ func (s *fakeStore) run(script string) (string, error) {
 			continue
 		}
 		switch f[0] {
+		case "list":
+			re := regexp.MustCompile("^" + f[1] + "$")
+			i := 0
+			for _, k := range slices.Sorted(maps.Keys(s.keys)) {
+				if re.MatchString(k) {
+					fmt.Fprintf(&out, "  subKey [%d] = %s\n", i, k)
+					i++
+				}
+			}
+			if i == 0 {
+				out.WriteString("  no keys.\n")
+			}
 		case "show":
 			d, ok := s.keys[f[1]]
 			if !ok {
@@ -219,5 +234,67 @@ func TestScutilManagerSetFailureIsAnError(t *testing.T) {
 	}
 	if !reflect.DeepEqual(st.keys[wifi], servers("192.168.1.1")) {
 		t.Errorf("Wi-Fi DNS changed: %v", st.keys[wifi])
+	}
+}
+
+// Every service gets our DNS, not the primary alone (an app scoping its
+// query to another interface asks that service's servers), and services
+// coming and going are followed: a new one is set and journaled at the next
+// re-assert, a gone one is forgotten (the restore does not bring back its
+// key), and the restore after a crash puts back only keys still holding
+// our resolver.
+func TestScutilManagerEveryService(t *testing.T) {
+	const (
+		wifi = "State:/Network/Service/WIFI/DNS"
+		eth  = "State:/Network/Service/ETH/DNS"
+		tb   = "Setup:/Network/Service/TB/DNS"
+		usb  = "State:/Network/Service/USB/DNS"
+	)
+	st := &fakeStore{keys: map[string][]scutilEntry{
+		"State:/Network/Global/IPv4": primary("WIFI"),
+		wifi:                         servers("192.168.1.1"),
+		eth:                          servers("10.0.0.1"),
+		tb:                           servers("9.9.9.9"),
+	}}
+	backup := filepath.Join(t.TempDir(), scutilBackupName)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	m := &scutilManager{log: log, backup: backup, scutil: st.run}
+	if err := m.Set(Config{Servers: []netip.Addr{LoopbackIPv4, LoopbackIPv6}}); err != nil {
+		t.Fatal(err)
+	}
+	ours := servers("127.80.73.65", "fe80::80:73:65%lo0")
+	for _, k := range []string{wifi, eth, tb} {
+		if !reflect.DeepEqual(st.keys[k], ours) {
+			t.Errorf("after Set %s = %v, want ours", k, st.keys[k])
+		}
+	}
+	// Tethering comes up; Ethernet goes down (IPConfiguration removes its
+	// State: keys).
+	st.keys[usb] = servers("172.20.10.1")
+	delete(st.keys, eth)
+	if err := m.Reassert(); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(st.keys[usb], ours) {
+		t.Errorf("a new service's DNS after the re-assert = %v", st.keys[usb])
+	}
+	if _, ok := st.keys[eth]; ok {
+		t.Errorf("a gone service's key was written back: %v", st.keys[eth])
+	}
+	// DHCP renews on Wi-Fi after the last re-assert, then the service
+	// crashes; the next start restores.
+	st.keys[wifi] = servers("192.168.1.53")
+	restarted := &scutilManager{log: log, backup: backup, scutil: st.run}
+	if err := restarted.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]scutilEntry{wifi: servers("192.168.1.53"), tb: servers("9.9.9.9"), usb: servers("172.20.10.1")}
+	for k, v := range want {
+		if !reflect.DeepEqual(st.keys[k], v) {
+			t.Errorf("after the restore %s = %v, want %v", k, st.keys[k], v)
+		}
+	}
+	if _, ok := st.keys[eth]; ok {
+		t.Errorf("the restore brought back a gone service's key: %v", st.keys[eth])
 	}
 }

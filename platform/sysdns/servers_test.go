@@ -60,6 +60,18 @@ func TestJournaledServers(t *testing.T) {
 	if got := journaledServers(both); !slices.Equal(got, addrs("9.9.9.9")) {
 		t.Errorf("manual servers must win: %v", got)
 	}
+	// Every service is journaled: per service manual servers win; services
+	// that were up come first; a service known only by its manual servers
+	// (down when journaled) last.
+	every := map[string][]scutilEntry{
+		"State:/Network/Service/A/DNS": state, "Setup:/Network/Service/A/DNS": setup,
+		"State:/Network/Service/B/DNS": {{Name: "ServerAddresses", Array: true, Values: []string{"10.0.0.1", "9.9.9.9"}}},
+		"Setup:/Network/Service/0-DOWN/DNS": {{Name: "ServerAddresses", Array: true, Values: []string{"1.1.1.1"}}},
+		"State:/Network/Service/C/DNS":      nil,
+	}
+	if got := journaledServers(every); !slices.Equal(got, addrs("9.9.9.9", "10.0.0.1", "1.1.1.1")) {
+		t.Errorf("every service: %v", got)
+	}
 	// A key that did not exist is journaled as nil.
 	if got := journaledServers(map[string][]scutilEntry{"State:/Network/Service/A/DNS": nil}); len(got) != 0 {
 		t.Errorf("missing key: %v", got)
