@@ -65,7 +65,7 @@ func TestJournaledServers(t *testing.T) {
 	// (down when journaled) last.
 	every := map[string][]scutilEntry{
 		"State:/Network/Service/A/DNS": state, "Setup:/Network/Service/A/DNS": setup,
-		"State:/Network/Service/B/DNS": {{Name: "ServerAddresses", Array: true, Values: []string{"10.0.0.1", "9.9.9.9"}}},
+		"State:/Network/Service/B/DNS":      {{Name: "ServerAddresses", Array: true, Values: []string{"10.0.0.1", "9.9.9.9"}}},
 		"Setup:/Network/Service/0-DOWN/DNS": {{Name: "ServerAddresses", Array: true, Values: []string{"1.1.1.1"}}},
 		"State:/Network/Service/C/DNS":      nil,
 	}
