@@ -182,8 +182,11 @@ $xml = Join-Path $work 'stopped.xml'
 netsh wfp show filters file=$xml | Out-Null
 $items = ([xml](Get-Content -Raw $xml)).SelectNodes('//filters/item')
 $ours = @($items | Where-Object { $k = $_.SelectSingleNode('providerKey'); $k -and $k.InnerText -ieq $provider })
-$kept = @($ours | Where-Object { $f = $_.SelectSingleNode('flags'); $f -and $f.InnerText -match 'FWPM_FILTER_FLAG_PERSISTENT' })
-if ($kept.Count -eq 0 -or $kept.Count -ne $ours.Count) { Fail "after prepare-restart and the stop: $($kept.Count) of $($ours.Count) Palisade filters persistent, want all (and some)" }
+# (netsh may list the boot-time copies too; those count as kept.)
+function Get-FilterFlags($item) { $f = $item.SelectSingleNode('flags'); if ($f) { $f.InnerText } else { '' } }
+$persistent = @($ours | Where-Object { (Get-FilterFlags $_) -match 'FWPM_FILTER_FLAG_PERSISTENT' })
+$kept = @($ours | Where-Object { (Get-FilterFlags $_) -match 'FWPM_FILTER_FLAG_(PERSISTENT|BOOTTIME)' })
+if ($persistent.Count -eq 0 -or $kept.Count -ne $ours.Count) { Fail "after prepare-restart and the stop: $($persistent.Count) persistent and $($kept.Count - $persistent.Count) boot-time of $($ours.Count) Palisade filters, want all kept (and some persistent)" }
 Start-Sleep -Seconds 3  # the block alone, no service, while the probe runs
 Start-Service palisaded
 Wait-For 'the reconnect after the restart' { (Get-State).state -eq 'connected' } 90
