@@ -3,8 +3,9 @@
 # with sudo on GitHub's runners; nothing here runs on Linux). It starts the
 # service from bin/, connects to a wireguard-go peer on this host (endpoint
 # 127.0.0.1, so the runner's own network is never routed anywhere), checks
-# the handshake, the pf anchor, the local resolver and the dynamic store DNS,
-# then disconnects and checks that routes, pf and DNS are as before.
+# the handshake, the pf anchor, the local resolver and the dynamic store DNS
+# of every service, then disconnects and checks that routes, pf and DNS are
+# as before; last, the early block of kill switch always at start.
 # Needs wireguard-go and wg (brew install wireguard-tools) and dig.
 # The kill switch is engaged only between connect and disconnect, a few
 # seconds: the runner's own connections are reset then and reconnect.
@@ -115,6 +116,16 @@ done
 scutil --dns | grep -q "nameserver\[0\] : 127.80.73.65" || fail "system DNS not pointed at 127.80.73.65"
 pass "local resolver answers on both addresses and the system uses it"
 
+# Every service's DNS, not the primary's alone (docs/dns.md): each State:
+# service DNS key holds the resolver while connected.
+service_dns_keys() { printf 'open\nlist State:/Network/Service/[^/]+/DNS\nquit\n' | scutil | awk '/subKey/ {print $NF}'; }
+service_dns_keys >"$work/dnskeys"
+[ -s "$work/dnskeys" ] || fail "no service DNS key in the dynamic store"
+while read -r key; do
+  printf 'open\nshow %s\nquit\n' "$key" | scutil | grep -q "127.80.73.65" || fail "$key does not hold the local resolver"
+done <"$work/dnskeys"
+pass "every service's DNS points at the resolver ($(wc -l <"$work/dnskeys" | tr -d ' ') keys)"
+
 palisade disconnect
 for _ in $(seq 50); do
   [ "$(palisade status --json | field state)" = disconnected ] && break; sleep 0.2
@@ -127,5 +138,26 @@ diff -u "$work/routes4.before" "$work/routes4.after" || fail "IPv4 routes not re
 diff -u "$work/routes6.before" "$work/routes6.after" || fail "IPv6 routes not restored"
 scutil --dns | grep -q "127.80.73.65" && fail "system DNS still points at the local resolver"
 [ -z "$(pfctl -a "$anchor" -sr 2>/dev/null)" ] || fail "anchor $anchor still has rules after disconnect"
-pass "disconnect restored routes, pf and DNS"
-echo "macos-smoke: 9 passed, 0 failed"
+while read -r key; do
+  printf 'open\nshow %s\nquit\n' "$key" | scutil | grep -q "127.80.73.65" && fail "$key still holds the local resolver"
+done <"$work/dnskeys"
+pass "disconnect restored routes, pf and DNS (every service)"
+
+# The boot window (docs/firewall.md): with kill switch always saved, a
+# service started on an empty anchor (as after a reboot) loads the block
+# before anything else it logs and before it serves the API.
+palisade set killswitch always
+kill -9 "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=
+pfctl -a "$anchor" -F rules 2>/dev/null || true
+[ -z "$(pfctl -a "$anchor" -sr 2>/dev/null)" ] || fail "anchor $anchor not emptied"
+"$BIN/palisaded" run --state-dir "$state" --socket "$PALISADE_SOCKET" --debug >"$work/palisaded2.out" 2>&1 &
+daemon=$!
+for _ in $(seq 50); do grep -q "palisaded ready" "$work/palisaded2.out" && break; sleep 0.2; done
+early=$(grep -n "traffic blocked before the rest of the start" "$work/palisaded2.out" | head -1 | cut -d: -f1)
+ready=$(grep -n "palisaded ready" "$work/palisaded2.out" | head -1 | cut -d: -f1)
+[ -n "$early" ] && [ -n "$ready" ] && [ "$early" -lt "$ready" ] || { cat "$work/palisaded2.out"; fail "no early block before ready (lines '$early', '$ready')"; }
+grep -q "block return-rst out quick proto tcp all" <(pfctl -a "$anchor" -sr) || fail "no block in $anchor after the restart"
+palisade set killswitch auto
+[ -z "$(pfctl -a "$anchor" -sr 2>/dev/null)" ] || fail "anchor $anchor still blocks with auto and no session"
+pass "kill switch always blocks first at start"
+echo "macos-smoke: 11 passed, 0 failed"
