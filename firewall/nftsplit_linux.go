@@ -80,13 +80,13 @@ func (r *nftRenderer) split(s *SplitPlan) error {
 	r.add(c, fmt.Sprintf("cgroup %s: mark %#x and its connection", s.Cgroup, s.Mark), match,
 		append(setMark, &expr.Ct{Key: expr.CtKeyMARK, SourceRegister: true, Register: 1}))
 
-	if s.Mode == SplitBypass {
-		// Replies of connections to the group's listeners have no full
-		// socket when they start (a SYN-ACK): the conntrack mark routes
-		// them past the tunnel like the rest of the connection.
-		r.add(c, "the group's connections without a full socket: mark them too",
-			[]expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeyMARK}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: mark}}, setMark)
-	}
+	// Packets the kernel sends for the group's connections without a full
+	// socket (a listener's SYN-ACK, a TIME_WAIT socket's ACK, a reset)
+	// carry no cgroup: the conntrack mark routes them like the rest of
+	// their connection, past the tunnel (bypass) or into it (vpn-only),
+	// instead of the unmarked path.
+	r.add(c, "the group's connections without a full socket: mark them too",
+		[]expr.Any{&expr.Ct{Register: 1, Key: expr.CtKeyMARK}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: mark}}, setMark)
 
 	c = r.baseChain(chainSplitRestore, nftables.ChainTypeFilter, nftables.ChainHookPrerouting, nftables.ChainPriorityMangle)
 	if s.Mode == SplitBypass {

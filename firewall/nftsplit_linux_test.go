@@ -117,6 +117,11 @@ func TestNFTSplitRendering(t *testing.T) {
 	}
 	nftLists(t, ns, "meta mark != 0x0000ca6e counter packets 0 bytes 0 accept", "type filter hook postrouting priority filter",
 		`oifname "palisade0" counter packets 0 bytes 0 accept comment "accept oif palisade0 # the group through the tunnel"`)
+	// The group's packets without a full socket (a TIME_WAIT ACK, a
+	// reset) get their connection's mark before routing, as in bypass.
+	if mk := rules(chainSplitMark); len(mk) != 2 || countGroupMatches(mk[1:], expr.CmpOpEq) != 0 || !setsMark(mk[1], 0xca6e) {
+		t.Errorf("vpn-only mark chain: %v", dump(mk))
+	}
 	if guard := rules(chainSplitGuard); len(guard) < 4 {
 		t.Errorf("vpn-only guard: %v", dump(guard))
 	}

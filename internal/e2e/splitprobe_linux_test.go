@@ -38,6 +38,9 @@ func runSplitProbe(kind string) int {
 	if port, ok := strings.CutPrefix(kind, "listen:"); ok {
 		return runSplitListener(port)
 	}
+	if addr, ok := strings.CutPrefix(kind, "close:"); ok {
+		return runSplitClose(addr)
+	}
 	if kind == "child" {
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), splitProbeEnv+"=self")
@@ -123,4 +126,24 @@ func runSplitListener(port string) int {
 		fmt.Fprintln(c, ap.Addr().Unmap())
 		c.Close()
 	}
+}
+
+// runSplitClose connects to addr, sends a line and closes first (the
+// connection's TIME_WAIT is on this side), bounded by two seconds.
+func runSplitClose(addr string) int {
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dial:", err)
+		return 1
+	}
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	_, err = fmt.Fprintln(c, "bye")
+	if cerr := c.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "close:", err)
+		return 1
+	}
+	return 0
 }
