@@ -62,6 +62,7 @@ fuzz:
 	$(GO) test ./service -run '^$$' -fuzz FuzzAPI -fuzztime 60s
 	$(GO) test ./platform/cgroup -run '^$$' -fuzz FuzzParseMountinfo -fuzztime 60s
 	$(GO) test ./platform/cgroup -run '^$$' -fuzz FuzzParseProcCgroup -fuzztime 60s
+	$(GO) test ./service -run '^$$' -fuzz FuzzEventPidfd -fuzztime 30s
 	$(GO) test ./service/nat64 -run '^$$' -fuzz FuzzDiscover -fuzztime 60s
 	$(GO) test ./platform -run '^$$' -fuzz FuzzDecodeNAT64Req -fuzztime 60s
 	$(GO) test ./firewall -run '^$$' -fuzz FuzzPFNormalize -fuzztime 60s

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,27 +66,30 @@ func (g *cgroupGroups) Move(mode settings.SplitMode, pid int) error {
 // mode's group from now on, and the ones already running are moved at
 // once (their sockets opened before stay as they were). Mode off or no
 // programs stops watching. A running watch is changed in place, so the
-// programs still listed are watched without a gap.
+// programs still listed are watched without a gap. Processes of the
+// programs taken off leave the group, also those still in the exec the
+// watch let through just before the change: the removed state wins.
 func (g *cgroupGroups) Watch(mode settings.SplitMode, programs []string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	oldMode, left := g.mode, leftList(g.mode, g.programs, mode, programs)
 	g.mode, g.programs = mode, programs
+	var starting []pinned
 	// Released last: a program still listed in a new mode goes from the
 	// old group straight to the new one, never outside both.
-	defer g.release(oldMode, left)
+	defer func() { g.release(oldMode, left, starting) }()
 	if !(settings.Split{Mode: mode}).On() || len(programs) == 0 {
 		if g.watch != nil {
-			g.watch.Close()
+			starting = g.watch.stopWatch()
 			g.watch = nil
 		}
 		return nil
 	}
 	rel := g.Group(mode)
-	move := func(pid int) error { return g.mount.Move(rel, pid) }
+	move := func(p *cgroup.Proc) error { return g.mount.MoveProc(rel, p) }
 	cfg := watchConfig{programs: programs, move: move, denyUnmoved: mode == settings.SplitVPNOnly}
 	if g.watch != nil {
-		g.watch.update(g.log, cfg)
+		starting = g.watch.update(g.log, cfg)
 	} else {
 		w, err := newExecWatcher(g.log, cfg)
 		if err != nil {
@@ -92,12 +97,14 @@ func (g *cgroupGroups) Watch(mode settings.SplitMode, programs []string) error {
 		}
 		g.watch = w
 	}
-	for _, p := range programMatches(runningProcesses(), programs) {
-		if err := move(p.PID); err != nil {
-			g.log.Warn("split tunnel: running process not moved", "pid", p.PID, "program", p.Exe, "err", err)
+	running := runningPinned(programs)
+	defer closeAll(running)
+	for _, p := range running {
+		if err := move(p.proc); err != nil {
+			g.log.Warn("split tunnel: running process not moved", "pid", p.proc.PID, "program", p.program, "err", err)
 			continue
 		}
-		g.log.Info("split tunnel: running process moved into the group", "pid", p.PID, "program", p.Exe)
+		g.log.Info("split tunnel: running process moved into the group", "pid", p.proc.PID, "program", p.program)
 	}
 	return nil
 }
@@ -105,26 +112,51 @@ func (g *cgroupGroups) Watch(mode settings.SplitMode, programs []string) error {
 // release moves the running processes of programs that are in mode's
 // group out of it, to the groups' parent: a program taken off the list
 // (or out of a mode turned off) is treated like every other program at
-// once, not only once it restarts. Processes a program started stay.
-func (g *cgroupGroups) release(mode settings.SplitMode, programs []string) {
+// once, not only once it restarts. starting are the processes the watch
+// moved whose exec may not be done (/proc still names the old program);
+// those of programs are released too. Processes a program started stay.
+func (g *cgroupGroups) release(mode settings.SplitMode, programs []string, starting []pinned) {
+	defer closeAll(starting)
 	if len(programs) == 0 {
 		return
 	}
+	running := runningPinned(programs)
+	defer closeAll(running)
+	for _, p := range starting {
+		if slices.Contains(programs, p.program) {
+			running = append(running, p)
+		}
+	}
 	group := "/" + g.Group(mode)
+	for _, p := range running {
+		if cur, err := p.proc.Group(); err != nil || cur != group {
+			continue
+		}
+		if err := g.mount.MoveProc(g.parent, p.proc); err != nil {
+			g.log.Warn("split tunnel: process of a program taken off the list left in the group", "pid", p.proc.PID, "program", p.program, "err", err)
+			continue
+		}
+		g.log.Info("split tunnel: process of a program taken off the list moved out of the group", "pid", p.proc.PID, "program", p.program)
+	}
+}
+
+// runningPinned pins the running processes of programs: each number found
+// in /proc is opened as a handle and its executable read again through
+// it, so a number reused since the scan is left alone.
+func runningPinned(programs []string) []pinned {
+	var out []pinned
 	for _, p := range programMatches(runningProcesses(), programs) {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(p.PID) + "/cgroup")
+		proc, err := cgroup.OpenProc(p.PID)
 		if err != nil {
 			continue
 		}
-		if cur, err := cgroup.ParseProcCgroup(string(b)); err != nil || cur != group {
+		if exe, err := proc.Exe(); err != nil || filepath.Clean(exe) != filepath.Clean(p.Exe) {
+			proc.Close()
 			continue
 		}
-		if err := g.mount.Move(g.parent, p.PID); err != nil {
-			g.log.Warn("split tunnel: process of a program taken off the list left in the group", "pid", p.PID, "program", p.Exe, "err", err)
-			continue
-		}
-		g.log.Info("split tunnel: process of a program taken off the list moved out of the group", "pid", p.PID, "program", p.Exe)
+		out = append(out, pinned{proc, filepath.Clean(p.Exe)})
 	}
+	return out
 }
 
 // processUID is the real user id of process pid, from /proc/PID/status.

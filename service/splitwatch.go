@@ -1,6 +1,7 @@
 package service
 
 import (
+	"encoding/binary"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -53,4 +54,36 @@ func leftList(oldMode settings.SplitMode, old []string, mode settings.SplitMode,
 func pidDir(name string) (int, bool) {
 	pid, err := strconv.Atoi(name)
 	return pid, err == nil && pid > 0
+}
+
+// fileID names a file as the kernel marks it: device and inode.
+type fileID struct{ dev, ino uint64 }
+
+// fanotify's pidfd information record (FAN_REPORT_PIDFD, Linux 5.15):
+// a header (type, padding, length) and the pidfd, or fanNoPidfd when
+// the process had already exited, or another negative value when the
+// kernel could not make one.
+const (
+	fanInfoPidfd    = 4
+	fanInfoHeader   = 4
+	fanInfoPidfdLen = fanInfoHeader + 4
+	fanNoPidfd      = -1
+)
+
+// eventPidfd finds the pidfd record among one event's information
+// records (the bytes after its metadata); ok is false when it has none
+// or the records are malformed (a record shorter than its header or
+// running past the event).
+func eventPidfd(info []byte) (fd int32, ok bool) {
+	for len(info) >= fanInfoHeader {
+		typ, n := info[0], int(binary.NativeEndian.Uint16(info[2:4]))
+		if n < fanInfoHeader || n > len(info) {
+			return 0, false
+		}
+		if typ == fanInfoPidfd && n >= fanInfoPidfdLen {
+			return int32(binary.NativeEndian.Uint32(info[fanInfoHeader:])), true
+		}
+		info = info[n:]
+	}
+	return 0, false
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palisadevpn/palisade/platform/cgroup"
 	"golang.org/x/sys/unix"
 )
 
@@ -26,17 +27,25 @@ func TestAnswerBeforeLogging(t *testing.T) {
 	bw := newBlockingWriter(t)
 	w := &execWatcher{f: pw, logs: newWatchLog(slog.New(slog.NewTextHandler(bw, nil)))}
 	defer w.logs.close()
+	defer func() { closeAll(w.moved) }()
 	fail := errors.New("group gone")
+	// The events are for /dev/null, listed here.
+	var st unix.Stat_t
+	if err := unix.Stat(os.DevNull, &st); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[fileID]string{{dev: uint64(st.Dev), ino: st.Ino}: os.DevNull}
 	for _, c := range []struct {
 		name string
 		cfg  watchConfig
 		want uint32
 	}{
-		{"moved", watchConfig{move: func(int) error { return nil }}, unix.FAN_ALLOW},
-		{"bypass, not moved", watchConfig{move: func(int) error { return fail }}, unix.FAN_ALLOW},
-		{"vpn-only, not moved", watchConfig{move: func(int) error { return fail }, denyUnmoved: true}, unix.FAN_DENY},
+		{"moved", watchConfig{move: func(*cgroup.Proc) error { return nil }}, unix.FAN_ALLOW},
+		{"bypass, not moved", watchConfig{move: func(*cgroup.Proc) error { return fail }}, unix.FAN_ALLOW},
+		{"vpn-only, not moved", watchConfig{move: func(*cgroup.Proc) error { return fail }, denyUnmoved: true}, unix.FAN_DENY},
 	} {
 		w.cfg = c.cfg
+		w.cfg.ids = ids
 		for range watchLogQueue/2 + 1 {
 			// A raw descriptor, as the kernel hands over: answer closes it.
 			raw, err := unix.Open(os.DevNull, unix.O_RDONLY|unix.O_CLOEXEC, 0)
@@ -47,7 +56,7 @@ func TestAnswerBeforeLogging(t *testing.T) {
 			ev := &unix.FanotifyEventMetadata{Mask: unix.FAN_OPEN_EXEC_PERM, Fd: fd, Pid: int32(os.Getpid())}
 			answered := make(chan struct{})
 			go func() {
-				w.answer(ev)
+				w.answer(ev, 0, false)
 				close(answered)
 			}()
 			select {

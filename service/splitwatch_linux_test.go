@@ -16,7 +16,6 @@ import (
 
 	"github.com/palisadevpn/palisade/platform/cgroup"
 	"github.com/palisadevpn/palisade/service/settings"
-	"golang.org/x/sys/unix"
 )
 
 // copyProgram copies a system program to a file of the test's own, so
@@ -162,10 +161,10 @@ func TestExecWatcherFollowsReplacedProgram(t *testing.T) {
 	sleep := copyProgram(t, "sleep")
 	var mu sync.Mutex
 	var pids []int
-	w, err := newExecWatcher(slog.New(slog.NewTextHandler(io.Discard, nil)), watchConfig{programs: []string{sleep}, move: func(pid int) error {
+	w, err := newExecWatcher(slog.New(slog.NewTextHandler(io.Discard, nil)), watchConfig{programs: []string{sleep}, move: func(p *cgroup.Proc) error {
 		mu.Lock()
 		defer mu.Unlock()
-		pids = append(pids, pid)
+		pids = append(pids, p.PID)
 		return nil
 	}})
 	if err != nil {
@@ -195,11 +194,7 @@ func TestExecWatcherFollowsReplacedProgram(t *testing.T) {
 	if len(moved()) != 1 {
 		t.Fatalf("the replaced file was still marked: moved %v", moved())
 	}
-	for _, p := range w.programs() {
-		if err := w.mark(unix.FAN_MARK_ADD, p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	w.remark()
 	if pid := run(); len(moved()) != 2 || moved()[1] != pid {
 		t.Errorf("after the marks were renewed: moved %v", moved())
 	}

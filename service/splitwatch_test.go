@@ -1,6 +1,7 @@
 package service
 
 import (
+	"encoding/binary"
 	"slices"
 	"strings"
 	"testing"
@@ -75,4 +76,52 @@ func TestLeftList(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
+}
+
+// pidfdRecord is one FAN_REPORT_PIDFD information record.
+func pidfdRecord(fd int32) []byte {
+	b := []byte{fanInfoPidfd, 0}
+	b = binary.NativeEndian.AppendUint16(b, fanInfoPidfdLen)
+	return binary.NativeEndian.AppendUint32(b, uint32(fd))
+}
+
+// TestEventPidfd: the pidfd record is found after other records, a
+// process gone reads as fanNoPidfd, and malformed records give none.
+func TestEventPidfd(t *testing.T) {
+	other := binary.NativeEndian.AppendUint16([]byte{1, 0}, 8) // a record of another type, 8 bytes
+	other = append(other, 9, 9, 9, 9)
+	for _, c := range []struct {
+		name string
+		info []byte
+		fd   int32
+		ok   bool
+	}{
+		{"none", nil, 0, false},
+		{"pidfd", pidfdRecord(7), 7, true},
+		{"after another record", append(slices.Clone(other), pidfdRecord(12)...), 12, true},
+		{"process gone", pidfdRecord(fanNoPidfd), fanNoPidfd, true},
+		{"length past the event", pidfdRecord(7)[:6], 0, false},
+		{"length below the header", append(binary.NativeEndian.AppendUint16([]byte{fanInfoPidfd, 0}, 2), 1, 2, 3, 4), 0, false},
+	} {
+		fd, ok := eventPidfd(c.info)
+		if fd != c.fd || ok != c.ok {
+			t.Errorf("%s: got %d, %v; want %d, %v", c.name, fd, ok, c.fd, c.ok)
+		}
+	}
+}
+
+// FuzzEventPidfd: any bytes after an event's metadata end the parse
+// without a panic, and a pidfd found lies inside them.
+func FuzzEventPidfd(f *testing.F) {
+	f.Add(pidfdRecord(7))
+	f.Add(append(binary.NativeEndian.AppendUint16([]byte{1, 0}, 8), 9, 9, 9, 9))
+	f.Fuzz(func(t *testing.T, info []byte) {
+		fd, ok := eventPidfd(info)
+		if !ok && fd != 0 {
+			t.Errorf("no record but fd %d", fd)
+		}
+		if ok && len(info) < fanInfoPidfdLen {
+			t.Errorf("a record read from %d bytes", len(info))
+		}
+	})
 }
