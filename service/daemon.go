@@ -26,6 +26,10 @@ type Options struct {
 	// CgroupParent places the split tunnel's cgroups below this group of
 	// the cgroup2 hierarchy instead of its root (tests keep theirs apart).
 	CgroupParent string
+	// SystemShutdown reports whether the service manager stops the service
+	// because the system shuts down, where it says so itself (the SCM's
+	// shutdown control); elsewhere the service asks at stop (askStopKind).
+	SystemShutdown func() bool
 }
 
 // Run is the whole service: it recovers leftovers, applies the kill switch,
@@ -40,6 +44,12 @@ func Run(ctx context.Context, o Options) error {
 		Router:  platform.NewRouter(log, o.StateDir),
 		DNS:     newLocalDNS(log, o.StateDir),
 		Cleanup: func() error { return sysdns.RestoreLeftovers(log, o.StateDir) },
+		StopKind: func() (StopKind, string) {
+			if o.SystemShutdown != nil && o.SystemShutdown() {
+				return StopSystem, "the service manager announced a system shutdown"
+			}
+			return askStopKind()
+		},
 	}
 	if platform.SendsDNSToEveryAdapter {
 		env.BlockOtherDNS = true

@@ -87,6 +87,10 @@ type Env struct {
 	// SplitUnavailable then says why.
 	Split            SplitGroups
 	SplitUnavailable string
+	// StopKind tells, when the service stops, whether the service manager
+	// restarts it, the system shuts down, or it stops for good, with the
+	// evidence for the log (stopKeepsBlock decides on it).
+	StopKind func() (StopKind, string)
 }
 
 // DefaultInterface is the name asked for the tunnel interface on this OS;
@@ -162,6 +166,9 @@ func (e *Env) fill() error {
 			}
 			return d.SetMTU(mtu)
 		}
+	}
+	if e.StopKind == nil {
+		e.StopKind = func() (StopKind, string) { return StopPlain, "no service manager" }
 	}
 	e.Check.fill()
 	return nil

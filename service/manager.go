@@ -246,18 +246,22 @@ func (m *Manager) stopCtl(detached func()) {
 	}
 }
 
-// Close stops the manager at service shutdown. In auto and off modes all
-// network changes are undone; with always the block stays.
+// Close stops the manager at service shutdown. Routes and DNS are undone;
+// the kill switch's block stays with always, and with an armed auto when
+// the service is expected back (stopKeepsBlock).
 func (m *Manager) Close() {
 	m.ctl.Lock()
 	defer m.ctl.Unlock()
 	m.closed = true
+	// Asked first, while the service manager's stop job surely runs, and
+	// outside mu: it may wait on D-Bus.
+	kind, evidence := m.env.StopKind()
 	m.watchSplit(settings.Split{})
 	m.stopCtl(nil)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.status.State = ipc.Disconnected
-	m.shutdownNetLocked()
+	m.shutdownNetLocked(kind, evidence)
 	for ch := range m.subs {
 		close(ch)
 		delete(m.subs, ch)

@@ -42,8 +42,9 @@ type netState struct {
 	bootstrap []netip.Addr
 	policy    firewall.Policy
 	applied   bool
-	// restart is set by a stop for a restart (prepare-restart): the
-	// block then outlives the process (firewall.Input.Restart).
+	// restart is set by a stop that keeps the block (stopKeepsBlock: a
+	// restart, prepare-restart, a system shutdown): the block then
+	// outlives the process (firewall.Input.Restart).
 	restart bool
 	// splitDNS is the bypass group's resolver, while it runs.
 	splitDNS *splitDNS
@@ -281,26 +282,26 @@ func (m *Manager) stopDNSLocked() {
 	m.net.dns, m.net.upstreams = nil, nil
 }
 
-// shutdownNetLocked runs at service stop: with kill switch always the block
-// stays (and is persistent); otherwise every rule is removed.
-func (m *Manager) shutdownNetLocked() {
+// shutdownNetLocked runs at service stop: the kill switch's block stays
+// where stopKeepsBlock says so (re-applied, so it is whole and, with
+// always, persistent); otherwise every rule is removed. The restart
+// marker is taken either way, so it counts for this stop only.
+func (m *Manager) shutdownNetLocked(kind StopKind, evidence string) {
 	m.stopDNSLocked()
+	prepared := takeRestartMarker(m.env.StateDir, time.Now())
 	if m.env.Firewall == nil {
 		return
 	}
-	if m.settings.KillSwitch == settings.KillSwitchAlways {
-		m.applyNetLocked()
-		m.env.Log.Info("stopping with kill switch always: the block stays")
-		return
-	}
-	if takeRestartMarker(m.env.StateDir, time.Now()) && m.settings.KillSwitch == settings.KillSwitchAuto && m.armed {
+	keep, why := stopKeepsBlock(m.settings.KillSwitch, m.armed, prepared, kind)
+	if keep {
 		// Persistent, so that WFP keeps it past the process and a reboot
 		// before the new one starts (pf and nftables keep theirs anyway).
 		m.net.restart = true
 		m.applyNetLocked()
-		m.env.Log.Info("stopping for a restart (prepare-restart): the armed kill switch's block stays until the service is back")
+		m.env.Log.Info("stopping: the kill switch's block stays until the service is back", "why", why, "stop", kind.String(), "evidence", evidence)
 		return
 	}
+	m.env.Log.Info("stopping: the kill switch's block is lifted", "why", why, "stop", kind.String(), "evidence", evidence)
 	if err := m.env.Firewall.Remove(); err != nil {
 		m.env.Log.Warn("firewall remove", "err", err)
 	}

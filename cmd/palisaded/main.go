@@ -88,8 +88,9 @@ func runCommand(args []string) error {
 	}
 	timing := service.DefaultTiming
 	timing.StaleAfter, timing.HandshakeTimeout = *staleAfter, *hsTimeout
-	return runManaged(func(ctx context.Context) error {
-		return service.Run(ctx, service.Options{Socket: *socket, StateDir: *stateDir, Timing: timing, Log: log, CgroupParent: *cgroupParent})
+	return runManaged(func(ctx context.Context, systemShutdown func() bool) error {
+		return service.Run(ctx, service.Options{Socket: *socket, StateDir: *stateDir, Timing: timing, Log: log,
+			CgroupParent: *cgroupParent, SystemShutdown: systemShutdown})
 	})
 }
 

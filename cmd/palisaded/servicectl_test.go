@@ -110,7 +110,9 @@ func TestSvcStatusText(t *testing.T) {
 // svcManaged runs runManaged in the background and returns its result channel.
 func svcManaged(run func(ctx context.Context) error) <-chan error {
 	res := make(chan error, 1)
-	go func() { res <- runManaged(run) }()
+	go func() {
+		res <- runManaged(func(ctx context.Context, _ func() bool) error { return run(ctx) })
+	}()
 	return res
 }
 
@@ -151,5 +153,31 @@ func TestRefusePackaged(t *testing.T) {
 	err := refusePackaged("install", paths)
 	if err == nil || !strings.Contains(err.Error(), vendor) || !strings.Contains(err.Error(), "package") {
 		t.Errorf("install with a packaged unit: %v, want a refusal naming %s", err, vendor)
+	}
+}
+
+// The SCM's shutdown control reaches run as a system shutdown; a plain
+// stop does not.
+func TestSvcShutdownIsSystemShutdown(t *testing.T) {
+	for _, shutdown := range []bool{false, true} {
+		seen := make(chan bool, 1)
+		p := &svcProgram{finished: make(chan struct{}), run: func(ctx context.Context, systemShutdown func() bool) error {
+			<-ctx.Done()
+			seen <- systemShutdown()
+			return nil
+		}}
+		if err := p.Start(nil); err != nil {
+			t.Fatal(err)
+		}
+		stop := p.Stop
+		if shutdown {
+			stop = p.Shutdown
+		}
+		if err := stop(nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := <-seen; got != shutdown {
+			t.Errorf("stopped by Shutdown %v: run saw a system shutdown %v", shutdown, got)
+		}
 	}
 }
