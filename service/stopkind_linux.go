@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -25,12 +26,31 @@ func askStopKind() (StopKind, string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), askStopTimeout)
 	defer cancel()
-	conn, err := dbus.ConnectSystemBus(dbus.WithContext(ctx))
+	conn, err := dialSystemd(ctx)
 	if err != nil {
 		return classifySystemdStop(systemdStop{}, err)
 	}
 	defer conn.Close()
 	return classifySystemdStop(querySystemdStop(ctx, conn, uint32(os.Getpid())))
+}
+
+// systemdPrivate is systemd's own D-Bus socket for root (what systemctl
+// uses): it answers without a bus daemon, and still while dbus.service is
+// being stopped at shutdown.
+const systemdPrivate = "unix:path=/run/systemd/private"
+
+// dialSystemd connects to systemd directly, peer to peer (no Hello: there
+// is no bus).
+func dialSystemd(ctx context.Context) (*dbus.Conn, error) {
+	conn, err := dbus.Dial(systemdPrivate, dbus.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(os.Getuid()))}); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("authenticate to systemd: %w", err)
+	}
+	return conn, nil
 }
 
 const (

@@ -63,7 +63,7 @@ test -L /etc/resolv.conf && grep -q 198.51.100.2 /etc/resolv.conf`},
 
 // TestDebInstall installs the .deb on a freshly booted Debian per DNS
 // variant and checks the service, its sandbox, who may connect, the tunnel
-// and its DNS, the kill switch, disconnect and purge.
+// and its DNS, the kill switch, restarts and stops, disconnect and purge.
 func TestDebInstall(t *testing.T) {
 	buildPackages(t)
 	rootfs := cachedRootfs(t)
@@ -130,6 +130,7 @@ func installAndCheck(t *testing.T, rootfs string, v variant) {
 	if out, err := c.run(time.Minute, "nft list table inet palisade"); err != nil {
 		t.Errorf("kill switch table while connected: %v\n%s", err, out)
 	}
+	checkRestartKeepsBlock(t, c)
 
 	c.must("runuser -u alice -- palisade disconnect")
 	waitState(t, c, ipc.Disconnected)

@@ -10,6 +10,9 @@
 //	peer dig SERVER NAME TYPE
 //	                  ask SERVER (an address, IPv6 with %zone allowed) over
 //	                  UDP and print the answers' addresses, one a line
+//	peer probe        send TCP, UDP, ICMP and DNS of both families to the
+//	                  internet host and the ISP's name servers without
+//	                  pause, until SIGTERM (probe.go)
 //
 // It is built static so it runs on whatever the container has.
 package main
@@ -44,8 +47,10 @@ func main() {
 		err = serve(os.Args[2])
 	case len(os.Args) == 5 && os.Args[1] == "dig":
 		err = dig(os.Args[2], os.Args[3], os.Args[4])
+	case len(os.Args) == 2 && os.Args[1] == "probe":
+		err = probe()
 	default:
-		err = errors.New("usage: peer serve CONF | peer dig SERVER NAME TYPE")
+		err = errors.New("usage: peer serve CONF | peer dig SERVER NAME TYPE | peer probe")
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "peer:", err)

@@ -1,0 +1,142 @@
+package installtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palisadevpn/palisade/internal/testbed"
+	"github.com/palisadevpn/palisade/service/ipc"
+)
+
+// leakCounters makes the peer namespace the internet as well: it gets the
+// internet host's addresses, and a table counting, per family, what
+// arrives from the host outside the tunnel (everything on eth0 but the
+// WireGuard port and neighbour discovery), port 53 apart.
+var leakCounters = fmt.Sprintf(`set -e
+ip -n peer addr add %s/32 dev lo
+ip -n peer addr add %s/128 dev lo
+ip netns exec peer nft -f - <<'END'
+table inet leak {
+	chain pre {
+		type filter hook prerouting priority -300;
+		iifname != "eth0" accept
+		udp dport %d accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept
+		ip6 saddr fe80::/10 accept
+		meta nfproto ipv4 meta l4proto { tcp, udp } th dport 53 counter accept comment "dns4"
+		meta nfproto ipv6 meta l4proto { tcp, udp } th dport 53 counter accept comment "dns6"
+		meta nfproto ipv4 counter comment "ipv4"
+		meta nfproto ipv6 counter comment "ipv6"
+	}
+}
+END
+`, testbed.InternetIPv4, testbed.InternetIPv6, testbed.WireGuardPort)
+
+var counterRE = regexp.MustCompile(`counter packets (\d+) bytes \d+ (?:accept )?comment "(\w+)"`)
+
+// leaks reads the peer's counters: packets from the host outside the
+// tunnel, by kind.
+func leaks(t *testing.T, c *container) map[string]int {
+	t.Helper()
+	out := c.must("ip netns exec peer nft list chain inet leak pre")
+	got := map[string]int{}
+	for _, m := range counterRE.FindAllStringSubmatch(out, -1) {
+		got[m[2]], _ = strconv.Atoi(m[1])
+	}
+	if len(got) != 4 {
+		t.Fatalf("leak counters: %v in\n%s", got, out)
+	}
+	return got
+}
+
+func total(counts map[string]int) int {
+	n := 0
+	for _, v := range counts {
+		n += v
+	}
+	return n
+}
+
+// checkRestartKeepsBlock restarts the connected service (kill switch
+// auto) the two ways systemd brings it back, `systemctl restart` and a
+// SIGTERM to it under Restart=always, while a prober sends TCP, UDP, ICMP
+// and DNS of both families without pause: nothing may reach the peer
+// outside the tunnel until the new process has reconnected. A plain
+// `systemctl stop` then lifts the block: both families and DNS get out.
+// The service is left connected.
+func checkRestartKeepsBlock(t *testing.T, c *container) {
+	t.Helper()
+	c.must(leakCounters)
+	c.must("systemd-run --unit=palisade-probe --property=Type=exec " + shareDir + "/peer probe")
+	defer c.run(time.Minute, "systemctl stop palisade-probe")
+	if got := leaks(t, c); total(got) != 0 {
+		t.Errorf("outside the tunnel while connected: %v", got)
+	}
+	for _, restart := range []string{
+		"systemctl restart palisaded",
+		"systemctl kill --kill-who=main --signal=SIGTERM palisaded",
+	} {
+		before := mainPID(t, c)
+		c.must(restart)
+		waitRestarted(t, c, before)
+		if got := leaks(t, c); total(got) != 0 {
+			t.Errorf("%s while connected with kill switch auto: reached the internet outside the tunnel %v\n%s", restart, got, c.journal())
+		}
+	}
+	if out := c.must("journalctl -u palisaded --no-pager -o cat | grep -c 'block stays.*stop=restart' || true"); strings.TrimSpace(out) != "2" {
+		t.Errorf("log lines of a kept block on restart: %q, want 2\n%s", out, c.journal())
+	}
+
+	c.must("systemctl stop palisaded")
+	var got map[string]int
+	for range 60 {
+		if got = leaks(t, c); got["ipv4"] > 0 && got["ipv6"] > 0 && got["dns4"] > 0 && got["dns6"] > 0 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if got["ipv4"] == 0 || got["ipv6"] == 0 || got["dns4"] == 0 || got["dns6"] == 0 {
+		t.Errorf("after systemctl stop the block still holds (or the prober sent nothing): %v\n%s", got, c.journal())
+	}
+	if out, err := c.run(time.Minute, "nft list table inet palisade"); err == nil {
+		t.Errorf("kill switch table left after systemctl stop:\n%s", out)
+	}
+	c.must("systemctl stop palisade-probe")
+	c.must("systemctl start palisaded")
+	waitRestarted(t, c, 0)
+}
+
+func mainPID(t *testing.T, c *container) int {
+	t.Helper()
+	out := c.must("systemctl show -p MainPID --value palisaded")
+	pid, err := strconv.Atoi(strings.TrimSpace(out))
+	if err != nil {
+		t.Fatalf("MainPID: %q", out)
+	}
+	return pid
+}
+
+// waitRestarted waits, for at most 2 min, until a process other than old
+// is the unit's main process and reports connected (it reconnects by
+// itself: the journal says it was connected). The API is missing while
+// the service is down, so failed status calls are retried.
+func waitRestarted(t *testing.T, c *container, old int) {
+	t.Helper()
+	var last string
+	for range 240 {
+		out, err := c.run(time.Minute, "systemctl show -p MainPID --value palisaded; palisade status --json")
+		last = out
+		pid, rest, _ := strings.Cut(out, "\n")
+		var st ipc.Status
+		if err == nil && pid != "0" && pid != strconv.Itoa(old) && json.Unmarshal([]byte(rest), &st) == nil && st.State == ipc.Connected {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("not connected again after the restart (main pid was %d): %s\n%s", old, last, c.journal())
+}
