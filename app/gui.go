@@ -68,6 +68,7 @@ type GUI struct {
 
 // New builds the window, hidden until ShowWindow.
 func New(a fyne.App, client *ipc.Client) *GUI {
+	dropEmojiFace()
 	g := &GUI{fyne: a, client: client, goos: runtime.GOOS, do: fyne.Do}
 	g.win = a.NewWindow("Palisade")
 	g.status = newStatusPane(g)

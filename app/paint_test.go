@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/palisadevpn/palisade/service/ipc"
@@ -277,5 +278,30 @@ func TestWindowWidthFixedFromStart(t *testing.T) {
 		if w := h.g.win.Content().MinSize().Width; w != start {
 			t.Errorf("on the %s tab the window is %v wide at least, started at %v", tab, w, start)
 		}
+	}
+}
+
+// A text style the window meets for the first time costs its font faces
+// only, not another copy of Fyne's colour emoji font (about 8 MB of Go heap
+// a style before).
+func TestNewTextStyleSkipsEmojiFace(t *testing.T) {
+	h := newHarness(t, connected(), settings.Default())
+	h.settle()
+	// Fyne's own theme: the test theme has faces for a few styles only.
+	h.g.fyne.Settings().SetTheme(theme.DefaultTheme())
+	h.settle()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	// A style no other test uses, so its faces load here.
+	txt := canvas.NewText("Palisade ✓", theme.Color(theme.ColorNameForeground))
+	txt.TextStyle = fyne.TextStyle{Bold: true, Underline: true}
+	if txt.MinSize().Width <= 0 {
+		t.Fatal("text not measured")
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 3<<20 {
+		t.Errorf("a new text style's faces took %.1f MB of heap", float64(grew)/(1<<20))
 	}
 }
