@@ -22,6 +22,10 @@ import (
 type cost struct {
 	cpuPerMin time.Duration // the GUI's CPU time per minute, its processes summed
 	rssMB     float64       // the GUI's resident size at the end, summed
+	// pssMB is the GUI's proportional set size at the end, summed: resident
+	// pages shared with other processes (the tray's and the window's
+	// program file, libraries) counted once between them, not in each.
+	pssMB float64
 	// procs is how many processes the GUI ran at the end; mainCPU and
 	// mainRSS are its first one's (palisade-gui's tray process) alone.
 	procs   int
@@ -70,8 +74,8 @@ func TestGUIBenchmark(t *testing.T) {
 			order = append(order, name)
 		}
 		results[name] = append(results[name], c)
-		fmt.Printf("  %-44s %7.1f ms CPU/min %6.1f MB in %d processes (the first: %.1f ms/min, %.1f MB)\n",
-			name, ms(c.cpuPerMin), c.rssMB, c.procs, ms(c.mainCPU), c.mainRSS)
+		fmt.Printf("  %-44s %7.1f ms CPU/min %6.1f MB (PSS %5.1f) in %d processes (the first: %.1f ms/min, %.1f MB)\n",
+			name, ms(c.cpuPerMin), c.rssMB, c.pssMB, c.procs, ms(c.mainCPU), c.mainRSS)
 	}
 	for r := range rounds {
 		fmt.Printf("round %d\n", r+1)
@@ -82,17 +86,19 @@ func TestGUIBenchmark(t *testing.T) {
 		floorRound(t, d, bin, secs, add)
 	}
 	fmt.Printf("\n%d rounds, %d s per measurement; medians (range). CPU is user+system time per minute\n", rounds, secs)
-	fmt.Printf("of wall time (600 ms/min is 1 %% of a core); RSS is the resident size at the end.\n")
-	fmt.Printf("%-44s %22s %22s %22s %22s %18s\n", "scenario", "GUI CPU ms/min", "GUI RSS MB", "first process ms/min", "first process MB", "palisaded ms/min")
+	fmt.Printf("of wall time (600 ms/min is 1 %% of a core); RSS is the resident size at the end,\n")
+	fmt.Printf("PSS the same with pages shared between processes divided among them.\n")
+	fmt.Printf("%-44s %22s %22s %22s %22s %22s %18s\n", "scenario", "GUI CPU ms/min", "GUI RSS MB", "GUI PSS MB", "first process ms/min", "first process MB", "palisaded ms/min")
 	for _, name := range order {
 		cs := results[name]
 		daemon := ""
 		if cs[0].daemon > 0 {
 			daemon = fmt.Sprintf("%.1f", medianCost(cs, func(c cost) float64 { return ms(c.daemon) }))
 		}
-		fmt.Printf("%-44s %22s %22s %22s %22s %18s\n", name,
+		fmt.Printf("%-44s %22s %22s %22s %22s %22s %18s\n", name,
 			spread(cs, func(c cost) float64 { return ms(c.cpuPerMin) }),
 			spread(cs, func(c cost) float64 { return c.rssMB }),
+			spread(cs, func(c cost) float64 { return c.pssMB }),
 			spread(cs, func(c cost) float64 { return ms(c.mainCPU) }),
 			spread(cs, func(c cost) float64 { return c.mainRSS }), daemon)
 	}
@@ -171,9 +177,10 @@ func measureGUI(t *testing.T, gui *guiProc, daemonPid, secs int) cost {
 	}
 	c := cost{procs: len(procs)}
 	for i, p := range procs {
-		cpu, mb := perMin(preciseCPU(t, p)-cpu0[i]), rss(t, p)
+		cpu, mb := perMin(preciseCPU(t, p)-cpu0[i]), memKB(t, p, "status", "VmRSS:")
 		c.cpuPerMin += cpu
 		c.rssMB += mb
+		c.pssMB += memKB(t, p, "smaps_rollup", "Pss:")
 		if i == 0 {
 			c.mainCPU, c.mainRSS = cpu, mb
 		}
@@ -208,23 +215,24 @@ func preciseCPU(t *testing.T, pid int) time.Duration {
 	return sum
 }
 
-// rss is a process's resident size in MB (VmRSS).
-func rss(t *testing.T, pid int) float64 {
+// memKB reads a process's memory figure from /proc/PID/file: the line
+// starting with key, in kB; it returns MB.
+func memKB(t *testing.T, pid int, file, key string) float64 {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, key); ok {
 			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
 			if err != nil {
-				t.Fatalf("VmRSS %q: %v", rest, err)
+				t.Fatalf("%s %q: %v", key, rest, err)
 			}
 			return float64(kb) / 1024
 		}
 	}
-	t.Fatalf("process %d: no VmRSS", pid)
+	t.Fatalf("process %d: no %s in %s", pid, key, file)
 	return 0
 }
 
