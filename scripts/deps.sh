@@ -10,6 +10,7 @@ pkgs=(
   systemd wixl msitools
   wine64 gcc-mingw-w64-x86-64
   debootstrap systemd-container lintian rpm desktop-file-utils appstream binutils
+  fish
 )
 
 missing=()
