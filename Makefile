@@ -66,6 +66,13 @@ fuzz:
 	$(GO) test ./service/nat64 -run '^$$' -fuzz FuzzDiscover -fuzztime 60s
 	$(GO) test ./platform -run '^$$' -fuzz FuzzDecodeNAT64Req -fuzztime 60s
 	$(GO) test ./firewall -run '^$$' -fuzz FuzzPFNormalize -fuzztime 60s
+	$(GO) test ./service/profile -run '^$$' -fuzz FuzzValidName -fuzztime 60s
+	$(GO) test ./service/settings -run '^$$' -fuzz FuzzDecode -fuzztime 60s
+	$(GO) test ./cmd/palisade -run '^$$' -fuzz FuzzCLI -fuzztime 60s
+	$(GO) test ./cmd/palisade -run '^$$' -fuzz FuzzApplySetting -fuzztime 60s
+	$(GO) test ./platform -run '^$$' -fuzz FuzzParseRouterAdvertisement -fuzztime 60s
+	$(GO) test ./platform/sysdns -run '^$$' -fuzz FuzzParseResolvConf -fuzztime 60s
+	$(GO) test ./service/nat64 -run '^$$' -fuzz FuzzParsePREF64 -fuzztime 60s
 
 demo: deps
 	bash scripts/demo.sh

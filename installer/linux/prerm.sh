@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs before removal and before upgrade. Only a removal stops the service
-# (which takes its firewall, routes and DNS changes down); an upgrade keeps it
+# (which takes its firewall, routes and DNS changes down) and then removes
+# what a stop leaves on purpose (an "always" block); an upgrade keeps it
 # running, and with it the kill switch, until postinst restarts it. Before an
 # upgrade the service is told so (prepare-restart), so that stop keeps an
 # engaged kill switch in place until the new binary takes over. Called by
@@ -17,6 +18,11 @@ case "$1" in
       systemctl stop palisaded.service || true
       systemctl disable palisaded.service || true
     fi
+    # With the kill switch set to always, a stopped service leaves its block
+    # in place on purpose; once the package is gone nothing would lift it
+    # and the machine would stay offline. Remove it, as Mullvad's package
+    # resets its firewall on removal.
+    palisaded cleanup || true
     ;;
 esac
 exit 0

@@ -138,7 +138,10 @@ func installAndCheck(t *testing.T, rootfs string, v variant) {
 		t.Errorf("resolv.conf after disconnect:\n%s\nwant as before:\n%s", got, resolvBefore)
 	}
 
-	// Purge while connected: the service must take everything down itself.
+	// Purge while connected, with the kill switch set to always (whose
+	// block outlives a stop on purpose): nothing may stay behind, or the
+	// machine stays offline with nothing installed to lift the block.
+	c.must("palisade set killswitch always")
 	c.must("palisade connect bed")
 	waitState(t, c, ipc.Connected)
 	c.must("apt-get purge -y -q palisade")

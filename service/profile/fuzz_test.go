@@ -2,7 +2,9 @@ package profile
 
 import (
 	"errors"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -34,5 +36,23 @@ func FuzzParse(f *testing.F) {
 		p.Warnings()
 		p.Redacted().Marshal()
 		_ = p.Scope().String()
+	})
+}
+
+// FuzzValidName checks the profile name rule that keeps names usable as
+// file names on every OS: an accepted name has no path separator, does not
+// start with '.' or '-', fits in 64 bytes, and is what NameFromPath gives
+// back for its stored file. Seeds are in testdata/fuzz/FuzzValidName.
+func FuzzValidName(f *testing.F) {
+	f.Fuzz(func(t *testing.T, name string) {
+		if ValidName(name) != nil {
+			return
+		}
+		if strings.ContainsAny(name, `/\:`) || name[0] == '.' || name[0] == '-' || len(name) > 64 || windowsDevice(name) {
+			t.Fatalf("accepted %q", name)
+		}
+		if got := NameFromPath(filepath.Join("dir", name+ext)); got != name {
+			t.Fatalf("NameFromPath(%q) = %q", name+ext, got)
+		}
 	})
 }

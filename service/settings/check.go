@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"unicode/utf8"
 )
 
 // DefaultCheckURL is asked by the self-check's outside test when the user
@@ -41,6 +42,11 @@ func (c Check) Validate() error {
 	}
 	if len(c.URL) > maxCheckURL {
 		return fmt.Errorf("check URL is too long: %d characters, at most %d", len(c.URL), maxCheckURL)
+	}
+	// The settings file is JSON, which would store invalid UTF-8 as
+	// U+FFFD: the URL read back would not be the one accepted.
+	if !utf8.ValidString(c.URL) {
+		return fmt.Errorf("invalid check URL %q: not UTF-8 text", c.URL)
 	}
 	u, err := url.Parse(c.URL)
 	if err != nil {

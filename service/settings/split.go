@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxSplitPrograms bounds the split tunnel's program list.
@@ -57,6 +58,11 @@ func ParseProgram(p string) (string, error) {
 	}
 	if strings.ContainsAny(p, "\x00\n") || !filepath.IsAbs(p) {
 		return "", fmt.Errorf("invalid program %q: give the executable's absolute path", p)
+	}
+	// The settings file is JSON, which would store invalid UTF-8 as
+	// U+FFFD: the path read back would name another file.
+	if !utf8.ValidString(p) {
+		return "", fmt.Errorf("invalid program %q: the path is not UTF-8 text, which the settings file cannot hold", p)
 	}
 	return filepath.Clean(p), nil
 }
