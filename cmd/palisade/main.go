@@ -117,7 +117,7 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 		fmt.Fprintln(errw, "hint: run as root or ask an administrator to add you to the palisade group (then log in again)")
 	}
 	if errors.Is(err, ipc.ErrUnreachable) {
-		fmt.Fprintln(errw, "hint: is the service running? (systemctl status palisaded)")
+		fmt.Fprintln(errw, "hint: is the service running? 'palisaded status' says; 'palisaded start', as root or an administrator, starts it")
 	}
 	return exitFail
 }

@@ -104,7 +104,7 @@ func TestApplySetting(t *testing.T) {
 
 func TestUnreachableServiceIsExplained(t *testing.T) {
 	code, _, errw := runCLI("--socket", filepath.Join(t.TempDir(), "none.sock"), "status")
-	if code == 0 || !strings.Contains(errw, "not reachable") {
+	if code != 1 || !strings.Contains(errw, "not reachable") || !strings.Contains(errw, "hint: is the service running? 'palisaded status' says") {
 		t.Fatalf("exit %d: %q", code, errw)
 	}
 }
