@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/palisadevpn/palisade/service/ipc"
@@ -315,14 +316,22 @@ func (c *cli) profileList(args []string) error {
 		fmt.Fprintln(c.errw, "no profiles yet: import one with 'palisade profile import FILE'")
 		return nil
 	}
+	return printProfiles(c.out, ps)
+}
+
+// printProfiles writes one aligned row per profile under a header; * marks
+// the one connect uses without a name.
+func printProfiles(w io.Writer, ps []ipc.ProfileInfo) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NAME\tADDRESSES\tENDPOINT\tROUTING")
 	for _, p := range ps {
 		mark := " "
 		if p.LastUsed {
 			mark = "*"
 		}
-		fmt.Fprintf(c.out, "%s %-20s %-40s %s\n", mark, p.Name, strings.Join(p.Addresses, ", "), strings.Join(p.Endpoints, ", "))
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\n", mark, p.Name, strings.Join(p.Addresses, ", "), strings.Join(p.Endpoints, ", "), p.Routing)
 	}
-	return nil
+	return tw.Flush()
 }
 
 func (c *cli) set(args []string) error {

@@ -207,3 +207,20 @@ func TestStatusSaysKillSwitchAndDNS(t *testing.T) {
 		}
 	}
 }
+
+// The profile list has a header, aligned columns of any width, the routing
+// of each profile and a * on the one used last.
+func TestProfileListTable(t *testing.T) {
+	var b bytes.Buffer
+	printProfiles(&b, []ipc.ProfileInfo{
+		{Name: "a-rather-long-profile-name-x", Addresses: []string{"10.64.0.2/32", "fd64::2/128"}, Endpoints: []string{"[2001:db8::1]:51820"}, Routing: "full tunnel, IPv4 and IPv6"},
+		{Name: "v4", Addresses: []string{"10.0.0.2/32"}, Endpoints: []string{"198.51.100.1:51820"}, Routing: "full IPv4 tunnel, IPv6 blocked", LastUsed: true},
+	})
+	want := "" +
+		"  NAME                          ADDRESSES                  ENDPOINT             ROUTING\n" +
+		"  a-rather-long-profile-name-x  10.64.0.2/32, fd64::2/128  [2001:db8::1]:51820  full tunnel, IPv4 and IPv6\n" +
+		"* v4                            10.0.0.2/32                198.51.100.1:51820   full IPv4 tunnel, IPv6 blocked\n"
+	if b.String() != want {
+		t.Errorf("list:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
