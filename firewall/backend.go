@@ -1,5 +1,7 @@
 package firewall
 
+import "context"
+
 // Backend installs a Policy into the operating system's packet filter.
 // New (one per OS) returns the backend for the running system.
 type Backend interface {
@@ -34,7 +36,8 @@ type Inspection struct {
 	Changed bool
 }
 
-// Inspector is a Backend that can read back what it installed.
+// Inspector is a Backend that can read back what it installed. The
+// read-back ends with ctx (the self-check bounds it).
 type Inspector interface {
-	Inspect() (Inspection, error)
+	Inspect(ctx context.Context) (Inspection, error)
 }

@@ -1,31 +1,46 @@
 package firewall
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
+	"github.com/mdlayher/netlink"
 )
 
 // Inspect reads the palisade table back: its rules in every chain, which of
 // them carry counters (all of ours do), how many packets the reject and
 // drop rules stopped, and whether any chain, rule or set differs from what
 // the last Apply installed (a rule replaced in place keeps the count).
-func (b *nftBackend) Inspect() (Inspection, error) {
-	var in Inspection
-	err := b.do(func(c *nftables.Conn) error {
-		got, sum, sets, err := readBack(c)
-		if err != nil {
-			return err
+// It reads through a netlink socket of its own whose reads end at ctx's
+// deadline, so a kernel that does not answer fails it in time.
+func (b *nftBackend) Inspect(ctx context.Context) (Inspection, error) {
+	if err := ctx.Err(); err != nil {
+		return Inspection{}, err
+	}
+	opts := b.opts
+	if d, ok := ctx.Deadline(); ok {
+		opts = append(slices.Clip(opts), nftables.WithSockOptions(func(c *netlink.Conn) error { return c.SetDeadline(d) }))
+	}
+	c, err := nftables.New(opts...)
+	if err != nil {
+		return Inspection{}, fmt.Errorf("nftables: %w", err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	in, sum, sets, err := readBack(c)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Inspection{}, ctx.Err()
 		}
-		in = got
-		in.Want = b.want
-		in.Changed = b.installed && in.Present && (sum != b.sum || sets != b.setSum)
-		return nil
-	})
-	return in, err
+		return Inspection{}, err
+	}
+	in.Want = b.want
+	in.Changed = b.installed && in.Present && (sum != b.sum || sets != b.setSum)
+	return in, nil
 }
 
 // readBack lists the palisade table's chains, rules and sets: the counts of

@@ -1,8 +1,11 @@
 package firewall
 
 import (
+	"context"
+	"errors"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
@@ -18,9 +21,18 @@ func TestNFTInspectSeesAChangedRule(t *testing.T) {
 	if err := b.Apply(Compute(engagedInput(false))); err != nil {
 		t.Fatal(err)
 	}
-	in, err := b.Inspect()
+	// Read through a socket with the context's deadline, as the
+	// self-check bounds it; one whose context has ended reads nothing.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	in, err := b.Inspect(ctx)
 	if err != nil || !in.Present || in.Rules != in.Want || in.Unmetered != 0 || in.Changed {
 		t.Fatalf("untouched table: %+v, %v", in, err)
+	}
+	ended, end := context.WithCancel(t.Context())
+	end()
+	if _, err := b.Inspect(ended); !errors.Is(err, context.Canceled) {
+		t.Errorf("Inspect with an ended context: %v, want context.Canceled", err)
 	}
 	c := ns.conn(t)
 	tb := &nftables.Table{Name: tableName, Family: nftables.TableFamilyINet}
@@ -44,7 +56,7 @@ func TestNFTInspectSeesAChangedRule(t *testing.T) {
 	if err := c.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	in, err = b.Inspect()
+	in, err = b.Inspect(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +79,7 @@ func TestNFTInspectSeesAChangedSet(t *testing.T) {
 	if err := b.Apply(Compute(in)); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := b.Inspect(); err != nil || got.Changed {
+	if got, err := b.Inspect(t.Context()); err != nil || got.Changed {
 		t.Fatalf("after the service's own set update: %+v, %v", got, err)
 	}
 	c := ns.conn(t)
@@ -79,7 +91,7 @@ func TestNFTInspectSeesAChangedSet(t *testing.T) {
 	if err := c.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := b.Inspect()
+	got, err := b.Inspect(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

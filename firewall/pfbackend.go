@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -28,8 +29,9 @@ var pfTokenRE = regexp.MustCompile(`Token : (\d+)`)
 type pfBackend struct {
 	log    *slog.Logger
 	tokens *undolog.Log[string]
-	// pfctl runs pfctl with stdin and returns its combined output.
-	pfctl func(stdin string, args ...string) (string, error)
+	// pfctl runs pfctl with stdin and returns its combined output; ctx
+	// ends it (the self-check's read-back is bounded).
+	pfctl func(ctx context.Context, stdin string, args ...string) (string, error)
 
 	mu sync.Mutex
 	// token is our reference on pf being enabled; releasing it restores
@@ -55,7 +57,7 @@ func (b *pfBackend) Apply(p Policy) error {
 	if b.applyTablesLocked(p) {
 		return nil
 	}
-	if _, err := b.pfctl(RenderPF(p, pfAnchor), "-a", pfAnchor, "-f", "-"); err != nil {
+	if _, err := b.pfctl(context.Background(), RenderPF(p, pfAnchor), "-a", pfAnchor, "-f", "-"); err != nil {
 		return err
 	}
 	err := b.enableLocked()
@@ -64,11 +66,11 @@ func (b *pfBackend) Apply(p Policy) error {
 	}
 	flush := pfNeedsFlush(b.last, b.applied, p)
 	b.last, b.applied = p, true
-	if b.loaded, err = b.listLocked(); err != nil {
+	if b.loaded, err = b.listLocked(context.Background()); err != nil {
 		return err
 	}
 	if flush {
-		if _, err := b.pfctl("", "-F", "states"); err != nil {
+		if _, err := b.pfctl(context.Background(), "", "-F", "states"); err != nil {
 			return err
 		}
 	}
@@ -91,13 +93,13 @@ func (b *pfBackend) applyTablesLocked(p Policy) bool {
 		return false
 	}
 	for _, cmd := range pfTableCommands(pfAnchor, sets) {
-		if _, err := b.pfctl("", cmd...); err != nil {
+		if _, err := b.pfctl(context.Background(), "", cmd...); err != nil {
 			b.log.Warn("firewall tables update failed; loading the anchor", "backend", "pf", "err", err)
 			return false
 		}
 	}
 	b.last = p
-	if l, err := b.listLocked(); err == nil {
+	if l, err := b.listLocked(context.Background()); err == nil {
 		b.loaded = l
 	} else {
 		b.log.Warn("firewall tables not read back; the self-check will report them changed", "backend", "pf", "err", err)
@@ -110,12 +112,12 @@ func (b *pfBackend) applyTablesLocked(p Policy) bool {
 // enabled (someone may have run pfctl -d), then releases references left by
 // a crashed run: only after ours is taken, so pf never goes off between.
 func (b *pfBackend) enableLocked() error {
-	info, err := b.pfctl("", "-s", "info")
+	info, err := b.pfctl(context.Background(), "", "-s", "info")
 	if err != nil {
 		return err
 	}
 	if b.token == "" || !pfEnabled(info) {
-		out, err := b.pfctl("", "-E")
+		out, err := b.pfctl(context.Background(), "", "-E")
 		if err != nil {
 			return err
 		}
@@ -144,7 +146,7 @@ func (b *pfBackend) releaseLocked(keep string) error {
 		if t == keep {
 			continue
 		}
-		if _, err := b.pfctl("", "-X", t); err != nil {
+		if _, err := b.pfctl(context.Background(), "", "-X", t); err != nil {
 			b.log.Info("pf token not released (already gone)", "token", t, "err", err)
 		}
 		if err := b.tokens.Remove(t); err != nil {
@@ -158,7 +160,7 @@ func (b *pfBackend) releaseLocked(keep string) error {
 func (b *pfBackend) Remove() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if _, err := b.pfctl("", "-a", pfAnchor, "-F", "all"); err != nil {
+	if _, err := b.pfctl(context.Background(), "", "-a", pfAnchor, "-F", "all"); err != nil {
 		return err
 	}
 	if err := b.releaseLocked(""); err != nil {
@@ -171,10 +173,10 @@ func (b *pfBackend) Remove() error {
 
 // listLocked reads the anchor back from pf: its filter and NAT rules and
 // every table's addresses, normalised.
-func (b *pfBackend) listLocked() (pfListing, error) {
+func (b *pfBackend) listLocked(ctx context.Context) (pfListing, error) {
 	var outs [3]string
 	for i, what := range []string{"rules", "nat", "Tables"} {
-		out, err := b.pfctl("", "-a", pfAnchor, "-s", what)
+		out, err := b.pfctl(ctx, "", "-a", pfAnchor, "-s", what)
 		if err != nil {
 			return pfListing{}, err
 		}
@@ -182,7 +184,7 @@ func (b *pfBackend) listLocked() (pfListing, error) {
 	}
 	l := pfListing{Rules: pfNormalize(outs[0]), NAT: pfNormalize(outs[1]), Tables: map[string][]string{}}
 	for _, name := range pfTableNames(outs[2]) {
-		out, err := b.pfctl("", "-a", pfAnchor, "-t", name, "-T", "show")
+		out, err := b.pfctl(ctx, "", "-a", pfAnchor, "-t", name, "-T", "show")
 		if err != nil {
 			return pfListing{}, err
 		}
@@ -195,10 +197,10 @@ func (b *pfBackend) listLocked() (pfListing, error) {
 // after the last Apply: the count of rules, and whether any rule, NAT rule
 // or table entry differs. An anchor is always there; one without filter
 // rules counts as missing.
-func (b *pfBackend) Inspect() (Inspection, error) {
+func (b *pfBackend) Inspect(ctx context.Context) (Inspection, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	got, err := b.listLocked()
+	got, err := b.listLocked(ctx)
 	if err != nil {
 		return Inspection{}, err
 	}
@@ -206,11 +208,11 @@ func (b *pfBackend) Inspect() (Inspection, error) {
 }
 
 func (b *pfBackend) healthLocked() []string {
-	info, err := b.pfctl("", "-s", "info")
+	info, err := b.pfctl(context.Background(), "", "-s", "info")
 	if err != nil {
 		return []string{err.Error()}
 	}
-	main, err := b.pfctl("", "-s", "rules")
+	main, err := b.pfctl(context.Background(), "", "-s", "rules")
 	if err != nil {
 		return []string{err.Error()}
 	}
@@ -220,11 +222,11 @@ func (b *pfBackend) healthLocked() []string {
 // Show lists the anchor's loaded rules and tables, after any problem that
 // keeps them from being enforced.
 func (b *pfBackend) Show() (string, error) {
-	rules, err := b.pfctl("", "-a", pfAnchor, "-v", "-s", "rules")
+	rules, err := b.pfctl(context.Background(), "", "-a", pfAnchor, "-v", "-s", "rules")
 	if err != nil {
 		return "", err
 	}
-	tables, err := b.pfctl("", "-a", pfAnchor, "-s", "Tables")
+	tables, err := b.pfctl(context.Background(), "", "-a", pfAnchor, "-s", "Tables")
 	if err != nil {
 		return "", err
 	}

@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -33,7 +34,7 @@ type fakePF struct {
 	entries map[string][]string
 }
 
-func (f *fakePF) pfctl(stdin string, args ...string) (string, error) {
+func (f *fakePF) pfctl(_ context.Context, stdin string, args ...string) (string, error) {
 	cmd := strings.Join(args, " ")
 	f.cmds = append(f.cmds, cmd)
 	switch cmd {
@@ -140,7 +141,7 @@ func TestPFBackendInspect(t *testing.T) {
 	if err := b.Apply(Compute(testInput(StateConnected, ModeAuto, true, true, true, true))); err != nil {
 		t.Fatal(err)
 	}
-	in, err := b.Inspect()
+	in, err := b.Inspect(t.Context())
 	if err != nil || !in.Present || in.Rules == 0 || in.Rules != in.Want {
 		t.Fatalf("after apply: %+v, %v", in, err)
 	}
@@ -149,13 +150,13 @@ func TestPFBackendInspect(t *testing.T) {
 		t.Fatalf("no pass rule in the anchor:\n%s", f.anchor)
 	}
 	f.anchor = f.anchor[:i] + f.anchor[i+1+strings.Index(f.anchor[i+1:], "\n"):]
-	if in, err = b.Inspect(); err != nil || in.Rules != in.Want-1 {
+	if in, err = b.Inspect(t.Context()); err != nil || in.Rules != in.Want-1 {
 		t.Fatalf("after a rule went: %+v, %v", in, err)
 	}
 	if err := b.Remove(); err != nil {
 		t.Fatal(err)
 	}
-	if in, err = b.Inspect(); err != nil || in.Present || in.Want != 0 {
+	if in, err = b.Inspect(t.Context()); err != nil || in.Present || in.Want != 0 {
 		t.Fatalf("after remove: %+v, %v", in, err)
 	}
 }
@@ -178,7 +179,7 @@ func TestPFBackendInspectSeesInPlaceChanges(t *testing.T) {
 		if err := b.Apply(Compute(in)); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := b.Inspect(); err != nil || got.Changed || got.Rules != got.Want {
+		if got, err := b.Inspect(t.Context()); err != nil || got.Changed || got.Rules != got.Want {
 			t.Fatalf("%s: as applied: %+v, %v", name, got, err)
 		}
 		before := f.anchor + f.nat + fmt.Sprint(f.entries)
@@ -186,7 +187,7 @@ func TestPFBackendInspectSeesInPlaceChanges(t *testing.T) {
 		if before == f.anchor+f.nat+fmt.Sprint(f.entries) {
 			t.Fatalf("%s: the change did not apply to the fake", name)
 		}
-		got, err := b.Inspect()
+		got, err := b.Inspect(t.Context())
 		if err != nil || !got.Changed {
 			t.Errorf("%s: not seen: %+v, %v", name, got, err)
 		}
@@ -207,7 +208,7 @@ func TestPFBackendInspectSeesInPlaceChanges(t *testing.T) {
 	if len(f.tables) == 0 {
 		t.Fatal("the bootstrap permit did not refill a table")
 	}
-	if got, err := b.Inspect(); err != nil || got.Changed {
+	if got, err := b.Inspect(t.Context()); err != nil || got.Changed {
 		t.Errorf("after the service's own table refill: %+v, %v", got, err)
 	}
 }

@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -164,15 +165,23 @@ func (b *wfpBackend) removeLocked() error {
 // Inspect counts our installed filters against those the last Apply
 // added, and compares each one's layer, action, weight and conditions with
 // what was read right after it (wfpChanged). WFP keeps no per-filter
-// packet counters.
-func (b *wfpBackend) Inspect() (Inspection, error) {
+// packet counters. The reads are calls into the filtering engine, not a
+// process to kill: ctx is checked between them, so an ended read-back
+// stops at the next step.
+func (b *wfpBackend) Inspect(ctx context.Context) (Inspection, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return Inspection{}, err
+	}
 	keys, _, err := ourFilters(sessionHandle(b.sess))
 	if err != nil {
 		return Inspection{}, err
 	}
 	in := Inspection{Present: len(keys) > 0, Rules: len(keys), Want: b.want}
+	if err := ctx.Err(); err != nil {
+		return Inspection{}, err
+	}
 	now, err := b.ourRulesLocked()
 	if err = errors.Join(b.installedErr, err); err != nil {
 		if !b.countsLogged {

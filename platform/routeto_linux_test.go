@@ -1,6 +1,8 @@
 package platform
 
 import (
+	"context"
+	"errors"
 	"net/netip"
 	"testing"
 
@@ -27,13 +29,23 @@ func TestRouteToUserLinuxChild(t *testing.T) {
 	netnstest.Child(t)
 	for _, dst := range []string{"1.1.1.1", "2606:4700:4700::1111"} {
 		a := netip.MustParseAddr(dst)
-		own, err := RouteTo(a, 0, -1)
+		own, err := RouteTo(t.Context(), a, 0, -1)
 		if err != nil || own.Reject || own.Interface != "eth0" {
 			t.Errorf("RouteTo(%s) as the service = %+v, %v; want eth0", dst, own, err)
 		}
-		user, err := RouteTo(a, 0, 4242)
+		user, err := RouteTo(t.Context(), a, 0, 4242)
 		if err != nil || !user.Reject {
 			t.Errorf("RouteTo(%s) as uid 4242 = %+v, %v; want the uidrange rule's reject", dst, user, err)
 		}
+	}
+}
+
+// TestRouteToEndsWithContext: a lookup whose context has ended asks the
+// kernel nothing and says why.
+func TestRouteToEndsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := RouteTo(ctx, netip.MustParseAddr("192.0.2.1"), 0, -1); !errors.Is(err, context.Canceled) {
+		t.Errorf("RouteTo with an ended context: %v, want context.Canceled", err)
 	}
 }

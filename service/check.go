@@ -146,9 +146,9 @@ func (m *Manager) callerRoutes(ctx context.Context, uid int, connected bool) (r4
 	return r4, r6
 }
 
-func routeProbe(ctx context.Context, limit time.Duration, route func(netip.Addr, uint32, int) (platform.Hop, error), dst netip.Addr, mark uint32, uid int) selfcheck.Hop {
-	h, err := bounded(ctx, "the route lookup of "+dst.String(), limit, func(context.Context) (platform.Hop, error) {
-		return route(dst, mark, uid)
+func routeProbe(ctx context.Context, limit time.Duration, route func(context.Context, netip.Addr, uint32, int) (platform.Hop, error), dst netip.Addr, mark uint32, uid int) selfcheck.Hop {
+	h, err := bounded(ctx, "the route lookup of "+dst.String(), limit, func(ctx context.Context) (platform.Hop, error) {
+		return route(ctx, dst, mark, uid)
 	})
 	return selfcheck.Hop{Interface: h.Interface, Gateway: h.Gateway, Reject: h.Reject, Err: err}
 }
@@ -198,8 +198,8 @@ func (m *Manager) inspectFirewall(ctx context.Context, limit time.Duration) self
 	if !ok {
 		return selfcheck.Installed{Err: errors.New("this firewall backend cannot be read back")}
 	}
-	got, err := bounded(ctx, "the firewall read-back", limit, func(context.Context) (firewall.Inspection, error) {
-		return in.Inspect()
+	got, err := bounded(ctx, "the firewall read-back", limit, func(ctx context.Context) (firewall.Inspection, error) {
+		return in.Inspect(ctx)
 	})
 	return selfcheck.Installed{Present: got.Present, Rules: got.Rules, Want: got.Want, Unmetered: got.Unmetered, Changed: got.Changed, Rejected: got.Rejected, Err: err}
 }

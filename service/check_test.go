@@ -37,7 +37,7 @@ func (f *inspectingFirewall) Apply(p firewall.Policy) error {
 	return f.recordingFirewall.Apply(p)
 }
 
-func (f *inspectingFirewall) Inspect() (firewall.Inspection, error) {
+func (f *inspectingFirewall) Inspect(context.Context) (firewall.Inspection, error) {
 	if f.inspected != nil {
 		f.inspected()
 	}
@@ -52,7 +52,7 @@ type routeLog struct {
 	asks []string
 }
 
-func (r *routeLog) routeTo(dst netip.Addr, mark uint32, uid int) (platform.Hop, error) {
+func (r *routeLog) routeTo(_ context.Context, dst netip.Addr, mark uint32, uid int) (platform.Hop, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if mark != 0 {

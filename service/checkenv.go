@@ -40,8 +40,8 @@ const (
 // from the platform packages; tests inject their own.
 type CheckEnv struct {
 	// RouteTo returns the route a packet to dst with fwmark mark, sent
-	// by user uid (negative: the service's own), takes.
-	RouteTo func(dst netip.Addr, mark uint32, uid int) (platform.Hop, error)
+	// by user uid (negative: the service's own), takes; it ends with ctx.
+	RouteTo func(ctx context.Context, dst netip.Addr, mark uint32, uid int) (platform.Hop, error)
 	// SystemDNS returns the name servers the system uses now and whether
 	// they are only systemd-resolved's stub; it ends with ctx.
 	SystemDNS func(ctx context.Context, tunnel string) ([]netip.Addr, bool, error)
@@ -71,9 +71,10 @@ var defaultCheckLimits = checkLimits{
 
 // bounded runs probe with a deadline of limit (sooner if ctx ends sooner)
 // and returns a *selfcheck.TimeoutError naming what if it has not answered
-// by then. A probe that does not heed its context is left to finish on its
-// own and its result dropped; one run at a time (checkShare) bounds how
-// many can linger.
+// by then. Every probe ends with its context (TestCheckProbesEndWithContext),
+// so none outlives its deadline for long; the result is not waited for
+// past it all the same, and one run at a time (checkShare) bounds how
+// many could linger.
 func bounded[T any](ctx context.Context, what string, limit time.Duration, probe func(context.Context) (T, error)) (T, error) {
 	if d, ok := ctx.Deadline(); ok {
 		limit = max(min(limit, time.Until(d)), 0)
