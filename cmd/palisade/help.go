@@ -34,11 +34,14 @@ const setHelp = `  killswitch off|auto|always   block traffic outside the tunnel
   dns custom ADDR...           these servers (IPv4 and IPv6 addresses)
   dns handshake [ADDR...]      Handshake-aware servers (default: built-in ones)
   dns existing                 leave the system's DNS alone (no DNS protection)
+  reconnect-on-start on|off    reconnect when the service starts (after a reboot)
+                               if it was connected when it stopped
   check-outside on|off         let 'palisade check' ask an outside service which
                                address it sees (off by default: it tells a third party)
   check-url URL                that outside service (http:// or https://)
 
-'palisade settings' shows all settings; the split tunnel has 'palisade split'.
+'palisade settings' shows them all under these names; the split tunnel has
+'palisade split'.
 `
 
 const checkHelp = `Checks, for IPv4 and IPv6: routes, the kill switch rules, the system DNS

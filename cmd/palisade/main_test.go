@@ -224,3 +224,25 @@ func TestProfileListTable(t *testing.T) {
 		t.Errorf("list:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+// settings shows every setting under the name 'palisade set' takes, and
+// what set changes shows up there.
+func TestSettingsText(t *testing.T) {
+	s := settings.Default()
+	for _, args := range [][]string{{"dns", "custom", "1.1.1.1", "2606:4700:4700::1111"}, {"killswitch", "always"}, {"allow-lan", "off"}, {"reconnect-on-start", "off"}} {
+		if err := applySetting(&s, args[0], args[1:]); err != nil {
+			t.Fatalf("set %v: %v", args, err)
+		}
+	}
+	var b bytes.Buffer
+	printSettings(&b, s)
+	for _, want := range []string{
+		"killswitch          always\n", "allow-lan           off\n", "ipv6                on\n",
+		"dns                 custom 1.1.1.1 2606:4700:4700::1111\n", "reconnect-on-start  off\n",
+		"check-url           https://am.i.mullvad.net/ip (the default)\n", "split               off, no programs listed ('palisade split list')\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("settings lack %q:\n%s", want, b.String())
+		}
+	}
+}
