@@ -138,9 +138,7 @@ func networkChanges(t *testing.T, connecting bool) {
 	mustCLI(t, n, "set", "killswitch", "auto")
 	mustCLI(t, n, "disconnect")
 	s := startSweep(t, bed)
-	time.Sleep(time.Second)
-	c, _ := s.outside(t)
-	if c["ipv4"] == 0 || c["ipv6"] == 0 {
+	if c := s.seenOutside(t, 30*time.Second); c["ipv4"] == 0 || c["ipv6"] == 0 {
 		t.Errorf("disconnected, the counters saw no probe from the second link: %v", c)
 	}
 }

@@ -45,10 +45,11 @@ func TestHostileLANPublicPrefixOnLink(t *testing.T) {
 	if err := testbed.SendND(bed.Namespace(testbed.RoleLAN), "lan0", netip.MustParseAddr("ff02::1"), ipv6.ICMPTypeRouterAdvertisement, ra); err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, 20*time.Second, "the rogue prefix on-link", func() bool {
+		out, err := bed.Exec(testbed.RoleClient, "ip", "-6", "route", "show", "2001:db8:200::/64")
+		return err == nil && strings.Contains(string(out), "dev eth0")
+	})
 	time.Sleep(2 * time.Second) // the daemon re-renders within a second
-	if out, err := bed.Exec(testbed.RoleClient, "ip", "-6", "route", "show", "2001:db8:200::/64"); err != nil || !strings.Contains(string(out), "dev eth0") {
-		t.Fatalf("the rogue prefix is not on-link: %v %s", err, out)
-	}
 	for _, fam := range []int{4, 6} {
 		if err := bed.ResetOutsideCounts(); err != nil {
 			t.Fatal(err)
@@ -86,8 +87,7 @@ func TestHostileLANPublicPrefixOnLink(t *testing.T) {
 	// and the counters see them, so the checks above could fail.
 	mustCLI(t, n, "disconnect")
 	s = startSweep(t, bed)
-	time.Sleep(time.Second)
-	if c, _ := s.outside(t); c["ipv4"] == 0 || c["ipv6"] == 0 {
+	if c := s.seenOutside(t, 30*time.Second); c["ipv4"] == 0 || c["ipv6"] == 0 {
 		t.Errorf("disconnected, no probe took the on-link route: %v", c)
 	}
 }

@@ -83,6 +83,28 @@ func (s *sweep) outside(t *testing.T) (map[string]uint64, int64) {
 	return c, s.probes.Load()
 }
 
+// seenOutside waits, bounded by within, until the counters saw both
+// families' probes outside the tunnel, then stops the sweep and returns
+// the counters. A probe is an exec into the client namespace: on a loaded
+// machine the first ones can take longer than a fixed pause.
+func (s *sweep) seenOutside(t *testing.T, within time.Duration) map[string]uint64 {
+	t.Helper()
+	var c map[string]uint64
+	deadline := time.Now().Add(within)
+	for {
+		var err error
+		if c, err = s.bed.OutsideCounts(); err != nil {
+			t.Fatal(err)
+		}
+		if c["ipv4"] > 0 && c["ipv6"] > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.halt()
+	return c
+}
+
 // serviceNames are the questions the service itself may ask the system's
 // name servers outside the tunnel, through its marked sockets and the
 // kill switch's bootstrap permit: the NAT64 discovery of RFC 7050 when the
