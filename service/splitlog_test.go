@@ -38,12 +38,14 @@ func (w *blockingWriter) waitFor(t *testing.T, want string) string {
 	return w.waitForCount(t, want, 1)
 }
 
-// waitForCount waits (bounded, 2 s) until want has been written n times:
-// the log drains on its own goroutine, so lines arrive one by one.
+// waitForCount waits (bounded, 10 s: under -race on two busy cores the
+// draining goroutine can wait seconds for a slot) until want has been
+// written n times: the log drains on its own goroutine, so lines arrive
+// one by one.
 func (w *blockingWriter) waitForCount(t *testing.T, want string, n int) string {
 	t.Helper()
 	var got string
-	for range 100 {
+	for range 500 {
 		w.mu.Lock()
 		got = w.b.String()
 		w.mu.Unlock()
