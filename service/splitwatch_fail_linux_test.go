@@ -37,18 +37,30 @@ func missingGroups(t *testing.T) *cgroupGroups {
 	return g
 }
 
-// runBounded runs bin with args through a shell's exec, killed after a
-// few seconds: an exec the watch never answers must fail the test, not
-// hang it. (exec.Cmd.Start itself waits for the exec, hence the shell.)
-func runBounded(t *testing.T, bin string, args ...string) error {
+// shellExec is bin with args run through a shell's exec. The test binary
+// never execs a watched program itself: exec.Cmd.Start vforks, and the
+// forking thread stays in the kernel until the child's exec is answered by
+// the watch, a goroutine of this same process. A garbage collection that
+// starts meanwhile waits for that thread, so the watch never runs again
+// (seen: TestExecWatcherFollowsReplacedProgram hung the package under
+// -race -count=10). The shell's own exec is not watched.
+func shellExec(ctx context.Context, t *testing.T, bin string, args ...string) *exec.Cmd {
 	t.Helper()
 	sh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Skip("no sh")
 	}
+	return exec.CommandContext(ctx, sh, append([]string{"-c", `exec "$0" "$@"`, bin}, args...)...)
+}
+
+// runBounded runs bin with args through a shell's exec, killed after a
+// few seconds: an exec the watch never answers must fail the test, not
+// hang it.
+func runBounded(t *testing.T, bin string, args ...string) error {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err = exec.CommandContext(ctx, sh, append([]string{"-c", `exec "$0" "$@"`, bin}, args...)...).Run()
+	err := shellExec(ctx, t, bin, args...).Run()
 	if ctx.Err() != nil {
 		t.Fatalf("%s %v was held by the watch until killed", bin, args)
 	}

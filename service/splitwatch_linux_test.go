@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"io"
@@ -91,6 +92,19 @@ func inGroup(t *testing.T, g *cgroupGroups, c *exec.Cmd) bool {
 	return p == "/"+g.Group(settings.SplitBypass)
 }
 
+// waitExec waits, bounded, until c's process runs bin: the shell of
+// shellExec has exec'd it, so the watch has answered that exec.
+func waitExec(t *testing.T, c *exec.Cmd, bin string) {
+	t.Helper()
+	for range 100 {
+		if exe, _ := os.Readlink("/proc/" + strconv.Itoa(c.Process.Pid) + "/exe"); exe == bin {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("process %d did not exec %s within 10 s", c.Process.Pid, bin)
+}
+
 // TestExecWatcherMovesNewAndRunning: a running copy of sleep is moved when
 // the list is set, a new one is in the group from its exec on, a program
 // not listed stays out, and after the list is emptied new processes stay
@@ -105,17 +119,17 @@ func TestExecWatcherMovesNewAndRunning(t *testing.T) {
 		}
 	})
 	start := func(bin string) *exec.Cmd {
-		c := exec.Command(bin, "30")
+		c := shellExec(context.Background(), t, bin, "30")
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
 		procs = append(procs, c)
+		waitExec(t, c, bin)
 		return c
 	}
 	in := func(c *exec.Cmd) bool { return inGroup(t, g, c) }
 	sleep, other := copyProgram(t, "sleep"), copyProgram(t, "sleep")
 	running := start(sleep)
-	time.Sleep(100 * time.Millisecond) // let it exec
 	if err := g.Watch(settings.SplitBypass, []string{sleep}); err != nil {
 		t.Fatal(err)
 	}
@@ -177,11 +191,13 @@ func TestExecWatcherFollowsReplacedProgram(t *testing.T) {
 		return slices.Clone(pids)
 	}
 	run := func() int {
-		c := exec.Command(sleep, "0")
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c := shellExec(ctx, t, sleep, "0")
 		if err := c.Run(); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v (held by the watch: %v)", sleep, err, ctx.Err())
 		}
-		return c.Process.Pid
+		return c.Process.Pid // the shell's, which exec'd sleep
 	}
 	if pid := run(); !slices.Equal(moved(), []int{pid}) {
 		t.Fatalf("moved %v, want the first run", moved())
