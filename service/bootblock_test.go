@@ -59,7 +59,8 @@ func TestBootPolicy(t *testing.T) {
 	if last.Action == firewall.Accept || len(last.Dst) != 0 {
 		t.Errorf("the output does not end in a block of everything: %+v", last)
 	}
-	lan4, lan6 := netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fe80::/10")
+	// fc00::/7: link-local fe80::/10 is accepted for NDP whatever allow-LAN says.
+	lan4, lan6 := netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fc00::/7")
 	if !acceptsTo(p, lan4) || !acceptsTo(p, lan6) {
 		t.Error("allow-LAN on, but the LAN of a family is not accepted")
 	}
