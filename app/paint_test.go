@@ -282,8 +282,8 @@ func TestWindowWidthFixedFromStart(t *testing.T) {
 }
 
 // A text style the window meets for the first time costs its font faces
-// only, not another copy of Fyne's colour emoji font (about 8 MB of Go heap
-// a style before).
+// only, not another copy of Fyne's colour emoji font: about 3 MB of Go heap
+// a style, 6 MB with the emoji font.
 func TestNewTextStyleSkipsEmojiFace(t *testing.T) {
 	h := newHarness(t, connected(), settings.Default())
 	h.settle()
@@ -301,7 +301,9 @@ func TestNewTextStyleSkipsEmojiFace(t *testing.T) {
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 3<<20 {
+	grew := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("a new text style: %.1f MB of heap", float64(grew)/(1<<20))
+	if grew > 9<<19 { // 4.5 MB
 		t.Errorf("a new text style's faces took %.1f MB of heap", float64(grew)/(1<<20))
 	}
 }
