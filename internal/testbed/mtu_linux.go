@@ -20,6 +20,28 @@ func (b *Bed) SetLANMTU(mtu int) error {
 	return b.ipBatch(RoleClient, "link set eth0 mtu "+strconv.Itoa(mtu))
 }
 
+// NarrowLANRouter narrows the LAN router's side of the client's link
+// (lan0) to mtu, leaving the client's side as it is: a hop the client
+// cannot see. What the router forwards onto it that is larger never
+// arrives: IPv6 and IPv4 with DF are dropped with a "too big" error
+// (which BlackholePMTU swallows), and the IPv4 fragments it would make
+// of the rest are dropped on their way out, as on the many networks that
+// drop fragments (wireguard-go clears DF on its IPv4 datagrams, so the
+// router would otherwise split them and hide the narrow hop from an IPv4
+// endpoint).
+func (b *Bed) NarrowLANRouter(mtu int) error {
+	if err := b.ipBatch(RoleLAN, "link set lan0 mtu "+strconv.Itoa(mtu)); err != nil {
+		return err
+	}
+	return b.nft(RoleLAN, `table netdev pmtu_nofrag {
+	chain out {
+		type filter hook egress device "lan0" priority 0; policy accept;
+		ip frag-off & 0x3fff != 0 drop
+	}
+}
+`)
+}
+
 // BlackholePMTU makes lan drop the ICMP "fragmentation needed" and ICMPv6
 // "packet too big" errors it would send about its narrow LAN link: the
 // path MTU discovery black hole of many real uplinks, where a packet too
