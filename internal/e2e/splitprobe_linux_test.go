@@ -76,7 +76,12 @@ func seen(network string, addr netip.AddrPort) string {
 	c.SetDeadline(time.Now().Add(2 * time.Second))
 	if network == "udp" {
 		if _, err := c.Write([]byte("probe")); err != nil {
-			return "error: " + err.Error()
+			// A dropped and a rejected datagram both fail the send
+			// (EPERM); only a reject also answers with an ICMP error,
+			// which the read reports at once, where a drop ends in the
+			// timeout.
+			_, rerr := c.Read(make([]byte, 1))
+			return fmt.Sprintf("error: %v; then %v", err, rerr)
 		}
 	}
 	line, err := bufio.NewReader(c).ReadString('\n')
