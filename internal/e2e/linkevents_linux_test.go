@@ -10,6 +10,7 @@ import (
 
 	"github.com/palisadevpn/palisade/internal/testbed"
 	"github.com/palisadevpn/palisade/service/ipc"
+	"golang.org/x/sys/unix"
 )
 
 // netEvent changes the client's network the way a real one changes under a
@@ -86,13 +87,44 @@ func tunnelWorks(t *testing.T, n *node, after string) {
 // routes with lower metrics. Nothing may reach internet outside the
 // tunnel, from any address or link; connected, the tunnel must carry both
 // families again after each change.
+//
+// Connected, the tunnel's routes alone keep the plain probes in (they
+// pass with the kill switch off too), so a third run probes from sockets
+// bound to the physical links, which the routes do not steer: only the
+// firewall keeps those in, and its control turns the kill switch off and
+// sees them leave.
 func TestNetworkChangesNoLeak(t *testing.T) {
-	for _, phase := range []string{"connected", "connecting"} {
-		t.Run(phase, func(t *testing.T) { networkChanges(t, phase == "connecting") })
+	for _, phase := range []string{"connected", "connecting", "bound"} {
+		t.Run(phase, func(t *testing.T) { networkChanges(t, phase == "connecting", phase == "bound") })
 	}
 }
 
-func networkChanges(t *testing.T, connecting bool) {
+// boundProbe sends one probe of a kind and family to internet from a
+// socket bound to each physical link of the client (SO_BINDTODEVICE), as
+// a program aiming around the tunnel would; ICMP from a raw socket.
+func boundProbe(b *testbed.Bed, kind string, family int) {
+	addr, echo := testbed.InternetIPv4, ip4(netip.IPv4Unspecified(), testbed.InternetIPv4, protoICMP, 0, 0, false, icmpMsg(8, 0, 1, []byte("probe")))
+	if family == 6 {
+		addr, echo = testbed.InternetIPv6, ip6(testbed.ClientIPv6, testbed.InternetIPv6, protoICMPv6, 64, icmpMsg(128, 0, 1, []byte("probe")))
+	}
+	for _, dev := range []string{"eth0", "eth1"} {
+		d := sockopt(unix.SO_BINDTODEVICE, 0, dev)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		switch kind {
+		case "tcp":
+			b.ProbeWith(ctx, d, "tcp", netip.AddrPortFrom(addr, testbed.HTTPPort))
+		case "udp":
+			b.ProbeWith(ctx, d, "udp", netip.AddrPortFrom(addr, testbed.EchoPort))
+		case "icmp":
+			b.Do(testbed.RoleClient, func() error { return sendRaw(dev, [][]byte{echo}) })
+		case "dns":
+			askDNS(b, d, "udp", netip.AddrPortFrom(addr, testbed.DNSPort))
+		}
+		cancel()
+	}
+}
+
+func networkChanges(t *testing.T, connecting, bound bool) {
 	bed := testbed.New(t, testbed.Options{})
 	if bins.err != nil {
 		t.Fatal(bins.err)
@@ -114,8 +146,14 @@ func networkChanges(t *testing.T, connecting bool) {
 	} else {
 		n.connect(t, "bed")
 	}
+	sweepNow := func() *sweep { return startSweep(t, bed) }
+	if bound {
+		sweepNow = func() *sweep {
+			return startSweepWith(t, bed, func(kind string, fam int) { boundProbe(bed, kind, fam) })
+		}
+	}
 	for _, ev := range netEvents {
-		s := startSweep(t, bed)
+		s := sweepNow()
 		time.Sleep(300 * time.Millisecond)
 		ipBatch(t, bed, testbed.RoleLAN, ev.lan)
 		ipBatch(t, bed, testbed.RoleClient, ev.client)
@@ -132,6 +170,18 @@ func networkChanges(t *testing.T, connecting bool) {
 	defer cancel()
 	if err := bed.ProbePing(ctx, netip.MustParseAddr("192.168.70.1")); err != nil {
 		t.Errorf("allow-LAN: the second link's router is not reachable: %v", err)
+	}
+	if bound {
+		// The control: the kill switch off, still connected, the bound
+		// probes leave by the links, and the counters see them.
+		mustCLI(t, n, "set", "killswitch", "off")
+		s := sweepNow()
+		waitFor(t, 20*time.Second, "the bound probes leaving with the kill switch off", func() bool {
+			c, err := bed.OutsideCounts()
+			return err == nil && c["ipv4"] > 0 && c["ipv6"] > 0
+		})
+		s.halt()
+		return
 	}
 	// The control: disconnected, the same probes leave by the second link
 	// with its addresses, and the counters see them.

@@ -26,9 +26,9 @@ func (b *Bed) SetLANMTU(mtu int) error {
 // arrives: IPv6 and IPv4 with DF are dropped with a "too big" error
 // (which BlackholePMTU swallows), and the IPv4 fragments it would make
 // of the rest are dropped on their way out, as on the many networks that
-// drop fragments (wireguard-go clears DF on its IPv4 datagrams, so the
-// router would otherwise split them and hide the narrow hop from an IPv4
-// endpoint).
+// drop fragments. (With fragments allowed, the tunnel's outer IPv4
+// datagrams crossed the narrow hop as fragments and an IPv4 endpoint
+// never saw it.)
 func (b *Bed) NarrowLANRouter(mtu int) error {
 	if err := b.ipBatch(RoleLAN, "link set lan0 mtu "+strconv.Itoa(mtu)); err != nil {
 		return err
