@@ -153,9 +153,12 @@ func TestFailover(t *testing.T) {
 		for name, first := range map[string]func(*testing.T, string) netip.AddrPort{"dead": deadAddr, "silent": silentAddr} {
 			t.Run(host+"/"+name, func(t *testing.T) {
 				up := startUpstream(t, host, answerA(300))
+				// The working upstream must answer within Timeout, or it
+				// counts as a second failure: 2 s, not 300 ms, on a loaded
+				// machine under -race.
 				s := startResolver(t, host, Config{
 					Upstreams: []netip.AddrPort{first(t, host), up.addr},
-					Timeout:   300 * time.Millisecond,
+					Timeout:   2 * time.Second,
 				})
 				r := ask(t, s, "udp", "a.example", dns.TypeA, nil)
 				if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
