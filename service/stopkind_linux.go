@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -60,8 +61,8 @@ const (
 )
 
 // querySystemdStop reads, over conn, the system state, the unit holding
-// pid with its main process and Restart= setting, and the type of the job
-// the unit runs (org.freedesktop.systemd1(5)).
+// pid with, for a service, its main process and Restart= setting, and the
+// type of the job the unit runs (org.freedesktop.systemd1(5)).
 func querySystemdStop(ctx context.Context, conn *dbus.Conn, pid uint32) (systemdStop, error) {
 	q := systemdStop{PID: pid}
 	manager := conn.Object(systemdName, systemdPath)
@@ -73,6 +74,15 @@ func querySystemdStop(ctx context.Context, conn *dbus.Conn, pid uint32) (systemd
 		return q, fmt.Errorf("GetUnitByPID: %w", err)
 	}
 	unit := conn.Object(systemdName, unitPath)
+	var id string
+	if err := getProperty(ctx, unit, systemdName+".Unit", "Id", &id); err != nil {
+		return q, err
+	}
+	if !strings.HasSuffix(id, ".service") {
+		// A scope or slice (a login session's, an orphan reparented to
+		// PID 1): no service of systemd's, so no main process.
+		return q, nil
+	}
 	if err := getProperty(ctx, unit, systemdName+".Service", "MainPID", &q.MainPID); err != nil {
 		return q, err
 	}

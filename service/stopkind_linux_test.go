@@ -43,9 +43,9 @@ func (m fakeManager) GetUnitByPID(pid uint32) (dbus.ObjectPath, *dbus.Error) {
 }
 
 // fakeSystemd exports a systemd look-alike on a private bus: the manager
-// in systemState, a unit palisaded.service holding pid 4242 as its main
-// process with Restart=always, running job (0 for none) of jobType.
-func fakeSystemd(t *testing.T, systemState string, job uint32, jobType string) *dbus.Conn {
+// in systemState, a unit unitID holding pid 4242 (as its main process with
+// Restart=always, for a service), running job (0 for none) of jobType.
+func fakeSystemd(t *testing.T, unitID, systemState string, job uint32, jobType string) *dbus.Conn {
 	t.Helper()
 	addr, bus, err := desktopbed.StartBus()
 	if errors.Is(err, exec.ErrNotFound) {
@@ -68,7 +68,7 @@ func fakeSystemd(t *testing.T, systemState string, job uint32, jobType string) *
 	}{
 		{systemdPath, fakeProps{systemdManager: {"SystemState": systemState}}},
 		{unit, fakeProps{
-			systemdName + ".Unit":    {"Id": "palisaded.service", "Job": jobRef{job, jobPath}},
+			systemdName + ".Unit":    {"Id": unitID, "Job": jobRef{job, jobPath}},
 			systemdName + ".Service": {"MainPID": uint32(4242), "Restart": "always"},
 		}},
 		{jobPath, fakeProps{systemdName + ".Job": {"JobType": jobType}}},
@@ -97,23 +97,26 @@ func fakeSystemd(t *testing.T, systemState string, job uint32, jobType string) *
 // and a PID outside every unit is an error, not a plain stop.
 func TestQuerySystemdStop(t *testing.T) {
 	for _, c := range []struct {
-		name, state string
-		job         uint32
-		jobType     string
-		pid         uint32
-		want        systemdStop
-		wantErr     bool
+		name, unit string
+		state      string
+		job        uint32
+		jobType    string
+		pid        uint32
+		want       systemdStop
+		wantErr    bool
 	}{
-		{"restart job", "running", 77, "restart", 4242,
+		{"restart job", "palisaded.service", "running", 77, "restart", 4242,
 			systemdStop{SystemState: "running", PID: 4242, MainPID: 4242, JobType: "restart", Restart: "always"}, false},
-		{"stop at shutdown", "stopping", 77, "stop", 4242,
+		{"stop at shutdown", "palisaded.service", "stopping", 77, "stop", 4242,
 			systemdStop{SystemState: "stopping", PID: 4242, MainPID: 4242, JobType: "stop", Restart: "always"}, false},
-		{"no job", "running", 0, "stop", 4242,
+		{"no job", "palisaded.service", "running", 0, "stop", 4242,
 			systemdStop{SystemState: "running", PID: 4242, MainPID: 4242, Restart: "always"}, false},
-		{"pid in no unit", "running", 77, "restart", 99, systemdStop{}, true},
+		{"a login session's scope", "session-3.scope", "running", 77, "stop", 4242,
+			systemdStop{SystemState: "running", PID: 4242}, false},
+		{"pid in no unit", "palisaded.service", "running", 77, "restart", 99, systemdStop{}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			conn := fakeSystemd(t, c.state, c.job, c.jobType)
+			conn := fakeSystemd(t, c.unit, c.state, c.job, c.jobType)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			got, err := querySystemdStop(ctx, conn, c.pid)

@@ -48,6 +48,7 @@ func TestClassifySystemdStop(t *testing.T) {
 		{"kill -TERM, Restart=on-failure", with(func(q *systemdStop) { q.Restart = "on-failure" }), nil, StopPlain},
 		{"poweroff", with(func(q *systemdStop) { q.JobType = "stop"; q.SystemState = "stopping" }), nil, StopSystem},
 		{"rescue mode", with(func(q *systemdStop) { q.JobType = "stop"; q.SystemState = "maintenance" }), nil, StopSystem},
+		{"a login session's scope", systemdStop{SystemState: "running", PID: 40}, nil, StopPlain},
 		{"another unit's main process", with(func(q *systemdStop) { q.JobType = "restart"; q.MainPID = 7 }), nil, StopPlain},
 		{"bus unreachable", systemdStop{}, errors.New("dial unix /run/dbus/system_bus_socket: connect: no such file or directory"), StopUnknown},
 	} {
