@@ -120,6 +120,12 @@ func startFakeAPI(t *testing.T) (*fakeAPI, string) {
 		w.WriteHeader(http.StatusCreated)
 		json.NewEncoder(w).Encode(ipc.ImportResponse{Profile: ipc.ProfileInfo{Name: req.Name}})
 	})
+	mux.HandleFunc("POST "+ipc.PathConnect, func(w http.ResponseWriter, r *http.Request) {
+		var req ipc.ConnectRequest
+		json.NewDecoder(r.Body).Decode(&req)
+		w.WriteHeader(http.StatusNotFound)
+		json.NewEncoder(w).Encode(ipc.ErrorResponse{Error: `no profile named "` + req.Profile + `"`})
+	})
 	mux.HandleFunc("GET "+ipc.PathProfiles, func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
@@ -162,6 +168,10 @@ func TestProfileImport(t *testing.T) {
 	}
 	if code, out, _ := runCLI("--socket", sock, "profile", "list", "--names"); code != 0 || out != "home\n" {
 		t.Errorf("list --names: exit %d, %q", code, out)
+	}
+
+	if code, _, errw := runCLI("--socket", sock, "connect", "hom"); code != 1 || !strings.Contains(errw, `no profile named "hom"`+"\nhint: 'palisade profile list' shows the stored profiles") {
+		t.Errorf("connect to a missing profile: exit %d, %q", code, errw)
 	}
 
 	dir := t.TempDir()

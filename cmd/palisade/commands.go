@@ -130,12 +130,23 @@ func (c *cli) connect(args []string) error {
 		name = pos[0]
 	}
 	if err := c.client.Connect(c.ctx, name); err != nil {
-		return err
+		return withHint(err, http.StatusNotFound, "'palisade profile list' shows the stored profiles")
 	}
 	if !*wait {
 		return nil
 	}
 	return c.waitConnected(*timeout)
+}
+
+// withHint adds a hint line to the service's answer of the given HTTP
+// status: the service words the error for every client, the CLI knows
+// which command fixes it.
+func withHint(err error, status int, hint string) error {
+	var ae *ipc.APIError
+	if errors.As(err, &ae) && ae.Status == status {
+		return fmt.Errorf("%w\nhint: %s", err, hint)
+	}
+	return err
 }
 
 // errDone ends a status watch.
@@ -284,11 +295,7 @@ func (c *cli) profileImport(args []string) error {
 	}
 	r, err := c.client.ImportWith(c.ctx, ipc.ImportRequest{Name: *name, Text: text, Replace: *replace})
 	if err != nil {
-		var ae *ipc.APIError
-		if errors.As(err, &ae) && ae.Status == http.StatusConflict {
-			err = fmt.Errorf("%w\nhint: --name NAME imports it under another name, --replace replaces the stored one", err)
-		}
-		return err
+		return withHint(err, http.StatusConflict, "--name NAME imports it under another name, --replace replaces the stored one")
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintln(c.errw, "warning:", w)
