@@ -48,6 +48,11 @@ linux_packages() {
   local cfg=$work/nfpm-$arch$flavour.yaml unit=$work/palisaded-$arch.service icons=$work/icons libc=
   local changelog=$work/changelog$flavour.gz metainfo=$work/com.palisadevpn.palisade.metainfo.xml
   go run ./installer/render -kind systemd -exe /usr/bin/palisaded >"$unit"
+  # The scripts do not depend on the arch, so the host's CLI writes them.
+  local completions=$work/completions
+  mkdir -p "$completions"
+  go run ./cmd/palisade completion bash >"$completions/palisade.bash"
+  go run ./cmd/palisade completion fish >"$completions/palisade.fish"
   debian_changelog "palisade$flavour" | gzip -9n >"$changelog"
   if [ -z "$flavour" ]; then
     cp installer/nfpm.yaml "$cfg"
@@ -60,7 +65,7 @@ linux_packages() {
   fi
   for fmt in deb rpm; do
     VERSION=$VERSION ARCH=$arch BIN_DIR=$dir UNIT=$unit ICONS=$icons LIBC=$libc CHANGELOG=$changelog METAINFO=$metainfo \
-      FLAVOUR=$flavour OTHER=$other \
+      COMPLETIONS=$completions FLAVOUR=$flavour OTHER=$other \
       go run "github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION" \
       package --config "$cfg" --packager "$fmt" --target "$DIST/"
   done

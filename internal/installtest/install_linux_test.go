@@ -110,6 +110,11 @@ func installAndCheck(t *testing.T, rootfs string, v variant) {
 		t.Error("palisaded install wrote a second unit into /etc/systemd/system")
 	}
 
+	// The packaged bash completion, loaded as bash-completion would.
+	if out := c.must(`bash -c 'source /usr/share/bash-completion/completions/palisade; COMP_WORDS=(palisade set kill); COMP_CWORD=2; _palisade; echo "${COMPREPLY[*]}"'`); strings.TrimSpace(out) != "killswitch" {
+		t.Errorf("bash completion of 'palisade set kill': %q", out)
+	}
+
 	c.must("useradd -m -G palisade alice && useradd -m bob")
 	c.must("palisade profile import " + shareDir + "/bed.conf --name bed")
 	if out, err := c.run(time.Minute, "runuser -u bob -- palisade connect bed"); err == nil || !strings.Contains(out, "permission denied") {

@@ -32,6 +32,7 @@ func TestPackageContents(t *testing.T) {
 		"/usr/share/metainfo/com.palisadevpn.palisade.metainfo.xml",
 		"/usr/share/icons/hicolor/scalable/apps/palisade.svg",
 		"/usr/share/doc/palisade/copyright", "/usr/share/doc/palisade/changelog.gz",
+		"/usr/share/bash-completion/completions/palisade", "/usr/share/fish/vendor_completions.d/palisade.fish",
 	}
 	for _, n := range iconSizes {
 		want = append(want, fmt.Sprintf("/usr/share/icons/hicolor/%dx%d/apps/palisade.png", n, n))
