@@ -79,3 +79,28 @@ func TestLinkServicesOnlyToTheLink(t *testing.T) {
 		}
 	}
 }
+
+// Every engaged policy matches connection state: on nftables that keeps
+// conntrack, and so the reassembly of fragments, on for the port-53 and
+// port-853 rejects (TestPacketTricksStayIn).
+func TestEngagedPoliciesReassemble(t *testing.T) {
+	engaged := 0
+	for _, st := range allStates {
+		for _, mode := range allModes {
+			for _, lan := range []bool{true, false} {
+				in := testInput(st, mode, true, lan, true, true)
+				p := Compute(in)
+				if !p.Engaged {
+					continue
+				}
+				engaged++
+				if !slices.ContainsFunc(slices.Concat(p.Input, p.Forward), func(r Rule) bool { return r.Established }) {
+					t.Errorf("%s %s lan=%v: no connection-state rule:\n%s", st, mode, lan, p)
+				}
+			}
+		}
+	}
+	if engaged == 0 {
+		t.Fatal("no engaged policy among the cases")
+	}
+}

@@ -79,6 +79,11 @@ func (b builder) engagedInput() []Rule {
 	rs = append(rs, b.splitIn()...)
 	rs = append(rs, b.cve()...)
 	rs = append(rs, b.splitListen()...)
+	// On nftables this rule's ct match (and the forward chain's) also
+	// turns conntrack on in the namespace, and with it the kernel's
+	// reassembly of fragments before our chains: without it a DNS
+	// datagram's later fragments, which carry no port, would pass the
+	// port-53 reject to a LAN address.
 	rs = append(rs, Rule{Established: true, Action: Accept, Reason: "replies to allowed connections"})
 	rs = append(rs, b.endpointsIn()...)
 	rs = append(rs, b.tunnelAccept("tunnel interface")...)
