@@ -67,15 +67,7 @@ test -L /etc/resolv.conf && grep -q 198.51.100.2 /etc/resolv.conf`},
 func TestDebInstall(t *testing.T) {
 	buildPackages(t)
 	rootfs := cachedRootfs(t)
-	peer, err := testbed.NewPeer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, text := range map[string]string{"server.conf": peer.ServerConf(), "bed.conf": peer.Profile(testbed.ProfileOptions{})} {
-		if err := os.WriteFile(filepath.Join(built.dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writePeer(t)
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
 			start := time.Now()
@@ -85,12 +77,35 @@ func TestDebInstall(t *testing.T) {
 	}
 }
 
-func installAndCheck(t *testing.T, rootfs string, v variant) {
+// writePeer writes a fresh WireGuard peer's configuration (server.conf)
+// and the matching profile (bed.conf) where containers see them.
+func writePeer(t *testing.T) {
+	t.Helper()
+	peer, err := testbed.NewPeer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"server.conf": peer.ServerConf(), "bed.conf": peer.Profile(testbed.ProfileOptions{})} {
+		if err := os.WriteFile(filepath.Join(built.dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// bootWithPeer boots a container whose resolv.conf is the ISP's, with the
+// peer namespace serving the tunnel.
+func bootWithPeer(t *testing.T, rootfs string) *container {
+	t.Helper()
 	c := boot(t, rootfs, built.dir, func(root string) error {
 		os.Remove(filepath.Join(root, "etc/resolv.conf"))
 		return os.WriteFile(filepath.Join(root, "etc/resolv.conf"), []byte(ispResolvConf), 0o644)
 	})
 	c.must(netSetup)
+	return c
+}
+
+func installAndCheck(t *testing.T, rootfs string, v variant) {
+	c := bootWithPeer(t, rootfs)
 	if v.setup != "" {
 		c.must(v.setup)
 	}

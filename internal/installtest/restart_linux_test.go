@@ -3,6 +3,8 @@ package installtest
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/palisadevpn/palisade/internal/testbed"
 	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/logging"
 )
 
 // leakCounters makes the peer namespace the internet as well: it gets the
@@ -150,4 +153,31 @@ func waitRestarted(t *testing.T, c *container, old int) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	t.Fatalf("not connected again after the restart (main pid was %d): %s\n%s", old, last, c.journal())
+}
+
+// TestShutdownKeepsBlock powers the container off while the service is
+// connected with kill switch auto: systemd's system state is then
+// "stopping", and the service keeps the block on the way down instead of
+// lifting it while the rest of the system still runs. The container's
+// network is gone with it, so the service's own log (in the state
+// directory, on the container's disk) is what shows it.
+func TestShutdownKeepsBlock(t *testing.T) {
+	buildPackages(t)
+	rootfs := cachedRootfs(t)
+	writePeer(t)
+	start := time.Now()
+	c := bootWithPeer(t, rootfs)
+	c.must("dpkg -i " + shareDir + "/" + filepath.Base(built.deb))
+	c.must("palisade profile import " + shareDir + "/bed.conf --name bed && palisade connect bed")
+	waitState(t, c, ipc.Connected)
+	c.powerOff()
+	b, err := os.ReadFile(filepath.Join(c.root, "var/lib/palisade", logging.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stopping, ok := strings.Cut(string(b), "palisaded stopping")
+	if !ok || !strings.Contains(stopping, "block stays") || !strings.Contains(stopping, `stop="system shutdown"`) || strings.Contains(stopping, "firewall removed") {
+		t.Errorf("the service's log of a stop at power-off does not show the block kept for a system shutdown:\n%s", tail(b, 3000))
+	}
+	t.Logf("boot, install, connect and power-off took %s", time.Since(start).Round(time.Second))
 }
