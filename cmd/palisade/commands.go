@@ -117,7 +117,7 @@ func printJSON(w io.Writer, v any) error {
 func (c *cli) connect(args []string) error {
 	fs := flag.NewFlagSet("connect", flag.ContinueOnError)
 	wait := fs.Bool("wait", false, "wait until connected or failed")
-	timeout := fs.Duration("timeout", 60*time.Second, "how long --wait waits")
+	timeout := fs.Duration("timeout", 60*time.Second, "how long --wait waits, a duration such as 30s or 2m")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

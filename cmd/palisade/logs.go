@@ -8,7 +8,7 @@ import (
 func (c *cli) logs(args []string) error {
 	fs := flag.NewFlagSet("logs", flag.ContinueOnError)
 	follow := fs.Bool("f", false, "follow the log")
-	n := fs.Int("n", 100, "how many lines")
+	n := fs.Int("n", 100, "how many lines, a number from 1")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

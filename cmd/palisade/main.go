@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/palisadevpn/palisade/service/ipc"
@@ -197,7 +198,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, usageError{err.Error()}
+			return nil, usageError{flagError(fs, err)}
 		}
 		if fs.NArg() == 0 {
 			return pos, nil
@@ -205,6 +206,26 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// flagName finds the flag in the flag package's errors ("invalid value
+// \"x\" for flag -timeout: parse error", "flag needs an argument: -n").
+var flagName = regexp.MustCompile(`(?:for flag|for|argument:) -([\w-]+)`)
+
+// flagError adds what a refused flag takes: Go's own text ("parse error")
+// does not say.
+func flagError(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	if m := flagName.FindStringSubmatch(msg); m != nil {
+		if f := fs.Lookup(m[1]); f != nil && f.Usage != "" {
+			dash := "--"
+			if len(m[1]) == 1 {
+				dash = "-"
+			}
+			return fmt.Sprintf("%s (%s%s: %s)", msg, dash, m[1], f.Usage)
+		}
+	}
+	return msg
 }
 
 // boolFlagOnly parses the arguments of a command that takes one boolean
