@@ -153,7 +153,7 @@ pfctl -a "$anchor" -F rules 2>/dev/null || true
 "$BIN/palisaded" run --state-dir "$state" --socket "$PALISADE_SOCKET" --debug >"$work/palisaded2.out" 2>&1 &
 daemon=$!
 for _ in $(seq 50); do grep -q "palisaded ready" "$work/palisaded2.out" && break; sleep 0.2; done
-early=$(grep -n "traffic blocked before the rest of the start" "$work/palisaded2.out" | head -1 | cut -d: -f1)
+early=$(grep -n "kill switch: traffic blocked before the rest of the start" "$work/palisaded2.out" | head -1 | cut -d: -f1)
 ready=$(grep -n "palisaded ready" "$work/palisaded2.out" | head -1 | cut -d: -f1)
 [ -n "$early" ] && [ -n "$ready" ] && [ "$early" -lt "$ready" ] || { cat "$work/palisaded2.out"; fail "no early block before ready (lines '$early', '$ready')"; }
 grep -q "block return-rst out quick proto tcp all" <(pfctl -a "$anchor" -sr) || fail "no block in $anchor after the restart"

@@ -10,7 +10,10 @@ import (
 )
 
 // bootBlock puts the kill switch in place as the first thing the service
-// does at start when the saved settings say `always`, before anything
+// does at start when it will block anyway: the saved settings say
+// `always`, or `auto` and the journal says it was armed (the service was
+// stopped or the machine shut down with a session the user had not
+// ended, as the manager decides a few steps later), before anything
 // slower (leftover cleanup runs route(8) and scutil, then the split-tunnel
 // groups, the profile store, the network reads). pf rules and nftables
 // tables do not outlive a reboot, and on macOS launchd cannot start a job
@@ -24,34 +27,36 @@ func bootBlock(log *slog.Logger, stateDir string, fw firewall.Backend, hostIPv6 
 		log.Info("kill switch not applied early: settings unreadable (the manager reads them next)", "err", err)
 		return false
 	}
-	p, ok := bootPolicy(s, hostIPv6)
+	j, err := readJournal(stateDir)
+	if err != nil {
+		log.Info("journal unreadable: only kill switch always blocks early (the manager reads it next)", "err", err)
+	}
+	p, ok := bootPolicy(s, j.Armed, hostIPv6)
 	if !ok {
 		return false
 	}
 	if err := fw.Apply(p); err != nil {
-		log.Error("kill switch always: early block failed (the manager applies it again)", "err", err)
+		log.Error("kill switch: early block failed (the manager applies it again)", "mode", s.KillSwitch, "err", err)
 		return false
 	}
-	log.Info("kill switch always: traffic blocked before the rest of the start", "allow_lan", s.AllowLAN)
+	log.Info("kill switch: traffic blocked before the rest of the start", "mode", s.KillSwitch, "armed", j.Armed, "allow_lan", s.AllowLAN)
 	return true
 }
 
-// bootPolicy is the policy of a disconnected service under s, when s asks
-// for a block from boot (kill switch `always`); ok is false otherwise (auto
-// arms only after a connect of this or a journaled session, which the
-// manager decides).
-func bootPolicy(s settings.Settings, hostIPv6 bool) (p firewall.Policy, ok bool) {
-	if s.KillSwitch != settings.KillSwitchAlways {
-		return firewall.Policy{}, false
-	}
+// bootPolicy is the policy of a service starting disconnected under s with
+// the journal's armed flag, when that policy blocks (kill switch `always`,
+// or `auto` armed); ok is false when it blocks nothing.
+func bootPolicy(s settings.Settings, armed, hostIPv6 bool) (p firewall.Policy, ok bool) {
 	in := firewall.Input{
 		State:    firewall.TunnelState(ipc.Disconnected),
 		Mode:     firewall.Mode(s.KillSwitch),
+		Armed:    armed,
 		AllowLAN: s.AllowLAN,
 		HostIPv6: hostIPv6,
 	}
 	if s.DNS.Mode != settings.DNSExisting {
 		in.DNS = firewall.DNS{Manage: true, Mark: platform.DNSMark}
 	}
-	return firewall.Compute(in), true
+	p = firewall.Compute(in)
+	return p, p.Engaged
 }

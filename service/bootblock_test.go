@@ -39,19 +39,28 @@ func acceptsTo(p firewall.Policy, dst netip.Prefix) bool {
 	})
 }
 
-// Kill switch `always`: the block the service puts up first thing at start
-// is the disconnected engaged policy, kept while the service is down where
-// the backend can; the LAN and DNS choices are the saved ones.
+// Kill switch `always` (or `auto` armed): the block the service puts up
+// first thing at start is the disconnected engaged policy, kept while the
+// service is down where the backend can; the LAN and DNS choices are the
+// saved ones.
 func TestBootPolicy(t *testing.T) {
 	s := settings.Default()
-	for _, mode := range []settings.KillSwitch{settings.KillSwitchOff, settings.KillSwitchAuto} {
-		s.KillSwitch = mode
-		if _, ok := bootPolicy(s, true); ok {
-			t.Errorf("kill switch %s: a block at start", mode)
+	for _, c := range []struct {
+		mode  settings.KillSwitch
+		armed bool
+	}{{settings.KillSwitchOff, false}, {settings.KillSwitchOff, true}, {settings.KillSwitchAuto, false}} {
+		s.KillSwitch = c.mode
+		if _, ok := bootPolicy(s, c.armed, true); ok {
+			t.Errorf("kill switch %s (armed %v): a block at start", c.mode, c.armed)
 		}
 	}
+	// auto, armed by a session the user did not end: blocked from start.
+	s.KillSwitch = settings.KillSwitchAuto
+	if p, ok := bootPolicy(s, true, true); !ok || !p.Engaged {
+		t.Errorf("auto armed: ok %v, engaged %v", ok, p.Engaged)
+	}
 	s.KillSwitch = settings.KillSwitchAlways
-	p, ok := bootPolicy(s, true)
+	p, ok := bootPolicy(s, false, true)
 	if !ok || !p.Engaged || !p.Persistent || len(p.Output) == 0 {
 		t.Fatalf("always: ok %v, policy %+v", ok, p)
 	}
@@ -69,7 +78,7 @@ func TestBootPolicy(t *testing.T) {
 	}
 	s.AllowLAN = false
 	s.DNS.Mode = settings.DNSExisting
-	p, _ = bootPolicy(s, true)
+	p, _ = bootPolicy(s, false, true)
 	if acceptsTo(p, lan4) || acceptsTo(p, lan6) {
 		t.Error("allow-LAN off, but the LAN is accepted")
 	}
@@ -78,9 +87,10 @@ func TestBootPolicy(t *testing.T) {
 	}
 }
 
-// bootBlock reads the settings without touching them: `always` applies
-// the block, anything else applies nothing, and an unusable file stays
-// where it is for the manager to set aside and report.
+// bootBlock reads the settings and the journal without touching them:
+// `always`, or `auto` armed, applies the block, anything else applies
+// nothing, and an unusable settings file stays where it is for the manager
+// to set aside and report.
 func TestBootBlock(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := t.TempDir()
@@ -95,6 +105,26 @@ func TestBootBlock(t *testing.T) {
 	}
 	if !bootBlock(log, dir, fw, true) || len(fw.applied) != 1 || !fw.applied[0].Engaged {
 		t.Fatalf("always: %d policies applied: %+v", len(fw.applied), fw.applied)
+	}
+	// auto, and the journal says armed (shut down while connected).
+	s.KillSwitch = settings.KillSwitchAuto
+	if err := settings.Save(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, journalFile), []byte(`{"connected": true, "armed": true}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !bootBlock(log, dir, fw, true) || len(fw.applied) != 2 || !fw.applied[1].Engaged {
+		t.Fatalf("auto armed: %d policies applied", len(fw.applied))
+	}
+	if err := os.WriteFile(filepath.Join(dir, journalFile), []byte(`{"armed": tru`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if bootBlock(log, dir, fw, true) || len(fw.applied) != 2 {
+		t.Errorf("auto with an unreadable journal: %d policies applied", len(fw.applied))
+	}
+	if err := os.WriteFile(filepath.Join(dir, journalFile), []byte(`{"armed": true}`), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	if bootBlock(log, dir, &recordingBackend{err: errors.New("pfctl: no such file")}, true) {
 		t.Error("a failed apply reported as applied")

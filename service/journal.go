@@ -20,15 +20,25 @@ type journal struct {
 const journalFile = "state.json"
 
 func (m *Manager) loadJournal() journal {
-	var j journal
-	data, err := os.ReadFile(filepath.Join(m.env.StateDir, journalFile))
-	if err == nil {
-		if err := json.Unmarshal(data, &j); err != nil {
-			m.env.Log.Warn("journal unreadable, starting fresh", "err", err)
-			return journal{}
-		}
+	j, err := readJournal(m.env.StateDir)
+	if err != nil {
+		m.env.Log.Warn("journal unreadable, starting fresh", "err", err)
 	}
 	return j
+}
+
+// readJournal reads the journal in stateDir; a missing one is empty, an
+// unreadable one empty and an error.
+func readJournal(stateDir string) (journal, error) {
+	var j journal
+	data, err := os.ReadFile(filepath.Join(stateDir, journalFile))
+	if err != nil {
+		return journal{}, nil
+	}
+	if err := json.Unmarshal(data, &j); err != nil {
+		return journal{}, err
+	}
+	return j, nil
 }
 
 // saveJournalLocked is written before the network is changed, so a crash at
