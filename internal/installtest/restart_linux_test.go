@@ -125,6 +125,21 @@ func checkRestartKeepsBlock(t *testing.T, c *container) {
 	waitRestarted(t, c, 0)
 }
 
+// waitAPI waits, for at most 2 min, until the service answers: systemd
+// reports a simple unit started as soon as it has forked it.
+func waitAPI(t *testing.T, c *container) {
+	t.Helper()
+	var out string
+	var err error
+	for range 240 {
+		if out, err = c.run(time.Minute, "palisade status"); err == nil {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("the service does not answer: %v\n%s\n%s", err, out, c.journal())
+}
+
 func mainPID(t *testing.T, c *container) int {
 	t.Helper()
 	out := c.must("systemctl show -p MainPID --value palisaded")
@@ -168,6 +183,7 @@ func TestShutdownKeepsBlock(t *testing.T) {
 	start := time.Now()
 	c := bootWithPeer(t, rootfs)
 	c.must("dpkg -i " + shareDir + "/" + filepath.Base(built.deb))
+	waitAPI(t, c)
 	c.must("palisade profile import " + shareDir + "/bed.conf --name bed && palisade connect bed")
 	waitState(t, c, ipc.Connected)
 	c.powerOff()
