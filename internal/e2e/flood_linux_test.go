@@ -70,7 +70,13 @@ func TestFloodByUnprivilegedUser(t *testing.T) {
 		peak = max(peak, residentKB(t, pid))
 	}
 	sample()
-	withinASecond := func(args ...string) {
+	// Root's commands must not wait behind the flood: a connection queued
+	// behind slow clients would wait out the 5 s header timeout. The bound
+	// stays under that, and well above what an idle machine needs: on two
+	// busy cores, beside the race-detector runs, starting the CLI alone may
+	// take a second.
+	const promptly = 4 * time.Second
+	answers := func(args ...string) {
 		t.Helper()
 		start := time.Now()
 		out, err := n.cli(t, args...)
@@ -79,15 +85,15 @@ func TestFloodByUnprivilegedUser(t *testing.T) {
 			t.Fatalf("palisade %s during the flood: %v\n%s", strings.Join(args, " "), err, out)
 		}
 		t.Logf("palisade %s during the flood: %s", strings.Join(args, " "), took.Round(time.Millisecond))
-		if took > time.Second {
-			t.Errorf("palisade %s took %s during the flood, want at most 1s", strings.Join(args, " "), took)
+		if took > promptly {
+			t.Errorf("palisade %s took %s during the flood, want at most %s", strings.Join(args, " "), took, promptly)
 		}
 		sample()
 	}
-	withinASecond("status")
-	withinASecond("disconnect")
-	n.waitState(t, ipc.Disconnected, time.Second)
-	withinASecond("connect", "bed")
+	answers("status")
+	answers("disconnect")
+	n.waitState(t, ipc.Disconnected, promptly)
+	answers("connect", "bed")
 	n.waitState(t, ipc.Connected, 40*time.Second)
 	// Connected status is pushed every second: give the streams that were
 	// let in time to fill their buffers.
@@ -95,7 +101,7 @@ func TestFloodByUnprivilegedUser(t *testing.T) {
 		time.Sleep(time.Second)
 		sample()
 	}
-	withinASecond("status")
+	answers("status")
 	// The flooding user is over its share: another of its processes is
 	// refused (with the reason when a refusal slot is free, else by a close).
 	out, err := asNobodyCmd(ctx, bins.cli, "--socket", n.socket, "status").CombinedOutput()
