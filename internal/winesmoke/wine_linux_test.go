@@ -132,8 +132,12 @@ func TestWindowsBuildUnderWine(t *testing.T) {
 
 	t.Run("usage", func(t *testing.T) {
 		code, _, stderr := run(t, e, dir)
-		if code != 2 || !strings.Contains(stderr, "usage: palisade") || !strings.Contains(stderr, "killswitch off|auto|always") {
+		if code != 2 || !strings.Contains(stderr, "usage: palisade") || !strings.Contains(stderr, "palisade help COMMAND") {
 			t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+		}
+		// The settings' words moved from the usage to 'help set'.
+		if code, stdout, stderr := run(t, e, dir, "help", "set"); code != 0 || !strings.Contains(stdout, "killswitch off|auto|always") {
+			t.Fatalf("help set: exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 		}
 	})
 
