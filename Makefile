@@ -65,6 +65,7 @@ fuzz:
 	$(GO) test ./service -run '^$$' -fuzz FuzzEventPidfd -fuzztime 30s
 	$(GO) test ./service/nat64 -run '^$$' -fuzz FuzzDiscover -fuzztime 60s
 	$(GO) test ./platform -run '^$$' -fuzz FuzzDecodeNAT64Req -fuzztime 60s
+	$(GO) test ./platform/sysdns -run '^$$' -fuzz FuzzParseScutilOutput -fuzztime 60s
 	$(GO) test ./firewall -run '^$$' -fuzz FuzzPFNormalize -fuzztime 60s
 	$(GO) test ./service/profile -run '^$$' -fuzz FuzzValidName -fuzztime 60s
 	$(GO) test ./service/settings -run '^$$' -fuzz FuzzDecode -fuzztime 60s

@@ -205,3 +205,26 @@ func TestRestorable(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseScutilOutput feeds scutil output of any shape to the parsers of
+// `show` and `list`: no panic, every key listed appears on a subKey line of
+// the input, and every property parsed has a name from the input. Seeds
+// are in testdata/fuzz.
+func FuzzParseScutilOutput(f *testing.F) {
+	f.Add(scutilShow)
+	f.Add("  subKey [0] = State:/Network/Service/A/DNS\n  subKey [1] = Setup:/Network/Service/B/DNS\n")
+	f.Fuzz(func(t *testing.T, out string) {
+		for _, k := range parseKeyList(out) {
+			if k == "" || strings.ContainsAny(k, " \t\n") || !strings.Contains(out, "= "+k) {
+				t.Fatalf("key %q from %q", k, out)
+			}
+		}
+		entries, _ := parseScutilDict(out)
+		for _, e := range entries {
+			if e.Name == "" || !strings.Contains(out, e.Name) {
+				t.Fatalf("property %+v from %q", e, out)
+			}
+		}
+		serviceDNSKeys(nil, parseKeyList(out))
+	})
+}
