@@ -5,8 +5,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 
@@ -17,35 +19,64 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		usage()
-		os.Exit(2)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one invocation and returns the exit status: 0 done (help
+// included), 1 failed, 2 a wrong command line.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
 	}
 	var err error
-	switch cmd := os.Args[1]; cmd {
+	switch cmd := args[0]; cmd {
 	case "run":
-		err = runCommand(os.Args[2:])
+		err = runCommand(args[1:])
 	case "cleanup":
-		err = cleanupCommand(os.Args[2:])
+		err = cleanupCommand(args[1:])
 	case "prepare-restart":
-		err = prepareRestartCommand(os.Args[2:])
+		err = prepareRestartCommand(args[1:])
 	case "install", "uninstall", "start", "stop", "status":
 		err = controlService(cmd)
 	case "-h", "--help", "help":
-		usage()
+		usage(stdout)
 	default:
-		fmt.Fprintf(os.Stderr, "palisaded: unknown command %q\n", cmd)
-		usage()
-		os.Exit(2)
+		fmt.Fprintf(stderr, "palisaded: unknown command %q\n", cmd)
+		usage(stderr)
+		return 2
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "palisaded:", err)
-		os.Exit(1)
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		// The flag package printed the command's flags.
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "palisaded:", err)
+		return 2
 	}
+	fmt.Fprintln(stderr, "palisaded:", err)
+	return 1
 }
 
-func usage() {
-	fmt.Fprint(os.Stderr, `usage: palisaded COMMAND
+// usageError is a flag the flag package refused (it printed the flags).
+type usageError struct{ error }
+
+// parseFlags parses a command's flags; a mistake is a usageError.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil && !errors.Is(err, flag.ErrHelp) {
+		return usageError{err}
+	} else if err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageError{fmt.Errorf("%s takes no arguments besides its flags, got %q", fs.Name(), fs.Arg(0))}
+	}
+	return nil
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: palisaded COMMAND
   run [--socket PATH] [--state-dir DIR] [--debug]   run the service in the foreground
   install | uninstall | start | stop | status        manage the system service
   cleanup [--state-dir DIR]                           remove every firewall rule, route and DNS
@@ -64,7 +95,7 @@ func runCommand(args []string) error {
 	staleAfter := fs.Duration("stale-after", service.DefaultTiming.StaleAfter, "handshake age that triggers reconnecting")
 	hsTimeout := fs.Duration("handshake-timeout", service.DefaultTiming.HandshakeTimeout, "how long to wait for a handshake")
 	cgroupParent := fs.String("cgroup-parent", "", "cgroup2 group to create the split tunnel's groups in (default: the root)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	level := slog.LevelInfo
@@ -107,7 +138,7 @@ func envOr(key, def string) string {
 func prepareRestartCommand(args []string) error {
 	fs := flag.NewFlagSet("prepare-restart", flag.ContinueOnError)
 	stateDir := fs.String("state-dir", defaultStateDir(), "state directory")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	return service.PrepareRestart(*stateDir)
@@ -118,7 +149,7 @@ func prepareRestartCommand(args []string) error {
 func cleanupCommand(args []string) error {
 	fs := flag.NewFlagSet("cleanup", flag.ContinueOnError)
 	stateDir := fs.String("state-dir", defaultStateDir(), "state directory")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
