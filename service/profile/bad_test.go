@@ -34,6 +34,7 @@ func TestBadFiles(t *testing.T) {
 		{"empty", "", "file is empty: no [Interface] or [Peer] section"},
 		{"only comments", "# nothing here\n\n   \n", "file is empty: no [Interface] or [Peer] section"},
 		{"no interface", peer + "AllowedIPs = 0.0.0.0/0\n", "no [Interface] section"},
+		{"SaveConfig not a boolean", head + "SaveConfig = yes\n" + peer, `line 3: SaveConfig "yes" must be true or false`},
 		{"no peer", head + "Address = 10.0.0.2/32\n", "no [Peer] section"},
 		{"no private key", "[Interface]\nAddress = 10.0.0.2/32\n\n" + peer, "line 1: [Interface] has no PrivateKey"},
 		{"no public key", head + "\n[Peer]\nAllowedIPs = 0.0.0.0/0\n", "line 4: [Peer] has no PublicKey"},

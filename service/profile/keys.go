@@ -39,8 +39,16 @@ func (ps *parser) interfaceKey(name, value string) error {
 	case "FwMark":
 		in.FwMark, err = ps.fwmark(value)
 	case "SaveConfig":
-		// Palisade never writes a running configuration back; accepted so
-		// that wg-quick files load unchanged.
+		// Palisade never writes a running configuration back; accepted, as
+		// wg-quick does, as true or false, so wg-quick files load unchanged.
+		switch value {
+		case "true":
+			in.SaveConfig = true
+		case "false":
+			in.SaveConfig = false
+		default:
+			err = ps.errorf("SaveConfig %q must be true or false", value)
+		}
 	}
 	return err
 }

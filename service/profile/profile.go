@@ -21,6 +21,9 @@ type Interface struct {
 	ListenPort int
 	Table      string // kept verbatim; "" = unset
 	FwMark     uint32 // 0 = unset or off
+	// SaveConfig = true is kept so the profile exports unchanged, and
+	// ignored: Palisade never writes a running configuration back.
+	SaveConfig bool
 	// The scripts are kept so a profile round-trips; Palisade never runs them.
 	PreUp, PostUp, PreDown, PostDown []string
 }
@@ -67,6 +70,9 @@ func (p *Profile) Marshal() string {
 	}
 	if in.FwMark != 0 {
 		writeKey(&b, "FwMark", fmt.Sprintf("%#x", in.FwMark))
+	}
+	if in.SaveConfig {
+		writeKey(&b, "SaveConfig", "true")
 	}
 	for _, s := range scripts(in) {
 		for _, line := range s.lines {
@@ -178,6 +184,9 @@ func (p *Profile) Warnings() []string {
 	}
 	if p.Interface.Table != "" {
 		w = append(w, "Table = "+p.Interface.Table+" is kept but ignored: Palisade manages routing itself")
+	}
+	if p.Interface.SaveConfig {
+		w = append(w, "SaveConfig = true is kept but ignored: Palisade never writes the running configuration back to the profile")
 	}
 	s := p.Scope()
 	for _, d := range p.Interface.DNS {

@@ -166,3 +166,22 @@ func TestMarshalWorstCase(t *testing.T) {
 	}
 	checkRoundTrip(t, p)
 }
+
+// SaveConfig = true is kept (the profile exports unchanged) and warned
+// about, like Table: Palisade never writes the profile back.
+func TestSaveConfigKeptAndWarned(t *testing.T) {
+	p, err := Parse(head + "Address = 10.0.0.2/32\nSaveConfig = true\n" + peer + "AllowedIPs = 0.0.0.0/0\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(p.Marshal(), "\nSaveConfig = true\n") {
+		t.Errorf("SaveConfig dropped:\n%s", p.Marshal())
+	}
+	if w := strings.Join(p.Warnings(), "\n"); !strings.Contains(w, "SaveConfig = true is kept but ignored") {
+		t.Errorf("warnings: %q", w)
+	}
+	q, err := Parse(head + "Address = 10.0.0.2/32\nSaveConfig = false\n" + peer + "AllowedIPs = 0.0.0.0/0\n")
+	if err != nil || strings.Contains(q.Marshal(), "SaveConfig") || strings.Contains(strings.Join(q.Warnings(), "\n"), "SaveConfig") {
+		t.Errorf("SaveConfig = false: %v\n%s%q", err, q.Marshal(), q.Warnings())
+	}
+}
