@@ -4,13 +4,17 @@
 # what a stop leaves on purpose (an "always" block); an upgrade keeps it
 # running, and with it the kill switch, until postinst restarts it. Before an
 # upgrade the service is told so (prepare-restart), so that stop keeps an
-# engaged kill switch in place until the new binary takes over. Called by
+# engaged kill switch in place until the new binary takes over. Only dpkg
+# runs this before the restart: rpm runs the old %preun ($1 = 1) after the
+# new %post has restarted the service (a restart job, which keeps the block
+# by itself), and a marker written then would make a plain stop in the
+# next ten minutes keep an armed block. Called by
 # name: dpkg and rpm run maintainer scripts with /usr/bin on PATH (and
 # lintian warns of a command with a path).
 set -e
 
 case "$1" in
-  upgrade|1)
+  upgrade)
     palisaded prepare-restart || true
     ;;
   remove|deconfigure|0)
