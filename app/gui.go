@@ -185,6 +185,7 @@ func (g *GUI) down(err error) {
 	g.up = false
 	g.haveLast = false
 	g.listed = false
+	g.profiles.unreadable(err)
 	g.rates.Reset()
 	g.status.graph.clear()
 	g.render(ServiceDownView(err, g.goos))

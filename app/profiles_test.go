@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2/widget"
+
 	"github.com/palisadevpn/palisade/app/internal/fakeservice"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/profile"
@@ -85,5 +87,39 @@ func TestRenameProfile(t *testing.T) {
 	}
 	if got := names(fake.Profiles()); !slices.Equal(got, []string{"new"}) {
 		t.Errorf("failed rename changed profiles: %q", got)
+	}
+}
+
+// rowsText is the text of the Profiles tab's first row.
+func rowsText(p *profilesPane) string {
+	if len(p.rows.Objects) == 0 {
+		return ""
+	}
+	if l, ok := p.rows.Objects[0].(*widget.Label); ok {
+		return l.Text
+	}
+	return "(a profile row)"
+}
+
+func TestProfilesLoadingNotEmpty(t *testing.T) {
+	h := newHarness(t, ipc.Status{State: ipc.Disconnected, CanControl: true}, settings.Default())
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0)
+	// The list's answer waits in h.ui: the pane has not heard from the service.
+	if got := rowsText(h.g.profiles); got != "Loading profiles…" {
+		t.Errorf("before the list arrived the pane shows %q", got)
+	}
+	h.until("profiles listed", func() bool { return h.g.listed })
+	if got := names(h.g.profiles.list); !slices.Equal(got, []string{"home", "work"}) || len(h.g.profiles.rows.Objects) != 4 {
+		t.Errorf("listed %q in %d rows", got, len(h.g.profiles.rows.Objects))
+	}
+}
+
+func TestProfilesUnreadable(t *testing.T) {
+	h := newHarness(t, ipc.Status{State: ipc.Disconnected, CanControl: true}, settings.Default())
+	h.fake.Stop()
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0)
+	h.until("list refused", func() bool { return h.g.profiles.failed != "" })
+	if got := rowsText(h.g.profiles); !strings.HasPrefix(got, "Could not read the profiles: ") || strings.Contains(got, "No profiles") {
+		t.Errorf("unreadable list shows %q", got)
 	}
 }

@@ -26,6 +26,8 @@ type profilesPane struct {
 	imp     *widget.Button
 	list    []ipc.ProfileInfo
 	control bool
+	// failed says why the list could not be read, until it is read.
+	failed string
 }
 
 func newProfilesPane(g *GUI) *profilesPane {
@@ -44,15 +46,24 @@ func newProfilesPane(g *GUI) *profilesPane {
 
 // load fetches the profile list.
 func (p *profilesPane) load() {
+	if !p.g.listed && p.failed != "" {
+		p.failed = "" // asking again: back to loading
+		p.render()
+	}
 	var list []ipc.ProfileInfo
 	p.g.async(func(ctx context.Context) (err error) {
 		list, err = p.g.client.Profiles(ctx)
 		return err
 	}, func(err error) {
-		if err != nil {
-			p.say(Explain(err, p.g.goos).Text(), true)
+		if err != nil && p.g.listed {
+			p.say(Explain(err, p.g.goos).Text(), true) // the list shown stays
 			return
 		}
+		if err != nil {
+			p.unreadable(err)
+			return
+		}
+		p.failed = ""
 		p.list = list
 		p.g.setProfiles(list)
 		p.render()
@@ -67,10 +78,37 @@ func (p *profilesPane) setControl(v View) {
 	}
 }
 
+// unreadable shows why the list could not be read, in place of the list.
+func (p *profilesPane) unreadable(err error) {
+	failed := "Could not read the profiles: " + Explain(err, p.g.goos).Text()
+	if failed != p.failed { // the service's retries while down redraw nothing
+		p.failed = failed
+		p.render()
+	}
+}
+
+// listPlaceholder is what the pane shows instead of rows: loading until the
+// service first answers (an empty pane would claim there are no profiles),
+// why it cannot be asked, or that it has none; "" when there are rows.
+func listPlaceholder(listed bool, failed string, n int) string {
+	switch {
+	case !listed && failed != "":
+		return failed
+	case !listed:
+		return "Loading profiles…"
+	case n == 0:
+		return "No profiles yet. Import a WireGuard .conf file from your VPN provider."
+	}
+	return ""
+}
+
 func (p *profilesPane) render() {
 	p.rows.RemoveAll()
-	if len(p.list) == 0 {
-		p.rows.Add(widget.NewLabel("No profiles yet. Import a WireGuard .conf file from your VPN provider."))
+	if s := listPlaceholder(p.g.listed, p.failed, len(p.list)); s != "" {
+		l := widget.NewLabel(s)
+		l.Wrapping = fyne.TextWrapWord
+		p.rows.Add(l)
+		return
 	}
 	for _, info := range p.list {
 		p.rows.Add(p.row(info))

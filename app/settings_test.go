@@ -91,3 +91,23 @@ func TestSettingsLaunchAtLogin(t *testing.T) {
 		t.Errorf("launch at login = %v %v, service %v; message %q", on, err, h.fake.Settings().LaunchAtLogin, p.message.Text)
 	}
 }
+
+func TestSettingsReconnectOnStart(t *testing.T) {
+	h, p := loadedSettings(t)
+	if !p.reconnect.Checked || p.reconnect.Text != "Reconnect when the service starts (after a reboot)" {
+		t.Fatalf("reconnect on start shows %v %q; the service has it on", p.reconnect.Checked, p.reconnect.Text)
+	}
+	test.Tap(p.reconnect)
+	if p.save.Disabled() {
+		t.Fatal("turning reconnect on start off left Save disabled")
+	}
+	test.Tap(p.save)
+	h.until("saved", func() bool { return p.message.Text == "Saved." })
+	if got := h.fake.Settings(); got.ReconnectOnStart || got.DNS.Mode != settings.DNSCustom {
+		t.Errorf("service got %+v", got)
+	}
+	p.g.apply(ipc.Status{State: ipc.Connected, CanControl: false}, t0)
+	if !p.reconnect.Disabled() {
+		t.Error("reconnect on start editable without control")
+	}
+}

@@ -48,6 +48,7 @@ type settingsPane struct {
 	dns        *widget.Select
 	servers    *dnsList
 	login      *widget.Check
+	reconnect  *widget.Check
 	notes      *widget.Check
 	outside    *widget.Check
 	checkURL   *widget.Entry
@@ -65,6 +66,8 @@ func newSettingsPane(g *GUI) *settingsPane {
 	p.dns = widget.NewSelect(dnsOptions, func(string) { p.changed() })
 	p.servers = newDNSList(p.changed)
 	p.login = widget.NewCheck("Launch Palisade at login", func(bool) { p.changed() })
+	// Worded as 'palisade help set' words reconnect-on-start.
+	p.reconnect = widget.NewCheck("Reconnect when the service starts (after a reboot)", func(bool) { p.changed() })
 	p.notes = widget.NewCheck("Notify on connect, disconnect and errors", func(bool) { p.changed() })
 	p.message = widget.NewLabel("")
 	p.message.Wrapping = fyne.TextWrapWord
@@ -72,14 +75,14 @@ func newSettingsPane(g *GUI) *settingsPane {
 	p.save.Importance = widget.HighImportance
 	p.revert = widget.NewButton("Revert", func() { p.fill(p.base) })
 	p.outside, p.checkURL = newCheckSettings(p.changed)
-	p.controls = []fyne.Disableable{p.kill, p.lan, p.ipv6, p.dns, p.login, p.notes, p.outside, p.checkURL}
+	p.controls = []fyne.Disableable{p.kill, p.lan, p.ipv6, p.dns, p.login, p.reconnect, p.notes, p.outside, p.checkURL}
 
 	form := container.NewVBox(
 		heading("Kill switch"), p.kill, p.lan, p.ipv6,
 		widget.NewSeparator(),
 		heading("DNS"), p.dns, p.servers.root,
 		widget.NewSeparator(),
-		heading("Desktop"), p.login, p.notes,
+		heading("Desktop"), p.login, p.reconnect, p.notes,
 		widget.NewSeparator(),
 		heading("Self-check"), p.outside, p.checkURL,
 	)
@@ -122,6 +125,7 @@ func (p *settingsPane) fill(s settings.Settings) {
 	p.dns.SetSelected(optionFor(dnsOptions, dnsValues, s.DNS.Mode))
 	p.servers.set(s.DNS.Custom)
 	p.login.SetChecked(s.LaunchAtLogin)
+	p.reconnect.SetChecked(s.ReconnectOnStart)
 	p.notes.SetChecked(s.Notifications)
 	p.outside.SetChecked(s.Check.Outside)
 	p.checkURL.SetText(s.Check.URL)
@@ -154,6 +158,7 @@ func (p *settingsPane) edited() (settings.Settings, DNSCheck) {
 	check := CheckDNS(p.servers.entries(), s.DNS.Mode)
 	s.DNS.Custom = check.Servers
 	s.LaunchAtLogin = p.login.Checked
+	s.ReconnectOnStart = p.reconnect.Checked
 	s.Notifications = p.notes.Checked
 	s.Check = editedCheck(p.outside, p.checkURL)
 	return s, check
