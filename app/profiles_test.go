@@ -123,3 +123,17 @@ func TestProfilesUnreadable(t *testing.T) {
 		t.Errorf("unreadable list shows %q", got)
 	}
 }
+
+func TestRemovedProfileNotShown(t *testing.T) {
+	st := ipc.Status{State: ipc.Disconnected, Profile: "work", CanControl: true}
+	h := newHarness(t, st, settings.Default())
+	h.g.Start(t.Context())
+	h.until("last profile shown", func() bool { return h.field("Profile") == "work" && h.g.listed })
+	h.g.profiles.remove("work")
+	h.until("removal answered", func() bool { return strings.HasPrefix(h.g.profiles.message.Text, "Removed") })
+	h.until("profile field cleared", func() bool { return h.field("Profile") == none })
+	h.until("list reread", func() bool { return slices.Equal(names(h.g.list), []string{"home"}) })
+	if got := names(h.g.profiles.list); !slices.Equal(got, []string{"home"}) {
+		t.Errorf("Profiles tab lists %q", got)
+	}
+}

@@ -220,18 +220,21 @@ func (p *profilesPane) rename(from, to string) {
 
 func (p *profilesPane) askRemove(name string) {
 	dialog.ShowConfirm("Remove profile", "Remove “"+name+"”? Its keys are deleted from this computer.", func(ok bool) {
-		if !ok {
-			return
+		if ok {
+			p.remove(name)
 		}
-		p.g.async(func(ctx context.Context) error {
-			return p.g.client.RemoveProfile(ctx, name)
-		}, func(err error) {
-			if err != nil {
-				p.say("Could not remove "+name+": "+Explain(err, p.g.goos).Text(), true)
-			} else {
-				p.say("Removed “"+name+"”.", false)
-			}
-			p.load()
-		})
 	}, p.g.win)
+}
+
+func (p *profilesPane) remove(name string) {
+	p.g.async(func(ctx context.Context) error {
+		return p.g.client.RemoveProfile(ctx, name)
+	}, func(err error) {
+		if err != nil {
+			p.say("Could not remove "+name+": "+Explain(err, p.g.goos).Text(), true)
+		} else {
+			p.say("Removed “"+name+"”.", false)
+		}
+		p.load()
+	})
 }

@@ -108,7 +108,26 @@ func (m *Manager) RemoveProfile(name string) error {
 		return err
 	}
 	m.env.Log.Info("profile removed", "name", name)
+	m.forgetLocked(name)
 	return nil
+}
+
+// forgetLocked drops a removed profile's name from the status (a
+// disconnected status keeps naming the last profile, which 'palisade status'
+// and the window show) and as the last used one (the default of a plain
+// connect and the reconnect at start), so neither names a profile that is
+// gone. The caller holds ctl, so no session is starting.
+func (m *Manager) forgetLocked(name string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lastUse == name {
+		m.lastUse = ""
+		m.saveJournalLocked(m.cur != nil)
+	}
+	if m.status.Profile == name {
+		m.status.Profile = ""
+		m.publishLocked()
+	}
 }
 
 // Export returns a profile's full text, private key included.

@@ -92,8 +92,12 @@ func (f *Service) Push(st ipc.Status) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.status = st
+	f.pushLocked()
+}
+
+func (f *Service) pushLocked() {
 	for c := range f.subs {
-		c <- st
+		c <- f.status
 	}
 }
 
@@ -284,6 +288,10 @@ func (f *Service) profile(w http.ResponseWriter, r *http.Request) {
 	case !export && r.Method == http.MethodDelete:
 		f.profs = append(f.profs[:i], f.profs[i+1:]...)
 		delete(f.texts, name)
+		if f.status.Profile == name { // as the service: the status stops naming it
+			f.status.Profile = ""
+			f.pushLocked()
+		}
 		reply(w, http.StatusOK, struct{}{})
 	default:
 		reply(w, http.StatusMethodNotAllowed, ipc.ErrorResponse{Error: "method not allowed"})
