@@ -2,8 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -47,14 +45,7 @@ func (m fakeManager) GetUnitByPID(pid uint32) (dbus.ObjectPath, *dbus.Error) {
 // Restart=always, for a service), running job (0 for none) of jobType.
 func fakeSystemd(t *testing.T, unitID, systemState string, job uint32, jobType string) *dbus.Conn {
 	t.Helper()
-	addr, bus, err := desktopbed.StartBus()
-	if errors.Is(err, exec.ErrNotFound) {
-		t.Skip("dbus-daemon is not installed (package dbus)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bus.Stop)
+	addr := desktopbed.TestBus(t)
 	srv, err := dbus.Connect(addr)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -23,6 +24,22 @@ type Proc struct {
 func (p *Proc) Stop() {
 	p.cmd.Process.Kill()
 	p.cmd.Wait()
+}
+
+// TestBus starts a private bus for t, stopped when t ends, and returns its
+// address; t is skipped (with the package to install) when dbus-daemon is
+// missing.
+func TestBus(t testing.TB) string {
+	t.Helper()
+	addr, p, err := StartBus()
+	if errors.Is(err, exec.ErrNotFound) {
+		t.Skip("dbus-daemon is not installed (package dbus)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	return addr
 }
 
 // StartBus starts a private D-Bus session bus and returns its address. It

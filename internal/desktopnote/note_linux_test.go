@@ -1,9 +1,7 @@
 package desktopnote
 
 import (
-	"errors"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -13,14 +11,7 @@ import (
 // A notification reaches the desktop's notification service on the session
 // bus, flattened to one line; the next one replaces it.
 func TestSendOverDBus(t *testing.T) {
-	addr, bus, err := desktopbed.StartBus()
-	if errors.Is(err, exec.ErrNotFound) {
-		t.Skip("dbus-daemon is not installed (package dbus)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bus.Stop)
+	addr := desktopbed.TestBus(t)
 	srv, err := desktopbed.NewNotifications(addr)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package sysdns
 import (
 	"context"
 	"errors"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -26,14 +25,7 @@ func (h hungResolved) GetLink(int32) (dbus.ObjectPath, *dbus.Error) {
 // answers (on a private bus standing in for the system bus) gives the
 // context's error.
 func TestResolvedLinkEndsWithContext(t *testing.T) {
-	addr, bus, err := desktopbed.StartBus()
-	if errors.Is(err, exec.ErrNotFound) {
-		t.Skip("dbus-daemon is not installed (package dbus)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bus.Stop()
+	addr := desktopbed.TestBus(t)
 	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
 	srv, err := dbus.Connect(addr)
 	if err != nil {
