@@ -273,17 +273,7 @@ func TestCheckProbeHangs(t *testing.T) {
 	// The probes that answer (fakes) must beat the limit on a loaded
 	// machine under -race: one second, not tens of milliseconds.
 	m.checkLimits = checkLimits{probe: time.Second, dns: 3 * time.Second, outside: 3 * time.Second, total: 6 * time.Second}
-	m.Import("home", testProfile)
-	m.Connect("home")
-	waitState(t, m, ipc.Connected)
-	done := make(chan ipc.CheckReport, 1)
-	go func() { done <- m.Check(context.Background()) }()
-	var r ipc.CheckReport
-	select {
-	case r = <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("a check with hanging probes did not return")
-	}
+	r := checkConnected(t, m)
 	want := map[string]ipc.CheckStatus{
 		ipc.CheckRoute4: ipc.CheckOK, ipc.CheckRoute6: ipc.CheckOK, ipc.CheckEndpoint: ipc.CheckOK,
 		ipc.CheckFirewall: ipc.CheckTimeout, ipc.CheckDNS: ipc.CheckTimeout, ipc.CheckOutside4: ipc.CheckSkip, ipc.CheckOutside6: ipc.CheckSkip,
@@ -296,5 +286,23 @@ func TestCheckProbeHangs(t *testing.T) {
 	}
 	if r.Worst() != ipc.CheckTimeout {
 		t.Errorf("worst %s, want timeout", r.Worst())
+	}
+}
+
+// checkConnected connects m to the test profile and runs a check, bounded:
+// probes that hang must still let the check return.
+func checkConnected(t *testing.T, m *Manager) ipc.CheckReport {
+	t.Helper()
+	m.Import("home", testProfile)
+	m.Connect("home")
+	waitState(t, m, ipc.Connected)
+	done := make(chan ipc.CheckReport, 1)
+	go func() { done <- m.Check(context.Background()) }()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(30 * time.Second):
+		t.Fatal("a check with hanging probes did not return")
+		return ipc.CheckReport{}
 	}
 }

@@ -66,17 +66,7 @@ func TestCheckProbesEndWithContext(t *testing.T) {
 	if _, err := m.SetSettings(s); err != nil {
 		t.Fatal(err)
 	}
-	m.Import("home", testProfile)
-	m.Connect("home")
-	waitState(t, m, ipc.Connected)
-	done := make(chan ipc.CheckReport, 1)
-	go func() { done <- m.Check(context.Background()) }()
-	var r ipc.CheckReport
-	select {
-	case r = <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("a check with stuck probes did not return")
-	}
+	r := checkConnected(t, m)
 	want := map[string]ipc.CheckStatus{
 		ipc.CheckRoute4: ipc.CheckTimeout, ipc.CheckRoute6: ipc.CheckTimeout, ipc.CheckEndpoint: ipc.CheckTimeout,
 		ipc.CheckFirewall: ipc.CheckTimeout, ipc.CheckDNS: ipc.CheckTimeout, ipc.CheckOutside4: ipc.CheckTimeout, ipc.CheckOutside6: ipc.CheckTimeout,
