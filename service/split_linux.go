@@ -122,13 +122,16 @@ func (g *cgroupGroups) release(mode settings.SplitMode, programs []string, start
 	}
 	running := runningPinned(programs)
 	defer closeAll(running)
+	// Handles in starting are closed by its own defer: the targets are a
+	// separate list so neither defer closes one twice.
+	targets := slices.Clone(running)
 	for _, p := range starting {
 		if slices.Contains(programs, p.program) {
-			running = append(running, p)
+			targets = append(targets, p)
 		}
 	}
 	group := "/" + g.Group(mode)
-	for _, p := range running {
+	for _, p := range targets {
 		if cur, err := p.proc.Group(); err != nil || cur != group {
 			continue
 		}
