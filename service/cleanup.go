@@ -14,7 +14,8 @@ import (
 // (the MSI runs it through `palisaded cleanup` before the binaries go, as
 // Mullvad's uninstaller resets its firewall): every firewall object,
 // persistent and boot-time ones included, the journaled routes, the system
-// DNS changes and the resolver's loopback addresses. The service must be
+// DNS changes, the resolver's loopback addresses and the journal's armed
+// kill switch (else the next start blocks again at once). The service must be
 // stopped first. Every step runs even when an earlier one failed.
 func Cleanup(log *slog.Logger, stateDir string) error {
 	var errs []error
@@ -31,6 +32,7 @@ func Cleanup(log *slog.Logger, stateDir string) error {
 	}
 	step("firewall", err)
 	step("routes", platform.NewRouter(log, stateDir).Down())
+	step("armed kill switch", disarmJournal(stateDir))
 	step("system DNS", sysdns.RestoreLeftovers(log, stateDir))
 	if err := sysdns.RemoveLoopbackAddrs(); errors.Is(err, sysdns.ErrNoIPv6) {
 		err = nil

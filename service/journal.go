@@ -41,6 +41,19 @@ func readJournal(stateDir string) (journal, error) {
 	return j, nil
 }
 
+// disarmJournal clears the journal's armed flag (keeping the rest), so a
+// service started after `palisaded cleanup` (a reinstall after removal, or
+// a user lifting a kept block) does not block again from the old intent.
+func disarmJournal(stateDir string) error {
+	j, err := readJournal(stateDir)
+	if err != nil || !j.Armed {
+		return err
+	}
+	j.Armed = false
+	data, _ := json.Marshal(j)
+	return atomicfile.Write(filepath.Join(stateDir, journalFile), data, 0o600)
+}
+
 // saveJournalLocked is written before the network is changed, so a crash at
 // any later point finds the intent on disk.
 func (m *Manager) saveJournalLocked(connected bool) {
