@@ -83,6 +83,9 @@ type Manager struct {
 	// down, but nothing it reports reaches the status.
 	cur     *session
 	lastUse string
+	// removedLast names the last used profile after its removal (until
+	// the next connect), so a plain connect can say what happened.
+	removedLast string
 	// names caches resolved endpoint host names for their TTL.
 	names nameCache
 	subs  map[chan ipc.Status]struct{}
@@ -170,13 +173,11 @@ func (m *Manager) connectCtl(name string) error {
 	if m.closed {
 		return errors.New("the service is stopping")
 	}
-	m.mu.Lock()
 	if name == "" {
-		name = m.lastUse
-	}
-	m.mu.Unlock()
-	if name == "" {
-		return errors.New("no profile given and none used before: import one with 'palisade profile import FILE'")
+		var err error
+		if name, err = m.chooseProfile(); err != nil {
+			return err
+		}
 	}
 	p, err := m.profiles.Load(name)
 	if err != nil {
@@ -188,7 +189,7 @@ func (m *Manager) connectCtl(name string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.cur = s
-	m.lastUse = name
+	m.lastUse, m.removedLast = name, ""
 	m.status.Profile = name
 	m.status.LastError = ""
 	m.saveJournalLocked(true)

@@ -121,7 +121,7 @@ func (m *Manager) forgetLocked(name string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.lastUse == name {
-		m.lastUse = ""
+		m.lastUse, m.removedLast = "", name
 		m.saveJournalLocked(m.cur != nil)
 	}
 	if m.status.Profile == name {

@@ -377,6 +377,8 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.As(err, &pe), errors.Is(err, ErrProfileInUse):
 		return http.StatusConflict
+	case errors.Is(err, ErrNoProfileChosen):
+		return http.StatusPreconditionFailed
 	}
 	return http.StatusBadRequest
 }

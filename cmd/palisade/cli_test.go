@@ -127,6 +127,11 @@ func startFakeAPI(t *testing.T) (*fakeAPI, string) {
 	mux.HandleFunc("POST "+ipc.PathConnect, func(w http.ResponseWriter, r *http.Request) {
 		var req ipc.ConnectRequest
 		json.NewDecoder(r.Body).Decode(&req)
+		if req.Profile == "" {
+			w.WriteHeader(http.StatusPreconditionFailed)
+			json.NewEncoder(w).Encode(ipc.ErrorResponse{Error: `no profile given, and the one last used ("old") was removed: choose one of a, b`})
+			return
+		}
 		w.WriteHeader(http.StatusNotFound)
 		json.NewEncoder(w).Encode(ipc.ErrorResponse{Error: `no profile named "` + req.Profile + `"`})
 	})
@@ -176,6 +181,9 @@ func TestProfileImport(t *testing.T) {
 
 	if code, _, errw := runCLI("--socket", sock, "connect", "hom"); code != 1 || !strings.Contains(errw, `no profile named "hom"`+"\nhint: 'palisade profile list' shows the stored profiles") {
 		t.Errorf("connect to a missing profile: exit %d, %q", code, errw)
+	}
+	if code, _, errw := runCLI("--socket", sock, "connect"); code != 1 || !strings.Contains(errw, "choose one of a, b\nhint: name it: palisade connect NAME") {
+		t.Errorf("connect without a choice: exit %d, %q", code, errw)
 	}
 
 	dir := t.TempDir()

@@ -130,6 +130,7 @@ func (c *cli) connect(args []string) error {
 		name = pos[0]
 	}
 	if err := c.client.Connect(c.ctx, name); err != nil {
+		err = withHint(err, http.StatusPreconditionFailed, "name it: palisade connect NAME")
 		return withHint(err, http.StatusNotFound, "'palisade profile list' shows the stored profiles")
 	}
 	if !*wait {

@@ -1,0 +1,84 @@
+package service
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/palisadevpn/palisade/service/ipc"
+)
+
+func TestDefaultProfile(t *testing.T) {
+	for _, c := range []struct {
+		last, removed string
+		stored        []string
+		want, err     string
+	}{
+		{last: "home", stored: []string{"home", "work"}, want: "home"},
+		{stored: nil, err: "none used before: import one"},
+		{removed: "old", stored: nil, err: "none used before: import one"},
+		{stored: []string{"only"}, want: "only"},
+		{removed: "old", stored: []string{"only"}, want: "only"},
+		{removed: "old", stored: []string{"a", "b"}, err: `the one last used ("old") was removed: choose one of a, b`},
+		{stored: []string{"a", "b"}, err: "none used before: choose one of a, b"},
+	} {
+		got, err := defaultProfile(c.last, c.removed, c.stored)
+		if got != c.want || (err == nil) != (c.err == "") || err != nil && !strings.Contains(err.Error(), c.err) {
+			t.Errorf("defaultProfile(%q, %q, %q) = %q, %v; want %q, %q", c.last, c.removed, c.stored, got, err, c.want, c.err)
+		}
+		if len(c.stored) > 1 && c.last == "" && !errors.Is(err, ErrNoProfileChosen) {
+			t.Errorf("%q: %v is not ErrNoProfileChosen", c.stored, err)
+		}
+	}
+}
+
+// A plain connect after the last used profile was removed says so and
+// names the choices; with only one profile left it uses that one.
+func TestConnectAfterLastUsedRemoved(t *testing.T) {
+	m, _ := testManager(t, true)
+	for _, name := range []string{"a", "b", "c"} {
+		if _, err := m.Import(name, testProfile); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Connect("c"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, m, ipc.Connected)
+	m.Disconnect()
+	if err := m.RemoveProfile("c"); err != nil {
+		t.Fatal(err)
+	}
+	err := m.Connect("")
+	if !errors.Is(err, ErrNoProfileChosen) || !strings.Contains(err.Error(), `("c") was removed: choose one of a, b`) {
+		t.Fatalf("plain connect with a and b left: %v", err)
+	}
+	if st := m.Status(); st.State != ipc.Disconnected {
+		t.Fatalf("refused connect left state %s", st.State)
+	}
+	if err := m.RemoveProfile("a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Connect(""); err != nil {
+		t.Fatalf("plain connect with only b left: %v", err)
+	}
+	waitState(t, m, ipc.Connected)
+	if st := m.Status(); st.Profile != "b" {
+		t.Errorf("connected with %q, want b", st.Profile)
+	}
+}
+
+// The API answers a connect it cannot pick a profile for with 412, which
+// the CLI turns into a hint to name one.
+func TestConnectWithoutChoiceStatus(t *testing.T) {
+	s, m := testServer(t)
+	for _, name := range []string{"a", "b"} {
+		if _, err := m.Import(name, testProfile); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := call(s, true, "POST", ipc.PathConnect, `{}`)
+	if rec.Code != 412 || !strings.Contains(rec.Body.String(), "choose one of a, b") {
+		t.Errorf("plain connect with two profiles: %d %s", rec.Code, rec.Body)
+	}
+}
