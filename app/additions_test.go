@@ -14,12 +14,14 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
+	"github.com/palisadevpn/palisade/app/internal/fakeservice"
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
 func report(statuses ...ipc.CheckStatus) ipc.CheckReport {
-	r := ipc.CheckReport{Time: t0, State: ipc.Connected}
+	r := ipc.CheckReport{Time: fakeservice.T0, State: ipc.Connected}
 	for i, s := range statuses {
 		r.Items = append(r.Items, ipc.CheckItem{ID: string(rune('a' + i)), Title: "T" + string(rune('a'+i)), Status: s, Detail: "d"})
 	}
@@ -32,19 +34,19 @@ func TestCheckRowsAndSummary(t *testing.T) {
 	for _, r := range rows {
 		got = append(got, r.Mark)
 	}
-	if !slices.Equal(got, []string{"✓", "!", "✗", "–", "?"}) || rows[2].Tone != ToneBad || rows[4].Tone != ToneBad || rows[0].Tone != ToneGood || rows[1].Title != "Tb" {
+	if !slices.Equal(got, []string{"✓", "!", "✗", "–", "?"}) || rows[2].Tone != view.ToneBad || rows[4].Tone != view.ToneBad || rows[0].Tone != view.ToneGood || rows[1].Title != "Tb" {
 		t.Errorf("rows %+v", rows)
 	}
 	for _, tc := range []struct {
 		r    ipc.CheckReport
 		says string
-		tone Tone
+		tone view.Tone
 	}{
-		{report(ipc.CheckOK, ipc.CheckOK, ipc.CheckSkip), "All 2 checks passed", ToneGood},
-		{report(ipc.CheckOK, ipc.CheckWarn), "No leak, but 1 warning", ToneBusy},
-		{report(ipc.CheckFail, ipc.CheckWarn, ipc.CheckFail), "2 problems found", ToneBad},
-		{report(ipc.CheckOK, ipc.CheckTimeout, ipc.CheckWarn), "1 item could not be verified", ToneBad},
-		{report(ipc.CheckSkip), "disconnected", ToneNeutral},
+		{report(ipc.CheckOK, ipc.CheckOK, ipc.CheckSkip), "All 2 checks passed", view.ToneGood},
+		{report(ipc.CheckOK, ipc.CheckWarn), "No leak, but 1 warning", view.ToneBusy},
+		{report(ipc.CheckFail, ipc.CheckWarn, ipc.CheckFail), "2 problems found", view.ToneBad},
+		{report(ipc.CheckOK, ipc.CheckTimeout, ipc.CheckWarn), "1 item could not be verified", view.ToneBad},
+		{report(ipc.CheckSkip), "disconnected", view.ToneNeutral},
 	} {
 		if s, tone := CheckSummary(tc.r); !strings.Contains(s, tc.says) || tone != tc.tone {
 			t.Errorf("summary %q %v, want %q %v", s, tone, tc.says, tc.tone)
@@ -53,7 +55,7 @@ func TestCheckRowsAndSummary(t *testing.T) {
 }
 
 func TestChooseProfile(t *testing.T) {
-	list := profiles() // home, work (last used)
+	list := fakeservice.Profiles() // home, work (last used)
 	idle := ipc.Status{State: ipc.Disconnected}
 	for _, tc := range []struct {
 		st     ipc.Status
@@ -75,8 +77,8 @@ func TestChooseProfile(t *testing.T) {
 	if c := ChooseProfile(nil, idle, "x"); c.Selected != "" || len(c.Names) != 0 {
 		t.Errorf("no profiles: %+v", c)
 	}
-	up := View{ServiceUp: true}
-	if FirstRun(up, false, nil) || !FirstRun(up, true, nil) || FirstRun(up, true, list) || FirstRun(View{}, true, nil) {
+	up := view.View{ServiceUp: true}
+	if FirstRun(up, false, nil) || !FirstRun(up, true, nil) || FirstRun(up, true, list) || FirstRun(view.View{}, true, nil) {
 		t.Error("FirstRun: only a running service with a read, empty list is a first run")
 	}
 }
@@ -84,10 +86,10 @@ func TestChooseProfile(t *testing.T) {
 func TestRateHistory(t *testing.T) {
 	var h RateHistory
 	for i := range 90 {
-		h.Add(RatePoint{At: t0.Add(time.Duration(i) * time.Second), Rx: float64(i * 1000), Tx: 10})
+		h.Add(RatePoint{At: fakeservice.T0.Add(time.Duration(i) * time.Second), Rx: float64(i * 1000), Tx: 10})
 	}
 	pts := h.Points()
-	if len(pts) != 61 || !pts[0].At.Equal(t0.Add(29*time.Second)) {
+	if len(pts) != 61 || !pts[0].At.Equal(fakeservice.T0.Add(29*time.Second)) {
 		t.Fatalf("%d points from %v, want the last minute", len(pts), pts[0].At)
 	}
 	if top := h.Top(); top != 100_000 {
@@ -95,13 +97,13 @@ func TestRateHistory(t *testing.T) {
 	}
 	for peak, want := range map[float64]float64{0: 50e3, 300: 50e3, 50e3: 50e3, 50001: 100e3, 150e3: 200e3, 250e3: 500e3, 1.2e6: 2e6} {
 		h.Reset()
-		h.Add(RatePoint{At: t0, Rx: peak})
+		h.Add(RatePoint{At: fakeservice.T0, Rx: peak})
 		if got := h.Top(); got != want {
 			t.Errorf("top for %v: %v, want %v", peak, got, want)
 		}
 	}
-	now := t0.Add(60 * time.Second)
-	pts = []RatePoint{{At: t0, Rx: 0, Tx: 500}, {At: t0.Add(30 * time.Second), Rx: 500}, {At: now, Rx: 1000, Tx: 2000}}
+	now := fakeservice.T0.Add(60 * time.Second)
+	pts = []RatePoint{{At: fakeservice.T0, Rx: 0, Tx: 500}, {At: fakeservice.T0.Add(30 * time.Second), Rx: 500}, {At: now, Rx: 1000, Tx: 2000}}
 	got := Plot(pts, now, 101, 51, 1000, false)
 	if want := []image.Point{{0, 50}, {50, 25}, {100, 0}}; !slices.Equal(got, want) {
 		t.Errorf("download plot %v, want %v", got, want)
@@ -131,10 +133,10 @@ func TestLogBufferAndDrops(t *testing.T) {
 // The Check button asks the service and shows its report; the button is
 // busy meanwhile and usable again after.
 func TestCheckButton(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
 	r := report(ipc.CheckOK, ipc.CheckFail)
 	h.fake.SetCheck(r)
-	h.g.apply(connected(), t0)
+	h.g.apply(fakeservice.Connected(), fakeservice.T0)
 	h.g.status.check.OnTapped()
 	if h.g.status.check.Text != "Checking…" || !h.g.status.check.Disabled() {
 		t.Errorf("button while checking: %q disabled %v", h.g.status.check.Text, h.g.status.check.Disabled())
@@ -190,13 +192,13 @@ func TestFirstRunImportConnect(t *testing.T) {
 func TestConnectChoice(t *testing.T) {
 	idle := ipc.Status{State: ipc.Disconnected, CanControl: true}
 	h := newHarness(t, idle, settings.Default())
-	h.g.apply(idle, t0)
-	h.g.setProfiles(profiles())
+	h.g.apply(idle, fakeservice.T0)
+	h.g.setProfiles(fakeservice.Profiles())
 	if h.g.status.choice.Selected != "work" {
 		t.Fatalf("picker starts on %q, want the last used", h.g.status.choice.Selected)
 	}
 	h.g.status.choice.SetSelected("home")
-	h.g.apply(idle, t0.Add(time.Second))
+	h.g.apply(idle, fakeservice.T0.Add(time.Second))
 	if h.g.status.choice.Selected != "home" {
 		t.Errorf("a status push reset the pick to %q", h.g.status.choice.Selected)
 	}
@@ -205,7 +207,7 @@ func TestConnectChoice(t *testing.T) {
 	if h.fake.Connected() != "home" {
 		t.Errorf("connected %q, want home", h.fake.Connected())
 	}
-	h.g.apply(connected(), t0.Add(2*time.Second))
+	h.g.apply(fakeservice.Connected(), fakeservice.T0.Add(2*time.Second))
 	if h.g.status.choice.Selected != "work" || !h.g.status.choice.Disabled() {
 		t.Errorf("connected to work: picker %q disabled %v", h.g.status.choice.Selected, h.g.status.choice.Disabled())
 	}
@@ -213,11 +215,11 @@ func TestConnectChoice(t *testing.T) {
 
 // The rate graph gets a point per rate and empties when the tunnel goes.
 func TestRateGraphFollowsRates(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
-	st := connected()
-	h.g.apply(st, t0)
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
+	st := fakeservice.Connected()
+	h.g.apply(st, fakeservice.T0)
 	st.RxBytes += 2_000_000
-	h.g.apply(st, t0.Add(time.Second))
+	h.g.apply(st, fakeservice.T0.Add(time.Second))
 	gr := h.g.status.graph
 	if n := len(gr.hist.Points()); n != 1 || !strings.Contains(gr.rx.Text, "2.0 MB/s") || !strings.Contains(gr.totals.Text, "3.0 MB received") {
 		t.Errorf("%d points, legend %q, totals %q", n, gr.rx.Text, gr.totals.Text)
@@ -225,23 +227,23 @@ func TestRateGraphFollowsRates(t *testing.T) {
 	if img := gr.draw(120, 60); img.Bounds().Dx() != 120 {
 		t.Errorf("graph drawn at %v", img.Bounds())
 	}
-	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0.Add(2*time.Second))
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, fakeservice.T0.Add(2*time.Second))
 	if len(gr.hist.Points()) != 0 || !strings.Contains(gr.totals.Text, "nothing") {
 		t.Errorf("after disconnect: %d points, totals %q", len(gr.hist.Points()), gr.totals.Text)
 	}
 	// A new tunnel seen without a state in between (the GUI reattached to a
 	// restarted service) starts an empty graph: its counters went down.
-	st = connected()
+	st = fakeservice.Connected()
 	for i := range 3 {
 		st.RxBytes += 1_000_000
-		h.g.apply(st, t0.Add(time.Duration(3+i)*time.Second))
+		h.g.apply(st, fakeservice.T0.Add(time.Duration(3+i)*time.Second))
 	}
 	if len(gr.hist.Points()) != 2 {
 		t.Fatalf("%d points after three pushes", len(gr.hist.Points()))
 	}
-	st = connected()
+	st = fakeservice.Connected()
 	st.RxBytes, st.TxBytes = 10, 10
-	h.g.apply(st, t0.Add(6*time.Second))
+	h.g.apply(st, fakeservice.T0.Add(6*time.Second))
 	if len(gr.hist.Points()) != 0 {
 		t.Errorf("the old tunnel's %d points outlived its counters", len(gr.hist.Points()))
 	}
@@ -250,7 +252,7 @@ func TestRateGraphFollowsRates(t *testing.T) {
 // The logs tab follows the log only while shown; a caller without rights
 // is told why it sees nothing.
 func TestLogsTab(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
 	h.fake.SetLogs("time=1 level=INFO msg=one", "time=2 level=WARN msg=two")
 	h.g.ShowWindow("Logs")
 	h.until("the lines", func() bool { return h.g.logs.buf.Len() == 2 })
@@ -273,12 +275,12 @@ func TestLogsTab(t *testing.T) {
 // A hidden window records samples without drawing; showing it draws the
 // latest once.
 func TestRateGraphHiddenWindow(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
-	st := connected()
-	h.g.apply(st, t0)
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
+	st := fakeservice.Connected()
+	h.g.apply(st, fakeservice.T0)
 	h.g.closeWindow()
 	st.RxBytes += 5_000_000
-	h.g.apply(st, t0.Add(time.Second))
+	h.g.apply(st, fakeservice.T0.Add(time.Second))
 	gr := h.g.status.graph
 	if len(gr.hist.Points()) != 1 || strings.Contains(gr.rx.Text, "5.0 MB/s") || !gr.dirty {
 		t.Errorf("hidden: %d points, legend %q, dirty %v", len(gr.hist.Points()), gr.rx.Text, gr.dirty)
@@ -344,11 +346,11 @@ func FuzzReadableLine(f *testing.F) {
 // A theme switch (the desktop going dark or light) repaints what carries
 // colours of its own.
 func TestThemeSwitchRepaints(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
-	st := connected()
-	h.g.apply(st, t0)
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
+	st := fakeservice.Connected()
+	h.g.apply(st, fakeservice.T0)
 	st.RxBytes += 1000
-	h.g.apply(st, t0.Add(time.Second))
+	h.g.apply(st, fakeservice.T0.Add(time.Second))
 	before := h.g.status.state.Color
 	h.g.fyne.Settings().SetTheme(test.NewTheme())
 	h.settle()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
 )
 
@@ -16,7 +17,7 @@ type CheckRow struct {
 	Mark   string // ✓ ! ? ✗ –
 	Title  string
 	Detail string
-	Tone   Tone
+	Tone   view.Tone
 }
 
 // CheckRows turns a report into rows, in the service's order.
@@ -26,15 +27,15 @@ func CheckRows(r ipc.CheckReport) []CheckRow {
 		row := CheckRow{Title: it.Title, Detail: it.Detail}
 		switch it.Status {
 		case ipc.CheckOK:
-			row.Mark, row.Tone = "✓", ToneGood
+			row.Mark, row.Tone = "✓", view.ToneGood
 		case ipc.CheckWarn:
-			row.Mark, row.Tone = "!", ToneBusy
+			row.Mark, row.Tone = "!", view.ToneBusy
 		case ipc.CheckTimeout:
-			row.Mark, row.Tone = "?", ToneBad
+			row.Mark, row.Tone = "?", view.ToneBad
 		case ipc.CheckFail:
-			row.Mark, row.Tone = "✗", ToneBad
+			row.Mark, row.Tone = "✗", view.ToneBad
 		default:
-			row.Mark, row.Tone = "–", ToneNeutral
+			row.Mark, row.Tone = "–", view.ToneNeutral
 		}
 		rows = append(rows, row)
 	}
@@ -42,22 +43,22 @@ func CheckRows(r ipc.CheckReport) []CheckRow {
 }
 
 // CheckSummary is the report's headline and its tone.
-func CheckSummary(r ipc.CheckReport) (string, Tone) {
+func CheckSummary(r ipc.CheckReport) (string, view.Tone) {
 	n := map[ipc.CheckStatus]int{}
 	for _, it := range r.Items {
 		n[it.Status]++
 	}
 	switch {
 	case n[ipc.CheckFail] > 0:
-		return fmt.Sprintf("%s found: traffic may leave outside the tunnel.", plural(n[ipc.CheckFail], "problem")), ToneBad
+		return fmt.Sprintf("%s found: traffic may leave outside the tunnel.", plural(n[ipc.CheckFail], "problem")), view.ToneBad
 	case n[ipc.CheckTimeout] > 0:
-		return fmt.Sprintf("%s could not be verified in time: run the check again.", plural(n[ipc.CheckTimeout], "item")), ToneBad
+		return fmt.Sprintf("%s could not be verified in time: run the check again.", plural(n[ipc.CheckTimeout], "item")), view.ToneBad
 	case n[ipc.CheckWarn] > 0:
-		return fmt.Sprintf("No leak, but %s.", plural(n[ipc.CheckWarn], "warning")), ToneBusy
+		return fmt.Sprintf("No leak, but %s.", plural(n[ipc.CheckWarn], "warning")), view.ToneBusy
 	case n[ipc.CheckOK] == 0:
-		return "Nothing to check while disconnected.", ToneNeutral
+		return "Nothing to check while disconnected.", view.ToneNeutral
 	}
-	return fmt.Sprintf("All %d checks passed: both IPv4 and IPv6 are protected.", n[ipc.CheckOK]), ToneGood
+	return fmt.Sprintf("All %d checks passed: both IPv4 and IPv6 are protected.", n[ipc.CheckOK]), view.ToneGood
 }
 
 func plural(n int, word string) string {

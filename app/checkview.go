@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
 )
 
@@ -27,7 +28,7 @@ func (g *GUI) RunCheck() {
 			b.SetText("Check")
 			b.Enable()
 			if err != nil {
-				g.status.showRefusal(Explain(err, g.goos))
+				g.status.showRefusal(view.Explain(err, g.goos))
 				return
 			}
 			g.lastCheck = r

@@ -1,6 +1,9 @@
 package app
 
-import "github.com/palisadevpn/palisade/service/ipc"
+import (
+	"github.com/palisadevpn/palisade/app/view"
+	"github.com/palisadevpn/palisade/service/ipc"
+)
 
 // ProfileChoice is the status tab's profile picker: the names to offer and
 // the one selected.
@@ -38,6 +41,6 @@ func ChooseProfile(list []ipc.ProfileInfo, st ipc.Status, picked string) Profile
 
 // FirstRun tells whether the window should greet a new user: the service is
 // up, the profile list has been read, and it is empty.
-func FirstRun(v View, listed bool, list []ipc.ProfileInfo) bool {
+func FirstRun(v view.View, listed bool, list []ipc.ProfileInfo) bool {
 	return v.ServiceUp && listed && len(list) == 0
 }

@@ -4,12 +4,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palisadevpn/palisade/app/internal/fakeservice"
 	"github.com/palisadevpn/palisade/service/ipc"
 )
 
 func TestStatusQueueCoalesces(t *testing.T) {
 	var q statusQueue
-	at := t0
+	at := fakeservice.T0
 	push := func(st ipc.Status) bool { at = at.Add(time.Second); return q.push(st, at) }
 	conn := func(rx uint64) ipc.Status { return ipc.Status{State: ipc.Connected, Profile: "work", RxBytes: rx} }
 
@@ -22,7 +23,7 @@ func TestStatusQueueCoalesces(t *testing.T) {
 		}
 	}
 	got := q.take()
-	if len(got) != 1 || got[0].st.RxBytes != 5 || !got[0].at.Equal(t0.Add(5*time.Second)) {
+	if len(got) != 1 || got[0].st.RxBytes != 5 || !got[0].at.Equal(fakeservice.T0.Add(5*time.Second)) {
 		t.Fatalf("counter pushes not coalesced into the newest: %+v", got)
 	}
 	if len(q.take()) != 0 {
@@ -58,7 +59,7 @@ func TestStatusQueueBounded(t *testing.T) {
 		if i%2 == 1 {
 			st.State = ipc.Error
 		}
-		q.push(st, t0)
+		q.push(st, fakeservice.T0)
 	}
 	if got := q.take(); len(got) != maxQueued {
 		t.Fatalf("queue holds %d statuses, bound is %d", len(got), maxQueued)

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
@@ -117,7 +118,7 @@ func (l *dnsList) show(visible bool, c DNSCheck) {
 		} else {
 			e.SetValidationError(errorString(c.Errors[i]))
 		}
-		setShown(l.errs[i], sentence(c.Errors[i]))
+		setShown(l.errs[i], view.Sentence(c.Errors[i]))
 	}
 	setShown(l.problem, c.Problem)
 	enable(l.add, l.enabled && len(l.boxes) < settings.MaxCustomDNS)

@@ -1,11 +1,12 @@
-// Package app is Palisade's desktop GUI: a tray icon with a menu (the tray
-// process, RunTray) and a window with the tunnel's status, the settings and
-// the profiles (the window process, RunWindow, a Fyne app). Both talk to the
-// service only over IPC and follow the service's pushed status stream.
+// Package app is Palisade's window: the tunnel's status, the settings, the
+// profiles, the split tunnel and the logs, a Fyne app run in a process of
+// its own (RunWindow) that the tray process (package app/tray) starts on
+// demand. It talks to the service only over IPC and follows the service's
+// pushed status stream.
 //
-// The decisions (status → View, View → MenuModel, DNS entry checks, errors in
-// plain words, notifications) are plain Go values in this package, tested
-// without a display; the Fyne widgets only render them.
+// The decisions (status → View, errors in plain words, DNS entry checks,
+// rates) are plain Go values, in package app/view where the tray shares
+// them, tested without a display; the Fyne widgets only render them.
 package app
 
 import (
@@ -18,11 +19,9 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
 )
-
-// requestTimeout bounds every request the GUI makes to the service.
-const requestTimeout = 15 * time.Second
 
 // GUI is the running window.
 type GUI struct {
@@ -45,7 +44,7 @@ type GUI struct {
 	last     ipc.Status
 	haveLast bool
 	up       bool
-	view     View
+	view     view.View
 	rates    RateMeter
 	list     []ipc.ProfileInfo
 	// listed: the profile list has been read since the service came up.
@@ -90,7 +89,7 @@ func New(a fyne.App, client *ipc.Client) *GUI {
 	g.win.SetOnDropped(g.dropped)
 	a.Settings().AddListener(func(fyne.Settings) { g.do(g.themeChanged) })
 	g.win.Resize(fyne.NewSize(560, 700))
-	g.render(waitingView())
+	g.render(view.WaitingView())
 	return g
 }
 
@@ -98,7 +97,7 @@ func New(a fyne.App, client *ipc.Client) *GUI {
 // queue that coalesces them, so the UI thread handles at most one render per
 // state however far it fell behind.
 func (g *GUI) Start(ctx context.Context) {
-	go Follow(ctx, g.client,
+	go view.Follow(ctx, g.client,
 		func(st ipc.Status) {
 			if g.queue.push(st, time.Now()) {
 				g.do(g.applyQueued)
@@ -115,7 +114,7 @@ func (g *GUI) applyQueued() {
 }
 
 // View returns what the window currently shows.
-func (g *GUI) View() View { return g.view }
+func (g *GUI) View() view.View { return g.view }
 
 // Window returns the main window.
 func (g *GUI) Window() fyne.Window { return g.win }
@@ -167,7 +166,7 @@ func (g *GUI) apply(st ipc.Status, now time.Time) {
 	}
 	stateChanged := !g.haveLast || g.last.State != st.State || g.last.Profile != st.Profile
 	g.last, g.haveLast = st, true
-	g.render(NewView(st, now))
+	g.render(view.NewView(st, now))
 	if cameUp {
 		g.settings.load()
 		g.split.load()
@@ -188,11 +187,11 @@ func (g *GUI) down(err error) {
 	g.profiles.unreadable(err)
 	g.rates.Reset()
 	g.status.graph.clear()
-	g.render(ServiceDownView(err, g.goos))
+	g.render(view.ServiceDownView(err, g.goos))
 }
 
 // render shows v in the panes while the window is on screen.
-func (g *GUI) render(v View) {
+func (g *GUI) render(v view.View) {
 	g.view = v
 	if !g.shown {
 		g.stale = true
@@ -227,35 +226,22 @@ func (g *GUI) setProfiles(list []ipc.ProfileInfo) {
 }
 
 // act runs the view's action: connect or disconnect.
-func (g *GUI) act(a Action, profile string) {
-	call := actionCall(g.client, a, profile)
+func (g *GUI) act(a view.Action, profile string) {
+	call := view.ActionCall(g.client, a, profile)
 	if call == nil {
 		return
 	}
 	g.async(call, func(err error) {
 		if err != nil {
-			g.status.showRefusal(Explain(err, g.goos))
+			g.status.showRefusal(view.Explain(err, g.goos))
 		}
 	})
-}
-
-// actionCall is the service request behind a tray or window action:
-// connect (to profile, or the one the service picks when ""), or
-// disconnect; nil for any other action.
-func actionCall(c *ipc.Client, a Action, profile string) func(context.Context) error {
-	switch a {
-	case ActionConnect:
-		return func(ctx context.Context) error { return c.Connect(ctx, profile) }
-	case ActionDisconnect:
-		return func(ctx context.Context) error { return c.Disconnect(ctx) }
-	}
-	return nil
 }
 
 // async runs call off the UI thread and then done on it.
 func (g *GUI) async(call func(context.Context) error, done func(error)) {
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), view.RequestTimeout)
 		err := call(ctx)
 		cancel()
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/palisadevpn/palisade/app/internal/fakeservice"
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
 )
@@ -25,7 +26,7 @@ type harness struct {
 
 func newHarness(t *testing.T, st ipc.Status, s settings.Settings) *harness {
 	t.Helper()
-	return newHarnessWith(t, st, s, profiles())
+	return newHarnessWith(t, st, s, fakeservice.Profiles())
 }
 
 // newHarnessWith is newHarness with the fake holding list as its profiles.
@@ -68,9 +69,9 @@ func (h *harness) settle() {
 func (h *harness) field(name string) string { return h.g.status.fields[name].Text }
 
 func TestStatusWidgets(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
-	st := connected()
-	h.g.apply(st, t0)
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
+	st := fakeservice.Connected()
+	h.g.apply(st, fakeservice.T0)
 	if h.g.status.state.Text != "Connected" || h.g.status.button.Text != "Disconnect" || h.g.status.button.Disabled() {
 		t.Errorf("header %q, button %q disabled %v", h.g.status.state.Text, h.g.status.button.Text, h.g.status.button.Disabled())
 	}
@@ -84,7 +85,7 @@ func TestStatusWidgets(t *testing.T) {
 	}
 	st.RxBytes += 3_000_000
 	st.TxBytes += 500_000
-	h.g.apply(st, t0.Add(2*time.Second))
+	h.g.apply(st, fakeservice.T0.Add(2*time.Second))
 	// The rates are in the graph's legend, not repeated in the details.
 	gr := h.g.status.graph
 	if !strings.Contains(gr.rx.Text, "1.5 MB/s") || !strings.Contains(gr.tx.Text, "250 kB/s") {
@@ -98,17 +99,17 @@ func TestStatusWidgets(t *testing.T) {
 	if h.g.status.problem.Visible() {
 		t.Errorf("problem shown while connected: %q", h.g.status.problem.Text)
 	}
-	h.g.apply(ipc.Status{State: ipc.Error, LastError: "no handshake", KillSwitch: settings.KillSwitchAuto, KillSwitchEngaged: true, CanControl: true}, t0)
+	h.g.apply(ipc.Status{State: ipc.Error, LastError: "no handshake", KillSwitch: settings.KillSwitchAuto, KillSwitchEngaged: true, CanControl: true}, fakeservice.T0)
 	if !h.g.status.problem.Visible() || !strings.Contains(h.g.status.problem.Text, "blocked by the kill switch") {
 		t.Errorf("error problem = %q", h.g.status.problem.Text)
 	}
-	if h.g.view.Icon != IconError || strings.Contains(gr.rx.Text, "B/s") {
+	if h.g.view.Icon != view.IconError || strings.Contains(gr.rx.Text, "B/s") {
 		t.Errorf("icon %v, download %q after error", h.g.view.Icon, gr.rx.Text)
 	}
 }
 
 func TestServiceGoneAndBack(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
 	ctx := t.Context()
 	h.g.Start(ctx)
 	h.until("connected", func() bool { return h.g.status.state.Text == "Connected" })
@@ -128,10 +129,10 @@ func TestServiceGoneAndBack(t *testing.T) {
 }
 
 func TestNotAuthorized(t *testing.T) {
-	st := connected()
+	st := fakeservice.Connected()
 	st.CanControl = false
 	h := newHarness(t, st, settings.Default())
-	h.g.apply(st, t0)
+	h.g.apply(st, fakeservice.T0)
 	if !h.g.status.button.Disabled() || !h.g.status.note.Visible() || !strings.Contains(h.g.status.note.Text, "palisade group") {
 		t.Errorf("button disabled %v, note %q", h.g.status.button.Disabled(), h.g.status.note.Text)
 	}
@@ -139,14 +140,14 @@ func TestNotAuthorized(t *testing.T) {
 		t.Error("settings or import enabled without control rights")
 	}
 	h.fake.Refuse(http.MethodPost, ipc.PathDisconnect, http.StatusForbidden, "permission denied")
-	h.g.act(ActionDisconnect, "")
+	h.g.act(view.ActionDisconnect, "")
 	h.until("refusal shown", func() bool { return strings.Contains(h.g.status.problem.Text, "palisade group") })
-	h.g.apply(st, t0.Add(5*time.Second))
+	h.g.apply(st, fakeservice.T0.Add(5*time.Second))
 	if !strings.Contains(h.g.status.problem.Text, "palisade group") {
 		t.Error("a periodic push wiped the refusal")
 	}
 	st.State, st.KillSwitchEngaged = ipc.Disconnected, false
-	h.g.apply(st, t0.Add(6*time.Second))
+	h.g.apply(st, fakeservice.T0.Add(6*time.Second))
 	if h.g.status.problem.Visible() {
 		t.Errorf("refusal still shown after the state changed: %q", h.g.status.problem.Text)
 	}

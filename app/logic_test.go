@@ -5,47 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/app/internal/fakeservice"
 	"github.com/palisadevpn/palisade/service/settings"
 )
-
-func TestMenuModelFromState(t *testing.T) {
-	m := NewMenuModel(NewView(connected(), t0), profiles())
-	want := []string{"Connected · work", "IPv4 10.64.0.2/32", "IPv6 fd64::2/128"}
-	if strings.Join(m.Status, "|") != strings.Join(want, "|") {
-		t.Errorf("status = %q, want %q", m.Status, want)
-	}
-	if m.ActionLabel != "Disconnect" || !m.ActionEnabled || !m.ProfilesEnabled {
-		t.Errorf("action %q enabled %v profiles %v", m.ActionLabel, m.ActionEnabled, m.ProfilesEnabled)
-	}
-	if len(m.Profiles) != 2 || m.Profiles[0].Current || !m.Profiles[1].Current {
-		t.Errorf("profiles = %+v", m.Profiles)
-	}
-
-	d := NewMenuModel(NewView(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0), profiles())
-	if d.ActionLabel != "Connect" || len(d.Status) != 1 || !d.Profiles[1].Current {
-		t.Errorf("disconnected menu = %+v", d)
-	}
-	down := NewMenuModel(ServiceDownView(ipc.ErrUnreachable, "linux"), nil)
-	if down.ActionEnabled || down.ProfilesEnabled || len(down.Status) != 2 {
-		t.Errorf("service-down menu = %+v", down)
-	}
-}
-
-func TestMenuModelIgnoresCounters(t *testing.T) {
-	a := connected()
-	b := connected()
-	b.RxBytes += 12345
-	later := t0.Add(40 * time.Second)
-	b.LastHandshake = &later
-	if !NewMenuModel(NewView(a, t0), profiles()).Equal(NewMenuModel(NewView(b, later), profiles())) {
-		t.Error("menu changes with byte counters or handshake age")
-	}
-	b.State = ipc.Reconnecting
-	if NewMenuModel(NewView(a, t0), profiles()).Equal(NewMenuModel(NewView(b, t0), profiles())) {
-		t.Error("menu does not change with the state")
-	}
-}
 
 func TestCheckDNS(t *testing.T) {
 	c := CheckDNS([]string{"1.1.1.1", "2606:4700:4700::1111", "1.1.1.300", "", "1.1.1.1"}, settings.DNSCustom)
@@ -80,20 +42,20 @@ func TestCheckDNS(t *testing.T) {
 
 func TestRateMeter(t *testing.T) {
 	var m RateMeter
-	if _, _, ok := m.Sample(t0, 1000, 500); ok {
+	if _, _, ok := m.Sample(fakeservice.T0, 1000, 500); ok {
 		t.Error("first sample gave a rate")
 	}
-	rx, tx, ok := m.Sample(t0.Add(2*time.Second), 5000, 2500)
+	rx, tx, ok := m.Sample(fakeservice.T0.Add(2*time.Second), 5000, 2500)
 	if !ok || rx != 2000 || tx != 1000 {
 		t.Errorf("rates = %v %v %v, want 2000 1000", rx, tx, ok)
 	}
-	if _, _, ok := m.Sample(t0.Add(2100*time.Millisecond), 6000, 2600); ok {
+	if _, _, ok := m.Sample(fakeservice.T0.Add(2100*time.Millisecond), 6000, 2600); ok {
 		t.Error("samples 100 ms apart gave a rate")
 	}
-	if _, _, ok := m.Sample(t0.Add(4*time.Second), 10, 10); ok {
+	if _, _, ok := m.Sample(fakeservice.T0.Add(4*time.Second), 10, 10); ok {
 		t.Error("counters going backwards gave a rate")
 	}
-	rx, _, ok = m.Sample(t0.Add(5*time.Second), 1010, 10)
+	rx, _, ok = m.Sample(fakeservice.T0.Add(5*time.Second), 1010, 10)
 	if !ok || rx != 1000 {
 		t.Errorf("after reset rx = %v %v", rx, ok)
 	}
@@ -116,34 +78,5 @@ func TestFormatBytes(t *testing.T) {
 		if got := FormatBytes(in); got != want {
 			t.Errorf("FormatBytes(%v) = %q, want %q", in, got, want)
 		}
-	}
-}
-
-func TestNoteFor(t *testing.T) {
-	dis := ipc.Status{State: ipc.Disconnected}
-	con := connected()
-	errSt := ipc.Status{State: ipc.Error, LastError: "handshake timed out"}
-	cases := []struct {
-		prev, cur ipc.Status
-		title     string
-	}{
-		{dis, con, "Connected to work"},
-		{con, dis, "Disconnected"},
-		{con, errSt, "VPN connection failed"},
-		{con, con, ""},
-		{ipc.Status{State: ipc.Reconnecting}, con, ""},
-		{ipc.Status{State: ipc.Connecting}, dis, ""},
-		{errSt, ipc.Status{State: ipc.Error, LastError: "resolve failed"}, "VPN connection failed"},
-		{errSt, errSt, ""},
-	}
-	for _, c := range cases {
-		n, ok := NoteFor(c.prev, c.cur)
-		if ok != (c.title != "") || n.Title != c.title {
-			t.Errorf("%s → %s: %q %v, want %q", c.prev.State, c.cur.State, n.Title, ok, c.title)
-		}
-	}
-	n, _ := NoteFor(dis, con)
-	if n.Body != "IPv4 10.64.0.2/32 · IPv6 fd64::2/128" {
-		t.Errorf("body = %q", n.Body)
 	}
 }

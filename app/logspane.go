@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/palisadevpn/palisade/app/view"
 )
 
 // logBatch is how long new log lines are gathered before the tab shows
@@ -113,7 +115,7 @@ func (p *logsPane) start() {
 				return
 			}
 			if err != nil {
-				p.say(Explain(err, p.g.goos).Text())
+				p.say(view.Explain(err, p.g.goos).Text())
 			} else {
 				p.say("The service closed the log stream (it may have restarted). Open this tab again to follow it.")
 			}

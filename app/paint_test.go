@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/theme"
 
+	"github.com/palisadevpn/palisade/app/internal/fakeservice"
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
 )
@@ -18,20 +20,20 @@ import (
 // A push while the window is off screen updates the view only; the panes
 // catch up when the window shows.
 func TestHiddenWindowIsNotPainted(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
-	h.g.apply(connected(), t0)
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
+	h.g.apply(fakeservice.Connected(), fakeservice.T0)
 	if h.field("Handshake") != "under a minute ago" {
 		t.Fatalf("handshake %q while shown", h.field("Handshake"))
 	}
 	h.g.closeWindow()
-	st := connected()
+	st := fakeservice.Connected()
 	st.RxBytes += 2_000_000
-	h.g.apply(st, t0.Add(2*time.Second))
+	h.g.apply(st, fakeservice.T0.Add(2*time.Second))
 	// The legend is read before the disconnect, which clears the graph.
 	if strings.Contains(h.g.status.graph.rx.Text, "MB/s") {
 		t.Errorf("hidden window painted the rate: download %q", h.g.status.graph.rx.Text)
 	}
-	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0.Add(3*time.Second))
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, fakeservice.T0.Add(3*time.Second))
 	if h.field("Handshake") != "under a minute ago" || h.g.status.state.Text != "Connected" {
 		t.Errorf("hidden window painted: state %q, handshake %q", h.g.status.state.Text, h.field("Handshake"))
 	}
@@ -39,7 +41,7 @@ func TestHiddenWindowIsNotPainted(t *testing.T) {
 		t.Errorf("view not updated while the window is hidden: %q", h.g.view.State)
 	}
 	h.g.ShowWindow("")
-	if h.g.status.state.Text != "Disconnected" || h.field("Handshake") != none || h.g.status.button.Text != "Connect" {
+	if h.g.status.state.Text != "Disconnected" || h.field("Handshake") != view.None || h.g.status.button.Text != "Connect" {
 		t.Errorf("shown window not brought up to date: state %q, handshake %q, button %q",
 			h.g.status.state.Text, h.field("Handshake"), h.g.status.button.Text)
 	}
@@ -47,20 +49,20 @@ func TestHiddenWindowIsNotPainted(t *testing.T) {
 
 // A push touches only the labels whose text changed.
 func TestStatusPaneTouchesOnlyChanges(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
-	v := NewView(connected(), t0)
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
+	v := view.NewView(fakeservice.Connected(), fakeservice.T0)
 	h.g.status.update(v)
 	if n := h.g.status.update(v); n != 0 {
 		t.Errorf("the same view again touched %d widgets", n)
 	}
 	// The handshake ages: the text, in minutes, stays.
-	if n := h.g.status.update(NewView(connected(), t0.Add(40*time.Second))); n != 0 {
+	if n := h.g.status.update(view.NewView(fakeservice.Connected(), fakeservice.T0.Add(40*time.Second))); n != 0 {
 		t.Errorf("a handshake 40 seconds older touched %d widgets, want 0", n)
 	}
-	if n := h.g.status.update(NewView(connected(), t0.Add(50*time.Second))); n != 1 || h.field("Handshake") != "1 min ago" {
+	if n := h.g.status.update(view.NewView(fakeservice.Connected(), fakeservice.T0.Add(50*time.Second))); n != 1 || h.field("Handshake") != "1 min ago" {
 		t.Errorf("a handshake age change touched %d widgets (want 1), shows %q", n, h.field("Handshake"))
 	}
-	if n := h.g.status.update(NewView(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0)); n < 5 {
+	if n := h.g.status.update(view.NewView(ipc.Status{State: ipc.Disconnected, CanControl: true}, fakeservice.T0)); n < 5 {
 		t.Errorf("a state change touched only %d widgets", n)
 	}
 }
@@ -68,7 +70,7 @@ func TestStatusPaneTouchesOnlyChanges(t *testing.T) {
 // Closing the window on the Logs tab stops following the log; showing it
 // again follows anew.
 func TestLogsFollowOnlyOnScreen(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
 	h.fake.SetLogs("time=1 level=INFO msg=one")
 	t.Cleanup(func() { h.g.logs.halt() }) // the fake service closes only once the stream ends
 	h.g.ShowWindow("Logs")
@@ -88,7 +90,7 @@ func TestLogsFollowOnlyOnScreen(t *testing.T) {
 // sample with traffic does.
 func TestRateGraphIdleNotRedrawn(t *testing.T) {
 	var gr rateGraph
-	at := t0
+	at := fakeservice.T0
 	// Pushes come about once a second, never exactly.
 	next := func(i int) time.Time { return at.Add(time.Second + time.Duration(i%3)*37*time.Millisecond) }
 	// What an idle tunnel measured in the GUI benchmark: a keepalive each
@@ -105,7 +107,7 @@ func TestRateGraphIdleNotRedrawn(t *testing.T) {
 		return 0, 0
 	}
 	// idle feeds n samples of chatter to gr; once drawn, it checks that
-	// none of them changes the picture.
+	// view.None of them changes the picture.
 	idle := func(gr *rateGraph, n int, drawn bool, what string) {
 		t.Helper()
 		for i := range n {
@@ -128,7 +130,7 @@ func TestRateGraphIdleNotRedrawn(t *testing.T) {
 	// A tunnel that just came up has seconds of history, not a minute: its
 	// idle line is as flat, and as still.
 	var fresh rateGraph
-	at = t0
+	at = fakeservice.T0
 	idle(&fresh, 3, false, "")
 	fresh.draw(300, 90)
 	idle(&fresh, 12, true, "3 s into a fresh idle tunnel")
@@ -139,7 +141,7 @@ func TestRateGraphIdleNotRedrawn(t *testing.T) {
 // The pixels are the frame, the grid and the lines in the theme's colours.
 func TestRateGraphRedrawReusesPicture(t *testing.T) {
 	gr := newRateGraph()
-	at := t0
+	at := fakeservice.T0
 	for i := range 30 {
 		at = at.Add(time.Second)
 		gr.add(at, float64(i%7)*10_000, 20_000, 100, 100)
@@ -187,7 +189,7 @@ func TestRateGraphRedrawReusesPicture(t *testing.T) {
 // what only they use (the Logs tab's monospace font). Picking one puts its
 // pane in.
 func TestTabsJoinOnFirstShow(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
 	panes := map[string]fyne.CanvasObject{"Settings": h.g.settings.root, "Profiles": h.g.profiles.root,
 		"Split tunnel": h.g.split.root, "Logs": h.g.logs.root}
 	for _, it := range h.g.tabs.Items {
@@ -211,9 +213,9 @@ func TestTabsJoinOnFirstShow(t *testing.T) {
 // tunnel measured) change no text but the handshake age, and that once a
 // minute: the legend's rates and the totals do not count the keepalives.
 func TestIdleTunnelTextsStill(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
-	st := connected()
-	hs := t0.Add(-5 * time.Second)
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
+	st := fakeservice.Connected()
+	hs := fakeservice.T0.Add(-5 * time.Second)
 	st.LastHandshake = &hs
 	texts := func() string {
 		gr := h.g.status.graph
@@ -225,7 +227,7 @@ func TestIdleTunnelTextsStill(t *testing.T) {
 		return b.String()
 	}
 	// Warm up: the first samples start the rates and the graph.
-	at := t0
+	at := fakeservice.T0
 	for range 3 {
 		at = at.Add(time.Second)
 		h.g.apply(st, at)
@@ -268,7 +270,7 @@ func TestIdleTunnelTextsStill(t *testing.T) {
 // for the first time does not widen it (Settings used to, 560 → 629 px),
 // and the Logs pane still stays out until picked.
 func TestWindowWidthFixedFromStart(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
 	start := h.g.win.Content().MinSize().Width
 	if sw := h.g.settings.root.MinSize().Width; start < sw {
 		t.Fatalf("the window starts %v wide, narrower than the Settings pane (%v)", start, sw)
@@ -285,7 +287,7 @@ func TestWindowWidthFixedFromStart(t *testing.T) {
 // only, not another copy of Fyne's colour emoji font: about 3 MB of Go heap
 // a style, 6 MB with the emoji font.
 func TestNewTextStyleSkipsEmojiFace(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
 	h.settle()
 	// Fyne's own theme: the test theme has faces for a few styles only.
 	h.g.fyne.Settings().SetTheme(theme.DefaultTheme())

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/palisadevpn/palisade/app/internal/fakeservice"
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/profile"
 	"github.com/palisadevpn/palisade/service/settings"
@@ -47,7 +48,7 @@ func TestImportProfile(t *testing.T) {
 	broken := strings.Replace(goodConf, "Address = 10.64.0.2/32", "Address = 10.64.0.300/32", 1)
 	_, err := ImportProfile(ctx, c, "/tmp/bad.conf", broken)
 	var pe *profile.ParseError
-	if !errors.As(err, &pe) || pe.Line != 3 || !strings.HasPrefix(Explain(err, "linux").Text(), "Line 3:") {
+	if !errors.As(err, &pe) || pe.Line != 3 || !strings.HasPrefix(view.Explain(err, "linux").Text(), "Line 3:") {
 		t.Errorf("broken profile error = %v", err)
 	}
 	if _, err := ImportProfile(ctx, c, "/tmp/-x.conf", goodConf); err == nil {
@@ -57,7 +58,7 @@ func TestImportProfile(t *testing.T) {
 
 func TestImportShowsLineNumber(t *testing.T) {
 	h := newHarness(t, ipc.Status{State: ipc.Disconnected, CanControl: true}, settings.Default())
-	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0)
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, fakeservice.T0)
 	h.g.profiles.importText("/home/u/bad.conf", "[Interface]\nPrivateKey = nope\n")
 	h.until("import error", func() bool { return strings.HasPrefix(h.g.profiles.message.Text, "Could not import") })
 	if !strings.Contains(h.g.profiles.message.Text, "bad.conf: Line 2:") {
@@ -103,7 +104,7 @@ func rowsText(p *profilesPane) string {
 
 func TestProfilesLoadingNotEmpty(t *testing.T) {
 	h := newHarness(t, ipc.Status{State: ipc.Disconnected, CanControl: true}, settings.Default())
-	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0)
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, fakeservice.T0)
 	// The list's answer waits in h.ui: the pane has not heard from the service.
 	if got := rowsText(h.g.profiles); got != "Loading profiles…" {
 		t.Errorf("before the list arrived the pane shows %q", got)
@@ -117,7 +118,7 @@ func TestProfilesLoadingNotEmpty(t *testing.T) {
 func TestProfilesUnreadable(t *testing.T) {
 	h := newHarness(t, ipc.Status{State: ipc.Disconnected, CanControl: true}, settings.Default())
 	h.fake.Stop()
-	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0)
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, fakeservice.T0)
 	h.until("list refused", func() bool { return h.g.profiles.failed != "" })
 	if got := rowsText(h.g.profiles); !strings.HasPrefix(got, "Could not read the profiles: ") || strings.Contains(got, "No profiles") {
 		t.Errorf("unreadable list shows %q", got)
@@ -131,7 +132,7 @@ func TestRemovedProfileNotShown(t *testing.T) {
 	h.until("last profile shown", func() bool { return h.field("Profile") == "work" && h.g.listed })
 	h.g.profiles.remove("work")
 	h.until("removal answered", func() bool { return strings.HasPrefix(h.g.profiles.message.Text, "Removed") })
-	h.until("profile field cleared", func() bool { return h.field("Profile") == none })
+	h.until("profile field cleared", func() bool { return h.field("Profile") == view.None })
 	h.until("list reread", func() bool { return slices.Equal(names(h.g.list), []string{"home"}) })
 	if got := names(h.g.profiles.list); !slices.Equal(got, []string{"home"}) {
 		t.Errorf("Profiles tab lists %q", got)

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/profile"
 )
@@ -56,7 +57,7 @@ func (p *profilesPane) load() {
 		return err
 	}, func(err error) {
 		if err != nil && p.g.listed {
-			p.say(Explain(err, p.g.goos).Text(), true) // the list shown stays
+			p.say(view.Explain(err, p.g.goos).Text(), true) // the list shown stays
 			return
 		}
 		if err != nil {
@@ -70,7 +71,7 @@ func (p *profilesPane) load() {
 	})
 }
 
-func (p *profilesPane) setControl(v View) {
+func (p *profilesPane) setControl(v view.View) {
 	enable(p.imp, v.CanControl())
 	if p.control != v.CanControl() {
 		p.control = v.CanControl()
@@ -80,7 +81,7 @@ func (p *profilesPane) setControl(v View) {
 
 // unreadable shows why the list could not be read, in place of the list.
 func (p *profilesPane) unreadable(err error) {
-	failed := "Could not read the profiles: " + Explain(err, p.g.goos).Text()
+	failed := "Could not read the profiles: " + view.Explain(err, p.g.goos).Text()
 	if failed != p.failed { // the service's retries while down redraw nothing
 		p.failed = failed
 		p.render()
@@ -126,7 +127,7 @@ func (p *profilesPane) row(info ipc.ProfileInfo) fyne.CanvasObject {
 	name := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	detail := widget.NewLabel(profileDetail(info))
 	detail.Wrapping = fyne.TextWrapWord
-	use := widget.NewButtonWithIcon("Connect", theme.MediaPlayIcon(), func() { p.g.act(ActionConnect, info.Name) })
+	use := widget.NewButtonWithIcon("Connect", theme.MediaPlayIcon(), func() { p.g.act(view.ActionConnect, info.Name) })
 	rename := widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), func() { p.askRename(info.Name) })
 	remove := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() { p.askRemove(info.Name) })
 	for _, b := range []*widget.Button{use, rename, remove} {
@@ -137,8 +138,8 @@ func (p *profilesPane) row(info ipc.ProfileInfo) fyne.CanvasObject {
 }
 
 func profileDetail(info ipc.ProfileInfo) string {
-	lines := []string{"Addresses: " + orNone(strings.Join(info.Addresses, ", "))}
-	lines = append(lines, "Endpoint: "+orNone(strings.Join(info.Endpoints, ", ")))
+	lines := []string{"Addresses: " + view.OrNone(strings.Join(info.Addresses, ", "))}
+	lines = append(lines, "Endpoint: "+view.OrNone(strings.Join(info.Endpoints, ", ")))
 	if len(info.DNS) > 0 {
 		lines = append(lines, "DNS: "+strings.Join(info.DNS, ", "))
 	}
@@ -181,7 +182,7 @@ func (p *profilesPane) importText(path, text string) {
 	}, func(err error) {
 		file := path[strings.LastIndexAny(path, `/\`)+1:]
 		if err != nil {
-			p.say("Could not import "+file+": "+Explain(err, p.g.goos).Text(), true)
+			p.say("Could not import "+file+": "+view.Explain(err, p.g.goos).Text(), true)
 			return
 		}
 		msg := "Imported " + file + " as “" + resp.Profile.Name + "”."
@@ -210,7 +211,7 @@ func (p *profilesPane) rename(from, to string) {
 		return RenameProfile(ctx, p.g.client, from, to)
 	}, func(err error) {
 		if err != nil {
-			p.say("Could not rename "+from+": "+Explain(err, p.g.goos).Text(), true)
+			p.say("Could not rename "+from+": "+view.Explain(err, p.g.goos).Text(), true)
 		} else {
 			p.say("Renamed “"+from+"” to “"+to+"”.", false)
 		}
@@ -231,7 +232,7 @@ func (p *profilesPane) remove(name string) {
 		return p.g.client.RemoveProfile(ctx, name)
 	}, func(err error) {
 		if err != nil {
-			p.say("Could not remove "+name+": "+Explain(err, p.g.goos).Text(), true)
+			p.say("Could not remove "+name+": "+view.Explain(err, p.g.goos).Text(), true)
 		} else {
 			p.say("Removed “"+name+"”.", false)
 		}

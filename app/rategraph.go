@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/palisadevpn/palisade/app/view"
 )
 
 // rateGraph is the status tab's live picture of the last minute's
@@ -133,7 +135,7 @@ func (r *rateGraph) clear() {
 	}
 	r.empty, r.dirty = true, true
 	r.hist.Reset()
-	r.rxText, r.txText = "↓ "+none+"   ", "↑ "+none
+	r.rxText, r.txText = "↓ "+view.None+"   ", "↑ "+view.None
 	r.scaleText = "last minute"
 	r.totalsText = "This session: nothing transferred yet"
 }

@@ -4,15 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"runtime"
-	"syscall"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
-	"fyne.io/systray"
 
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/assets"
 	"github.com/palisadevpn/palisade/internal/desktopnote"
 	"github.com/palisadevpn/palisade/service/ipc"
@@ -23,48 +19,6 @@ const AppID = desktopnote.AppID
 
 // AppIcon is the application icon.
 var AppIcon fyne.Resource = fyne.NewStaticResource("palisade.png", assets.AppIconPNG)
-
-// RunTray runs the tray process against the service at socket until the
-// user quits or the session ends: the tray icon and menu, notifications,
-// and the window as a separate process on demand. It is not a Fyne app, so
-// while the window is closed it costs what following the status stream
-// costs. hidden keeps the window closed at start (as at login).
-func RunTray(socket string, hidden bool) {
-	exe, err := os.Executable()
-	if err != nil {
-		slog.Error("cannot find this program to start its window", "err", err)
-		os.Exit(1)
-	}
-	ui := &sysTray{}
-	t := newTrayApp(ipc.NewClient(socket), runtime.GOOS, ui)
-	ui.h = t
-	win := newWindowProc(exe, socket, t.windowClosed)
-	t.open, t.quit = win.show, systray.Quit
-	t.notify = func(n Note) {
-		if err := desktopnote.Send(n.Title, n.Body); err != nil {
-			slog.Info("notification not shown", "err", err)
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	systray.Run(func() {
-		if title := trayTitle(runtime.GOOS); title != "" {
-			systray.SetTitle(title)
-		}
-		systray.SetOnTapped(func() { win.show("") })
-		t.start(ctx)
-		slog.Info("tray started", "socket", socket)
-		if !hidden {
-			win.show("Status")
-		}
-		// A logout or Ctrl-C ends the tray as Quit does.
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-		go func() { <-sig; systray.Quit() }()
-	}, func() {
-		cancel()
-		win.close()
-	})
-}
 
 // RunWindow runs the window process: the Fyne window against the service
 // at socket, on tab, raised again by every show request read from in (the
@@ -79,7 +33,7 @@ func RunWindow(socket, tab string, in io.Reader) {
 	g.Start(ctx)
 	g.win.SetCloseIntercept(g.closeWindow)
 	g.ShowWindow(tab)
-	go followRequests(in,
+	go view.FollowRequests(in,
 		func(tab string) { fyne.Do(func() { g.ShowWindow(tab) }) },
 		func() { fyne.Do(g.closeWindow) })
 	slog.Info("window started", "socket", socket)

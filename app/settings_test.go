@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/palisadevpn/palisade/app/internal/fakeservice"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
 )
@@ -21,7 +22,7 @@ func customSettings() settings.Settings {
 
 func loadedSettings(t *testing.T) (*harness, *settingsPane) {
 	h := newHarness(t, ipc.Status{State: ipc.Disconnected, CanControl: true}, customSettings())
-	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0)
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, fakeservice.T0)
 	p := h.g.settings
 	h.until("settings loaded", func() bool { return p.loaded })
 	return h, p
@@ -106,7 +107,7 @@ func TestSettingsReconnectOnStart(t *testing.T) {
 	if got := h.fake.Settings(); got.ReconnectOnStart || got.DNS.Mode != settings.DNSCustom {
 		t.Errorf("service got %+v", got)
 	}
-	p.g.apply(ipc.Status{State: ipc.Connected, CanControl: false}, t0)
+	p.g.apply(ipc.Status{State: ipc.Connected, CanControl: false}, fakeservice.T0)
 	if !p.reconnect.Disabled() {
 		t.Error("reconnect on start editable without control")
 	}

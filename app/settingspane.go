@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
@@ -105,7 +106,7 @@ func (p *settingsPane) load() {
 		return err
 	}, func(err error) {
 		if err != nil {
-			p.setMessage(Explain(err, p.g.goos).Text(), true)
+			p.setMessage(view.Explain(err, p.g.goos).Text(), true)
 			return
 		}
 		if !p.loaded || !p.dirty() {
@@ -191,7 +192,7 @@ func (p *settingsPane) changed() {
 
 // setControl enables the form only when the user may change settings.
 // It runs on every status push, so it does nothing unless that changed.
-func (p *settingsPane) setControl(v View) {
+func (p *settingsPane) setControl(v view.View) {
 	if p.controlSet && p.control == v.CanControl() {
 		return
 	}
@@ -223,7 +224,7 @@ func (p *settingsPane) submit() {
 		return err
 	}, func(err error) {
 		if err != nil {
-			p.setMessage("Not saved: "+Explain(err, p.g.goos).Text(), true)
+			p.setMessage("Not saved: "+view.Explain(err, p.g.goos).Text(), true)
 			p.changed()
 			return
 		}

@@ -8,8 +8,19 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
+)
+
+// Split tunnel mode choices, each explained in one line.
+var (
+	splitOptions = []string{
+		"Off: every program uses the tunnel",
+		"Bypass: the listed programs skip the tunnel",
+		"VPN only: only the listed programs use the tunnel",
+	}
+	splitValues = []settings.SplitMode{settings.SplitOff, settings.SplitBypass, settings.SplitVPNOnly}
 )
 
 // splitPane is the "Split tunnel" tab: the mode, bypass DNS, and the
@@ -74,8 +85,8 @@ func newSplitPane(g *GUI) *splitPane {
 
 // update follows the status: whether the tab can be used at all, and by
 // this user.
-func (p *splitPane) update(st ipc.Status, v View) {
-	ok, why := SplitAvailable(st)
+func (p *splitPane) update(st ipc.Status, v view.View) {
+	ok, why := view.SplitAvailable(st)
 	setText(p.note, why) // on every push: only a change redraws
 	p.usable = ok && v.CanControl()
 	p.enable()
@@ -150,14 +161,14 @@ func (p *splitPane) show(prefix string, err error) {
 	text := prefix
 	if err != nil {
 		p.message.Importance = widget.DangerImportance
-		text += Explain(err, p.g.goos).Text()
+		text += view.Explain(err, p.g.goos).Text()
 	}
 	p.message.SetText(text)
 }
 
 func (p *splitPane) addPath(path string) {
 	p.change(func(s *settings.Split) (err error) {
-		s.Programs, err = AddProgram(s.Programs, path)
+		s.Programs, err = view.AddProgram(s.Programs, path)
 		return err
 	})
 }
@@ -175,7 +186,7 @@ func (p *splitPane) chooseFile() {
 }
 
 func (p *splitPane) chooseRunning() {
-	pick := widget.NewSelect(RunningPrograms("/proc"), nil)
+	pick := widget.NewSelect(view.RunningPrograms("/proc"), nil)
 	dialog.ShowForm("Add a running program", "Add", "Cancel",
 		[]*widget.FormItem{widget.NewFormItem("Program", pick)}, func(ok bool) {
 			if ok && pick.Selected != "" {

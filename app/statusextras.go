@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/palisadevpn/palisade/app/view"
 )
 
 // controls lays out the status tab's bottom row: the profile picker, the
@@ -77,8 +79,8 @@ func (p *statusPane) welcomeSay(s string, bad bool) {
 
 // setChoice offers the profiles; the picker is locked while a session runs,
 // since Connect would replace it.
-func (p *statusPane) setChoice(c ProfileChoice, v View) {
-	on := len(c.Names) > 0 && v.CanControl() && v.Action == ActionConnect
+func (p *statusPane) setChoice(c ProfileChoice, v view.View) {
+	on := len(c.Names) > 0 && v.CanControl() && v.Action == view.ActionConnect
 	if slices.Equal(c.Names, p.choice.Options) && c.Selected == p.choice.Selected && on != p.choice.Disabled() {
 		return // nothing changed: no redraw
 	}

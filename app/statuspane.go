@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/palisadevpn/palisade/app/view"
 )
 
 // statusPane is the window's first tab: what the tunnel is doing.
@@ -21,14 +23,14 @@ type statusPane struct {
 	problem *widget.Label
 	note    *widget.Label
 	button  *widget.Button
-	action  Action
+	action  view.Action
 	fields  map[string]*widget.Label
 	// splitKey is the "Split tunnel" row's name, hidden with its value
 	// while the split tunnel is off.
 	splitKey *widget.Label
 	// refusal is the service's answer to the last click, kept on screen
 	// until the state changes so periodic pushes do not wipe it.
-	refusal   Problem
+	refusal   view.Problem
 	lastState string
 
 	// check runs the self-check; choice picks the profile Connect uses.
@@ -94,13 +96,13 @@ func newStatusPane(g *GUI) *statusPane {
 	return p
 }
 
-func toneColor(t Tone) color.Color {
+func toneColor(t view.Tone) color.Color {
 	switch t {
-	case ToneGood:
+	case view.ToneGood:
 		return theme.Color(theme.ColorNameSuccess)
-	case ToneBusy:
+	case view.ToneBusy:
 		return theme.Color(theme.ColorNameWarning)
-	case ToneBad:
+	case view.ToneBad:
 		return theme.Color(theme.ColorNameError)
 	}
 	return theme.Color(theme.ColorNameDisabled)
@@ -109,10 +111,10 @@ func toneColor(t Tone) color.Color {
 // update shows v, touching only the widgets whose content changed (a
 // refreshed widget is laid out and redrawn even when nothing moved), and
 // returns how many it touched.
-func (p *statusPane) update(v View) (touched int) {
+func (p *statusPane) update(v view.View) (touched int) {
 	dot := toneColor(v.Tone)
 	state := dot
-	if v.Tone == ToneNeutral {
+	if v.Tone == view.ToneNeutral {
 		state = theme.Color(theme.ColorNameForeground)
 	}
 	if p.dot.FillColor != dot {
@@ -126,7 +128,7 @@ func (p *statusPane) update(v View) (touched int) {
 		touched++
 	}
 	if v.State != p.lastState {
-		p.refusal = Problem{}
+		p.refusal = view.Problem{}
 	}
 	p.lastState = v.State
 	if v.Problem.Text() != "" {
@@ -151,7 +153,7 @@ func (p *statusPane) update(v View) (touched int) {
 		touched += setText(p.fields[name], val)
 	}
 	importance := widget.HighImportance
-	if v.Action == ActionDisconnect {
+	if v.Action == view.ActionDisconnect {
 		importance = widget.MediumImportance
 	}
 	p.action = v.Action
@@ -164,10 +166,10 @@ func (p *statusPane) update(v View) (touched int) {
 	return touched
 }
 
-func (p *statusPane) showProblem(pr Problem) int { return setShown(p.problem, pr.Text()) }
+func (p *statusPane) showProblem(pr view.Problem) int { return setShown(p.problem, pr.Text()) }
 
 // showRefusal shows why the service refused a click.
-func (p *statusPane) showRefusal(pr Problem) {
+func (p *statusPane) showRefusal(pr view.Problem) {
 	p.refusal = pr
 	p.showProblem(pr)
 }

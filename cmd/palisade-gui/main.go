@@ -12,6 +12,8 @@ import (
 	"os"
 
 	"github.com/palisadevpn/palisade/app"
+	"github.com/palisadevpn/palisade/app/tray"
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
 )
 
@@ -22,12 +24,12 @@ func main() {
 	}
 	flag.StringVar(&socket, "socket", socket, "the service's socket (or pipe); also $PALISADE_SOCKET")
 	hidden := flag.Bool("hidden", false, "start in the tray without showing the window (used at login)")
-	window := flag.Bool(app.WindowFlag[2:], false, "run the window alone, raised by lines \"show TAB\" on standard input and closed when it ends (the tray starts it)")
+	window := flag.Bool(view.WindowFlag[2:], false, "run the window alone, raised by lines \"show TAB\" on standard input and closed when it ends (the tray starts it)")
 	tab := flag.String("tab", "Status", "with --window: the tab to open on")
 	flag.Parse()
 	if *window {
 		app.RunWindow(socket, *tab, os.Stdin)
 		return
 	}
-	app.RunTray(socket, *hidden)
+	tray.RunTray(socket, *hidden)
 }

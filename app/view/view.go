@@ -1,4 +1,9 @@
-package app
+// Package view decides what Palisade's tray and window show, without Fyne:
+// a service status becomes a View (words, a tone, a tray icon, the action
+// offered), a tray MenuModel, a notification, or a Problem in plain words.
+// The tray process links it without Fyne's code or GL; the window renders
+// the same values with Fyne widgets.
+package view
 
 import (
 	"fmt"
@@ -42,8 +47,8 @@ const (
 	ActionDisconnect
 )
 
-// none is shown for an empty field.
-const none = "—"
+// None is shown for an empty field.
+const None = "—"
 
 // View is everything the window and the tray show, in words.
 type View struct {
@@ -86,10 +91,10 @@ func NewView(st ipc.Status, now time.Time) View {
 	v := View{
 		ServiceUp:  true,
 		State:      stateNames[st.State],
-		Profile:    orNone(st.Profile),
-		Endpoint:   orNone(st.EndpointText()),
-		IPv4:       none,
-		IPv6:       none,
+		Profile:    OrNone(st.Profile),
+		Endpoint:   OrNone(st.EndpointText()),
+		IPv4:       None,
+		IPv6:       None,
 		Handshake:  handshakeAge(st.LastHandshake, now),
 		KillSwitch: killSwitchText(st.KillSwitch, st.KillSwitchEngaged),
 		Split:      SplitText(st.Split, st.SplitPrograms),
@@ -103,7 +108,7 @@ func NewView(st ipc.Status, now time.Time) View {
 		v.State = strings.ToUpper(r[:1]) + r[1:] + "…"
 	}
 	if st.State == ipc.Disconnected && st.LastHandshake == nil {
-		v.Handshake = none
+		v.Handshake = None
 	}
 	v.IPv4, v.IPv6 = splitFamilies(st.Addresses)
 	if st.State == ipc.Connected && st.IPv6Blocked {
@@ -137,21 +142,21 @@ func ServiceDownView(err error, goos string) View {
 		State:       "Service not running",
 		Tone:        ToneBad,
 		Icon:        IconError,
-		Profile:     none,
-		Endpoint:    none,
-		IPv4:        none,
-		IPv6:        none,
-		Handshake:   none,
-		KillSwitch:  none,
-		DNS:         none,
+		Profile:     None,
+		Endpoint:    None,
+		IPv4:        None,
+		IPv6:        None,
+		Handshake:   None,
+		KillSwitch:  None,
+		DNS:         None,
 		Problem:     Explain(err, goos),
 		ActionLabel: "Connect",
 		ControlNote: "The controls come back by themselves when the service is reachable again.",
 	}
 }
 
-// waitingView is shown until the service first answers.
-func waitingView() View {
+// WaitingView is shown until the service first answers.
+func WaitingView() View {
 	v := ServiceDownView(nil, "")
 	v.State, v.Tone, v.Icon = "Contacting the service…", ToneBusy, IconDisconnected
 	v.ControlNote = ""
@@ -205,7 +210,7 @@ func splitFamilies(addrs []string) (v4, v6 string) {
 			six = append(six, p.String())
 		}
 	}
-	return orNone(strings.Join(four, ", ")), orNone(strings.Join(six, ", "))
+	return OrNone(strings.Join(four, ", ")), OrNone(strings.Join(six, ", "))
 }
 
 func handshakeAge(at *time.Time, now time.Time) string {
@@ -264,7 +269,7 @@ var dnsModeNames = map[settings.DNSMode]string{
 func dnsText(d ipc.DNSStatus) string {
 	name, ok := dnsModeNames[d.Mode]
 	if !ok {
-		name = orNone(string(d.Mode))
+		name = OrNone(string(d.Mode))
 	}
 	if len(d.Upstreams) == 0 {
 		return name
@@ -272,9 +277,10 @@ func dnsText(d ipc.DNSStatus) string {
 	return name + " · " + strings.Join(d.Upstreams, ", ")
 }
 
-func orNone(s string) string {
+// OrNone is s, or None when s is empty.
+func OrNone(s string) string {
 	if s == "" {
-		return none
+		return None
 	}
 	return s
 }

@@ -1,4 +1,4 @@
-package app
+package tray
 
 import (
 	"slices"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/palisadevpn/palisade/app/internal/fakeservice"
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
 )
@@ -15,32 +16,36 @@ import (
 // recordedTray records what the tray logic shows and does.
 type recordedTray struct {
 	mu       sync.Mutex
-	icons    []Icon
+	icons    []view.Icon
 	tooltips []string
-	menus    []MenuModel
-	notes    []Note
+	menus    []view.MenuModel
+	notes    []view.Note
 	opened   []string
 }
 
-func (r *recordedTray) setIcon(i Icon) { r.mu.Lock(); r.icons = append(r.icons, i); r.mu.Unlock() }
+func (r *recordedTray) setIcon(i view.Icon) { r.mu.Lock(); r.icons = append(r.icons, i); r.mu.Unlock() }
 func (r *recordedTray) setTooltip(s string) {
 	r.mu.Lock()
 	r.tooltips = append(r.tooltips, s)
 	r.mu.Unlock()
 }
-func (r *recordedTray) setMenu(m MenuModel) { r.mu.Lock(); r.menus = append(r.menus, m); r.mu.Unlock() }
+func (r *recordedTray) setMenu(m view.MenuModel) {
+	r.mu.Lock()
+	r.menus = append(r.menus, m)
+	r.mu.Unlock()
+}
 
 // menu is the menu shown last and how many were shown.
-func (r *recordedTray) menu() (MenuModel, int) {
+func (r *recordedTray) menu() (view.MenuModel, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.menus) == 0 {
-		return MenuModel{}, 0
+		return view.MenuModel{}, 0
 	}
 	return r.menus[len(r.menus)-1], len(r.menus)
 }
 
-func (r *recordedTray) notesSent() []Note {
+func (r *recordedTray) notesSent() []view.Note {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.notes)
@@ -48,10 +53,10 @@ func (r *recordedTray) notesSent() []Note {
 
 func newTestTray(t *testing.T, st ipc.Status, s settings.Settings) (*trayApp, *recordedTray, *fakeservice.Service) {
 	t.Helper()
-	fake := fakeservice.Start(t, st, s, profiles())
+	fake := fakeservice.Start(t, st, s, fakeservice.Profiles())
 	r := &recordedTray{}
 	tr := newTrayApp(ipc.NewClient(fake.Socket), "linux", r)
-	tr.notify = func(n Note) { r.mu.Lock(); r.notes = append(r.notes, n); r.mu.Unlock() }
+	tr.notify = func(n view.Note) { r.mu.Lock(); r.notes = append(r.notes, n); r.mu.Unlock() }
 	tr.open = func(tab string) { r.mu.Lock(); r.opened = append(r.opened, tab); r.mu.Unlock() }
 	tr.quit = func() {}
 	return tr, r, fake
@@ -72,8 +77,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // The tray shows a new menu, icon and tooltip only when the state changes:
 // byte counters and handshake ages pushed every second touch nothing.
 func TestTrayMenuFollowsState(t *testing.T) {
-	tr, r, _ := newTestTray(t, connected(), settings.Default())
-	tr.apply(connected(), t0)
+	tr, r, _ := newTestTray(t, fakeservice.Connected(), settings.Default())
+	tr.apply(fakeservice.Connected(), fakeservice.T0)
 	waitFor(t, "the profiles", func() bool { m, _ := r.menu(); return len(m.Profiles) == 2 })
 	m, n := r.menu()
 	want := []string{"Connected · work", "IPv4 10.64.0.2/32", "IPv6 fd64::2/128"}
@@ -81,16 +86,16 @@ func TestTrayMenuFollowsState(t *testing.T) {
 		t.Errorf("menu %+v", m)
 	}
 	for i := range 60 {
-		st := connected()
+		st := fakeservice.Connected()
 		st.RxBytes += uint64(i) * 1000
-		tr.apply(st, t0.Add(time.Duration(i)*time.Second))
+		tr.apply(st, fakeservice.T0.Add(time.Duration(i)*time.Second))
 	}
 	if _, n2 := r.menu(); n2 != n || len(r.icons) != 1 || len(r.tooltips) != n {
 		t.Errorf("a minute of pushes rebuilt the menu %d times, set the icon %d times", n2-n, len(r.icons)-1)
 	}
-	tr.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, t0.Add(time.Minute))
+	tr.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, fakeservice.T0.Add(time.Minute))
 	m, _ = r.menu()
-	if m.Status[0] != "Disconnected" || m.ActionLabel != "Connect" || r.icons[len(r.icons)-1] != IconDisconnected ||
+	if m.Status[0] != "Disconnected" || m.ActionLabel != "Connect" || r.icons[len(r.icons)-1] != view.IconDisconnected ||
 		r.tooltips[len(r.tooltips)-1] != "Palisade: Disconnected" {
 		t.Errorf("disconnected: menu %+v, icons %v, tooltips %q", m, r.icons, r.tooltips)
 	}
@@ -101,7 +106,7 @@ func TestTrayMenuFollowsState(t *testing.T) {
 func TestTrayMenuEntries(t *testing.T) {
 	idle := ipc.Status{State: ipc.Disconnected, CanControl: true}
 	tr, r, fake := newTestTray(t, idle, settings.Default())
-	tr.apply(idle, t0)
+	tr.apply(idle, fakeservice.T0)
 	waitFor(t, "the profiles", func() bool { m, _ := r.menu(); return len(m.Profiles) == 2 })
 	m, _ := r.menu()
 	es := menuEntries(m)
@@ -141,8 +146,8 @@ func TestTrayMenuEntries(t *testing.T) {
 func TestTrayNotifies(t *testing.T) {
 	idle := ipc.Status{State: ipc.Disconnected, CanControl: true}
 	tr, r, fake := newTestTray(t, idle, settings.Default())
-	tr.apply(idle, t0)
-	tr.apply(connected(), t0.Add(time.Second))
+	tr.apply(idle, fakeservice.T0)
+	tr.apply(fakeservice.Connected(), fakeservice.T0.Add(time.Second))
 	waitFor(t, "the notification", func() bool { return len(r.notesSent()) == 1 })
 	if n := r.notesSent()[0]; n.Title != "Connected to work" || !strings.Contains(n.Body, "IPv6 fd64::2/128") {
 		t.Errorf("note %+v", n)
@@ -153,14 +158,14 @@ func TestTrayNotifies(t *testing.T) {
 	if _, err := tr.client.SetSettings(t.Context(), s); err != nil {
 		t.Fatal(err)
 	}
-	tr.apply(idle, t0.Add(2*time.Second))
+	tr.apply(idle, fakeservice.T0.Add(2*time.Second))
 	time.Sleep(300 * time.Millisecond) // a note would be on its way
 	if len(r.notesSent()) != 1 {
 		t.Errorf("notified with notifications off: %+v", r.notesSent())
 	}
 
 	fake.Refuse("POST", ipc.PathConnect, 403, "permission denied")
-	tr.act(ActionConnect, "")
+	tr.act(view.ActionConnect, "")
 	waitFor(t, "the refusal", func() bool { return len(r.notesSent()) == 2 })
 	if n := r.notesSent()[1]; !strings.Contains(n.Body, "palisade group") {
 		t.Errorf("refusal note %+v", n)
@@ -169,7 +174,7 @@ func TestTrayNotifies(t *testing.T) {
 
 // The tray follows the service going away and coming back.
 func TestTrayServiceGoneAndBack(t *testing.T) {
-	tr, r, fake := newTestTray(t, connected(), settings.Default())
+	tr, r, fake := newTestTray(t, fakeservice.Connected(), settings.Default())
 	tr.start(t.Context())
 	waitFor(t, "connected", func() bool { m, _ := r.menu(); return len(m.Status) > 0 && m.Status[0] == "Connected · work" })
 	fake.Stop()
@@ -177,7 +182,7 @@ func TestTrayServiceGoneAndBack(t *testing.T) {
 	r.mu.Lock()
 	icon := r.icons[len(r.icons)-1]
 	r.mu.Unlock()
-	if m, _ := r.menu(); icon != IconError || len(m.Profiles) != 0 || m.ActionEnabled {
+	if m, _ := r.menu(); icon != view.IconError || len(m.Profiles) != 0 || m.ActionEnabled {
 		t.Errorf("down: icon %v, menu %+v", icon, m)
 	}
 	fake.Restart(t)
@@ -185,7 +190,7 @@ func TestTrayServiceGoneAndBack(t *testing.T) {
 }
 
 func TestTrayIconData(t *testing.T) {
-	png := trayPNGs[IconConnected]
+	png := trayPNGs[view.IconConnected]
 	if got, err := trayIconData("linux", png); err != nil || &got[0] != &png[0] {
 		t.Errorf("linux: not the PNG itself (%v)", err)
 	}
@@ -196,28 +201,6 @@ func TestTrayIconData(t *testing.T) {
 	}
 	if _, err := trayIconData("windows", []byte("not a png")); err == nil {
 		t.Error("a broken icon converted without error")
-	}
-}
-
-func TestWindowRequests(t *testing.T) {
-	for line, want := range map[string]string{"show Settings\n": "Settings", "show\n": "", "show \r\n": "", "show Split tunnel": "Split tunnel"} {
-		if tab, ok := parseRequest(line); !ok || tab != want {
-			t.Errorf("%q: %q %v, want %q", line, tab, ok, want)
-		}
-	}
-	for _, line := range []string{"", "quit", "shown Status", "raise"} {
-		if _, ok := parseRequest(line); ok {
-			t.Errorf("%q taken as a show request", line)
-		}
-	}
-	if tab, ok := parseRequest(showRequest("Logs")); !ok || tab != "Logs" {
-		t.Errorf("round trip: %q %v", tab, ok)
-	}
-	var shown []string
-	ended := false
-	followRequests(strings.NewReader("show Status\nbogus\nshow Logs\n"), func(tab string) { shown = append(shown, tab) }, func() { ended = true })
-	if !slices.Equal(shown, []string{"Status", "Logs"}) || !ended {
-		t.Errorf("shown %q, ended %v", shown, ended)
 	}
 }
 

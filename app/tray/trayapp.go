@@ -1,4 +1,9 @@
-package app
+// Package tray is Palisade's tray process: the tray icon and menu
+// (fyne.io/systray, no Fyne app, no GL), the notifications, and the window
+// started as a separate process on demand. It must not import Fyne: the
+// tray runs all day, and Fyne's code and package initialisation would
+// double its memory.
+package tray
 
 import (
 	"context"
@@ -6,15 +11,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
 )
 
 // trayUI is what shows the tray: the system tray in the tray process, a
 // recorder in tests.
 type trayUI interface {
-	setIcon(Icon)
+	setIcon(view.Icon)
 	setTooltip(string)
-	setMenu(MenuModel)
+	setMenu(view.MenuModel)
 }
 
 // trayApp is the tray process's logic: it follows the status stream, shows
@@ -28,22 +34,22 @@ type trayApp struct {
 	ui     trayUI
 	// notify shows a desktop notification; open opens or raises the
 	// window on a tab; quit ends the tray process.
-	notify func(Note)
+	notify func(view.Note)
 	open   func(tab string)
 	quit   func()
 
 	mu       sync.Mutex
 	last     ipc.Status
 	haveLast bool
-	view     View
+	view     view.View
 	list     []ipc.ProfileInfo
-	model    MenuModel
-	icon     Icon
+	model    view.MenuModel
+	icon     view.Icon
 	drawn    bool
 }
 
 func newTrayApp(client *ipc.Client, goos string, ui trayUI) *trayApp {
-	return &trayApp{client: client, goos: goos, ui: ui, view: waitingView()}
+	return &trayApp{client: client, goos: goos, ui: ui, view: view.WaitingView()}
 }
 
 // start shows the first state and follows the service until ctx ends.
@@ -51,7 +57,7 @@ func (t *trayApp) start(ctx context.Context) {
 	t.mu.Lock()
 	t.render()
 	t.mu.Unlock()
-	go Follow(ctx, changesOnly{t.client}, func(st ipc.Status) { t.apply(st, time.Now()) }, t.down)
+	go view.Follow(ctx, changesOnly{t.client}, func(st ipc.Status) { t.apply(st, time.Now()) }, t.down)
 }
 
 // changesOnly follows the status stream without the once-a-second pushes
@@ -69,7 +75,7 @@ func (t *trayApp) apply(st ipc.Status, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.haveLast {
-		if n, ok := NoteFor(t.last, st); ok {
+		if n, ok := view.NoteFor(t.last, st); ok {
 			go t.sendNote(n)
 		}
 	}
@@ -78,7 +84,7 @@ func (t *trayApp) apply(st ipc.Status, now time.Time) {
 		go t.loadProfiles()
 	}
 	t.last, t.haveLast = st, true
-	t.view = NewView(st, now)
+	t.view = view.NewView(st, now)
 	t.render()
 }
 
@@ -90,14 +96,14 @@ func (t *trayApp) down(err error) {
 		slog.Info("service lost", "err", err)
 	}
 	t.haveLast, t.list = false, nil
-	t.view = ServiceDownView(err, t.goos)
+	t.view = view.ServiceDownView(err, t.goos)
 	t.render()
 }
 
 // render shows the view in the tray, touching only what changed. Call with
 // t.mu held.
 func (t *trayApp) render() {
-	m := NewMenuModel(t.view, t.list)
+	m := view.NewMenuModel(t.view, t.list)
 	if t.drawn && t.icon == t.view.Icon && t.model.Equal(m) {
 		return
 	}
@@ -114,7 +120,7 @@ func (t *trayApp) render() {
 
 // loadProfiles reads the stored profiles for the Profiles submenu.
 func (t *trayApp) loadProfiles() {
-	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), view.RequestTimeout)
 	defer cancel()
 	list, err := t.client.Profiles(ctx)
 	if err != nil {
@@ -131,8 +137,8 @@ func (t *trayApp) loadProfiles() {
 
 // sendNote shows n unless the user turned notifications off in the
 // settings, which are read now: they change in the window, another process.
-func (t *trayApp) sendNote(n Note) {
-	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+func (t *trayApp) sendNote(n view.Note) {
+	ctx, cancel := context.WithTimeout(context.Background(), view.RequestTimeout)
 	defer cancel()
 	if s, err := t.client.Settings(ctx); err == nil && !s.Notifications {
 		return
@@ -143,18 +149,18 @@ func (t *trayApp) sendNote(n Note) {
 // act runs a menu action: connect (to profile, or the one the service
 // picks when ""), or disconnect. A refusal is told in a notification, as
 // the tray has nowhere else to say it.
-func (t *trayApp) act(a Action, profile string) {
-	call := actionCall(t.client, a, profile)
+func (t *trayApp) act(a view.Action, profile string) {
+	call := view.ActionCall(t.client, a, profile)
 	if call == nil {
 		return
 	}
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), view.RequestTimeout)
 		defer cancel()
 		if err := call(ctx); err != nil {
 			slog.Info("service request failed", "err", err)
-			p := Explain(err, t.goos)
-			t.notify(Note{Title: "Palisade could not do that", Body: p.Text()})
+			p := view.Explain(err, t.goos)
+			t.notify(view.Note{Title: "Palisade could not do that", Body: p.Text()})
 		}
 	}()
 }

@@ -1,4 +1,4 @@
-package app
+package view
 
 import (
 	"errors"
@@ -47,9 +47,9 @@ func Explain(err error, goos string) Problem {
 	}
 	var ae *ipc.APIError
 	if errors.As(err, &ae) {
-		return Problem{Summary: sentence(ae.Message)}
+		return Problem{Summary: Sentence(ae.Message)}
 	}
-	return Problem{Summary: sentence(err.Error())}
+	return Problem{Summary: Sentence(err.Error())}
 }
 
 // lastErrorHints maps fragments of the service's last error to advice, first
@@ -69,7 +69,7 @@ func ExplainStatus(lastError string, engaged bool) Problem {
 	if lastError == "" {
 		return Problem{}
 	}
-	p := Problem{Summary: sentence(lastError), Action: "Palisade retries by itself."}
+	p := Problem{Summary: Sentence(lastError), Action: "Palisade retries by itself."}
 	lower := strings.ToLower(lastError)
 	for _, h := range lastErrorHints {
 		if strings.Contains(lower, h.fragment) {
@@ -83,8 +83,8 @@ func ExplainStatus(lastError string, engaged bool) Problem {
 	return p
 }
 
-// sentence capitalises s and ends it with a full stop.
-func sentence(s string) string {
+// Sentence capitalises s and ends it with a full stop.
+func Sentence(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return s
@@ -99,7 +99,7 @@ func sentence(s string) string {
 // dnsWarningProblem explains a tunnel that is up while the system DNS
 // could not be pointed at it (ipc.DNSStatus.Warning).
 func dnsWarningProblem(warning string, engaged bool) Problem {
-	p := Problem{Summary: sentence("connected, but " + warning)}
+	p := Problem{Summary: Sentence("connected, but " + warning)}
 	if engaged {
 		p.Action = "Names do not resolve while the kill switch blocks other DNS servers."
 	} else {

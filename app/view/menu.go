@@ -1,4 +1,4 @@
-package app
+package view
 
 import (
 	"slices"
@@ -38,17 +38,17 @@ func NewMenuModel(v View, profiles []ipc.ProfileInfo) MenuModel {
 		m.Status = append(m.Status, v.Problem.Summary)
 		return m
 	}
-	if v.Profile != none {
+	if v.Profile != None {
 		m.Status[0] += " · " + v.Profile
 	}
-	if v.IPv4 != none {
+	if v.IPv4 != None {
 		m.Status = append(m.Status, "IPv4 "+v.IPv4)
 	}
-	if v.IPv6 != none {
+	if v.IPv6 != None {
 		m.Status = append(m.Status, "IPv6 "+v.IPv6)
 	}
 	current := v.Profile
-	if current == none {
+	if current == None {
 		current = ""
 		for _, p := range profiles {
 			if p.LastUsed {

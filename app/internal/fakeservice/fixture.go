@@ -1,4 +1,4 @@
-package app
+package fakeservice
 
 import (
 	"time"
@@ -7,14 +7,15 @@ import (
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
-var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+// T0 is the clock the fixtures are taken at.
+var T0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// connected is the dual-stack connected status used across the tests.
-func connected() ipc.Status {
-	hs := t0.Add(-12 * time.Second)
+// Connected is the dual-stack connected status used across the GUI's tests.
+func Connected() ipc.Status {
+	hs := T0.Add(-12 * time.Second)
 	return ipc.Status{
 		State:             ipc.Connected,
-		Since:             t0.Add(-5 * time.Minute),
+		Since:             T0.Add(-5 * time.Minute),
 		Profile:           "work",
 		Interface:         "palisade0",
 		Addresses:         []string{"10.64.0.2/32", "fd64::2/128"},
@@ -34,7 +35,8 @@ func connected() ipc.Status {
 	}
 }
 
-func profiles() []ipc.ProfileInfo {
+// Profiles are two stored profiles, "work" the last used.
+func Profiles() []ipc.ProfileInfo {
 	return []ipc.ProfileInfo{
 		{Name: "home", Addresses: []string{"10.7.0.2/32"}, Endpoints: []string{"[2001:db8::1]:51820"}, Peers: 1},
 		{Name: "work", Addresses: []string{"10.64.0.2/32", "fd64::2/128"}, Endpoints: []string{"198.51.100.2:51820"}, Peers: 1, LastUsed: true},

@@ -1,4 +1,4 @@
-package app
+package view
 
 import (
 	"context"
@@ -44,7 +44,7 @@ func TestFollowReconnects(t *testing.T) {
 	if e := next(t, events); e.st.State != ipc.Disconnected {
 		t.Fatalf("first event = %+v", e)
 	}
-	fake.Push(connected())
+	fake.Push(fakeservice.Connected())
 	if e := next(t, events); e.st.State != ipc.Connected {
 		t.Fatalf("pushed event = %+v", e)
 	}

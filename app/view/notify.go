@@ -1,4 +1,4 @@
-package app
+package view
 
 import (
 	"strings"
@@ -25,13 +25,13 @@ func NoteFor(prev, cur ipc.Status) (Note, bool) {
 		}
 		v4, v6 := splitFamilies(cur.Addresses)
 		body := []string{}
-		if v4 != none {
+		if v4 != None {
 			body = append(body, "IPv4 "+v4)
 		}
-		if v6 != none {
+		if v6 != None {
 			body = append(body, "IPv6 "+v6)
 		}
-		return Note{Title: "Connected to " + orNone(cur.Profile), Body: strings.Join(body, " · ")}, true
+		return Note{Title: "Connected to " + OrNone(cur.Profile), Body: strings.Join(body, " · ")}, true
 	case ipc.Disconnected:
 		if prev.State == ipc.Connecting || prev.State == ipc.Disconnected {
 			return Note{}, false

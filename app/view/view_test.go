@@ -1,4 +1,4 @@
-package app
+package view
 
 import (
 	"errors"
@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palisadevpn/palisade/app/internal/fakeservice"
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
 func TestNewViewConnectedDualStack(t *testing.T) {
-	v := NewView(connected(), t0)
+	v := NewView(fakeservice.Connected(), fakeservice.T0)
 	checks := map[string][2]string{
 		"state":     {v.State, "Connected"},
 		"profile":   {v.Profile, "work"},
@@ -40,11 +41,11 @@ func TestNewViewConnectedDualStack(t *testing.T) {
 }
 
 func TestNewViewIPv6EndpointAndNoTunnelIPv6(t *testing.T) {
-	st := connected()
+	st := fakeservice.Connected()
 	st.Endpoint = "[2001:db8::1]:51820"
 	st.Addresses = []string{"10.64.0.2/32"}
 	st.TunnelIPv6, st.IPv6Blocked = false, true
-	v := NewView(st, t0)
+	v := NewView(st, fakeservice.T0)
 	if v.Endpoint != "[2001:db8::1]:51820" {
 		t.Errorf("endpoint = %q", v.Endpoint)
 	}
@@ -53,18 +54,18 @@ func TestNewViewIPv6EndpointAndNoTunnelIPv6(t *testing.T) {
 	}
 	// On an IPv6-only network the endpoint says how it is reached.
 	st.Endpoint, st.EndpointFamily, st.EndpointNAT64 = "[64:ff9b::c633:6402]:51820", "IPv6", "64:ff9b::/96"
-	if v := NewView(st, t0); v.Endpoint != "[64:ff9b::c633:6402]:51820 (IPv6, via NAT64 64:ff9b::/96)" {
+	if v := NewView(st, fakeservice.T0); v.Endpoint != "[64:ff9b::c633:6402]:51820 (IPv6, via NAT64 64:ff9b::/96)" {
 		t.Errorf("endpoint through NAT64 = %q", v.Endpoint)
 	}
 	// The mirror: an IPv6-only tunnel blocks IPv4.
 	st.Addresses, st.IPv6Blocked, st.IPv4Blocked = []string{"fd64::2/128"}, false, true
-	if v := NewView(st, t0); !strings.HasPrefix(v.IPv4, "blocked") || v.IPv6 != "fd64::2/128" {
+	if v := NewView(st, fakeservice.T0); !strings.HasPrefix(v.IPv4, "blocked") || v.IPv6 != "fd64::2/128" {
 		t.Errorf("IPv6-only tunnel: ipv4 %q ipv6 %q", v.IPv4, v.IPv6)
 	}
 	st.Addresses, st.IPv4Blocked = []string{"10.64.0.2/32"}, false
 	// A split tunnel without IPv6 leaves IPv6 alone: not "blocked".
 	st.IPv6Blocked = false
-	if v := NewView(st, t0); strings.HasPrefix(v.IPv6, "blocked") {
+	if v := NewView(st, fakeservice.T0); strings.HasPrefix(v.IPv6, "blocked") {
 		t.Errorf("split tunnel shows IPv6 %q", v.IPv6)
 	}
 }
@@ -87,11 +88,11 @@ func TestNewViewStates(t *testing.T) {
 	for _, c := range cases {
 		t.Run(fmt.Sprint(c.state, c.engaged), func(t *testing.T) {
 			st := ipc.Status{State: c.state, KillSwitch: settings.KillSwitchAlways, KillSwitchEngaged: c.engaged, CanControl: true}
-			v := NewView(st, t0)
+			v := NewView(st, fakeservice.T0)
 			if v.Tone != c.tone || v.Icon != c.icon || v.Action != c.action {
 				t.Errorf("got tone %v icon %v action %v", v.Tone, v.Icon, v.Action)
 			}
-			if c.state == ipc.Disconnected && v.Handshake != none {
+			if c.state == ipc.Disconnected && v.Handshake != None {
 				t.Errorf("handshake %q while disconnected", v.Handshake)
 			}
 			if c.icon == IconError && c.state == ipc.Disconnected && v.Problem.Summary == "" {
@@ -102,9 +103,9 @@ func TestNewViewStates(t *testing.T) {
 }
 
 func TestNewViewWithoutControl(t *testing.T) {
-	st := connected()
+	st := fakeservice.Connected()
 	st.CanControl = false
-	v := NewView(st, t0)
+	v := NewView(st, fakeservice.T0)
 	if v.CanControl() || v.ActionEnable || !strings.Contains(v.ControlNote, "palisade group") {
 		t.Errorf("can control %v, enabled %v, note %q", v.CanControl(), v.ActionEnable, v.ControlNote)
 	}
@@ -112,7 +113,7 @@ func TestNewViewWithoutControl(t *testing.T) {
 
 func TestNewViewErrorExplained(t *testing.T) {
 	st := ipc.Status{State: ipc.Error, LastError: "no handshake with peer after 5 attempts", KillSwitch: settings.KillSwitchAuto, KillSwitchEngaged: true}
-	v := NewView(st, t0)
+	v := NewView(st, fakeservice.T0)
 	if !strings.HasPrefix(v.Problem.Summary, "No handshake") || !strings.Contains(v.Problem.Action, "server is up") || !strings.Contains(v.Problem.Action, "blocked by the kill switch") {
 		t.Errorf("problem = %+v", v.Problem)
 	}
@@ -164,19 +165,19 @@ func TestAgo(t *testing.T) {
 // While the service looks the endpoint name up, the window says so; a name
 // that does not resolve is explained with what to check.
 func TestNewViewResolving(t *testing.T) {
-	v := NewView(ipc.Status{State: ipc.Connecting, Resolving: "vpn.example.net", KillSwitchEngaged: true}, t0)
+	v := NewView(ipc.Status{State: ipc.Connecting, Resolving: "vpn.example.net", KillSwitchEngaged: true}, fakeservice.T0)
 	if v.State != "Resolving vpn.example.net…" || v.Icon != IconConnecting {
 		t.Errorf("resolving: state %q, icon %v", v.State, v.Icon)
 	}
-	if v := NewView(ipc.Status{State: ipc.Connecting}, t0); strings.Contains(v.State, "Resolving") {
+	if v := NewView(ipc.Status{State: ipc.Connecting}, fakeservice.T0); strings.Contains(v.State, "Resolving") {
 		t.Errorf("not resolving: state %q", v.State)
 	}
 	// The NAT64 discovery of an IPv6-only network is not the endpoint's name.
-	if v := NewView(ipc.Status{State: ipc.Connecting, Resolving: "ipv4only.arpa"}, t0); v.State != "Discovering NAT64…" {
+	if v := NewView(ipc.Status{State: ipc.Connecting, Resolving: "ipv4only.arpa"}, fakeservice.T0); v.State != "Discovering NAT64…" {
 		t.Errorf("NAT64 discovery: state %q", v.State)
 	}
 	st := ipc.Status{State: ipc.Error, LastError: "resolve endpoint vpn.example.net: vpn.example.net does not exist (asked 192.168.50.1)"}
-	v = NewView(st, t0)
+	v = NewView(st, fakeservice.T0)
 	if !strings.Contains(v.Problem.Summary, "vpn.example.net does not exist") || !strings.Contains(v.Problem.Action, "host name") {
 		t.Errorf("problem = %+v", v.Problem)
 	}
@@ -185,11 +186,11 @@ func TestNewViewResolving(t *testing.T) {
 // A tunnel up without the system DNS pointed at it stays Connected, and the
 // problem line says why and what it means for names, per kill switch.
 func TestNewViewDNSWarning(t *testing.T) {
-	st := connected()
+	st := fakeservice.Connected()
 	st.DNS.Warning = "system DNS not set: read-only file system"
 	for _, engaged := range []bool{true, false} {
 		st.KillSwitchEngaged = engaged
-		v := NewView(st, t0)
+		v := NewView(st, fakeservice.T0)
 		if v.State != "Connected" || v.Problem.Summary != "Connected, but system DNS not set: read-only file system." {
 			t.Errorf("engaged %v: state %q, problem %+v", engaged, v.State, v.Problem)
 		}
@@ -198,7 +199,7 @@ func TestNewViewDNSWarning(t *testing.T) {
 		}
 	}
 	st.DNS.Warning = ""
-	if v := NewView(st, t0); v.Problem.Text() != "" {
+	if v := NewView(st, fakeservice.T0); v.Problem.Text() != "" {
 		t.Errorf("problem without a warning: %+v", v.Problem)
 	}
 }

@@ -8,69 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palisadevpn/palisade/app/internal/fakeservice"
 	"github.com/palisadevpn/palisade/service/settings"
 )
-
-func TestSplitAvailable(t *testing.T) {
-	if ok, why := SplitAvailable(connected()); !ok || why != "" {
-		t.Errorf("available: %v %q", ok, why)
-	}
-	st := connected()
-	st.SplitUnavailable = "it needs a WFP callout driver"
-	if ok, why := SplitAvailable(st); ok || !strings.Contains(why, "Not available on this system: it needs a WFP callout driver") {
-		t.Errorf("unavailable: %v %q", ok, why)
-	}
-}
-
-func TestAddProgram(t *testing.T) {
-	dir := t.TempDir()
-	real := filepath.Join(dir, "game")
-	if err := os.WriteFile(real, []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(dir, "launcher")
-	if err := os.Symlink(real, link); err != nil {
-		t.Fatal(err)
-	}
-	list, err := AddProgram(nil, link)
-	if err != nil || !slices.Equal(list, []string{real}) {
-		t.Fatalf("AddProgram(link) = %v, %v; want the real file", list, err)
-	}
-	if _, err := AddProgram(list, real); err == nil || !strings.Contains(err.Error(), "already listed") {
-		t.Errorf("duplicate: %v", err)
-	}
-	full := make([]string, settings.MaxSplitPrograms)
-	if _, err := AddProgram(full, filepath.Join(dir, "other")); err == nil {
-		t.Error("a list over the limit accepted")
-	}
-}
-
-func TestRunningPrograms(t *testing.T) {
-	proc := t.TempDir()
-	for pid, exe := range map[string]string{"1": "/usr/lib/systemd/systemd", "42": "/usr/bin/firefox", "43": "/usr/bin/firefox", "self": "/usr/bin/palisade-gui", "44": "relative"} {
-		if err := os.Mkdir(filepath.Join(proc, pid), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(exe, filepath.Join(proc, pid, "exe")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	os.Mkdir(filepath.Join(proc, "99"), 0o755) // a process whose exe is unreadable
-	got := RunningPrograms(proc)
-	if want := []string{"/usr/bin/firefox", "/usr/lib/systemd/systemd"}; !slices.Equal(got, want) {
-		t.Errorf("RunningPrograms = %v, want %v", got, want)
-	}
-	if RunningPrograms(filepath.Join(proc, "missing")) != nil {
-		t.Error("programs found without /proc")
-	}
-}
 
 // TestSplitTab: the tab sets the mode, adds and removes programs through
 // the service, and is disabled with the service's reason where split
 // tunnelling cannot run.
 func TestSplitTab(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
-	h.g.apply(connected(), t0)
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
+	h.g.apply(fakeservice.Connected(), fakeservice.T0)
 	h.settle()
 	p := h.g.split
 	if p.mode.Disabled() || p.note.Text != "" {
@@ -97,9 +44,9 @@ func TestSplitTab(t *testing.T) {
 	p.dns.SetChecked(false)
 	h.until("bypass DNS through the tunnel saved", func() bool { return h.fake.Settings().Split.TunnelDNS })
 
-	st := connected()
+	st := fakeservice.Connected()
 	st.SplitUnavailable = "it needs a network extension"
-	h.g.apply(st, t0)
+	h.g.apply(st, fakeservice.T0)
 	h.settle()
 	if !p.mode.Disabled() || !p.add.Disabled() || !strings.Contains(p.note.Text, "it needs a network extension") {
 		t.Errorf("unavailable: mode disabled %v, add disabled %v, note %q", p.mode.Disabled(), p.add.Disabled(), p.note.Text)
@@ -109,8 +56,8 @@ func TestSplitTab(t *testing.T) {
 // TestSettingsTabKeepsSplit: saving the Settings tab keeps a split tunnel
 // list changed elsewhere (the CLI) after the tab was loaded.
 func TestSettingsTabKeepsSplit(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
-	h.g.apply(connected(), t0)
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
+	h.g.apply(fakeservice.Connected(), fakeservice.T0)
 	h.until("settings loaded", func() bool { return h.g.settings.loaded })
 	h.settle()
 	s := h.fake.Settings()
@@ -128,7 +75,7 @@ func TestSettingsTabKeepsSplit(t *testing.T) {
 }
 
 func TestStatusShowsSplitRow(t *testing.T) {
-	h := newHarness(t, connected(), settings.Default())
+	h := newHarness(t, fakeservice.Connected(), settings.Default())
 	row := func() (string, bool) {
 		val := h.g.status.fields["Split tunnel"]
 		if val.Visible() != h.g.status.splitKey.Visible() {
@@ -136,22 +83,22 @@ func TestStatusShowsSplitRow(t *testing.T) {
 		}
 		return val.Text, val.Visible()
 	}
-	h.g.apply(connected(), t0)
+	h.g.apply(fakeservice.Connected(), fakeservice.T0)
 	if text, shown := row(); shown {
 		t.Errorf("split row %q shown while off", text)
 	}
-	st := connected()
+	st := fakeservice.Connected()
 	st.Split, st.SplitPrograms = settings.SplitBypass, 3
-	h.g.apply(st, t0.Add(time.Second))
+	h.g.apply(st, fakeservice.T0.Add(time.Second))
 	if text, shown := row(); !shown || text != "bypass · 3 programs" {
 		t.Errorf("split row %q shown %v, want bypass · 3 programs", text, shown)
 	}
 	st.Split, st.SplitPrograms = settings.SplitVPNOnly, 1
-	h.g.apply(st, t0.Add(2*time.Second))
+	h.g.apply(st, fakeservice.T0.Add(2*time.Second))
 	if text, _ := row(); text != "vpn-only · 1 program" {
 		t.Errorf("split row %q, want vpn-only · 1 program", text)
 	}
-	h.g.apply(connected(), t0.Add(3*time.Second))
+	h.g.apply(fakeservice.Connected(), fakeservice.T0.Add(3*time.Second))
 	if text, shown := row(); shown {
 		t.Errorf("split row %q still shown after turning it off", text)
 	}

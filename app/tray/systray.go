@@ -1,4 +1,4 @@
-package app
+package tray
 
 import (
 	"bytes"
@@ -11,15 +11,16 @@ import (
 	"fyne.io/systray"
 	"github.com/fyne-io/image/ico"
 
+	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/assets"
 )
 
 // trayPNGs are the tray icons, one per Icon: bitmaps, as tray protocols want.
-var trayPNGs = map[Icon][]byte{
-	IconDisconnected: assets.TrayDisconnectedPNG,
-	IconConnecting:   assets.TrayConnectingPNG,
-	IconConnected:    assets.TrayConnectedPNG,
-	IconError:        assets.TrayErrorPNG,
+var trayPNGs = map[view.Icon][]byte{
+	view.IconDisconnected: assets.TrayDisconnectedPNG,
+	view.IconConnecting:   assets.TrayConnectingPNG,
+	view.IconConnected:    assets.TrayConnectedPNG,
+	view.IconError:        assets.TrayErrorPNG,
 }
 
 // trayIconData is an icon as the tray of goos takes it: Windows' wants an
@@ -41,7 +42,7 @@ func trayIconData(goos string, png []byte) ([]byte, error) {
 
 // trayTitle is the tray item's title on goos: its name to the Linux tray
 // host (StatusNotifierItem's Title), nothing on macOS, where a title is text
-// in the menu bar beside the icon (Windows has none).
+// in the menu bar beside the icon (Windows has None).
 func trayTitle(goos string) string {
 	if goos == "darwin" {
 		return ""
@@ -51,7 +52,7 @@ func trayTitle(goos string) string {
 
 // menuHandler is what the tray menu's entries do.
 type menuHandler interface {
-	act(a Action, profile string)
+	act(a view.Action, profile string)
 	openWindow(tab string)
 	quitTray()
 }
@@ -65,7 +66,7 @@ type sysTray struct {
 	done chan struct{} // closed when the current entries are replaced
 }
 
-func (s *sysTray) setIcon(i Icon) {
+func (s *sysTray) setIcon(i view.Icon) {
 	data, err := trayIconData(runtime.GOOS, trayPNGs[i])
 	if err != nil {
 		slog.Error("tray icon", "err", err)
@@ -76,7 +77,7 @@ func (s *sysTray) setIcon(i Icon) {
 
 func (s *sysTray) setTooltip(text string) { systray.SetTooltip(text) }
 
-func (s *sysTray) setMenu(m MenuModel) {
+func (s *sysTray) setMenu(m view.MenuModel) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.done != nil {
@@ -142,7 +143,7 @@ type menuEntry struct {
 }
 
 // menuEntries lays the menu model out as tray menu entries.
-func menuEntries(m MenuModel) []menuEntry {
+func menuEntries(m view.MenuModel) []menuEntry {
 	var es []menuEntry
 	for _, s := range m.Status {
 		es = append(es, menuEntry{label: s, disabled: true})
@@ -155,7 +156,7 @@ func menuEntries(m MenuModel) []menuEntry {
 	for _, p := range m.Profiles {
 		name := p.Name
 		profiles.children = append(profiles.children, menuEntry{label: name, checked: p.Current,
-			disabled: !m.ProfilesEnabled, do: func(h menuHandler) { h.act(ActionConnect, name) }})
+			disabled: !m.ProfilesEnabled, do: func(h menuHandler) { h.act(view.ActionConnect, name) }})
 	}
 	return append(es, profiles, sep,
 		menuEntry{label: "Settings…", do: func(h menuHandler) { h.openWindow("Settings") }},

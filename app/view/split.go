@@ -1,4 +1,4 @@
-package app
+package view
 
 import (
 	"fmt"
@@ -8,16 +8,6 @@ import (
 
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
-)
-
-// Split tunnel mode choices, each explained in one line.
-var (
-	splitOptions = []string{
-		"Off: every program uses the tunnel",
-		"Bypass: the listed programs skip the tunnel",
-		"VPN only: only the listed programs use the tunnel",
-	}
-	splitValues = []settings.SplitMode{settings.SplitOff, settings.SplitBypass, settings.SplitVPNOnly}
 )
 
 // SplitAvailable says whether the split tunnel tab can be used: the
