@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/profile"
@@ -10,29 +13,45 @@ import (
 
 // ProfileService is the part of the service client that manages profiles.
 type ProfileService interface {
-	Import(ctx context.Context, name, text string) (ipc.ImportResponse, error)
-	Export(ctx context.Context, name string) (ipc.ExportResponse, error)
-	RemoveProfile(ctx context.Context, name string) error
+	ImportWith(ctx context.Context, req ipc.ImportRequest) (ipc.ImportResponse, error)
+	RenameProfile(ctx context.Context, from, to string) error
 }
 
-// ImportProfile checks a profile read by the user from path and sends it to
-// the service under the file's name. Parse errors carry their line number
-// ("line 7: ..."); the service re-checks and its refusal is returned as is.
-func ImportProfile(ctx context.Context, s ProfileService, path, text string) (ipc.ImportResponse, error) {
-	name := profile.NameFromPath(path)
+// ImportProfile checks a profile read by the user and sends it to the
+// service under name (profile.NameFromPath of its file for a first try),
+// replacing a stored one of that name only when replace is set. Parse
+// errors carry their line number ("line 7: ..."); the service re-checks
+// and its refusal is returned as is (IsNameTaken tells a taken name).
+func ImportProfile(ctx context.Context, s ProfileService, name, text string, replace bool) (ipc.ImportResponse, error) {
 	if err := profile.ValidName(name); err != nil {
 		return ipc.ImportResponse{}, fmt.Errorf("the file name cannot be a profile name: %w", err)
 	}
 	if _, err := profile.Parse(text); err != nil {
 		return ipc.ImportResponse{}, err
 	}
-	return s.Import(ctx, name, text)
+	return s.ImportWith(ctx, ipc.ImportRequest{Name: name, Text: text, Replace: replace})
 }
 
-// RenameProfile renames a profile. The API has no rename, so it exports the
-// profile, imports the text under the new name and then removes the old one.
-// The import comes first so that a failure never loses the profile; if only
-// the removal fails, both names exist and the error says so.
+// IsNameTaken reports the service refusing an import because a profile of
+// that name is stored: the user chooses to replace it or to pick a name.
+func IsNameTaken(err error) bool {
+	var ae *ipc.APIError
+	return errors.As(err, &ae) && ae.Status == http.StatusConflict
+}
+
+// freeName suggests a name for a second profile called name: name-2,
+// name-3, … whichever is not taken.
+func freeName(name string, taken []string) string {
+	for i := 2; ; i++ {
+		n := fmt.Sprintf("%s-%d", name, i)
+		if !slices.Contains(taken, n) {
+			return n
+		}
+	}
+}
+
+// RenameProfile renames a profile through the service, which carries its
+// "last used" record along.
 func RenameProfile(ctx context.Context, s ProfileService, from, to string) error {
 	if from == to {
 		return nil
@@ -40,15 +59,5 @@ func RenameProfile(ctx context.Context, s ProfileService, from, to string) error
 	if err := profile.ValidName(to); err != nil {
 		return err
 	}
-	exp, err := s.Export(ctx, from)
-	if err != nil {
-		return err
-	}
-	if _, err := s.Import(ctx, to, exp.Text); err != nil {
-		return err
-	}
-	if err := s.RemoveProfile(ctx, from); err != nil {
-		return fmt.Errorf("copied to %q but could not remove %q: %w", to, from, err)
-	}
-	return nil
+	return s.RenameProfile(ctx, from, to)
 }

@@ -39,19 +39,32 @@ func TestImportProfile(t *testing.T) {
 	fake := fakeservice.Start(t, ipc.Status{}, settings.Default(), nil)
 	c := ipc.NewClient(fake.Socket)
 	ctx := context.Background()
-	if _, err := ImportProfile(ctx, c, "/home/u/Downloads/office.conf", goodConf); err != nil {
+	if _, err := ImportProfile(ctx, c, "office", goodConf, false); err != nil {
 		t.Fatal(err)
+	}
+	other := strings.Replace(goodConf, "10.64.0.2/32", "10.64.0.9/32", 1)
+	if _, err := ImportProfile(ctx, c, "office", other, false); !IsNameTaken(err) {
+		t.Errorf("import over a taken name: %v", err)
+	}
+	if exp, _ := c.Export(ctx, "office"); exp.Text != goodConf {
+		t.Errorf("refused import changed the stored profile: %q", exp.Text)
+	}
+	if _, err := ImportProfile(ctx, c, "office", other, true); err != nil {
+		t.Errorf("import with replace: %v", err)
+	}
+	if exp, _ := c.Export(ctx, "office"); exp.Text != other {
+		t.Errorf("replace left %q", exp.Text)
 	}
 	if got := names(fake.Profiles()); !slices.Equal(got, []string{"office"}) {
 		t.Errorf("profiles = %q", got)
 	}
 	broken := strings.Replace(goodConf, "Address = 10.64.0.2/32", "Address = 10.64.0.300/32", 1)
-	_, err := ImportProfile(ctx, c, "/tmp/bad.conf", broken)
+	_, err := ImportProfile(ctx, c, "bad", broken, false)
 	var pe *profile.ParseError
 	if !errors.As(err, &pe) || pe.Line != 3 || !strings.HasPrefix(view.Explain(err, "linux").Text(), "Line 3:") {
 		t.Errorf("broken profile error = %v", err)
 	}
-	if _, err := ImportProfile(ctx, c, "/tmp/-x.conf", goodConf); err == nil {
+	if _, err := ImportProfile(ctx, c, "-x", goodConf, false); err == nil {
 		t.Error("invalid profile name accepted")
 	}
 }

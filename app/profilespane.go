@@ -29,6 +29,9 @@ type profilesPane struct {
 	control bool
 	// failed says why the list could not be read, until it is read.
 	failed string
+	// conflict is the last import refused for a taken name, while the
+	// user decides.
+	conflict *importConflict
 }
 
 func newProfilesPane(g *GUI) *profilesPane {
@@ -171,27 +174,6 @@ func (p *profilesPane) chooseFile() {
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".conf"}))
 	d.Resize(fyne.NewSize(640, 480))
 	d.Show()
-}
-
-// importText imports a profile's text read from path and reports the result.
-func (p *profilesPane) importText(path, text string) {
-	var resp ipc.ImportResponse
-	p.g.async(func(ctx context.Context) (err error) {
-		resp, err = ImportProfile(ctx, p.g.client, path, text)
-		return err
-	}, func(err error) {
-		file := path[strings.LastIndexAny(path, `/\`)+1:]
-		if err != nil {
-			p.say("Could not import "+file+": "+view.Explain(err, p.g.goos).Text(), true)
-			return
-		}
-		msg := "Imported " + file + " as “" + resp.Profile.Name + "”."
-		if len(resp.Warnings) > 0 {
-			msg += " " + strings.Join(resp.Warnings, " ")
-		}
-		p.say(msg, false)
-		p.load()
-	})
 }
 
 func (p *profilesPane) askRename(from string) {

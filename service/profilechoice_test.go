@@ -82,3 +82,58 @@ func TestConnectWithoutChoiceStatus(t *testing.T) {
 		t.Errorf("plain connect with two profiles: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// Renaming the last used profile carries the record and the status along
+// (the window showed "—" and a plain connect failed after a rename); a
+// taken name, a missing profile and the connected one are refused and
+// change nothing.
+func TestRenameFollowsLastUsed(t *testing.T) {
+	s, m := testServer(t)
+	for _, name := range []string{"home", "work"} {
+		if _, err := m.Import(name, testProfile); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Connect("home"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, m, ipc.Connected)
+	if rec := call(s, true, "POST", ipc.PathProfile+"home/rename", `{"name":"house"}`); rec.Code != 409 || !strings.Contains(rec.Body.String(), "disconnect first") {
+		t.Errorf("renaming the connected profile: %d %s", rec.Code, rec.Body)
+	}
+	m.Disconnect()
+	for _, c := range []struct {
+		from, body string
+		code       int
+	}{
+		{"home", `{"name":"work"}`, 409},
+		{"nope", `{"name":"other"}`, 404},
+		{"home", `{"name":"../x"}`, 400},
+	} {
+		if rec := call(s, true, "POST", ipc.PathProfile+c.from+"/rename", c.body); rec.Code != c.code {
+			t.Errorf("rename %s %s: %d %s", c.from, c.body, rec.Code, rec.Body)
+		}
+	}
+	if rec := call(s, false, "POST", ipc.PathProfile+"home/rename", `{"name":"house"}`); rec.Code != 403 {
+		t.Errorf("unprivileged rename: %d", rec.Code)
+	}
+	if rec := call(s, true, "POST", ipc.PathProfile+"home/rename", `{"name":"house"}`); rec.Code != 204 {
+		t.Fatalf("rename: %d %s", rec.Code, rec.Body)
+	}
+	if ps, _ := m.Profiles(); len(ps) != 2 || ps[0].Name != "house" || !ps[0].LastUsed || ps[1].Name != "work" {
+		t.Errorf("profiles after rename: %+v", ps)
+	}
+	if st := m.Status(); st.Profile != "house" {
+		t.Errorf("status names %q after the rename", st.Profile)
+	}
+	if j := m.loadJournal(); j.LastProfile != "house" {
+		t.Errorf("journal names %q after the rename", j.LastProfile)
+	}
+	if err := m.Connect(""); err != nil {
+		t.Fatalf("plain connect after the rename: %v", err)
+	}
+	waitState(t, m, ipc.Connected)
+	if st := m.Status(); st.Profile != "house" {
+		t.Errorf("plain connect used %q", st.Profile)
+	}
+}

@@ -32,7 +32,7 @@ func (m *Manager) Import(name, text string) (ipc.ImportResponse, error) {
 // ErrProfileExists refuses an import under a name already taken: the stored
 // profile may be another server or account, so it is replaced only when the
 // user asks for it.
-var ErrProfileExists = errors.New("already exists: choose another name, or replace it")
+var ErrProfileExists = profile.ErrExists
 
 // ImportNew is Import for a name not taken yet.
 func (m *Manager) ImportNew(name, text string) (ipc.ImportResponse, error) {
@@ -128,6 +128,36 @@ func (m *Manager) forgetLocked(name string) {
 		m.status.Profile = ""
 		m.publishLocked()
 	}
+}
+
+// RenameProfile moves a stored profile to a free name. The "last used"
+// record and the status follow it, so a plain connect and the window keep
+// naming it. The connected profile cannot be renamed: its session, its
+// reconnects and the status name it.
+func (m *Manager) RenameProfile(from, to string) error {
+	m.ctl.Lock()
+	defer m.ctl.Unlock()
+	m.mu.Lock()
+	inUse := m.cur != nil && m.cur.name == from
+	m.mu.Unlock()
+	if inUse {
+		return fmt.Errorf("%q: %w", from, ErrProfileInUse)
+	}
+	if err := m.profiles.Rename(from, to); err != nil {
+		return err
+	}
+	m.env.Log.Info("profile renamed", "from", from, "to", to)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lastUse == from {
+		m.lastUse = to
+		m.saveJournalLocked(m.cur != nil)
+	}
+	if m.status.Profile == from {
+		m.status.Profile = to
+		m.publishLocked()
+	}
+	return nil
 }
 
 // Export returns a profile's full text, private key included.

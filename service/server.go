@@ -59,6 +59,7 @@ func NewServer(m *Manager, log *slog.Logger) *Server {
 	mux.HandleFunc("POST "+ipc.PathProfiles, s.control(s.importProfile))
 	mux.HandleFunc("DELETE "+ipc.PathProfile+"{name}", s.control(s.removeProfile))
 	mux.HandleFunc("GET "+ipc.PathProfile+"{name}/export", s.control(s.export))
+	mux.HandleFunc("POST "+ipc.PathProfile+"{name}/rename", s.control(s.renameProfile))
 	mux.HandleFunc("GET "+ipc.PathSettings, s.getSettings)
 	mux.HandleFunc("PUT "+ipc.PathSettings, s.control(s.putSettings))
 	mux.HandleFunc("GET "+ipc.PathFirewall, s.firewall)
@@ -268,6 +269,19 @@ func (s *Server) removeProfile(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+func (s *Server) renameProfile(w http.ResponseWriter, r *http.Request) {
+	var req ipc.RenameRequest
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	if err := s.m.RenameProfile(r.PathValue("name"), req.Name); err != nil {
+		writeError(w, statusOf(err), err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	resp, err := s.m.Export(r.PathValue("name"))
 	if err != nil {
@@ -375,7 +389,7 @@ func statusOf(err error) int {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return http.StatusNotFound
-	case errors.As(err, &pe), errors.Is(err, ErrProfileInUse):
+	case errors.As(err, &pe), errors.Is(err, ErrProfileInUse), errors.Is(err, ErrProfileExists):
 		return http.StatusConflict
 	case errors.Is(err, ErrNoProfileChosen):
 		return http.StatusPreconditionFailed

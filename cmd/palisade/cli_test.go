@@ -135,6 +135,21 @@ func startFakeAPI(t *testing.T) (*fakeAPI, string) {
 		w.WriteHeader(http.StatusNotFound)
 		json.NewEncoder(w).Encode(ipc.ErrorResponse{Error: `no profile named "` + req.Profile + `"`})
 	})
+	mux.HandleFunc("POST "+ipc.PathProfile+"{name}/rename", func(w http.ResponseWriter, r *http.Request) {
+		var req ipc.RenameRequest
+		json.NewDecoder(r.Body).Decode(&req)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		text, ok := f.profiles[r.PathValue("name")]
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			json.NewEncoder(w).Encode(ipc.ErrorResponse{Error: `no profile named "` + r.PathValue("name") + `"`})
+			return
+		}
+		delete(f.profiles, r.PathValue("name"))
+		f.profiles[req.Name] = text
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("GET "+ipc.PathProfiles, func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
@@ -184,6 +199,16 @@ func TestProfileImport(t *testing.T) {
 	}
 	if code, _, errw := runCLI("--socket", sock, "connect"); code != 1 || !strings.Contains(errw, "choose one of a, b\nhint: name it: palisade connect NAME") {
 		t.Errorf("connect without a choice: exit %d, %q", code, errw)
+	}
+
+	if code, _, errw := runCLI("--socket", sock, "profile", "rename", "home", "-x"); code != 2 || !strings.Contains(errw, "must not start with") || api.text("home") != other {
+		t.Errorf("rename to a bad name: exit %d, %q", code, errw)
+	}
+	if code, _, errw := runCLI("--socket", sock, "profile", "rename", "hom", "x"); code != 1 || !strings.Contains(errw, "hint: 'palisade profile list'") {
+		t.Errorf("rename of a missing profile: exit %d, %q", code, errw)
+	}
+	if code, _, errw := runCLI("--socket", sock, "profile", "rename", "home", "house"); code != 0 || api.text("house") != other || api.text("home") != "" {
+		t.Errorf("rename: exit %d, %q", code, errw)
 	}
 
 	dir := t.TempDir()

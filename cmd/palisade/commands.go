@@ -191,7 +191,7 @@ func (c *cli) disconnect(args []string) error {
 
 func (c *cli) profile(args []string) error {
 	if len(args) == 0 {
-		return usagef("profile needs a subcommand: check, import, list, remove or export")
+		return usagef("profile needs a subcommand: check, import, list, remove, rename or export")
 	}
 	switch sub, rest := args[0], args[1:]; sub {
 	case "check":
@@ -205,6 +205,14 @@ func (c *cli) profile(args []string) error {
 			return usagef("usage: palisade profile remove NAME")
 		}
 		return c.client.RemoveProfile(c.ctx, rest[0])
+	case "rename":
+		if len(rest) != 2 {
+			return usagef("usage: palisade profile rename OLD NEW")
+		}
+		if err := profile.ValidName(rest[1]); err != nil {
+			return usagef("%v", err)
+		}
+		return withHint(c.client.RenameProfile(c.ctx, rest[0], rest[1]), http.StatusNotFound, "'palisade profile list' shows the stored profiles")
 	case "export":
 		if len(rest) != 1 {
 			return usagef("usage: palisade profile export NAME")
@@ -216,7 +224,7 @@ func (c *cli) profile(args []string) error {
 		_, err = io.WriteString(c.out, r.Text)
 		return err
 	default:
-		return usagef("unknown profile subcommand %q: use check, import, list, remove or export", sub)
+		return usagef("unknown profile subcommand %q: use check, import, list, remove, rename or export", sub)
 	}
 }
 

@@ -5,7 +5,7 @@ package main
 // between the GUI, the CLI and the docs reads one vocabulary.
 
 const connectHelp = `PROFILE is a name from 'palisade profile list'; without one, the profile
-used last. The command returns once the service has started connecting;
+used last, or the only one stored (see docs/cli.md). The command returns once the service has started connecting;
 --wait waits until the handshake completed (exit 0) or the connection
 failed (exit 1), at most --timeout (default 60s).
 `
@@ -18,6 +18,8 @@ const profileHelp = `  check FILE        validate a wg-quick .conf offline (noth
     --replace       replace a stored profile of that name (refused otherwise)
   list              the stored profiles; * marks the one used last
   remove NAME       delete a stored profile (not the connected one)
+  rename OLD NEW    rename a stored profile (not the connected one); it stays
+                    the one used last if it was
   export NAME       print a stored profile, private key included
 
 PostUp/PreUp/PostDown/PreDown and Table lines are kept but never run or

@@ -40,7 +40,7 @@ func init() {
 		{"status", "[--json]", "show the tunnel state", "", (*cli).status},
 		{"connect", "[PROFILE] [--wait] [--timeout DURATION]", "connect (default: the last used profile)", connectHelp, (*cli).connect},
 		{"disconnect", "", "disconnect (the kill switch in auto mode disengages)", "", (*cli).disconnect},
-		{"profile", "check FILE | import FILE|- [--name NAME] [--replace] | list | remove NAME | export NAME", "manage profiles (wg-quick .conf files)", profileHelp, (*cli).profile},
+		{"profile", "check FILE | import FILE|- [--name NAME] [--replace] | list | remove NAME | rename OLD NEW | export NAME", "manage profiles (wg-quick .conf files)", profileHelp, (*cli).profile},
 		{"set", "SETTING VALUE...", "change a setting (kill switch, allow LAN, IPv6, DNS…; 'palisade help set' lists them)", setHelp, (*cli).set},
 		{"settings", "[--json]", "show the settings (--json: as stored)", "", (*cli).showSettings},
 		{"firewall", "show", "show the kill switch rules", "", (*cli).firewall},

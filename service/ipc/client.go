@@ -184,6 +184,12 @@ func (c *Client) RemoveProfile(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodDelete, PathProfile+url.PathEscape(name), nil, nil)
 }
 
+// RenameProfile moves a stored profile to a free name; the service's "last
+// used" record follows it.
+func (c *Client) RenameProfile(ctx context.Context, from, to string) error {
+	return c.do(ctx, http.MethodPost, PathProfile+url.PathEscape(from)+"/rename", RenameRequest{Name: to}, nil)
+}
+
 // Export returns a profile's full text, private key included.
 func (c *Client) Export(ctx context.Context, name string) (ExportResponse, error) {
 	var r ExportResponse

@@ -35,7 +35,7 @@ const (
 	PathConnect      = "/v1/connect"
 	PathDisconnect   = "/v1/disconnect"
 	PathProfiles     = "/v1/profiles"  // GET list, POST import
-	PathProfile      = "/v1/profiles/" // + name: DELETE remove; + name + "/export": GET
+	PathProfile      = "/v1/profiles/" // + name: DELETE remove; + name + "/export": GET; + name + "/rename": POST
 	PathSettings     = "/v1/settings"  // GET, PUT
 	PathFirewall     = "/v1/firewall"
 	PathLogs         = "/v1/logs"
@@ -134,6 +134,11 @@ type ImportRequest struct {
 	// Replace overwrites a stored profile of the same name; without it the
 	// import of a taken name is refused.
 	Replace bool `json:"replace,omitempty"`
+}
+
+// RenameRequest names the new name of a profile being renamed.
+type RenameRequest struct {
+	Name string `json:"name"`
 }
 
 // ImportResponse reports an import and its warnings (e.g. scripts ignored).

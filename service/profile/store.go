@@ -168,6 +168,33 @@ func (s *Store) List() ([]string, error) {
 	return names, nil
 }
 
+// Rename moves the profile called from to the name to, which must be free:
+// the new name is linked first, so a profile stored under it meanwhile is
+// never overwritten, and a crash leaves the profile under one name or both.
+func (s *Store) Rename(from, to string) error {
+	for _, n := range []string{from, to} {
+		if err := ValidName(n); err != nil {
+			return err
+		}
+	}
+	if err := os.Link(s.path(from), s.path(to)); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("profile %q %w", to, ErrExists)
+		}
+		return s.missing(from, err)
+	}
+	if err := os.Remove(s.path(from)); err != nil {
+		return fmt.Errorf("rename profile %q: %w", from, err)
+	}
+	if err := atomicfile.SyncDir(s.dir); err != nil {
+		return fmt.Errorf("rename profile %q: %w", from, err)
+	}
+	return nil
+}
+
+// ErrExists refuses to store a profile under a name already taken.
+var ErrExists = errors.New("already exists: choose another name, or replace it")
+
 // Remove deletes the profile called name. A missing profile gives an error
 // matching fs.ErrNotExist.
 func (s *Store) Remove(name string) error {

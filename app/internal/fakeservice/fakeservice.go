@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -158,6 +159,14 @@ func (f *Service) Profiles() []ipc.ProfileInfo {
 	return append([]ipc.ProfileInfo(nil), f.profs...)
 }
 
+// Text is the stored text of the named profile ("" for one of the
+// starting list, or none).
+func (f *Service) Text(name string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.texts[name]
+}
+
 func (f *Service) serve(w http.ResponseWriter, r *http.Request) {
 	key := r.Method + " " + r.URL.Path
 	f.mu.Lock()
@@ -264,27 +273,37 @@ func (f *Service) importProfile(w http.ResponseWriter, r *http.Request) {
 	}
 	p := ipc.ProfileInfo{Name: req.Name, Endpoints: []string{"198.51.100.2:51820"}, Peers: 1}
 	f.mu.Lock()
-	f.profs = append(f.profs, p)
+	defer f.mu.Unlock()
+	// As the service: a taken name is replaced only when asked.
+	if i := f.indexLocked(req.Name); i >= 0 && !req.Replace {
+		reply(w, http.StatusConflict, ipc.ErrorResponse{Error: "profile \"" + req.Name + "\" already exists: choose another name, or replace it"})
+		return
+	} else if i >= 0 {
+		f.profs[i] = p
+	} else {
+		f.profs = append(f.profs, p)
+	}
 	f.texts[req.Name] = req.Text
-	f.mu.Unlock()
 	reply(w, http.StatusOK, ipc.ImportResponse{Profile: p})
+}
+
+func (f *Service) indexLocked(name string) int {
+	return slices.IndexFunc(f.profs, func(p ipc.ProfileInfo) bool { return p.Name == name })
 }
 
 func (f *Service) profile(w http.ResponseWriter, r *http.Request) {
 	name, export := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, ipc.PathProfile), "/export")
+	name, rename := strings.CutSuffix(name, "/rename")
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	i := -1
-	for j, p := range f.profs {
-		if p.Name == name {
-			i = j
-		}
-	}
+	i := f.indexLocked(name)
 	switch {
 	case i < 0:
 		reply(w, http.StatusNotFound, ipc.ErrorResponse{Error: "no profile named " + name})
 	case export && r.Method == http.MethodGet:
 		reply(w, http.StatusOK, ipc.ExportResponse{Name: name, Text: f.texts[name]})
+	case rename && r.Method == http.MethodPost:
+		f.renameLocked(w, r, i)
 	case !export && r.Method == http.MethodDelete:
 		f.profs = append(f.profs[:i], f.profs[i+1:]...)
 		delete(f.texts, name)
@@ -311,4 +330,23 @@ func (f *Service) Restart(t testing.TB) *Service {
 	st, s, ps := f.status, f.set, append([]ipc.ProfileInfo(nil), f.profs...)
 	f.mu.Unlock()
 	return StartAt(t, f.Socket, st, s, ps)
+}
+
+// renameLocked renames profile i as the service does: the status follows.
+func (f *Service) renameLocked(w http.ResponseWriter, r *http.Request, i int) {
+	var req ipc.RenameRequest
+	json.NewDecoder(r.Body).Decode(&req)
+	if f.indexLocked(req.Name) >= 0 {
+		reply(w, http.StatusConflict, ipc.ErrorResponse{Error: "profile \"" + req.Name + "\" already exists"})
+		return
+	}
+	from := f.profs[i].Name
+	f.profs[i].Name = req.Name
+	f.texts[req.Name] = f.texts[from]
+	delete(f.texts, from)
+	if f.status.Profile == from {
+		f.status.Profile = req.Name
+		f.pushLocked()
+	}
+	reply(w, http.StatusOK, struct{}{})
 }

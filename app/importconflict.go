@@ -1,0 +1,105 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/palisadevpn/palisade/app/view"
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/profile"
+)
+
+// importConflict is the open question after an import was refused because
+// its name is taken: replace the stored profile, import under another
+// name, or leave both alone. Nothing is replaced without the user's word.
+type importConflict struct {
+	dialog  *dialog.CustomDialog
+	replace *widget.Button
+	rename  *widget.Button
+	cancel  *widget.Button
+	// newName is the entry of the "Import as new name…" form, once open.
+	newName *dialog.FormDialog
+	entry   *widget.Entry
+}
+
+// importText imports a profile's text read from path (the file chooser,
+// the first-run card or a drop) under the file's name.
+func (p *profilesPane) importText(path, text string) {
+	file := path[strings.LastIndexAny(path, `/\`)+1:]
+	p.importAs(file, profile.NameFromPath(path), text, false)
+}
+
+// importAs imports text under name and reports the result; a taken name
+// asks the user what to do.
+func (p *profilesPane) importAs(file, name, text string, replace bool) {
+	var resp ipc.ImportResponse
+	p.g.async(func(ctx context.Context) (err error) {
+		resp, err = ImportProfile(ctx, p.g.client, name, text, replace)
+		return err
+	}, func(err error) {
+		switch {
+		case err != nil && IsNameTaken(err) && !replace:
+			p.askReplace(file, name, text)
+		case err != nil:
+			p.say("Could not import "+file+": "+view.Explain(err, p.g.goos).Text(), true)
+		default:
+			msg := "Imported " + file + " as “" + resp.Profile.Name + "”."
+			if replace {
+				msg = "Replaced “" + resp.Profile.Name + "” with " + file + "."
+			}
+			if len(resp.Warnings) > 0 {
+				msg += " " + strings.Join(resp.Warnings, " ")
+			}
+			p.say(msg, false)
+			p.load()
+		}
+	})
+}
+
+// askReplace asks whether to replace the stored profile called name.
+func (p *profilesPane) askReplace(file, name, text string) {
+	c := &importConflict{}
+	msg := widget.NewLabel("A profile named “" + name + "” exists. Replace it? Its keys will be overwritten.")
+	msg.Wrapping = fyne.TextWrapWord
+	c.dialog = dialog.NewCustomWithoutButtons("Import "+file, msg, p.g.win)
+	c.cancel = widget.NewButton("Cancel", func() {
+		c.dialog.Hide()
+		p.say("Not imported: “"+name+"” is kept as it was.", false)
+	})
+	c.rename = widget.NewButton("Import as new name…", func() {
+		c.dialog.Hide()
+		p.askNewName(c, file, name, text)
+	})
+	c.replace = widget.NewButton("Replace", func() {
+		c.dialog.Hide()
+		p.importAs(file, name, text, true)
+	})
+	c.replace.Importance = widget.DangerImportance
+	c.dialog.SetButtons([]fyne.CanvasObject{c.cancel, c.rename, c.replace})
+	c.dialog.Resize(fyne.NewSize(460, 0))
+	p.conflict = c
+	c.dialog.Show()
+}
+
+// askNewName asks for another name to import under.
+func (p *profilesPane) askNewName(c *importConflict, file, name, text string) {
+	taken := make([]string, 0, len(p.list))
+	for _, info := range p.list {
+		taken = append(taken, info.Name)
+	}
+	c.entry = widget.NewEntry()
+	c.entry.SetText(freeName(name, append(taken, name)))
+	c.entry.Validator = profile.ValidName
+	items := []*widget.FormItem{widget.NewFormItem("Name", c.entry)}
+	c.newName = dialog.NewForm("Import "+file+" as", "Import", "Cancel", items, func(ok bool) {
+		if ok {
+			p.importAs(file, strings.TrimSpace(c.entry.Text), text, false)
+		}
+	}, p.g.win)
+	c.newName.Resize(fyne.NewSize(400, 0))
+	c.newName.Show()
+}

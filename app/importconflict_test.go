@@ -1,0 +1,86 @@
+package app
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/palisadevpn/palisade/app/internal/fakeservice"
+	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/settings"
+)
+
+// importTaken imports a profile called home (the fixture has one) and
+// waits for the question the taken name raises.
+func importTaken(t *testing.T) (*harness, string) {
+	h := newHarness(t, ipc.Status{State: ipc.Disconnected, CanControl: true}, settings.Default())
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, fakeservice.T0)
+	h.until("profiles listed", func() bool { return h.g.listed })
+	before := h.fake.Text("home")
+	other := strings.Replace(goodConf, "10.64.0.2/32", "10.64.0.9/32", 1)
+	h.g.profiles.importText("/home/u/Downloads/home.conf", other)
+	h.until("replace question", func() bool { return h.g.profiles.conflict != nil })
+	if h.g.win.Canvas().Overlays().Top() == nil {
+		t.Fatal("no dialog shown for the taken name")
+	}
+	if got := h.fake.Text("home"); got != before {
+		t.Fatalf("the stored profile changed before the user answered: %q", got)
+	}
+	return h, other
+}
+
+func TestImportTakenNameReplace(t *testing.T) {
+	h, other := importTaken(t)
+	test.Tap(h.g.profiles.conflict.replace)
+	h.until("replaced", func() bool { return strings.HasPrefix(h.g.profiles.message.Text, "Replaced") })
+	if got := h.fake.Text("home"); got != other {
+		t.Errorf("after Replace the stored profile is %q", got)
+	}
+	if got := names(h.fake.Profiles()); !slices.Equal(got, []string{"home", "work"}) {
+		t.Errorf("profiles after Replace: %q", got)
+	}
+}
+
+func TestImportTakenNameAsNewName(t *testing.T) {
+	h, other := importTaken(t)
+	c := h.g.profiles.conflict
+	test.Tap(c.rename)
+	if c.entry == nil || c.entry.Text != "home-2" {
+		t.Fatalf("new name offered: %v", c.entry)
+	}
+	c.newName.Submit()
+	h.until("imported", func() bool { return strings.HasPrefix(h.g.profiles.message.Text, "Imported home.conf as “home-2”") })
+	if got := h.fake.Text("home-2"); got != other {
+		t.Errorf("home-2 holds %q", got)
+	}
+	if got := h.fake.Text("home"); got == other {
+		t.Error("importing under a new name replaced home")
+	}
+}
+
+func TestImportTakenNameCancel(t *testing.T) {
+	h, other := importTaken(t)
+	test.Tap(h.g.profiles.conflict.cancel)
+	h.until("cancelled", func() bool { return strings.HasPrefix(h.g.profiles.message.Text, "Not imported") })
+	h.settle()
+	if got := h.fake.Text("home"); got == other {
+		t.Error("Cancel replaced the stored profile")
+	}
+	if got := names(h.fake.Profiles()); !slices.Equal(got, []string{"home", "work"}) {
+		t.Errorf("profiles after Cancel: %q", got)
+	}
+}
+
+// Renaming the profile the status names keeps it named (it showed "—").
+func TestRenameKeepsStatusProfile(t *testing.T) {
+	st := ipc.Status{State: ipc.Disconnected, Profile: "work", CanControl: true}
+	h := newHarness(t, st, settings.Default())
+	h.g.Start(t.Context())
+	h.until("last profile shown", func() bool { return h.field("Profile") == "work" && h.g.listed })
+	h.g.profiles.rename("work", "office")
+	h.until("rename answered", func() bool { return strings.HasPrefix(h.g.profiles.message.Text, "Renamed") })
+	h.until("profile field follows", func() bool { return h.field("Profile") == "office" })
+	h.until("list reread", func() bool { return slices.Equal(names(h.g.profiles.list), []string{"home", "office"}) })
+}
