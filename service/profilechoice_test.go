@@ -36,11 +36,7 @@ func TestDefaultProfile(t *testing.T) {
 // names the choices; with only one profile left it uses that one.
 func TestConnectAfterLastUsedRemoved(t *testing.T) {
 	m, _ := testManager(t, true)
-	for _, name := range []string{"a", "b", "c"} {
-		if _, err := m.Import(name, testProfile); err != nil {
-			t.Fatal(err)
-		}
-	}
+	importAll(t, m, "a", "b", "c")
 	if err := m.Connect("c"); err != nil {
 		t.Fatal(err)
 	}
@@ -72,11 +68,7 @@ func TestConnectAfterLastUsedRemoved(t *testing.T) {
 // the CLI turns into a hint to name one.
 func TestConnectWithoutChoiceStatus(t *testing.T) {
 	s, m := testServer(t)
-	for _, name := range []string{"a", "b"} {
-		if _, err := m.Import(name, testProfile); err != nil {
-			t.Fatal(err)
-		}
-	}
+	importAll(t, m, "a", "b")
 	rec := call(s, true, "POST", ipc.PathConnect, `{}`)
 	if rec.Code != 412 || !strings.Contains(rec.Body.String(), "choose one of a, b") {
 		t.Errorf("plain connect with two profiles: %d %s", rec.Code, rec.Body)
@@ -89,11 +81,7 @@ func TestConnectWithoutChoiceStatus(t *testing.T) {
 // change nothing.
 func TestRenameFollowsLastUsed(t *testing.T) {
 	s, m := testServer(t)
-	for _, name := range []string{"home", "work"} {
-		if _, err := m.Import(name, testProfile); err != nil {
-			t.Fatal(err)
-		}
-	}
+	importAll(t, m, "home", "work")
 	if err := m.Connect("home"); err != nil {
 		t.Fatal(err)
 	}
@@ -135,5 +123,15 @@ func TestRenameFollowsLastUsed(t *testing.T) {
 	waitState(t, m, ipc.Connected)
 	if st := m.Status(); st.Profile != "house" {
 		t.Errorf("plain connect used %q", st.Profile)
+	}
+}
+
+// importAll stores the test profile under each name.
+func importAll(t *testing.T, m *Manager, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		if _, err := m.Import(name, testProfile); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

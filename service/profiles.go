@@ -93,16 +93,24 @@ func (m *Manager) info(name string, p *profile.Profile) ipc.ProfileInfo {
 // connection.
 var ErrProfileInUse = errors.New("profile is in use: disconnect first")
 
+// notInUseCtl refuses a change to the current session's profile; the
+// caller holds ctl, so no connect can pick the profile up meanwhile.
+func (m *Manager) notInUseCtl(name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cur != nil && m.cur.name == name {
+		return fmt.Errorf("%q: %w", name, ErrProfileInUse)
+	}
+	return nil
+}
+
 // RemoveProfile deletes a stored profile; the connected one cannot be.
 func (m *Manager) RemoveProfile(name string) error {
 	// Under ctl, no connect can pick the profile up between check and removal.
 	m.ctl.Lock()
 	defer m.ctl.Unlock()
-	m.mu.Lock()
-	inUse := m.cur != nil && m.cur.name == name
-	m.mu.Unlock()
-	if inUse {
-		return fmt.Errorf("%q: %w", name, ErrProfileInUse)
+	if err := m.notInUseCtl(name); err != nil {
+		return err
 	}
 	if err := m.profiles.Remove(name); err != nil {
 		return err
@@ -137,11 +145,8 @@ func (m *Manager) forgetLocked(name string) {
 func (m *Manager) RenameProfile(from, to string) error {
 	m.ctl.Lock()
 	defer m.ctl.Unlock()
-	m.mu.Lock()
-	inUse := m.cur != nil && m.cur.name == from
-	m.mu.Unlock()
-	if inUse {
-		return fmt.Errorf("%q: %w", from, ErrProfileInUse)
+	if err := m.notInUseCtl(from); err != nil {
+		return err
 	}
 	if err := m.profiles.Rename(from, to); err != nil {
 		return err
