@@ -168,16 +168,19 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 // states instead of queueing them, and each write has a deadline, so a
 // reader that stops draining is dropped.
 // With ?changes=only (ipc.QueryChangesOnly) a push that changes only the
-// traffic counters and the handshake time is left out.
+// traffic counters and the handshake time is left out; with ?changes=rates
+// (ipc.QueryChangesRates) only while the tunnel is idle (ipc.StreamFilter).
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
+	filter, err := ipc.NewStreamFilter(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
 	ch, stop := s.m.Subscribe()
 	defer stop()
-	changesOnly := r.URL.Query().Get("changes") == "only"
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	enc := json.NewEncoder(w)
 	rc := http.NewResponseController(w)
-	var last ipc.Status
-	sent := false
 	for {
 		select {
 		case <-r.Context().Done():
@@ -187,10 +190,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			st = s.statusFor(r, st)
-			if changesOnly && sent && ipc.OnlyCountersDiffer(last, st) {
+			if !filter.Send(st) {
 				continue
 			}
-			last, sent = st, true
 			rc.SetWriteDeadline(time.Now().Add(s.streamWrite))
 			if err := s.streamErr(r, enc.Encode(st), rc.Flush()); err != nil {
 				return

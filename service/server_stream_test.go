@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -63,6 +64,75 @@ func TestStreamChangesOnly(t *testing.T) {
 	select {
 	case extra := <-changes.got:
 		t.Errorf("changes-only stream pushed more than the change: %+v", extra)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// A stream asked for rates gets the counters while IdleRate or more moves
+// and once more after (the drop to idle), but not while the tunnel idles.
+func TestStreamChangesRates(t *testing.T) {
+	m, _ := testManager(t, true)
+	s := NewServer(m, slog.New(slog.DiscardHandler))
+	client := ipc.NewClient(serveSocket(t, s))
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	got := make(chan ipc.Status, 64)
+	go client.WatchRates(ctx, func(st ipc.Status) { got <- st })
+	select {
+	case <-got: // the current status, pushed at once
+	case <-ctx.Done():
+		t.Fatal("no first status")
+	}
+	// push publishes a change and waits until the stream took it: the
+	// manager keeps only the latest status per subscriber, so publishing
+	// the next before then could replace this one unseen.
+	push := func(change func(*ipc.Status)) {
+		m.mu.Lock()
+		change(&m.status)
+		m.publishLocked()
+		m.mu.Unlock()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			m.mu.Lock()
+			waiting := 0
+			for ch := range m.subs {
+				waiting += len(ch)
+			}
+			m.mu.Unlock()
+			if waiting == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the stream did not take the status within 5 s")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	push(func(st *ipc.Status) { st.RxBytes += 32; st.TxBytes += 32 }) // keepalives: idle
+	push(func(st *ipc.Status) {})                                     // nothing moved
+	push(func(st *ipc.Status) { st.RxBytes += 2_000_000 })            // a download
+	push(func(st *ipc.Status) {})                                     // it stopped
+	push(func(st *ipc.Status) {})                                     // idle
+	push(func(st *ipc.Status) { st.LastError = "no handshake" })
+	rx0 := m.Status().RxBytes - 2_000_064
+	want := []string{"rx +2000064", "rx +2000064", "error no handshake"}
+	for i, w := range want {
+		select {
+		case st := <-got:
+			desc := fmt.Sprintf("rx +%d", st.RxBytes-rx0)
+			if st.LastError != "" {
+				desc = "error " + st.LastError
+			}
+			if desc != w {
+				t.Fatalf("push %d: %s, want %s", i+1, desc, w)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("push %d (%s) did not come within 5 s", i+1, w)
+		}
+	}
+	select {
+	case extra := <-got:
+		t.Errorf("the rates stream pushed more: %+v", extra)
 	case <-time.After(200 * time.Millisecond):
 	}
 }

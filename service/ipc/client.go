@@ -128,6 +128,13 @@ func (c *Client) WatchChanges(ctx context.Context, fn func(Status)) error {
 	return c.watch(ctx, PathStream+QueryChangesOnly, fn)
 }
 
+// WatchRates is Watch without the pushes that change only the traffic
+// counters and the handshake time while the tunnel is idle
+// (QueryChangesRates): what a window showing rates and totals needs.
+func (c *Client) WatchRates(ctx context.Context, fn func(Status)) error {
+	return c.watch(ctx, PathStream+QueryChangesRates, fn)
+}
+
 func (c *Client) watch(ctx context.Context, path string, fn func(Status)) error {
 	sc, closer, err := c.stream(ctx, path)
 	if err != nil {
