@@ -63,12 +63,19 @@ type GUI struct {
 
 	// do runs UI work on the UI thread; tests swap it for a queue they drain.
 	do func(func())
+	// now and after are the window's clock (windowclock.go), which tests
+	// replace; cancelWake stops the one timer armed, viewAt is the time the
+	// view was made for.
+	now        func() time.Time
+	after      func(time.Duration, func()) func()
+	cancelWake func()
+	viewAt     time.Time
 }
 
 // New builds the window, hidden until ShowWindow.
 func New(a fyne.App, client *ipc.Client) *GUI {
 	dropEmojiFace()
-	g := &GUI{fyne: a, client: client, goos: runtime.GOOS, do: fyne.Do}
+	g := &GUI{fyne: a, client: client, goos: runtime.GOOS, do: fyne.Do, now: time.Now, after: afterFunc}
 	g.win = a.NewWindow("Palisade")
 	g.status = newStatusPane(g)
 	g.settings = newSettingsPane(g)
@@ -93,11 +100,12 @@ func New(a fyne.App, client *ipc.Client) *GUI {
 	return g
 }
 
-// Start follows the service's status until ctx ends. Pushes wait in a
-// queue that coalesces them, so the UI thread handles at most one render per
-// state however far it fell behind.
+// Start follows the service's status until ctx ends, without the idle
+// tunnel's counter pushes (windowclock.go). Pushes wait in a queue that
+// coalesces them, so the UI thread handles at most one render per state
+// however far it fell behind.
 func (g *GUI) Start(ctx context.Context) {
-	go view.Follow(ctx, g.client,
+	go view.Follow(ctx, rateStream{g.client},
 		func(st ipc.Status) {
 			if g.queue.push(st, time.Now()) {
 				g.do(g.applyQueued)
@@ -163,10 +171,14 @@ func (g *GUI) apply(st ipc.Status, now time.Time) {
 		g.rates.Reset()
 	} else if rx, tx, ok := g.rates.Sample(now, st.RxBytes, st.TxBytes); ok {
 		g.status.graph.add(now, rx, tx, st.RxBytes, st.TxBytes)
+	} else {
+		g.status.graph.hold(now, st.RxBytes, st.TxBytes)
 	}
 	stateChanged := !g.haveLast || g.last.State != st.State || g.last.Profile != st.Profile
 	g.last, g.haveLast = st, true
+	g.viewAt = now
 	g.render(view.NewView(st, now))
+	g.rearm()
 	if cameUp {
 		g.settings.load()
 		g.split.load()
@@ -188,6 +200,7 @@ func (g *GUI) down(err error) {
 	g.rates.Reset()
 	g.status.graph.clear()
 	g.render(view.ServiceDownView(err, g.goos))
+	g.rearm()
 }
 
 // render shows v in the panes while the window is on screen.

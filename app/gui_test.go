@@ -22,6 +22,16 @@ type harness struct {
 	g    *GUI
 	fake *fakeservice.Service
 	ui   chan func()
+	// clock is the window's time; alarm the timer it armed, fired only by
+	// fire (windowclock.go).
+	clock time.Time
+	alarm *alarm
+}
+
+// alarm is a timer the window armed.
+type alarm struct {
+	at time.Time
+	f  func()
 }
 
 func newHarness(t *testing.T, st ipc.Status, s settings.Settings) *harness {
@@ -36,6 +46,17 @@ func newHarnessWith(t *testing.T, st ipc.Status, s settings.Settings, list []ipc
 	h := &harness{t: t, fake: fakeservice.Start(t, st, s, list), ui: make(chan func(), 64)}
 	h.g = New(test.NewTempApp(t), ipc.NewClient(h.fake.Socket))
 	h.g.do = func(f func()) { h.ui <- f }
+	h.clock = fakeservice.T0
+	h.g.now = func() time.Time { return h.clock }
+	h.g.after = func(d time.Duration, f func()) func() {
+		a := &alarm{h.clock.Add(d), f}
+		h.alarm = a
+		return func() {
+			if h.alarm == a {
+				h.alarm = nil
+			}
+		}
+	}
 	h.g.ShowWindow("Status")
 	return h
 }

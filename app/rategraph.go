@@ -32,6 +32,11 @@ type rateGraph struct {
 	now  time.Time
 	// empty: cleared and nothing added since, so clearing again is free.
 	empty bool
+	// live: a tunnel's counters came since the last clear; quiet: the last
+	// push moved nothing (or was the first), so the service, which pushes
+	// once more after every push that moved bytes, sends no other until
+	// traffic or a handshake: the graph steps on its own clock meanwhile.
+	live, quiet bool
 	// dirty: recorded since the last show.
 	dirty bool
 	// the texts show puts up
@@ -95,6 +100,18 @@ func flatten(pts []image.Point) []image.Point {
 	return out
 }
 
+// flat tells whether both lines are level: time passing moves nothing.
+func (p plotted) flat() bool { return level(p.down) && level(p.up) }
+
+func level(pts []image.Point) bool {
+	for _, q := range pts {
+		if q.Y != pts[0].Y {
+			return false
+		}
+	}
+	return true
+}
+
 func (p plotted) equal(o plotted) bool {
 	return p.w == o.w && p.h == o.h && slices.Equal(p.down, o.down) && slices.Equal(p.up, o.up)
 }
@@ -118,14 +135,75 @@ func newRateGraph() *rateGraph {
 	return r
 }
 
-// add records a sample; nothing is drawn until show.
+// add records a push's rates and totals; nothing is drawn until show.
 func (r *rateGraph) add(now time.Time, rx, tx float64, rxTotal, txTotal uint64) {
+	r.record(now, rx, tx)
+	r.quiet = rx == 0 && tx == 0
+	r.setTotals(rxTotal, txTotal)
+}
+
+// hold records a push that gave no rate: a tunnel's first, or one too soon
+// after the last to measure. The first starts the graph's clock.
+func (r *rateGraph) hold(now time.Time, rxTotal, txTotal uint64) {
+	if !r.live {
+		r.quiet = true
+	}
+	r.now, r.dirty = later(r.now, now), true
+	r.setTotals(rxTotal, txTotal)
+}
+
+// idleStep records a local sample: no push came, so under ipc.IdleRate
+// moved, which the graph draws as nothing and the legend as idle.
+func (r *rateGraph) idleStep(now time.Time) { r.record(now, 0, 0) }
+
+// nextStep is when the graph needs its next local sample: a second after
+// its last one while the service is quiet and a line is not flat (or no
+// rate was measured yet); two seconds after it when the last push moved
+// bytes, whose follow-up push is due within one (a late push would
+// otherwise draw a dip in flowing traffic). A flat graph needs none.
+func (r *rateGraph) nextStep() (time.Time, bool) {
+	if !r.live {
+		return time.Time{}, false
+	}
+	if len(r.hist.Points()) > 0 && r.plot(r.size()).flat() {
+		return time.Time{}, false
+	}
+	if r.quiet {
+		return r.now.Add(time.Second), true
+	}
+	return r.now.Add(2 * time.Second), true
+}
+
+// size is the graph's size as last drawn, or its minimum before it is.
+func (r *rateGraph) size() (w, h int) {
+	if r.drawn.w > 0 {
+		return r.drawn.w, r.drawn.h
+	}
+	m := r.raster.MinSize()
+	return int(m.Width), int(m.Height)
+}
+
+func (r *rateGraph) record(now time.Time, rx, tx float64) {
+	now = later(r.now, now)
 	r.hist.Add(RatePoint{At: now, Rx: rx, Tx: tx})
-	r.now, r.empty, r.dirty = now, false, true
+	r.now, r.empty, r.dirty, r.live = now, false, true, true
 	r.rxText = "↓ " + FormatRate(rx) + "   "
 	r.txText = "↑ " + FormatRate(tx)
 	r.scaleText = "last minute, top " + FormatRate(r.hist.Top())
+}
+
+func (r *rateGraph) setTotals(rxTotal, txTotal uint64) {
+	r.live, r.empty = true, false
 	r.totalsText = "This session: " + FormatBytes(rxTotal) + " received, " + FormatBytes(txTotal) + " sent"
+}
+
+// later is the later of two times: a push stamped just before a local
+// step that ran first must not draw its point behind it.
+func later(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return a
+	}
+	return b
 }
 
 // clear empties the graph when the tunnel goes down.
@@ -133,7 +211,8 @@ func (r *rateGraph) clear() {
 	if r.empty {
 		return
 	}
-	r.empty, r.dirty = true, true
+	r.empty, r.dirty, r.live = true, true, false
+	r.now = time.Time{}
 	r.hist.Reset()
 	r.rxText, r.txText = "↓ "+view.None+"   ", "↑ "+view.None
 	r.scaleText = "last minute"

@@ -3,6 +3,8 @@ package app
 import (
 	"fmt"
 	"time"
+
+	"github.com/palisadevpn/palisade/service/ipc"
 )
 
 // minRateInterval keeps two pushes that arrive back to back from producing
@@ -39,12 +41,10 @@ func (m *RateMeter) Sample(at time.Time, rx, tx uint64) (rxRate, txRate float64,
 func (m *RateMeter) Reset() { *m = RateMeter{} }
 
 // idleBelow is the rate, and the total's step, under which the legend does
-// not count bytes: an idle WireGuard tunnel still sends a 32-byte keepalive
-// each way every ten seconds or so and a handshake (148 and 92 bytes) every
-// two minutes, and counting those made "↑ 80 B/s" appear and vanish and the
-// totals tick, each time redrawing the whole window, on a tunnel doing
-// nothing. No user acts on a few hundred bytes a second.
-const idleBelow = 1000
+// not count bytes (ipc.IdleRate: WireGuard's own keepalives and handshakes,
+// which no user acts on, and under which the service's rates stream stops
+// pushing the counters).
+const idleBelow = ipc.IdleRate
 
 // FormatRate writes a rate in bytes per second with a decimal unit, as the
 // legend shows it: anything under 1 kB/s as "< 1 kB/s".

@@ -32,8 +32,9 @@ type Service struct {
 	subs    map[chan ipc.Status]bool
 	refuse  map[string]*ipc.ErrorResponse
 	refCode map[string]int
-	// Calls records "METHOD path" of every request, in order.
-	calls []string
+	// Calls records "METHOD path" of every request, in order; streams the
+	// query of every status stream request.
+	calls, streams []string
 	// connected is the profile of the last connect request.
 	connected string
 	check     ipc.CheckReport
@@ -145,6 +146,13 @@ func (f *Service) Calls() []string {
 	return append([]string(nil), f.calls...)
 }
 
+// StreamQueries returns the queries the status streams were asked with.
+func (f *Service) StreamQueries() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.streams...)
+}
+
 // Settings returns the stored settings.
 func (f *Service) Settings() settings.Settings {
 	f.mu.Lock()
@@ -220,6 +228,7 @@ func (f *Service) serve(w http.ResponseWriter, r *http.Request) {
 func (f *Service) stream(w http.ResponseWriter, r *http.Request) {
 	c := make(chan ipc.Status, 16)
 	f.mu.Lock()
+	f.streams = append(f.streams, r.URL.RawQuery)
 	f.subs[c] = true
 	st := f.status
 	f.mu.Unlock()
