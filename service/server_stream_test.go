@@ -10,15 +10,21 @@ import (
 	"github.com/palisadevpn/palisade/service/ipc"
 )
 
+// streamServer serves a test manager on a socket, with a client and a
+// context that ends within 20 s.
+func streamServer(t *testing.T) (*Manager, *ipc.Client, context.Context) {
+	m, _ := testManager(t, true)
+	s := NewServer(m, slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	t.Cleanup(cancel)
+	return m, ipc.NewClient(serveSocket(t, s)), ctx
+}
+
 // A stream asked for changes only skips the pushes that move just the
 // traffic counters and the handshake time, and still gets every other
 // change; the plain stream gets them all.
 func TestStreamChangesOnly(t *testing.T) {
-	m, _ := testManager(t, true)
-	s := NewServer(m, slog.New(slog.DiscardHandler))
-	client := ipc.NewClient(serveSocket(t, s))
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
+	m, client, ctx := streamServer(t)
 
 	type watched struct {
 		got   chan ipc.Status
@@ -71,11 +77,7 @@ func TestStreamChangesOnly(t *testing.T) {
 // A stream asked for rates gets the counters while IdleRate or more moves
 // and once more after (the drop to idle), but not while the tunnel idles.
 func TestStreamChangesRates(t *testing.T) {
-	m, _ := testManager(t, true)
-	s := NewServer(m, slog.New(slog.DiscardHandler))
-	client := ipc.NewClient(serveSocket(t, s))
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
+	m, client, ctx := streamServer(t)
 	got := make(chan ipc.Status, 64)
 	go client.WatchRates(ctx, func(st ipc.Status) { got <- st })
 	select {
