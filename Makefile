@@ -74,6 +74,7 @@ fuzz:
 	$(GO) test ./platform -run '^$$' -fuzz FuzzParseRouterAdvertisement -fuzztime 60s
 	$(GO) test ./platform/sysdns -run '^$$' -fuzz FuzzParseResolvConf -fuzztime 60s
 	$(GO) test ./service/nat64 -run '^$$' -fuzz FuzzParsePREF64 -fuzztime 60s
+	$(GO) test ./service/keptblock -run '^$$' -fuzz FuzzParse -fuzztime 60s
 
 demo: deps
 	bash scripts/demo.sh

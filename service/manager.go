@@ -149,6 +149,7 @@ func New(env Env) (*Manager, error) {
 	m.mu.Lock()
 	m.net.onLink = env.OnLink()
 	m.applyNetLocked()
+	m.takeOverKeptBlockLocked()
 	m.publishLocked()
 	m.mu.Unlock()
 	if j.Connected && s.ReconnectOnStart && j.LastProfile != "" {

@@ -9,6 +9,7 @@ import (
 	"github.com/palisadevpn/palisade/firewall"
 	"github.com/palisadevpn/palisade/platform"
 	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/keptblock"
 	"github.com/palisadevpn/palisade/service/profile"
 	"github.com/palisadevpn/palisade/service/settings"
 )
@@ -284,7 +285,8 @@ func (m *Manager) stopDNSLocked() {
 
 // shutdownNetLocked runs at service stop: the kill switch's block stays
 // where stopKeepsBlock says so (re-applied, so it is whole and, with
-// always, persistent); otherwise every rule is removed. The restart
+// always, persistent), with a record of it for the CLI and tray
+// (keptblock); otherwise every rule is removed. The restart
 // marker is taken either way, so it counts for this stop only.
 func (m *Manager) shutdownNetLocked(kind StopKind, evidence string) {
 	m.stopDNSLocked()
@@ -299,6 +301,9 @@ func (m *Manager) shutdownNetLocked(kind StopKind, evidence string) {
 		m.net.restart = true
 		m.applyNetLocked()
 		m.env.Log.Info("stopping: the kill switch's block stays until the service is back", "why", why, "stop", kind.String(), "evidence", evidence)
+		if err := keptblock.Write(m.env.StateDir, keptRecord(m.net.policy, m.settings, kind, why, time.Now())); err != nil {
+			m.env.Log.Warn("kept-block record not written: the CLI and tray can tell the block only by reading the firewall", "err", err)
+		}
 		return
 	}
 	m.env.Log.Info("stopping: the kill switch's block is lifted", "why", why, "stop", kind.String(), "evidence", evidence)

@@ -3,12 +3,15 @@ package service
 import (
 	"errors"
 	"fmt"
+	"net/netip"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/palisadevpn/palisade/firewall"
 	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/keptblock"
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
@@ -138,6 +141,44 @@ func TestCloseKeepsBlockWhenComingBack(t *testing.T) {
 			if takeRestartMarker(env.StateDir, time.Now()) {
 				t.Error("the restart marker outlived the stop")
 			}
+			rec, found, err := keptblock.Read(env.StateDir)
+			if err != nil || found != c.want {
+				t.Fatalf("kept-block record found %v (%v), want %v", found, err, c.want)
+			}
+			if found && (rec.Stop != c.kind.String() || rec.Mode != "auto" || rec.Why == "" || rec.Rules == 0 ||
+				!slices.Equal(rec.Families, []string{keptblock.IPv4, keptblock.IPv6})) {
+				t.Errorf("record %+v: want stop %q, mode auto, a reason, rules and both families", rec, c.kind)
+			}
+			// The next start takes the block over (or lifts it) and the
+			// record goes.
+			m2, err := New(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m2.Close()
+			if _, found, err := keptblock.Read(env.StateDir); found || err != nil {
+				t.Errorf("record still there after the next start (%v)", err)
+			}
 		})
+	}
+}
+
+// The record's families follow the catch-all rejects of the policy left in
+// place: both for an engaged policy, none for one that blocks nothing.
+func TestKeptRecordFamilies(t *testing.T) {
+	engaged := firewall.Compute(firewall.Input{State: firewall.TunnelState(ipc.Disconnected), Mode: firewall.ModeAlways, HostIPv6: true, AllowLAN: true})
+	r := keptRecord(engaged, settings.Settings{KillSwitch: settings.KillSwitchAlways, AllowLAN: true}, StopPlain, "kill switch always", time.Now())
+	if !slices.Equal(r.Families, []string{keptblock.IPv4, keptblock.IPv6}) || !r.LAN || r.Rules != len(engaged.Output)+len(engaged.Input)+len(engaged.Forward) {
+		t.Errorf("engaged: %+v", r)
+	}
+	if err := r.Validate(); err != nil {
+		t.Errorf("engaged record invalid: %v", err)
+	}
+	only6 := []firewall.Rule{{Family: firewall.FamilyIPv6, Action: firewall.Reject, Reason: "x"}, {Family: firewall.FamilyIPv4, Dst: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}, Action: firewall.Reject}}
+	if got := blockedFamilies(only6); !slices.Equal(got, []string{keptblock.IPv6}) {
+		t.Errorf("an IPv6 catch-all and a narrow IPv4 reject: %v, want ipv6 only", got)
+	}
+	if got := blockedFamilies(nil); got != nil {
+		t.Errorf("no rules: %v", got)
 	}
 }

@@ -25,6 +25,9 @@ func (c *cli) status(args []string) error {
 		return err
 	}
 	st, err := c.client.Status(c.ctx)
+	if unreachable(err) {
+		return c.statusDown(err, *asJSON)
+	}
 	if err != nil {
 		return err
 	}

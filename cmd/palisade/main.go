@@ -21,6 +21,9 @@ type cli struct {
 	out, errw io.Writer
 	client    *ipc.Client
 	ctx       context.Context
+	// stateDir is the service's, where a stopped service leaves the record
+	// of a kept block.
+	stateDir string
 }
 
 type command struct {
@@ -57,11 +60,14 @@ func main() {
 }
 
 // Exit codes: 0 done, 1 the command failed (or the self-check found a
-// problem), 2 the command line is wrong and nothing was sent.
+// problem, or the service is not running), 2 the command line is wrong and
+// nothing was sent, 3 the service is not running and Palisade's kill switch
+// blocks the internet.
 const (
-	exitOK    = 0
-	exitFail  = 1
-	exitUsage = 2
+	exitOK      = 0
+	exitFail    = 1
+	exitUsage   = 2
+	exitBlocked = 3
 )
 
 // usageError is a mistake in the command line, found before anything was
@@ -77,6 +83,7 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 	fs := flag.NewFlagSet("palisade", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	socket := fs.String("socket", envOr("PALISADE_SOCKET", ipc.DefaultSocket), "service socket (env PALISADE_SOCKET)")
+	stateDir := fs.String("state-dir", envOr("PALISADE_STATE_DIR", ipc.DefaultStateDir()), "the service's state directory (env PALISADE_STATE_DIR)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(out)
@@ -104,21 +111,26 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 		commandUsage(out, cmd)
 		return exitOK
 	}
-	c := &cli{in: in, out: out, errw: errw, client: ipc.NewClient(*socket), ctx: ctx}
+	c := &cli{in: in, out: out, errw: errw, client: ipc.NewClient(*socket), ctx: ctx, stateDir: *stateDir}
 	err := cmd.run(c, rest)
+	if unreachable(err) {
+		err = c.serviceDown(errw, err)
+	}
+	var down errServiceDown
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, new(usageError)):
 		fmt.Fprintf(errw, "palisade %s: %v\nrun 'palisade help %s' for its usage\n", cmd.name, err, cmd.name)
 		return exitUsage
+	case errors.As(err, &down) && down.blocked:
+		return exitBlocked
+	case errors.As(err, &down):
+		return exitFail
 	}
 	fmt.Fprintln(errw, "palisade:", err)
 	if ipc.IsPermission(err) {
 		fmt.Fprintln(errw, "hint: run as root or ask an administrator to add you to the palisade group (then log in again)")
-	}
-	if errors.Is(err, ipc.ErrUnreachable) {
-		fmt.Fprintln(errw, "hint: is the service running? 'palisaded status' says; 'palisaded start', as root or an administrator, starts it")
 	}
 	return exitFail
 }
@@ -166,14 +178,15 @@ func help(out, errw io.Writer, args []string) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: palisade [--socket PATH] COMMAND [ARGS]")
+	fmt.Fprintln(w, "usage: palisade [--socket PATH] [--state-dir DIR] COMMAND [ARGS]")
 	fmt.Fprintln(w)
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.help)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "'palisade help COMMAND' (or COMMAND --help) shows a command's arguments.")
-	fmt.Fprintln(w, "Exit status: 0 done, 1 failed (check: a problem found), 2 wrong command line.")
+	fmt.Fprintln(w, "Exit status: 0 done, 1 failed (check: a problem found; or the service is not running),")
+	fmt.Fprintln(w, "2 wrong command line, 3 the service is not running and Palisade's kill switch blocks the internet.")
 }
 
 func commandUsage(w io.Writer, c *command) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/keptblock"
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
@@ -103,8 +104,9 @@ func TestApplySetting(t *testing.T) {
 }
 
 func TestUnreachableServiceIsExplained(t *testing.T) {
-	code, _, errw := runCLI("--socket", filepath.Join(t.TempDir(), "none.sock"), "status")
-	if code != 1 || !strings.Contains(errw, "not reachable") || !strings.Contains(errw, "hint: is the service running? 'palisaded status' says") {
+	setProbe(t, keptblock.Absent, nil)
+	code, _, errw := runCLI("--socket", filepath.Join(t.TempDir(), "none.sock"), "--state-dir", t.TempDir(), "connect")
+	if code != 1 || !strings.Contains(errw, "not reachable") || !strings.Contains(errw, "Start it: sudo systemctl start palisaded") {
 		t.Fatalf("exit %d: %q", code, errw)
 	}
 }

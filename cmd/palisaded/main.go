@@ -90,7 +90,7 @@ func usage(w io.Writer) {
 func runCommand(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	socket := fs.String("socket", envOr("PALISADE_SOCKET", ipc.DefaultSocket), "API socket path")
-	stateDir := fs.String("state-dir", defaultStateDir(), "state directory")
+	stateDir := fs.String("state-dir", ipc.DefaultStateDir(), "state directory")
 	debug := fs.Bool("debug", false, "verbose logging")
 	staleAfter := fs.Duration("stale-after", service.DefaultTiming.StaleAfter, "handshake age that triggers reconnecting")
 	hsTimeout := fs.Duration("handshake-timeout", service.DefaultTiming.HandshakeTimeout, "how long to wait for a handshake")
@@ -137,7 +137,7 @@ func envOr(key, def string) string {
 // the new one.
 func prepareRestartCommand(args []string) error {
 	fs := flag.NewFlagSet("prepare-restart", flag.ContinueOnError)
-	stateDir := fs.String("state-dir", defaultStateDir(), "state directory")
+	stateDir := fs.String("state-dir", ipc.DefaultStateDir(), "state directory")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func prepareRestartCommand(args []string) error {
 // leaves no kill switch, route or DNS change behind.
 func cleanupCommand(args []string) error {
 	fs := flag.NewFlagSet("cleanup", flag.ContinueOnError)
-	stateDir := fs.String("state-dir", defaultStateDir(), "state directory")
+	stateDir := fs.String("state-dir", ipc.DefaultStateDir(), "state directory")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package ipc
 
 import (
 	"os"
@@ -6,7 +6,10 @@ import (
 	"runtime"
 )
 
-func defaultStateDir() string {
+// DefaultStateDir is the service's state directory unless told otherwise.
+// The CLI and the tray read the kill switch's kept-block record there while
+// the service is down (service/keptblock).
+func DefaultStateDir() string {
 	switch runtime.GOOS {
 	case "windows":
 		return filepath.Join(os.Getenv("ProgramData"), "Palisade")
