@@ -39,17 +39,7 @@ func TestCleanupAfterCrashWithAlways(t *testing.T) {
 		t.Fatal("internet reachable outside the tunnel before cleanup: the kill switch did not hold")
 	}
 
-	// Whatever cleanup writes to /etc stays in a private copy of
-	// resolv.conf, never the host's.
-	resolv := filepath.Join(t.TempDir(), "resolv.conf")
-	if err := os.WriteFile(resolv, []byte(testbed.ResolvConf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := bed.Exec(testbed.RoleClient, "unshare", "--mount", "--propagation", "private", "sh", "-c",
-		`mount --bind "$1" /etc/resolv.conf && shift && exec "$@"`, "sh", resolv, bins.daemon, "cleanup", "--state-dir", n.state)
-	if err != nil {
-		t.Fatalf("palisaded cleanup: %v\n%s", err, out)
-	}
+	n.cleanup(t)
 	after, err := bed.Snapshot(testbed.RoleClient)
 	if err != nil {
 		t.Fatal(err)
@@ -64,5 +54,21 @@ func TestCleanupAfterCrashWithAlways(t *testing.T) {
 		if err != nil {
 			t.Errorf("internet %v unreachable after cleanup: %v", a, err)
 		}
+	}
+}
+
+// cleanup runs `palisaded cleanup` in the client namespace as an
+// uninstaller (or a user lifting a kept block) would. Whatever it writes to
+// /etc stays in a private copy of resolv.conf, never the host's.
+func (n *node) cleanup(t *testing.T) {
+	t.Helper()
+	resolv := filepath.Join(t.TempDir(), "resolv.conf")
+	if err := os.WriteFile(resolv, []byte(testbed.ResolvConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := n.bed.Exec(testbed.RoleClient, "unshare", "--mount", "--propagation", "private", "sh", "-c",
+		`mount --bind "$1" /etc/resolv.conf && shift && exec "$@"`, "sh", resolv, bins.daemon, "cleanup", "--state-dir", n.state)
+	if err != nil {
+		t.Fatalf("palisaded cleanup: %v\n%s", err, out)
 	}
 }
