@@ -13,14 +13,17 @@ import (
 	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/internal/desktopnote"
 	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/keptblock"
 )
 
 // RunTray runs the tray process against the service at socket until the
 // user quits or the session ends: the tray icon and menu, notifications,
 // and the window as a separate process on demand. It is not a Fyne app, so
 // while the window is closed it costs what following the status stream
-// costs. hidden keeps the window closed at start (as at login).
-func RunTray(socket string, hidden bool) {
+// costs. hidden keeps the window closed at start (as at login). stateDir
+// is the service's, where a stopped service leaves the record of a kept
+// block.
+func RunTray(socket, stateDir string, hidden bool) {
 	exe, err := os.Executable()
 	if err != nil {
 		slog.Error("cannot find this program to start its window", "err", err)
@@ -31,6 +34,7 @@ func RunTray(socket string, hidden bool) {
 	ui.h = t
 	win := newWindowProc(exe, socket, t.windowClosed)
 	t.open, t.quit = win.show, systray.Quit
+	t.look = func() keptblock.Finding { return keptblock.Look(context.Background(), stateDir, keptblock.Probe) }
 	t.notify = func(n view.Note) {
 		if err := desktopnote.Send(n.Title, n.Body); err != nil {
 			slog.Info("notification not shown", "err", err)

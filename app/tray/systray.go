@@ -54,6 +54,7 @@ func trayTitle(goos string) string {
 type menuHandler interface {
 	act(a view.Action, profile string)
 	openWindow(tab string)
+	explainBlock()
 	quitTray()
 }
 
@@ -142,11 +143,17 @@ type menuEntry struct {
 	do        func(menuHandler)
 }
 
+// WayOutLabel is the tray entry that explains a kept block's ways out.
+const WayOutLabel = "How to get back online…"
+
 // menuEntries lays the menu model out as tray menu entries.
 func menuEntries(m view.MenuModel) []menuEntry {
 	var es []menuEntry
 	for _, s := range m.Status {
 		es = append(es, menuEntry{label: s, disabled: true})
+	}
+	if m.WayOut != "" {
+		es = append(es, menuEntry{label: WayOutLabel, do: func(h menuHandler) { h.explainBlock() }})
 	}
 	sep := menuEntry{separator: true}
 	act := m.Action

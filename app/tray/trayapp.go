@@ -13,6 +13,7 @@ import (
 
 	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/keptblock"
 )
 
 // trayUI is what shows the tray: the system tray in the tray process, a
@@ -37,6 +38,9 @@ type trayApp struct {
 	notify func(view.Note)
 	open   func(tab string)
 	quit   func()
+	// look tells, while the service does not answer, whether its kill
+	// switch still blocks (keptblock.Look); nil: it is not asked.
+	look func() keptblock.Finding
 
 	mu       sync.Mutex
 	last     ipc.Status
@@ -88,16 +92,34 @@ func (t *trayApp) apply(st ipc.Status, now time.Time) {
 	t.render()
 }
 
-// down shows the service as unreachable.
+// down shows the service as unreachable, and whether its kill switch
+// still blocks the internet. It runs once per reconnection attempt of
+// view.Follow (at most every 10 s), so the look adds no wake-ups.
 func (t *trayApp) down(err error) {
+	var f keptblock.Finding
+	if t.look != nil {
+		f = t.look()
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.haveLast {
-		slog.Info("service lost", "err", err)
+		slog.Info("service lost", "err", err, "internet", f.Verdict.String())
 	}
 	t.haveLast, t.list = false, nil
-	t.view = view.ServiceDownView(err, t.goos)
+	t.view = view.KeptBlockView(err, t.goos, f, time.Local)
 	t.render()
+}
+
+// explainBlock shows how to get back online while the service is down and
+// its block kept, in a notification (whatever the notification setting:
+// the user asked, and the service that keeps the setting is down).
+func (t *trayApp) explainBlock() {
+	t.mu.Lock()
+	v := t.view
+	t.mu.Unlock()
+	if v.WayOut != "" {
+		t.notify(view.Note{Title: v.State, Body: v.WayOut})
+	}
 }
 
 // render shows the view in the tray, touching only what changed. Call with
@@ -112,7 +134,7 @@ func (t *trayApp) render() {
 	}
 	if !t.drawn || !t.model.Equal(m) {
 		slog.Debug("tray menu rebuilt", "status", m.Status)
-		t.ui.setTooltip("Palisade: " + m.Status[0])
+		t.ui.setTooltip(m.Tooltip())
 		t.ui.setMenu(m)
 	}
 	t.model, t.icon, t.drawn = m, t.view.Icon, true

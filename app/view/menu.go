@@ -2,6 +2,7 @@ package view
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/palisadevpn/palisade/service/ipc"
 )
@@ -17,6 +18,9 @@ type MenuModel struct {
 	Profiles      []MenuProfile
 	// ProfilesEnabled tells whether choosing a profile is allowed.
 	ProfilesEnabled bool
+	// WayOut, when set, is the explanation the "How to get back online"
+	// entry shows: the service is down and its block kept.
+	WayOut string
 }
 
 // MenuProfile is one entry of the Profiles submenu.
@@ -36,6 +40,7 @@ func NewMenuModel(v View, profiles []ipc.ProfileInfo) MenuModel {
 	}
 	if !v.ServiceUp {
 		m.Status = append(m.Status, v.Problem.Summary)
+		m.WayOut = v.WayOut
 		return m
 	}
 	if v.Profile != None {
@@ -66,5 +71,14 @@ func NewMenuModel(v View, profiles []ipc.ProfileInfo) MenuModel {
 func (m MenuModel) Equal(o MenuModel) bool {
 	return slices.Equal(m.Status, o.Status) && slices.Equal(m.Profiles, o.Profiles) &&
 		m.ActionLabel == o.ActionLabel && m.Action == o.Action &&
-		m.ActionEnabled == o.ActionEnabled && m.ProfilesEnabled == o.ProfilesEnabled
+		m.ActionEnabled == o.ActionEnabled && m.ProfilesEnabled == o.ProfilesEnabled && m.WayOut == o.WayOut
+}
+
+// Tooltip is the tray icon's tooltip for the menu: its first line, after
+// the app's name unless the line names it.
+func (m MenuModel) Tooltip() string {
+	if strings.Contains(m.Status[0], "Palisade") {
+		return m.Status[0]
+	}
+	return "Palisade: " + m.Status[0]
 }

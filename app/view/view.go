@@ -72,6 +72,10 @@ type View struct {
 	ActionEnable bool
 	// ControlNote says why the controls are disabled, if they are.
 	ControlNote string
+	// WayOut explains, while the service is down and its kill switch still
+	// blocks, since when and why and how to get back online; empty
+	// otherwise (KeptBlockView).
+	WayOut string
 }
 
 // CanControl reports whether the user may change the tunnel and settings.

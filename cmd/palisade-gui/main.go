@@ -23,6 +23,11 @@ func main() {
 		socket = s
 	}
 	flag.StringVar(&socket, "socket", socket, "the service's socket (or pipe); also $PALISADE_SOCKET")
+	stateDir := ipc.DefaultStateDir()
+	if d := os.Getenv("PALISADE_STATE_DIR"); d != "" {
+		stateDir = d
+	}
+	flag.StringVar(&stateDir, "state-dir", stateDir, "the service's state directory, where it records a kill switch block it kept; also $PALISADE_STATE_DIR")
 	hidden := flag.Bool("hidden", false, "start in the tray without showing the window (used at login)")
 	window := flag.Bool(view.WindowFlag[2:], false, "run the window alone, raised by lines \"show TAB\" on standard input and closed when it ends (the tray starts it)")
 	tab := flag.String("tab", "Status", "with --window: the tab to open on")
@@ -31,5 +36,5 @@ func main() {
 		app.RunWindow(socket, *tab, os.Stdin)
 		return
 	}
-	tray.RunTray(socket, *hidden)
+	tray.RunTray(socket, stateDir, *hidden)
 }

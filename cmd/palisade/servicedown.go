@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,10 +10,6 @@ import (
 	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/keptblock"
 )
-
-// probeTimeout bounds the look at the packet filter while the service is
-// down (a netlink dump, pfctl, a WFP enumeration).
-const probeTimeout = 5 * time.Second
 
 // probeFilter looks at the packet filter; the unit tests replace it, so
 // that they never depend on this machine's firewall.
@@ -28,18 +23,10 @@ type errServiceDown struct{ blocked bool }
 func (e errServiceDown) Error() string { return "the service is not running" }
 
 // keptFinding tells whether Palisade's kill switch still blocks while the
-// service does not answer: the record a stopping service left, and a look
-// at the packet filter (docs/firewall.md, "When the service is not running").
+// service does not answer (docs/firewall.md, "When the service is not
+// running").
 func (c *cli) keptFinding() keptblock.Finding {
-	rec, found, recErr := keptblock.Read(c.stateDir)
-	var rp *keptblock.Record
-	if found {
-		rp = &rec
-	}
-	ctx, cancel := context.WithTimeout(c.ctx, probeTimeout)
-	defer cancel()
-	probe, probeErr := probeFilter(ctx, c.stateDir)
-	return keptblock.Decide(rp, recErr, probe, probeErr)
+	return keptblock.Look(c.ctx, c.stateDir, probeFilter)
 }
 
 // serviceDown prints, after a command's failure to reach the service, what

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/palisadevpn/palisade/firewall"
 )
@@ -30,4 +31,26 @@ func Probe(ctx context.Context, stateDir string) (Presence, error) {
 		return Present, nil
 	}
 	return Absent, nil
+}
+
+// ProbeFunc looks at the packet filter (Probe; the unit tests' stand-in).
+type ProbeFunc func(ctx context.Context, stateDir string) (Presence, error)
+
+// ProbeTimeout bounds the look at the packet filter (a netlink dump,
+// pfctl, a WFP enumeration).
+const ProbeTimeout = 5 * time.Second
+
+// Look tells whether Palisade's kill switch blocks while the service does
+// not answer: the record in stateDir and a look at the filter with probe,
+// decided by Decide.
+func Look(ctx context.Context, stateDir string, probe ProbeFunc) Finding {
+	rec, found, recErr := Read(stateDir)
+	var rp *Record
+	if found {
+		rp = &rec
+	}
+	ctx, cancel := context.WithTimeout(ctx, ProbeTimeout)
+	defer cancel()
+	p, probeErr := probe(ctx, stateDir)
+	return Decide(rp, recErr, p, probeErr)
 }
