@@ -73,6 +73,7 @@ fuzz:
 	$(GO) test ./cmd/palisade -run '^$$' -fuzz FuzzApplySetting -fuzztime 60s
 	$(GO) test ./platform -run '^$$' -fuzz FuzzParseRouterAdvertisement -fuzztime 60s
 	$(GO) test ./platform/sysdns -run '^$$' -fuzz FuzzParseResolvConf -fuzztime 60s
+	$(GO) test ./internal/fynelocale -run '^$$' -fuzz FuzzLanguage -fuzztime 30s
 	$(GO) test ./service/nat64 -run '^$$' -fuzz FuzzParsePREF64 -fuzztime 60s
 	$(GO) test ./service/keptblock -run '^$$' -fuzz FuzzParse -fuzztime 60s
 

@@ -9,11 +9,13 @@ package main
 
 import (
 	"flag"
+	"log/slog"
 	"os"
 
 	"github.com/palisadevpn/palisade/app"
 	"github.com/palisadevpn/palisade/app/tray"
 	"github.com/palisadevpn/palisade/app/view"
+	"github.com/palisadevpn/palisade/internal/fynelocale" // initialized before Fyne reads the locale
 	"github.com/palisadevpn/palisade/service/ipc"
 )
 
@@ -32,6 +34,9 @@ func main() {
 	window := flag.Bool(view.WindowFlag[2:], false, "run the window alone, raised by lines \"show TAB\" on standard input and closed when it ends (the tray starts it)")
 	tab := flag.String("tab", "Status", "with --window: the tab to open on")
 	flag.Parse()
+	if fynelocale.Set != "" {
+		slog.Info("the locale names no language Fyne parses; messages follow LANGUAGE", "locale", fynelocale.Was, "LANGUAGE", fynelocale.Set)
+	}
 	if *window {
 		app.RunWindow(socket, *tab, os.Stdin)
 		return
