@@ -15,6 +15,7 @@ import (
 
 	"github.com/palisadevpn/palisade/internal/desktopbed"
 	"github.com/palisadevpn/palisade/internal/testbed"
+	"github.com/palisadevpn/palisade/service/ipc"
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
@@ -32,6 +33,13 @@ type cost struct {
 	mainCPU time.Duration
 	mainRSS float64
 	daemon  time.Duration // palisaded's CPU time per minute, when it runs
+	// switchesPerMin is how often the GUI's threads left the CPU, per
+	// minute, its processes summed (gui_wakes_linux_test.go); mainSwitches
+	// is the first process's alone.
+	switchesPerMin, mainSwitches float64
+	// pushesPerMin is what each kind of status stream (streamKinds) got
+	// per minute meanwhile, when palisaded runs.
+	pushesPerMin []float64
 }
 
 // desk is the private desktop the GUIs run on.
@@ -74,8 +82,8 @@ func TestGUIBenchmark(t *testing.T) {
 			order = append(order, name)
 		}
 		results[name] = append(results[name], c)
-		fmt.Printf("  %-44s %7.1f ms CPU/min %6.1f MB (PSS %5.1f) in %d processes (the first: %.1f ms/min, %.1f MB)\n",
-			name, ms(c.cpuPerMin), c.rssMB, c.pssMB, c.procs, ms(c.mainCPU), c.mainRSS)
+		fmt.Printf("  %-44s %7.1f ms CPU/min %6.0f switches/min %6.1f MB (PSS %5.1f) in %d processes (the first: %.1f ms/min, %.0f switches/min, %.1f MB)%s\n",
+			name, ms(c.cpuPerMin), c.switchesPerMin, c.rssMB, c.pssMB, c.procs, ms(c.mainCPU), c.mainSwitches, c.mainRSS, pushesText(c.pushesPerMin))
 	}
 	for r := range rounds {
 		fmt.Printf("round %d\n", r+1)
@@ -87,20 +95,29 @@ func TestGUIBenchmark(t *testing.T) {
 	}
 	fmt.Printf("\n%d rounds, %d s per measurement; medians (range). CPU is user+system time per minute\n", rounds, secs)
 	fmt.Printf("of wall time (600 ms/min is 1 %% of a core); RSS is the resident size at the end,\n")
-	fmt.Printf("PSS the same with pages shared between processes divided among them.\n")
-	fmt.Printf("%-44s %22s %22s %22s %22s %22s %18s\n", "scenario", "GUI CPU ms/min", "GUI RSS MB", "GUI PSS MB", "first process ms/min", "first process MB", "palisaded ms/min")
+	fmt.Printf("PSS the same with pages shared between processes divided among them; switches are\n")
+	fmt.Printf("context switches (voluntary and not) per minute, the GUI's wake-ups; pushes per minute\n")
+	fmt.Printf("of the status streams meanwhile (plain, changes=only, changes=rates).\n")
+	fmt.Printf("%-44s %22s %22s %22s %22s %22s %22s %22s %18s %s\n", "scenario", "GUI CPU ms/min", "GUI switches/min", "GUI RSS MB", "GUI PSS MB",
+		"first process ms/min", "first switches/min", "first process MB", "palisaded ms/min", "pushes/min")
 	for _, name := range order {
 		cs := results[name]
 		daemon := ""
 		if cs[0].daemon > 0 {
 			daemon = fmt.Sprintf("%.1f", medianCost(cs, func(c cost) float64 { return ms(c.daemon) }))
 		}
-		fmt.Printf("%-44s %22s %22s %22s %22s %22s %18s\n", name,
+		var pushes []float64
+		for i := range cs[0].pushesPerMin {
+			pushes = append(pushes, medianCost(cs, func(c cost) float64 { return c.pushesPerMin[i] }))
+		}
+		fmt.Printf("%-44s %22s %22s %22s %22s %22s %22s %22s %18s %s\n", name,
 			spread(cs, func(c cost) float64 { return ms(c.cpuPerMin) }),
+			spread(cs, func(c cost) float64 { return c.switchesPerMin }),
 			spread(cs, func(c cost) float64 { return c.rssMB }),
 			spread(cs, func(c cost) float64 { return c.pssMB }),
 			spread(cs, func(c cost) float64 { return ms(c.mainCPU) }),
-			spread(cs, func(c cost) float64 { return c.mainRSS }), daemon)
+			spread(cs, func(c cost) float64 { return c.mainSwitches }),
+			spread(cs, func(c cost) float64 { return c.mainRSS }), daemon, pushesText(pushes))
 	}
 }
 
@@ -112,7 +129,7 @@ func guiRound(t *testing.T, d *desk, bed *testbed.Bed, p *palisaded, name, bin s
 	gui, item := d.start(t, "Palisade", bin, "--socket", p.socket)
 	defer gui.stop(t)
 	time.Sleep(5 * time.Second) // start-up: fonts, the first status, the profiles
-	add(name+": window open, connected, idle", measureGUI(t, gui, daemon, secs))
+	add(name+": window open, connected, idle", measureGUI(t, gui, daemon, p.client, secs))
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(secs+60)*time.Second)
 	defer cancel()
@@ -120,18 +137,18 @@ func guiRound(t *testing.T, d *desk, bed *testbed.Bed, p *palisaded, name, bin s
 	go func() { _, err := bed.IperfAt(ctx, family, secs+4, 20); traffic <- err }()
 	time.Sleep(2 * time.Second)
 	fmt.Printf("  (traffic: iperf3 at 20 Mbit/s over IPv%d)\n", family)
-	add(name+": window open, traffic flowing", measureGUI(t, gui, daemon, secs))
+	add(name+": window open, traffic flowing", measureGUI(t, gui, daemon, p.client, secs))
 	if err := <-traffic; err != nil {
 		t.Fatalf("traffic: %v", err)
 	}
 
 	d.closeWindow(t, "Palisade")
-	add(name+": window closed (tray only)", measureGUI(t, gui, daemon, secs))
+	add(name+": window closed (tray only)", measureGUI(t, gui, daemon, p.client, secs))
 
 	down()
 	d.showFromTray(t, item, "Disconnected")
 	time.Sleep(3 * time.Second)
-	add(name+": window open, disconnected", measureGUI(t, gui, daemon, secs))
+	add(name+": window open, disconnected", measureGUI(t, gui, daemon, p.client, secs))
 }
 
 // floorRound runs fynefloor: its window open, open with a label changing
@@ -140,28 +157,34 @@ func floorRound(t *testing.T, d *desk, bin string, secs int, add func(string, co
 	floor := filepath.Join(bin, "fynefloor")
 	ticking, _ := d.start(t, "Fyne floor", floor, "-tick")
 	time.Sleep(3 * time.Second)
-	add("fynefloor: window open, label changing 1/s", measureGUI(t, ticking, 0, secs))
+	add("fynefloor: window open, label changing 1/s", measureGUI(t, ticking, 0, nil, secs))
 	ticking.stop(t)
 
 	idle, _ := d.start(t, "Fyne floor", floor)
 	defer idle.stop(t)
 	time.Sleep(3 * time.Second)
-	add("fynefloor: window open, idle", measureGUI(t, idle, 0, secs))
+	add("fynefloor: window open, idle", measureGUI(t, idle, 0, nil, secs))
 	d.closeWindow(t, "Fyne floor")
-	add("fynefloor: window closed (tray only)", measureGUI(t, idle, 0, secs))
+	add("fynefloor: window closed (tray only)", measureGUI(t, idle, 0, nil, secs))
 }
 
-// measureGUI measures the GUI (and the daemon, if pid > 0) for secs: the
-// process it started and its children (palisade-gui's window process), which
-// must be the same at the start and the end.
-func measureGUI(t *testing.T, gui *guiProc, daemonPid, secs int) cost {
+// measureGUI measures the GUI (and the daemon, if pid > 0, and the pushes
+// of its status streams, if client is not nil) for secs: the process it
+// started and its children (palisade-gui's window process), which must be
+// the same at the start and the end.
+func measureGUI(t *testing.T, gui *guiProc, daemonPid int, client *ipc.Client, secs int) cost {
 	t.Helper()
 	pid := gui.cmd.Process.Pid
 	procs := append([]int{pid}, desktopbed.Children(pid)...)
+	var pushes *pushCounter
+	if client != nil {
+		pushes = countPushes(client)
+	}
 	begin := time.Now()
 	cpu0 := make([]time.Duration, len(procs))
+	sw0 := make([]int64, len(procs))
 	for i, p := range procs {
-		cpu0[i] = preciseCPU(t, p)
+		cpu0[i], sw0[i] = preciseCPU(t, p), switches(t, p)
 	}
 	var d0 time.Duration
 	if daemonPid > 0 {
@@ -172,21 +195,29 @@ func measureGUI(t *testing.T, gui *guiProc, daemonPid, secs int) cost {
 	perMin := func(d time.Duration) time.Duration {
 		return time.Duration(float64(d) * float64(time.Minute) / float64(elapsed))
 	}
+	countPerMin := func(n int64) float64 { return float64(n) * float64(time.Minute) / float64(elapsed) }
+	c := cost{procs: len(procs)}
 	if now := append([]int{pid}, desktopbed.Children(pid)...); !slices.Equal(now, procs) {
 		t.Fatalf("the GUI's processes changed while measured: %v, then %v", procs, now)
 	}
-	c := cost{procs: len(procs)}
 	for i, p := range procs {
 		cpu, mb := perMin(preciseCPU(t, p)-cpu0[i]), memKB(t, p, "status", "VmRSS:")
+		sw := countPerMin(switches(t, p) - sw0[i])
 		c.cpuPerMin += cpu
+		c.switchesPerMin += sw
 		c.rssMB += mb
 		c.pssMB += memKB(t, p, "smaps_rollup", "Pss:")
 		if i == 0 {
-			c.mainCPU, c.mainRSS = cpu, mb
+			c.mainCPU, c.mainRSS, c.mainSwitches = cpu, mb, sw
 		}
 	}
 	if daemonPid > 0 {
 		c.daemon = perMin(preciseCPU(t, daemonPid) - d0)
+	}
+	if pushes != nil {
+		for _, n := range pushes.stop() {
+			c.pushesPerMin = append(c.pushesPerMin, countPerMin(n))
+		}
 	}
 	return c
 }
