@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/netip"
@@ -111,4 +112,30 @@ func TestHeldPREF64ReachesIPv4Endpoint(t *testing.T) {
 	k.set("en0")
 	m.NetworkChanged()
 	waitEndpoint(t, m, netip.AddrPortFrom(viaDNS, 51820), nsp)
+}
+
+// The log names the source the service actually knows: macOS's list may
+// have been filled by configd's DNS64 discovery as well as by a router
+// advertisement, so a held prefix is not logged as a router's; a prefix
+// the service parsed from a router advertisement itself is.
+func TestNAT64LogNamesTheKnownSource(t *testing.T) {
+	for _, held := range []bool{true, false} {
+		env, _ := testEnv(t, false)
+		var logs lockedBuffer
+		env.Log = slog.New(slog.NewTextHandler(&logs, nil))
+		env.Reach = func(string) platform.Reach { return platform.Reach{IPv6: true} }
+		env.RAPrefixes = func(string) []nat64.Announced {
+			return []nat64.Announced{{Router: nat64.Router{Interface: "en0", Addr: netip.MustParseAddr("fe80::1")}, Prefix: raPrefix, Held: held}}
+		}
+		m := newTestManager(t, env)
+		if r := m.reachNow(&session{ctx: context.Background()}, true); r.NAT64 != raPrefix {
+			t.Fatalf("held %v: NAT64 %v, want %s", held, r.NAT64, raPrefix)
+		}
+		out := logs.String()
+		saysRA := strings.Contains(out, "NAT64 prefix from the router advertisement")
+		saysHeld := strings.Contains(out, "NAT64 prefix the system holds for the interface (from its router advertisement's PREF64 or its own RFC 7050 discovery)")
+		if saysRA == held || saysHeld != held {
+			t.Errorf("held %v: log names the router advertisement %v, the system's list %v:\n%s", held, saysRA, saysHeld, out)
+		}
+	}
 }

@@ -118,7 +118,10 @@ func (m *Manager) reachNow(ses *session, fresh bool) reach {
 	// no DNS64, and nothing off the link can forge it.
 	if ra := m.env.RAPrefixes(tunnel); len(ra) > 0 {
 		r.NAT64 = ra[0].Prefix
-		if m.sayNAT64("router " + r.NAT64.String()) {
+		switch {
+		case ra[0].Held && m.sayNAT64("held "+r.NAT64.String()):
+			m.env.Log.Info("IPv6-only network: NAT64 prefix the system holds for the interface (from its router advertisement's PREF64 or its own RFC 7050 discovery), DNS64 not asked", "prefix", r.NAT64, "iface", ra[0].Interface, "router", ra[0].Addr)
+		case !ra[0].Held && m.sayNAT64("router "+r.NAT64.String()):
 			m.env.Log.Info("IPv6-only network: NAT64 prefix from the router advertisement (RFC 8781), DNS64 not asked", "prefix", r.NAT64, "iface", ra[0].Interface, "router", ra[0].Addr)
 		}
 		return r

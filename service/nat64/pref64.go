@@ -65,6 +65,11 @@ type Announced struct {
 	Router
 	Prefix  netip.Prefix
 	Expires time.Time
+	// Held marks a prefix read from a list the OS keeps (Hold): macOS
+	// fills it from a router advertisement's PREF64 or from its own
+	// RFC 7050 discovery and does not say which, so the log must not
+	// claim a router advertisement.
+	Held bool
 }
 
 // Table keeps the PREF64 prefixes routers announced, per interface and
@@ -78,6 +83,10 @@ type Table struct {
 // It reports whether the set of prefixes changed (a refreshed lifetime is
 // no change).
 func (t *Table) Learn(r Router, p PREF64, now time.Time) bool {
+	return t.learn(r, p, now, false)
+}
+
+func (t *Table) learn(r Router, p PREF64, now time.Time, held bool) bool {
 	r.Addr = r.Addr.WithZone("")
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -90,9 +99,10 @@ func (t *Table) Learn(r Router, p PREF64, now time.Time) bool {
 		return true
 	case i >= 0:
 		t.entries[i].Expires = now.Add(p.Lifetime)
+		t.entries[i].Held = held
 		return false
 	}
-	t.entries = append(t.entries, Announced{Router: r, Prefix: p.Prefix, Expires: now.Add(p.Lifetime)})
+	t.entries = append(t.entries, Announced{Router: r, Prefix: p.Prefix, Expires: now.Add(p.Lifetime), Held: held})
 	return true
 }
 
@@ -117,10 +127,10 @@ func (t *Table) Hold(r Router, prefixes []netip.Prefix, now time.Time) bool {
 	t.mu.Unlock()
 	changed := false
 	for _, p := range gone {
-		changed = t.Learn(r, PREF64{Prefix: p}, now) || changed
+		changed = t.learn(r, PREF64{Prefix: p}, now, true) || changed
 	}
 	for _, p := range prefixes {
-		changed = t.Learn(r, PREF64{Prefix: p, Lifetime: HeldLifetime}, now) || changed
+		changed = t.learn(r, PREF64{Prefix: p, Lifetime: HeldLifetime}, now, true) || changed
 	}
 	return changed
 }

@@ -169,6 +169,13 @@ func TestTableHold(t *testing.T) {
 	if len(got) != 1 || got[0].Prefix != b || got[0].Interface != "en0" {
 		t.Errorf("after the list shrank: %v, want only %s from en0 (en1's expired)", got, b)
 	}
+	if len(got) == 1 && !got[0].Held {
+		t.Errorf("a prefix from the OS's list is not marked held: %+v", got[0])
+	}
+	tb.Learn(en1, PREF64{Prefix: a, Lifetime: time.Hour}, now.Add(time.Hour))
+	if got := tb.Usable([]Router{en1}, now.Add(time.Hour)); len(got) != 1 || got[0].Held {
+		t.Errorf("a prefix from a router advertisement: %v, want one, not held", got)
+	}
 	if got := tb.Usable([]Router{en0}, now.Add(time.Hour+HeldLifetime-time.Second)); len(got) != 1 {
 		t.Errorf("a held prefix ran out before its lifetime: %v", got)
 	}
