@@ -35,8 +35,20 @@ func RenderPF(p Policy, anchor string) string {
 			r.rule(ch.dir, rule)
 		}
 	}
-	return r.tables.String() + r.rules.String()
+	return r.tables.String() + pfScrub + r.rules.String()
 }
+
+// pfScrub makes pf reassemble fragments arriving on any interface before
+// the rules see them (xnu runs pf before its own reassembly; forwarded
+// fragments come in first too). Without it pf matches a fragment against
+// the rules only (pf_test_fragment): no state lookup, and every rule with
+// a port, ICMP type or TCP flags is skipped. Fragmented replies of the
+// WireGuard server or a name server would meet the kill switch's final
+// block, and a forwarded fragment of DNS to a LAN address would pass the
+// allow-LAN rule around the DNS reject. Outgoing local packets need no
+// scrub: pf sees them before ip_output fragments them. The stock main
+// ruleset reaches it through scrub-anchor "com.apple/*" (pfHealth).
+const pfScrub = "# reassemble fragments before the rules: pf matches ports and states on whole packets only\nscrub in all fragment reassemble\n"
 
 func headline(p Policy) string {
 	if p.Engaged {

@@ -73,6 +73,34 @@ func TestRenderPFSemantics(t *testing.T) {
 	}
 }
 
+// TestRenderPFReassemblesFragments checks that every anchor reassembles
+// incoming fragments before its filter rules: pf matches an unassembled
+// fragment without state and skips every rule with a port, so a
+// fragmented reply of the WireGuard server would hit the final block.
+// pfctl wants normalization before filtering, tables may come first.
+func TestRenderPFReassemblesFragments(t *testing.T) {
+	for _, c := range goldenCases {
+		lines := strings.Split(RenderPF(Compute(c.in), "a"), "\n")
+		scrub, firstFilter := -1, -1
+		for i, l := range lines {
+			switch {
+			case l == "scrub in all fragment reassemble":
+				if scrub >= 0 {
+					t.Errorf("%s: scrub rendered twice", c.name)
+				}
+				scrub = i
+			case strings.HasPrefix(l, "scrub"):
+				t.Errorf("%s: unexpected scrub rule %q", c.name, l)
+			case firstFilter < 0 && (strings.HasPrefix(l, "pass ") || strings.HasPrefix(l, "block ")):
+				firstFilter = i
+			}
+		}
+		if scrub < 0 || firstFilter < 0 || scrub > firstFilter {
+			t.Errorf("%s: scrub at line %d, first filter rule at %d: want reassembly before every filter rule", c.name, scrub, firstFilter)
+		}
+	}
+}
+
 // TestRenderPFFlagsAny checks that every pass that can match TCP matches any
 // flags: pf's default "flags S/SA" would reset connections opened before the
 // anchor was loaded (LAN SSH, localhost servers, in-tunnel TCP).
@@ -151,6 +179,11 @@ func TestPFHealth(t *testing.T) {
 	p = pfHealth(info, "scrub-anchor \"com.apple/*\" all fragment reassemble\npass all\n")
 	if len(p) != 1 || !strings.Contains(p[0], "com.apple/*") {
 		t.Errorf("main ruleset without anchor: %v", p)
+	}
+	// Without the scrub anchor our scrub rule is never evaluated.
+	p = pfHealth(info, "anchor \"com.apple/*\" all\n")
+	if len(p) != 1 || !strings.Contains(p[0], "scrub-anchor") {
+		t.Errorf("main ruleset without scrub anchor: %v", p)
 	}
 	if !pfEnabled(info) || pfEnabled("") {
 		t.Error("pfEnabled misreads pfctl -s info")

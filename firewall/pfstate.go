@@ -60,12 +60,14 @@ func containsRule(rs []Rule, r Rule) bool {
 var (
 	pfStatusRE      = regexp.MustCompile(`(?m)^Status:\s*(\w+)`)
 	pfAppleAnchorRE = regexp.MustCompile(`(?m)^anchor "com\.apple/\*"`)
+	pfAppleScrubRE  = regexp.MustCompile(`(?m)^scrub-anchor "com\.apple/\*"`)
 )
 
 // pfHealth checks what the anchor depends on but does not control: pf must
 // be enabled (`pfctl -s info`), and the main ruleset (`pfctl -s rules`) must
 // evaluate "com.apple/*", or the anchor is loaded yet never consulted (a
-// custom /etc/pf.conf without Apple's anchors). It returns one line per
+// custom /etc/pf.conf without Apple's anchors), and its scrub rules, or
+// fragments reach the rules unassembled (pfScrub). It returns one line per
 // problem.
 func pfHealth(info, mainRules string) []string {
 	var probs []string
@@ -74,6 +76,9 @@ func pfHealth(info, mainRules string) []string {
 	}
 	if !pfAppleAnchorRE.MatchString(mainRules) {
 		probs = append(probs, `the main pf ruleset does not evaluate "com.apple/*": the kill switch anchor is never consulted (restore Apple's anchors in /etc/pf.conf and run pfctl -f /etc/pf.conf)`)
+	}
+	if !pfAppleScrubRE.MatchString(mainRules) {
+		probs = append(probs, `the main pf ruleset has no scrub-anchor "com.apple/*": fragments are not reassembled, so fragmented packets from the VPN server or a name server are dropped while the kill switch blocks (restore Apple's anchors in /etc/pf.conf and run pfctl -f /etc/pf.conf)`)
 	}
 	return probs
 }

@@ -107,6 +107,7 @@ pfctl -a "$anchor" -sr >"$work/pf.during"
 cat "$work/pf.during"
 grep -q "pass out quick on $iface all flags any" "$work/pf.during" || fail "no tunnel pass for $iface in $anchor"
 grep -q "block return-rst out quick proto tcp all" "$work/pf.during" || fail "no final reject in $anchor"
+grep -q "scrub in all fragment reassemble" "$work/pf.during" || fail "no fragment reassembly in $anchor"
 pfctl -s info | grep -q "Status: Enabled" || fail "pf is not enabled"
 pass "pf anchor $anchor loaded and pf enabled"
 
