@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -175,13 +176,15 @@ func TestWixlBuildsMSI(t *testing.T) {
 	// A failed install (after the old version's stop kept its block,
 	// persistent) unregisters the service, then cleans up: rollback
 	// actions run in reverse, so the cleanup is sequenced first.
+	rollbacks := []string{"CleanupRollback", "ServiceInstallRollback", "ServiceStopRollback", "ServiceUninstallRollback"}
 	for action, ty := range types {
-		rollback := action == "CleanupRollback" || action == "ServiceInstallRollback"
+		rollback := slices.Contains(rollbacks, action)
 		if ty&0xc00 != 0xc00 || (ty&0x100 != 0) != rollback {
 			t.Errorf("%s has type %#x: want in-script, not impersonated, rollback %v", action, ty, rollback)
 		}
 	}
-	for action, want := range map[string]string{"CleanupRollback": "cleanup", "PrepareRestart": "prepare-restart", "ServiceStop": "stop", "ServiceInstall": "install", "ServiceStart": "start", "Cleanup": "cleanup", "ServiceInstallRollback": "uninstall"} {
+	for action, want := range map[string]string{"CleanupRollback": "cleanup", "PrepareRestart": "prepare-restart", "ServiceStop": "stop", "ServiceInstall": "install", "ServiceStart": "start", "Cleanup": "cleanup", "ServiceInstallRollback": "uninstall",
+		"ServiceStopRollback": "start", "ServiceUninstallRollback": "install"} {
 		if commands[action] != want {
 			t.Errorf("custom action %s runs %q, want palisaded %s", action, commands[action], want)
 		}
@@ -200,7 +203,9 @@ func TestWixlBuildsMSI(t *testing.T) {
 			seq[r[0]], cond[r[0]] = n, r[1]
 		}
 	}
-	order := []string{"InstallValidate", "RemoveExistingProducts", "InstallInitialize", "PrepareRestart", "ServiceStop", "ServiceUninstall", "Cleanup",
+	// A rollback action comes right before the action it undoes.
+	order := []string{"InstallValidate", "RemoveExistingProducts", "InstallInitialize", "PrepareRestart",
+		"ServiceStopRollback", "ServiceStop", "ServiceUninstallRollback", "ServiceUninstall", "Cleanup",
 		"RemoveFiles", "InstallFiles", "CleanupRollback", "ServiceInstallRollback", "ServiceInstall", "ServiceStart", "InstallFinalize"}
 	prev := ""
 	for _, a := range order {
@@ -211,6 +216,14 @@ func TestWixlBuildsMSI(t *testing.T) {
 			t.Errorf("%s (%d) is not after %s (%d)", a, seq[a], prev, seq[prev])
 		}
 		prev = a
+	}
+	// A repair or uninstall that fails after the service was stopped and
+	// unregistered leaves the product installed: its rollback registers
+	// the service again and starts it, under the same condition.
+	for undo, done := range map[string]string{"ServiceStopRollback": "ServiceStop", "ServiceUninstallRollback": "ServiceUninstall"} {
+		if cond[undo] != cond[done] || cond[done] == "" {
+			t.Errorf("%s runs on %q, %s on %q: want the same condition", undo, cond[undo], done, cond[done])
+		}
 	}
 	if c := cond["Cleanup"]; !strings.Contains(c, `REMOVE="ALL"`) || !strings.Contains(c, "NOT UPGRADINGPRODUCTCODE") {
 		t.Errorf("Cleanup runs on %q: it must run on uninstall only, not when an upgrade removes the old version", c)
