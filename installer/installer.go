@@ -13,7 +13,7 @@ import (
 	"unicode"
 )
 
-//go:embed linux/palisaded.service.tmpl darwin/com.palisadevpn.palisaded.plist.tmpl darwin/Info.plist.tmpl
+//go:embed linux/palisaded.service.tmpl linux/palisaded-early-block.service.tmpl darwin/com.palisadevpn.palisaded.plist.tmpl darwin/Info.plist.tmpl
 var templates embed.FS
 
 // LaunchdLabel is the launchd job label, also the plist's base name in
@@ -23,10 +23,24 @@ const LaunchdLabel = "com.palisadevpn.palisaded"
 // SystemdUnitName is the unit's file name.
 const SystemdUnitName = "palisaded.service"
 
+// SystemdEarlyUnitName is the file name of the unit that runs `palisaded
+// early-block` at boot, before the network is up.
+const SystemdEarlyUnitName = "palisaded-early-block.service"
+
 const placeholder = "{{Executable}}"
 
 // SystemdUnit renders the systemd unit for the service binary at exe.
 func SystemdUnit(exe string) (string, error) {
+	return systemdRender("linux/palisaded.service.tmpl", exe)
+}
+
+// SystemdEarlyUnit renders the early-boot block unit for the service
+// binary at exe.
+func SystemdEarlyUnit(exe string) (string, error) {
+	return systemdRender("linux/palisaded-early-block.service.tmpl", exe)
+}
+
+func systemdRender(name, exe string) (string, error) {
 	if err := checkPath(exe); err != nil {
 		return "", err
 	}
@@ -35,7 +49,7 @@ func SystemdUnit(exe string) (string, error) {
 	if strings.ContainsRune(arg, ' ') {
 		arg = `"` + arg + `"`
 	}
-	return render("linux/palisaded.service.tmpl", arg)
+	return render(name, arg)
 }
 
 // LaunchdPlist renders the launchd plist for the service binary at exe.

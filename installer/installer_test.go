@@ -24,17 +24,24 @@ func TestSystemdUnitVerifies(t *testing.T) {
 		if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		unit, err := SystemdUnit(exe)
-		if err != nil {
-			t.Fatal(err)
+		// Both units side by side, as installed: the early one names the
+		// service.
+		units := t.TempDir()
+		var paths []string
+		for name, render := range map[string]func(string) (string, error){SystemdUnitName: SystemdUnit, SystemdEarlyUnitName: SystemdEarlyUnit} {
+			unit, err := render(exe)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(units, name)
+			if err := os.WriteFile(path, []byte(unit), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, path)
 		}
-		path := filepath.Join(t.TempDir(), SystemdUnitName)
-		if err := os.WriteFile(path, []byte(unit), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		// verify only parses and checks the file; it loads nothing into
+		// verify only parses and checks the files; it loads nothing into
 		// the running manager. Any diagnostic (unknown key, bad value) fails.
-		out, err := exec.Command(analyze, "verify", path).CombinedOutput()
+		out, err := exec.Command(analyze, append([]string{"verify"}, paths...)...).CombinedOutput()
 		if err != nil || len(bytes.TrimSpace(out)) > 0 {
 			t.Errorf("systemd-analyze verify for %q: %v\n%s", exe, err, out)
 		}
@@ -77,10 +84,48 @@ func TestSystemdUnitContent(t *testing.T) {
 	}
 }
 
+// The early-boot unit runs `palisaded early-block` once, out of the default
+// dependencies (which would order it after basic.target), before the
+// network managers and palisaded, pulled in by palisaded, with only the
+// packet filter's capability.
+func TestSystemdEarlyUnitContent(t *testing.T) {
+	unit, err := SystemdEarlyUnit("/usr/bin/palisaded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"ExecStart=/usr/bin/palisaded early-block",
+		"Type=oneshot",
+		"DefaultDependencies=no",
+		"Wants=network-pre.target",
+		"Before=network-pre.target palisaded.service shutdown.target",
+		"After=nftables.service",
+		"RequiresMountsFor=/var/lib/palisade",
+		"TimeoutStartSec=10",
+		"CapabilityBoundingSet=CAP_NET_ADMIN",
+		"ProtectSystem=strict",
+		"RestrictAddressFamilies=AF_UNIX AF_NETLINK",
+		"WantedBy=" + SystemdUnitName,
+	} {
+		if !strings.Contains(unit, "\n"+line+"\n") {
+			t.Errorf("early unit lacks line %q", line)
+		}
+	}
+	if strings.Contains(unit, "{{") {
+		t.Error("early unit still contains template delimiters")
+	}
+	if unit, err = SystemdEarlyUnit("/opt/a b/50%/palisaded"); err != nil || !strings.Contains(unit, "\nExecStart=\"/opt/a b/50%%/palisaded\" early-block\n") {
+		t.Errorf("early unit for a path with a space and a percent sign: %v\n%s", err, unit)
+	}
+}
+
 func TestRejectsUnsafePaths(t *testing.T) {
 	for _, exe := range []string{"palisaded", "bin/palisaded", `/opt/"x"/palisaded`, `/opt/x\y`, "/opt/{{Executable}}", "/opt/a\nExecStartPre=/bin/evil"} {
 		if _, err := SystemdUnit(exe); err == nil {
 			t.Errorf("SystemdUnit(%q) succeeded", exe)
+		}
+		if _, err := SystemdEarlyUnit(exe); err == nil {
+			t.Errorf("SystemdEarlyUnit(%q) succeeded", exe)
 		}
 		if _, err := LaunchdPlist(exe); err == nil {
 			t.Errorf("LaunchdPlist(%q) succeeded", exe)

@@ -60,7 +60,7 @@ func TestNfpmConfigPaths(t *testing.T) {
 			t.Errorf("nfpm.yaml names a missing file: %v", err)
 		}
 	}
-	for _, want := range []string{"dst: /usr/lib/systemd/system/" + SystemdUnitName, "dst: /usr/bin/palisaded", "# gui-begin", "# gui-end"} {
+	for _, want := range []string{"dst: /usr/lib/systemd/system/" + SystemdUnitName, "dst: /usr/lib/systemd/system/" + SystemdEarlyUnitName, "dst: /usr/bin/palisaded", "# gui-begin", "# gui-end"} {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("nfpm.yaml lacks %q", want)
 		}

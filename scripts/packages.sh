@@ -3,7 +3,7 @@
 # by the Makefile) into dist/:
 #   linux   .deb and .rpm (nfpm) of the whole app for every arch in
 #           LINUX_ARCHES (default: this machine's): palisaded, palisade,
-#           palisade-gui, the unit, desktop entries, icons and AppStream data.
+#           palisade-gui, the units, desktop entries, icons and AppStream data.
 #           A missing piece fails the build. The service-and-CLI-only
 #           palisade-nogui flavour is made only for the arches listed in
 #           NOGUI_ARCHES (default none), since the GUI is not cross-built.
@@ -45,9 +45,10 @@ linux_packages() {
   for b in "${need[@]}"; do
     [ -f "$dir/$b" ] || die "linux/$arch$flavour: $dir/$b is missing (make packages builds it; a package without the GUI only on purpose: LINUX_ARCHES= NOGUI_ARCHES=$arch)"
   done
-  local cfg=$work/nfpm-$arch$flavour.yaml unit=$work/palisaded-$arch.service icons=$work/icons libc=
+  local cfg=$work/nfpm-$arch$flavour.yaml unit=$work/palisaded-$arch.service early=$work/palisaded-early-block-$arch.service icons=$work/icons libc=
   local changelog=$work/changelog$flavour.gz metainfo=$work/com.palisadevpn.palisade.metainfo.xml
   go run ./installer/render -kind systemd -exe /usr/bin/palisaded >"$unit"
+  go run ./installer/render -kind systemd-early -exe /usr/bin/palisaded >"$early"
   # The scripts do not depend on the arch, so the host's CLI writes them.
   local completions=$work/completions
   mkdir -p "$completions"
@@ -64,7 +65,7 @@ linux_packages() {
     sed '/# gui-begin/,/# gui-end/d' installer/nfpm.yaml >"$cfg"
   fi
   for fmt in deb rpm; do
-    VERSION=$VERSION ARCH=$arch BIN_DIR=$dir UNIT=$unit ICONS=$icons LIBC=$libc CHANGELOG=$changelog METAINFO=$metainfo \
+    VERSION=$VERSION ARCH=$arch BIN_DIR=$dir UNIT=$unit EARLY_UNIT=$early ICONS=$icons LIBC=$libc CHANGELOG=$changelog METAINFO=$metainfo \
       COMPLETIONS=$completions FLAVOUR=$flavour OTHER=$other \
       go run "github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION" \
       package --config "$cfg" --packager "$fmt" --target "$DIST/"

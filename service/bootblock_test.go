@@ -88,9 +88,10 @@ func TestBootPolicy(t *testing.T) {
 }
 
 // bootBlock reads the settings and the journal without touching them:
-// `always`, or `auto` armed, applies the block, anything else applies
-// nothing, and an unusable settings file stays where it is for the manager
-// to set aside and report.
+// `always`, or `auto` armed, applies the block, and so does a file it
+// cannot read (decideBoot fails closed); anything else applies nothing. An
+// unusable settings file stays where it is for the manager to set aside
+// and report.
 func TestBootBlock(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := t.TempDir()
@@ -120,8 +121,8 @@ func TestBootBlock(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, journalFile), []byte(`{"armed": tru`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if bootBlock(log, dir, fw, true) || len(fw.applied) != 2 {
-		t.Errorf("auto with an unreadable journal: %d policies applied", len(fw.applied))
+	if !bootBlock(log, dir, fw, true) || len(fw.applied) != 3 {
+		t.Errorf("auto with an unreadable journal (fails closed): %d policies applied", len(fw.applied))
 	}
 	if err := os.WriteFile(filepath.Join(dir, journalFile), []byte(`{"armed": true}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -134,8 +135,8 @@ func TestBootBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	fw = &recordingBackend{}
-	if bootBlock(log, dir, fw, true) || len(fw.applied) != 0 {
-		t.Errorf("an unusable file: %d policies applied", len(fw.applied))
+	if !bootBlock(log, dir, fw, true) || len(fw.applied) != 1 || !fw.applied[0].Engaged {
+		t.Errorf("an unusable file (fails closed): %d policies applied", len(fw.applied))
 	}
 	if data, err := os.ReadFile(path); err != nil || !strings.Contains(string(data), "always") {
 		t.Errorf("the unusable file was moved or changed: %q, %v", data, err)

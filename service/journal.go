@@ -2,6 +2,8 @@ package service
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -28,12 +30,15 @@ func (m *Manager) loadJournal() journal {
 }
 
 // readJournal reads the journal in stateDir; a missing one is empty, an
-// unreadable one empty and an error.
+// unreadable or corrupt one empty and an error.
 func readJournal(stateDir string) (journal, error) {
 	var j journal
 	data, err := os.ReadFile(filepath.Join(stateDir, journalFile))
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
 		return journal{}, nil
+	}
+	if err != nil {
+		return journal{}, err
 	}
 	if err := json.Unmarshal(data, &j); err != nil {
 		return journal{}, err

@@ -37,6 +37,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cleanupCommand(args[1:])
 	case "prepare-restart":
 		err = prepareRestartCommand(args[1:])
+	case "early-block":
+		err = earlyBlockCommand(args[1:])
 	case "install", "uninstall", "start", "stop", "status":
 		err = controlService(cmd)
 	case "-h", "--help", "help":
@@ -84,6 +86,9 @@ func usage(w io.Writer) {
                                                      service first)
   prepare-restart [--state-dir DIR]                   keep an engaged kill switch through the
                                                      next stop (installers, before an upgrade)
+  early-block [--state-dir DIR]                       block now if the service will block at its
+                                                     start (kill switch always, or auto armed),
+                                                     then exit (the boot unit, before the network)
 `)
 }
 
@@ -142,6 +147,18 @@ func prepareRestartCommand(args []string) error {
 		return err
 	}
 	return service.PrepareRestart(*stateDir)
+}
+
+// earlyBlockCommand is what the palisaded-early-block unit runs at boot,
+// before the network comes up and palisaded starts. It logs to stderr (the
+// journal): the service's log file belongs to the service.
+func earlyBlockCommand(args []string) error {
+	fs := flag.NewFlagSet("early-block", flag.ContinueOnError)
+	stateDir := fs.String("state-dir", defaultStateDir(), "state directory")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return service.EarlyBlock(slog.New(slog.NewTextHandler(os.Stderr, nil)), *stateDir)
 }
 
 // cleanupCommand is what uninstallers run once the service is stopped: it

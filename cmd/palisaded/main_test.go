@@ -24,6 +24,7 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"run", "--frob"}, 2, "", "flag provided but not defined: -frob"},
 		{[]string{"cleanup", "extra"}, 2, "", `cleanup takes no arguments besides its flags, got "extra"`},
 		{[]string{"prepare-restart", "--state-dir"}, 2, "", "flag needs an argument: -state-dir"},
+		{[]string{"early-block", "now"}, 2, "", `early-block takes no arguments besides its flags, got "now"`},
 	} {
 		var out, errw bytes.Buffer
 		code := run(tc.args, &out, &errw)

@@ -20,7 +20,7 @@ case "$1" in
   remove|deconfigure|0)
     if [ -d /run/systemd/system ]; then
       systemctl stop palisaded.service || true
-      systemctl disable palisaded.service || true
+      systemctl disable palisaded.service palisaded-early-block.service || true
     fi
     # With the kill switch set to always, a stopped service leaves its block
     # in place on purpose; once the package is gone nothing would lift it

@@ -1,5 +1,6 @@
 // Command render writes a service definition for a binary path to stdout,
-// for the package builds: render -kind systemd|launchd -exe /usr/bin/palisaded;
+// for the package builds: render -kind systemd|systemd-early|launchd -exe
+// /usr/bin/palisaded;
 // or lays out the macOS app bundle: render -kind app -out DIR/Palisade.app
 // -version V [-gui bin/palisade-gui].
 package main
@@ -13,7 +14,7 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "systemd", "systemd, launchd or app")
+	kind := flag.String("kind", "systemd", "systemd, systemd-early, launchd or app")
 	outDir := flag.String("out", "", "app: the bundle directory to write")
 	version := flag.String("version", "0.1.0", "app: the bundle version")
 	gui := flag.String("gui", "", "app: the GUI binary to put in the bundle (built on a Mac)")
@@ -24,6 +25,8 @@ func main() {
 	switch *kind {
 	case "systemd":
 		out, err = installer.SystemdUnit(*exe)
+	case "systemd-early":
+		out, err = installer.SystemdEarlyUnit(*exe)
 	case "launchd":
 		out, err = installer.LaunchdPlist(*exe)
 	case "app":

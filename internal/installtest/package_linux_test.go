@@ -26,7 +26,7 @@ func TestPackageContents(t *testing.T) {
 	files := debFiles(t, built.deb)
 	want := []string{
 		"/usr/bin/palisaded", "/usr/bin/palisade", "/usr/bin/palisade-gui",
-		"/usr/lib/systemd/system/palisaded.service",
+		"/usr/lib/systemd/system/palisaded.service", "/usr/lib/systemd/system/palisaded-early-block.service",
 		"/usr/share/applications/com.palisadevpn.palisade.desktop",
 		"/etc/xdg/autostart/palisade-gui.desktop",
 		"/usr/share/metainfo/com.palisadevpn.palisade.metainfo.xml",
