@@ -154,7 +154,7 @@ func prepareRestartCommand(args []string) error {
 // journal): the service's log file belongs to the service.
 func earlyBlockCommand(args []string) error {
 	fs := flag.NewFlagSet("early-block", flag.ContinueOnError)
-	stateDir := fs.String("state-dir", defaultStateDir(), "state directory")
+	stateDir := fs.String("state-dir", ipc.DefaultStateDir(), "state directory")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
