@@ -49,8 +49,8 @@ func TestNFTDNSRejectedBeforeLAN(t *testing.T) {
 // address inside the full tunnel's allowed IPs, and the LAN routes the same
 // range to a neighbour that answers on port 53. With the LAN allowed, the
 // resolver's queries to it are rejected on the physical interface (they
-// may only go through the tunnel), while a resolver on an on-link prefix
-// stays reachable as a LAN upstream. Both families.
+// may only go through the tunnel), while a resolver the user chose on an
+// on-link prefix stays reachable as a LAN upstream. Both families.
 func TestNFTTunnelUpstreamNotOverLAN(t *testing.T) {
 	needRoot(t)
 	p := newPair(t)
@@ -70,7 +70,7 @@ func TestNFTTunnelUpstreamNotOverLAN(t *testing.T) {
 	}
 	in := engagedInput(true, pairNet4, pairNet6, netip.PrefixFrom(lan4, 24).Masked())
 	in.Tunnel = tun
-	in.DNS.Upstreams = nil
+	in.DNS.Upstreams, in.DNS.Chosen = nil, true
 	for _, a := range append(provider, lan4, peer6) {
 		in.DNS.Upstreams = append(in.DNS.Upstreams, netip.AddrPortFrom(a, dnsPort))
 	}

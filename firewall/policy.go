@@ -100,6 +100,10 @@ type DNS struct {
 	Manage    bool
 	Resolvers []netip.Addr
 	Upstreams []netip.AddrPort
+	// Chosen tells that the user typed the upstreams in (DNS mode
+	// custom) rather than taking the profile's: only then may a LAN
+	// resolver stand where the tunnel also carries its address (LANUpstream).
+	Chosen bool
 	// Mark is the mark on the resolver's upstream sockets (Linux).
 	Mark uint32
 }

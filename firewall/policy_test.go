@@ -45,7 +45,10 @@ func testInput(state TunnelState, mode Mode, armed, lan, tunnel6, host6 bool) In
 			Manage:    true,
 			Resolvers: []netip.Addr{netip.MustParseAddr("127.80.73.65"), netip.MustParseAddr("fe80::80:73:65")},
 			Upstreams: []netip.AddrPort{upTunnel4, upTunnel6, upPublic4, upPublic6, upLAN4, upLAN6},
-			Mark:      0xca6d,
+			// The user typed them in: the LAN ones are a Pi-hole beside the
+			// full tunnel (the profile's servers get no LAN exception).
+			Chosen: true,
+			Mark:   0xca6d,
 		},
 		OnLink:    []netip.Prefix{onLink4, onLink6, lanNet4, lanNet6},
 		Bootstrap: bootstrap,

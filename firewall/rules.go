@@ -413,11 +413,14 @@ func LANUpstream(in Input, a netip.Addr) bool {
 // carry it. What the tunnel carries (its routes and its own addresses'
 // networks) is a tunnel upstream however private the address: a
 // provider's resolver such as 10.64.0.1 inside 0.0.0.0/0 must never be
-// asked over the physical interface. The one exception is an on-link
-// prefix of a physical interface more specific than every tunnel route
-// covering a (a LAN resolver such as a Pi-hole beside a full tunnel):
-// the host's routes send it there, and that is the LAN upstream the user
-// chose.
+// asked over the physical interface. The one exception is an upstream
+// the user chose (DNS.Chosen) on an on-link prefix of a physical
+// interface more specific than every tunnel route covering a (a Pi-hole
+// beside a full tunnel): the host's routes send it there. The profile's
+// own servers get no such exception: the network decides what is
+// on-link, and a hostile one numbered inside the provider's resolver
+// network (a lease in 10.64.0.0/24 beside Mullvad's 10.64.0.1) would
+// otherwise receive every query in the clear.
 func (b builder) lanUpstream(a netip.Addr) bool {
 	a = a.Unmap().WithZone("")
 	if !b.in.AllowLAN || !b.isLAN(a) {
@@ -432,7 +435,7 @@ func (b builder) lanUpstream(a netip.Addr) bool {
 		carried = append(carried, p.Masked())
 	}
 	tunnel := longestMatch(carried, a)
-	return tunnel < 0 || longestMatch(b.in.OnLink, a) > tunnel
+	return tunnel < 0 || b.in.DNS.Chosen && longestMatch(b.in.OnLink, a) > tunnel
 }
 
 // longestMatch returns the length of the most specific prefix of ps that

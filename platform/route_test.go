@@ -184,9 +184,19 @@ func TestOnLink(t *testing.T) {
 		// Another VPN's on-link routes are not the LAN.
 		{Dst: netip.MustParsePrefix("0.0.0.0/1"), Interface: "wg-other", PointToPoint: true},
 		{Dst: netip.MustParsePrefix("2000::/3"), Interface: "wg-other", PointToPoint: true},
+		// No link holds half the Internet: a rogue router's prefix
+		// information or a rogue DHCP server's on-link classless routes.
+		{Dst: netip.MustParsePrefix("::/1"), Interface: "eth0"},
+		{Dst: netip.MustParsePrefix("8000::/1"), Interface: "eth0"},
+		{Dst: netip.MustParsePrefix("2001:db8::/47"), Interface: "eth0"},
+		{Dst: netip.MustParsePrefix("0.0.0.0/1"), Interface: "eth0"},
+		{Dst: netip.MustParsePrefix("128.0.0.0/7"), Interface: "eth0"},
+		// The shortest that still count.
+		{Dst: netip.MustParsePrefix("10.0.0.0/8"), Interface: "eth0"},
+		{Dst: netip.MustParsePrefix("2001:db8:52::/48"), Interface: "eth0"},
 	}
 	got := OnLink(routes, "palisade0")
-	want := pfx("192.168.50.0/24", "2001:db8:50::/64", "2001:db8:51::/56", "fd50::/64")
+	want := pfx("10.0.0.0/8", "192.168.50.0/24", "2001:db8:50::/64", "2001:db8:51::/56", "2001:db8:52::/48", "fd50::/64")
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("OnLink = %v, want %v", got, want)
 	}

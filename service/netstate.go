@@ -76,7 +76,8 @@ func (m *Manager) firewallInputLocked() firewall.Input {
 			Block4: m.net.plan.Block4, Full: m.net.plan.Full4 || m.net.plan.Full6, Routes: m.net.plan.Routes}
 	}
 	if m.settings.DNS.Mode != settings.DNSExisting {
-		in.DNS = firewall.DNS{Manage: true, Upstreams: m.net.upstreams, Mark: platform.DNSMark}
+		in.DNS = firewall.DNS{Manage: true, Upstreams: m.net.upstreams, Chosen: m.settings.DNS.Mode == settings.DNSCustom,
+			Mark: platform.DNSMark}
 		if m.net.dns != nil {
 			in.DNS.Resolvers = m.net.dns.Resolvers
 		}
