@@ -26,11 +26,7 @@ func TestHostileLANPublicPrefixOnLink(t *testing.T) {
 	if bins.err != nil {
 		t.Fatal(bins.err)
 	}
-	if out, err := bed.Exec(testbed.RoleLAN, "sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=0",
-		"net.ipv4.conf.lan0.rp_filter=0", "net.ipv4.conf.lan0.proxy_arp=1", "net.ipv6.conf.lan0.proxy_ndp=1"); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	ipBatch(t, bed, testbed.RoleLAN, []string{"-6 neigh add proxy 2001:db8:200::10 dev lan0"})
+	hostileLAN(t, bed)
 	n := &node{bed: bed, socket: t.TempDir() + "/p.sock", state: t.TempDir()}
 	n.launch(t)
 	n.importProfile(t, "bed", testbed.ProfileOptions{})
