@@ -104,6 +104,10 @@ foreach ($f in 'palisaded.exe', 'palisade.exe', 'palisade-gui.exe', 'wintun.dll'
 }
 Wait-For 'the palisaded service to run' { (Get-Service palisaded).Status -eq 'Running' }
 Wait-For 'the service to answer' { & $cli status *> $null; $LASTEXITCODE -eq 0 }
+# Its own SCM handler accepts PRESHUTDOWN, so a kept block is written at
+# shutdown while BFE still runs (internal/scm).
+$q = (& sc.exe query palisaded) -join "`n"
+if ($q -notmatch 'ACCEPTS_PRESHUTDOWN') { Fail "palisaded does not accept PRESHUTDOWN:`n$q" }
 
 # 2. A WireGuard peer on this runner.
 $serverKey = & $wg genkey

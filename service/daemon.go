@@ -28,7 +28,7 @@ type Options struct {
 	CgroupParent string
 	// SystemShutdown reports whether the service manager stops the service
 	// because the system shuts down, where it says so itself (the SCM's
-	// shutdown control); elsewhere the service asks at stop (askStopKind).
+	// preshutdown or shutdown control); elsewhere the service asks at stop (askStopKind).
 	SystemShutdown func() bool
 }
 

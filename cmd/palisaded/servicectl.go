@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"sync/atomic"
 	"syscall"
 
 	kservice "github.com/kardianos/service"
@@ -173,9 +172,12 @@ func svcStatusText(st kservice.Status, err error) string {
 // runManaged runs run under the OS service manager (or in the foreground when
 // started from a terminal). run's context is cancelled when the manager stops
 // the service or on SIGTERM/SIGINT; systemShutdown then tells whether the
-// manager said the system is shutting down (the SCM does). runManaged
-// returns run's error.
+// manager said the system is shutting down (only the SCM does, through
+// runUnderSCM). runManaged returns run's error.
 func runManaged(run func(ctx context.Context, systemShutdown func() bool) error) error {
+	if handled, err := runUnderSCM(run); handled {
+		return err
+	}
 	p := &svcProgram{run: run, finished: make(chan struct{})}
 	// Registered before anything runs, so a stop signal arriving during
 	// start-up is not lost and does not kill the process mid-setup.
@@ -198,7 +200,6 @@ func runManaged(run func(ctx context.Context, systemShutdown func() bool) error)
 // svcProgram adapts a run function to kardianos' Start/Stop interface.
 type svcProgram struct {
 	run      func(ctx context.Context, systemShutdown func() bool) error
-	shutdown atomic.Bool // the stop is the system's shutdown
 	cancel   context.CancelFunc
 	signals  chan os.Signal
 	finished chan struct{} // closed when run has returned; err is then set
@@ -209,7 +210,7 @@ func (p *svcProgram) Start(kservice.Service) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	go func() {
-		p.err = p.run(ctx, p.shutdown.Load)
+		p.err = p.run(ctx, noShutdownNotice)
 		stopping := ctx.Err() != nil
 		close(p.finished)
 		if !stopping {
@@ -236,9 +237,7 @@ func (p *svcProgram) Stop(kservice.Service) error {
 	return nil
 }
 
-// Shutdown is Stop when the system shuts down (kardianos calls it for the
-// SCM's shutdown control), so an armed kill switch stays in place.
-func (p *svcProgram) Shutdown(s kservice.Service) error {
-	p.shutdown.Store(true)
-	return p.Stop(s)
-}
+// noShutdownNotice is the system-shutdown notice under systemd, launchd and
+// in a console: none is given at stop (the service asks systemd itself,
+// service.askStopKind).
+func noShutdownNotice() bool { return false }

@@ -155,29 +155,3 @@ func TestRefusePackaged(t *testing.T) {
 		t.Errorf("install with a packaged unit: %v, want a refusal naming %s", err, vendor)
 	}
 }
-
-// The SCM's shutdown control reaches run as a system shutdown; a plain
-// stop does not.
-func TestSvcShutdownIsSystemShutdown(t *testing.T) {
-	for _, shutdown := range []bool{false, true} {
-		seen := make(chan bool, 1)
-		p := &svcProgram{finished: make(chan struct{}), run: func(ctx context.Context, systemShutdown func() bool) error {
-			<-ctx.Done()
-			seen <- systemShutdown()
-			return nil
-		}}
-		if err := p.Start(nil); err != nil {
-			t.Fatal(err)
-		}
-		stop := p.Stop
-		if shutdown {
-			stop = p.Shutdown
-		}
-		if err := stop(nil); err != nil {
-			t.Fatal(err)
-		}
-		if got := <-seen; got != shutdown {
-			t.Errorf("stopped by Shutdown %v: run saw a system shutdown %v", shutdown, got)
-		}
-	}
-}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"os/exec"
@@ -12,6 +13,11 @@ import (
 
 	"github.com/palisadevpn/palisade/service/auth"
 )
+
+// runUnderSCM leaves running to kardianos on Unix: there is no SCM.
+func runUnderSCM(func(ctx context.Context, systemShutdown func() bool) error) (bool, error) {
+	return false, nil
+}
 
 // svcRunEnded has nothing to do on Unix: the RunWait hook already returns
 // when run ends, so kardianos stops and the process exits with run's error.

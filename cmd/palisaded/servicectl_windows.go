@@ -21,10 +21,9 @@ import (
 	"github.com/palisadevpn/palisade/service/auth"
 )
 
-// svcRunEnded handles run returning while the SCM still believes the service
-// runs: kardianos' Execute loop only ends on an SCM request. Exiting without
-// reporting SERVICE_STOPPED counts as a failure, so the recovery actions set
-// at install restart the service.
+// svcRunEnded ends the process when run returns by itself in a console
+// (kardianos' interactive mode waits for Ctrl-C only); under the SCM,
+// scmHandler reports the failure instead.
 func svcRunEnded(err error) {
 	if err != nil {
 		slog.Error("service stopped unexpectedly", "err", err)
@@ -114,9 +113,17 @@ func svcEnsureStopped(name string, stopErr error) error {
 	return nil
 }
 
+// svcPreshutdownTimeout is how long the SCM waits at shutdown for
+// palisaded to stop after PRESHUTDOWN before it goes on to stop the other
+// services (the default is 10 s since Windows 10 1703, 3 min before). The
+// teardown is bounded by the API server's 3 s shutdown and a few WFP and
+// IP Helper calls; set explicitly so every Windows version gives the same.
+const svcPreshutdownTimeout = 15 * time.Second
+
 // svcAfterInstall finishes what kardianos cannot express: an unrestricted
 // service SID (WFP filters permit the service by that SID), recovery actions
-// also for non-crash failures, and the local palisade group.
+// also for non-crash failures, the preshutdown timeout, and the local
+// palisade group.
 func svcAfterInstall(name string) error {
 	m, err := mgr.Connect()
 	if err != nil {
@@ -139,6 +146,10 @@ func svcAfterInstall(name string) error {
 	}
 	if err := s.SetRecoveryActionsOnNonCrashFailures(true); err != nil {
 		return err
+	}
+	pre := struct{ PreshutdownTimeout uint32 }{uint32(svcPreshutdownTimeout.Milliseconds())}
+	if err := windows.ChangeServiceConfig2(s.Handle, windows.SERVICE_CONFIG_PRESHUTDOWN_INFO, (*byte)(unsafe.Pointer(&pre))); err != nil {
+		return fmt.Errorf("set preshutdown timeout: %w", err)
 	}
 	return svcEnsureGroup()
 }
