@@ -107,6 +107,10 @@ func newExecWatcher(log *slog.Logger, cfg watchConfig) (*execWatcher, error) {
 func (w *execWatcher) markAll(log *slog.Logger, programs []string) map[fileID]string {
 	ids := map[fileID]string{}
 	for _, p := range programs {
+		if ownProgram(p) {
+			log.Warn("split tunnel: program not watched: it is the service's own, which starts the service's helper programs and must never wait on the watch", "program", p)
+			continue
+		}
 		id, err := w.mark(unix.FAN_MARK_ADD, p)
 		if err != nil {
 			log.Warn("split tunnel: program not watched", "program", p, "err", err)
@@ -164,6 +168,18 @@ func (w *execWatcher) mark(op uint, program string) (fileID, error) {
 	return fileID{dev: uint64(st.Dev), ino: st.Ino}, nil
 }
 
+// ownProgram reports whether program is the running program's file.
+// palisaded starts its helper programs by exec'ing itself (package spawn),
+// and that exec must not wait on this process's own watch.
+func ownProgram(program string) bool {
+	p, err := os.Stat(program)
+	if err != nil {
+		return false
+	}
+	self, err := os.Stat("/proc/self/exe")
+	return err == nil && os.SameFile(p, self)
+}
+
 // rearm marks the programs again now and then, until Close; a replaced
 // file is listed by its new identity too.
 func (w *execWatcher) rearm() {
@@ -185,6 +201,9 @@ func (w *execWatcher) remark() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, p := range w.cfg.programs {
+		if ownProgram(p) {
+			continue
+		}
 		if id, err := w.mark(unix.FAN_MARK_ADD, p); err == nil {
 			w.cfg.ids[id] = p
 		}

@@ -7,9 +7,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/palisadevpn/palisade/platform/spawn"
 )
 
 const resolvconfJournal = "resolvconf.record"
@@ -90,7 +91,9 @@ func deleteRecord(log *slog.Logger, bin, journal string) error {
 }
 
 func runResolvconf(bin string, stdin []byte, args ...string) error {
-	cmd := exec.Command(bin, args...)
+	// Through spawn: resolvconf is a shell script, and a user may list
+	// the shell (or resolvconf) for split tunnelling.
+	cmd := spawn.Command(bin, args...)
 	cmd.Stdin = bytes.NewReader(stdin)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("sysdns: %s %s: %w: %s", bin, strings.Join(args, " "), err, bytes.TrimSpace(out))
