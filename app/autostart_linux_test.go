@@ -82,3 +82,26 @@ func TestSetLaunchAtLoginOverridesPackagedEntry(t *testing.T) {
 		t.Errorf("after turning on again LaunchAtLogin = %v, %v", on, err)
 	}
 }
+
+// The window's "Launch at login" registers the tray, the program beside the
+// window's: the window has no login mode.
+func TestApplyLaunchAtLoginStartsTray(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("XDG_CONFIG_DIRS", t.TempDir())
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := applyLaunchAtLogin(true); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "autostart", "palisade-gui.desktop"))
+	want := "\nExec=" + desktopExecQuote(filepath.Join(filepath.Dir(exe), "palisade-gui")) + " --hidden\n"
+	if err != nil || !strings.Contains(string(data), want) {
+		t.Errorf("autostart entry (%v):\n%s\nwant the line %q", err, data, want)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 
 	"fyne.io/fyne/v2"
@@ -239,13 +241,20 @@ func (p *settingsPane) submit() {
 	})
 }
 
+// applyLaunchAtLogin turns starting at login on or off. What starts is the
+// tray, the program beside this window's (as the packages install them),
+// not the window.
 func applyLaunchAtLogin(on bool) error {
 	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
 	if err != nil {
 		return err
 	}
-	err = SetLaunchAtLogin(on, exe)
-	slog.Info("launch at login changed", "on", on, "exe", exe, "err", err)
+	tray := view.Sibling(exe, view.TrayProgram, runtime.GOOS)
+	err = SetLaunchAtLogin(on, tray)
+	slog.Info("launch at login changed", "on", on, "program", tray, "err", err)
 	return err
 }
 

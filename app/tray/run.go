@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"syscall"
 
@@ -25,6 +26,11 @@ import (
 // block.
 func RunTray(socket, stateDir string, hidden bool) {
 	exe, err := os.Executable()
+	if err == nil {
+		// A link to the tray (a PATH entry, a macOS alias) is not where
+		// the window program is; the tray's real directory is.
+		exe, err = filepath.EvalSymlinks(exe)
+	}
 	if err != nil {
 		slog.Error("cannot find this program to start its window", "err", err)
 		os.Exit(1)
@@ -32,14 +38,14 @@ func RunTray(socket, stateDir string, hidden bool) {
 	ui := &sysTray{}
 	t := newTrayApp(ipc.NewClient(socket), runtime.GOOS, ui)
 	ui.h = t
-	win := newWindowProc(exe, socket, t.windowClosed)
-	t.open, t.quit = win.show, systray.Quit
 	t.look = func() keptblock.Finding { return keptblock.Look(context.Background(), stateDir, keptblock.Probe) }
 	t.notify = func(n view.Note) {
 		if err := desktopnote.Send(n.Title, n.Body); err != nil {
 			slog.Info("notification not shown", "err", err)
 		}
 	}
+	win := newWindowProc(exe, runtime.GOOS, socket, t.windowClosed, t.notify)
+	t.open, t.quit = win.show, systray.Quit
 	ctx, cancel := context.WithCancel(context.Background())
 	systray.Run(func() {
 		if title := trayTitle(runtime.GOOS); title != "" {

@@ -42,7 +42,7 @@ func trayIconData(goos string, png []byte) ([]byte, error) {
 
 // trayTitle is the tray item's title on goos: its name to the Linux tray
 // host (StatusNotifierItem's Title), nothing on macOS, where a title is text
-// in the menu bar beside the icon (Windows has None).
+// in the menu bar beside the icon (Windows has none).
 func trayTitle(goos string) string {
 	if goos == "darwin" {
 		return ""

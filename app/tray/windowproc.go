@@ -1,7 +1,9 @@
 package tray
 
 import (
+	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -10,25 +12,35 @@ import (
 	"github.com/palisadevpn/palisade/app/view"
 )
 
-// windowProc starts the window process and passes it later requests; at
+// windowProc starts the window program and passes it later requests; at
 // most one runs at a time.
 type windowProc struct {
-	// exe is this program; args run its window mode.
-	exe  string
-	args []string
-	// exited runs after the window process ended.
+	// program is the window program (view.WindowProgram beside the tray's
+	// own); args are its arguments but the tab.
+	program string
+	args    []string
+	// exited runs after the window process ended; failed when it could not
+	// start, with the note that tells the user.
 	exited func()
+	failed func(view.Note)
 
 	mu  sync.Mutex
-	in  io.WriteCloser // the running window's standard input; nil if None
+	in  io.WriteCloser // the running window's standard input; nil if none
 	cmd *exec.Cmd
 }
 
-func newWindowProc(exe, socket string, exited func()) *windowProc {
-	return &windowProc{exe: exe, args: []string{view.WindowFlag, "--socket", socket}, exited: exited}
+// newWindowProc runs the window program found beside tray, the tray's own
+// resolved path, on goos.
+func newWindowProc(tray, goos, socket string, exited func(), failed func(view.Note)) *windowProc {
+	return &windowProc{
+		program: view.Sibling(tray, view.WindowProgram, goos),
+		args:    []string{"--socket", socket},
+		exited:  exited,
+		failed:  failed,
+	}
 }
 
-// show raises the window on tab, starting its process if None runs.
+// show raises the window on tab, starting its process if none runs.
 func (w *windowProc) show(tab string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -39,7 +51,7 @@ func (w *windowProc) show(tab string) {
 		// It is ending (closed a moment ago): start another.
 	}
 	args := append(append([]string(nil), w.args...), "--tab", tab)
-	cmd := exec.Command(w.exe, args...)
+	cmd := exec.Command(w.program, args...)
 	if os.Stderr != nil { // nil in a Windows GUI program without a console
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	}
@@ -48,7 +60,8 @@ func (w *windowProc) show(tab string) {
 		err = cmd.Start()
 	}
 	if err != nil {
-		slog.Error("starting the window", "err", err)
+		slog.Error("starting the window failed", "program", w.program, "err", err)
+		w.failed(windowFailedNote(w.program, err))
 		return
 	}
 	slog.Info("window started", "pid", cmd.Process.Pid, "tab", tab)
@@ -78,4 +91,15 @@ func (w *windowProc) close() {
 	if w.in != nil {
 		w.in.Close()
 	}
+}
+
+// windowFailedNote tells the user why the window did not open: the tray
+// has no other place to say it. A missing window program is a broken or
+// partial install (or a tray copied out of its directory).
+func windowFailedNote(program string, err error) view.Note {
+	const title = "Palisade could not open its window"
+	if errors.Is(err, fs.ErrNotExist) {
+		return view.Note{Title: title, Body: program + " is missing. Reinstall Palisade."}
+	}
+	return view.Note{Title: title, Body: "Starting " + program + " failed: " + err.Error()}
 }

@@ -27,3 +27,16 @@ func TestWindowRequests(t *testing.T) {
 		t.Errorf("shown %q, ended %v", shown, ended)
 	}
 }
+
+func TestSibling(t *testing.T) {
+	for _, c := range []struct{ exe, name, goos, want string }{
+		{"/usr/bin/palisade-gui", WindowProgram, "linux", "/usr/bin/palisade-window"},
+		{"/Applications/Palisade.app/Contents/MacOS/palisade-window", TrayProgram, "darwin", "/Applications/Palisade.app/Contents/MacOS/palisade-gui"},
+		// This machine's separators; only the suffix is Windows'.
+		{"/Program Files/Palisade/palisade-gui.exe", WindowProgram, "windows", "/Program Files/Palisade/palisade-window.exe"},
+	} {
+		if got := Sibling(c.exe, c.name, c.goos); got != c.want {
+			t.Errorf("Sibling(%q, %q, %s) = %q, want %q", c.exe, c.name, c.goos, got, c.want)
+		}
+	}
+}

@@ -18,7 +18,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// The GUI starts without Fyne's "Error parsing user locale" under the C
+// The window starts without Fyne's "Error parsing user locale" under the C
 // locales a bare system has (Debian's C.UTF-8 above all) and under a
 // locale with a modifier: fynelocale runs before Fyne's lang package.
 func TestQuietUnderCLocale(t *testing.T) {

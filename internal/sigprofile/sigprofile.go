@@ -1,9 +1,9 @@
 //go:build profile
 
-package main
+package sigprofile
 
-// Built with -tags profile, palisade-gui writes profiles for finding what
-// its processes spend while they sit idle (docs/benchmarks.md): with
+// Built with -tags profile, the GUI's programs write profiles for finding
+// what their processes spend while they sit idle (docs/benchmarks.md): with
 // $PALISADE_PROFILE naming a directory, SIGUSR1 writes the Go heap
 // (heap-PID.pprof, after a collection) and SIGUSR2 starts a CPU profile,
 // and stops it on the next SIGUSR2 (cpu-PID.pprof). Release builds leave
