@@ -17,33 +17,44 @@ all: build
 deps:
 	@bash scripts/deps.sh
 
+# palisade-gui is the tray (no Fyne); palisade-window, the window it starts
+# from its own directory, is the only program that links Fyne and cgo.
 build: deps
-	$(GO) build -o $(BIN)/ ./cmd/palisaded ./cmd/palisade
-	$(GO) build -o $(BIN)/ ./cmd/palisade-gui
+	$(GO) build -o $(BIN)/ ./cmd/palisaded ./cmd/palisade ./cmd/palisade-gui
+	$(GO) build -o $(BIN)/ ./cmd/palisade-window
 
-# The service and CLI are cgo-free and build for every OS; the GUI needs cgo
-# and is built natively, except for Windows (cross-gui, with mingw-w64).
+# The service and CLI are cgo-free and build for every OS, and so is the
+# tray on Linux and Windows (on macOS it needs cgo for the menu bar and is
+# built on a Mac). The window needs cgo (GL) and is built natively, except
+# for Windows (cross-gui, with mingw-w64). Windows' GUI programs are
+# -H windowsgui: started at login or from the Start menu, they open no
+# console.
 cross:
 	@for t in $(CROSS); do \
-		os=$${t%/*}; arch=$${t#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		os=$${t%/*}; arch=$${t#*/}; ext=; gui=; [ $$os = windows ] && ext=.exe && gui=-H=windowsgui; \
 		echo "cross $$os/$$arch"; \
 		GOOS=$$os GOARCH=$$arch CGO_ENABLED=0 $(GO) build -ldflags="$(RELEASE_LDFLAGS)" -o $(BIN)/$$os-$$arch/palisaded$$ext ./cmd/palisaded || exit 1; \
 		GOOS=$$os GOARCH=$$arch CGO_ENABLED=0 $(GO) build -ldflags="$(RELEASE_LDFLAGS)" -o $(BIN)/$$os-$$arch/palisade$$ext ./cmd/palisade || exit 1; \
+		[ $$os = darwin ] || GOOS=$$os GOARCH=$$arch CGO_ENABLED=0 $(GO) build -ldflags="$(RELEASE_LDFLAGS) $$gui" -o $(BIN)/$$os-$$arch/palisade-gui$$ext ./cmd/palisade-gui || exit 1; \
 	done
 
-# The Windows GUI for the MSI, cgo through mingw-w64 (installed by deps).
+# The Windows window for the MSI, cgo through mingw-w64 (installed by deps).
 # Slow the first time (the C parts of the GL driver); the build cache keeps it.
 cross-gui: deps
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -o $(BIN)/windows-amd64/palisade-gui.exe ./cmd/palisade-gui
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags="$(RELEASE_LDFLAGS) -H=windowsgui" -o $(BIN)/windows-amd64/palisade-window.exe ./cmd/palisade-window
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# The window (Fyne, cgo) is vetted natively only; so is the tray on macOS,
+# where it needs cgo for the menu bar.
 vet:
 	$(GO) vet ./...
 	@for os in darwin windows; do \
 		echo "vet GOOS=$$os"; \
-		GOOS=$$os CGO_ENABLED=0 $(GO) vet $$(GOOS=$$os CGO_ENABLED=0 $(GO) list -e ./... 2>/dev/null | grep -v -e /app -e /cmd/palisade-gui) || exit 1; \
+		skip='/app$$|/app/desktoptest|/app/internal|/cmd/palisade-window'; \
+		[ $$os = darwin ] && skip="$$skip|/app/tray|/cmd/palisade-gui"; \
+		GOOS=$$os CGO_ENABLED=0 $(GO) vet $$(GOOS=$$os CGO_ENABLED=0 $(GO) list -e ./... 2>/dev/null | grep -v -E "$$skip") || exit 1; \
 	done
 
 # The OS workflows run only on GitHub's runners; here they are linted.
@@ -86,16 +97,18 @@ demo-down:
 bench: deps
 	bash scripts/bench.sh
 
-# The macOS app bundle, build/Palisade.app; the GUI needs cgo, so this runs
-# on a Mac (make packages lays out the bundle elsewhere, without the binary).
+# The macOS app bundle, build/Palisade.app, with the tray and the window in
+# Contents/MacOS; both need cgo there, so this runs on a Mac (make packages
+# lays out the bundle elsewhere, without the binaries).
 app:
-	$(GO) build -o $(BIN)/palisade-gui ./cmd/palisade-gui
-	$(GO) run ./installer/render -kind app -out build/Palisade.app -gui $(BIN)/palisade-gui
+	$(GO) build -o $(BIN)/ ./cmd/palisade-gui ./cmd/palisade-window
+	$(GO) run ./installer/render -kind app -out build/Palisade.app -gui $(BIN)/palisade-gui -window $(BIN)/palisade-window
 
-# The Linux GUI needs cgo, so the .deb/.rpm's palisade-gui is built for this
-# machine's architecture only; packages.sh fails if it is missing.
+# The Linux window needs cgo, so the .deb/.rpm's palisade-window is built for
+# this machine's architecture only (the tray comes from cross); packages.sh
+# fails if either is missing.
 packages: deps cross cross-gui build
-	$(GO) build -ldflags="$(RELEASE_LDFLAGS)" -o $(BIN)/linux-$$($(GO) env GOARCH)/ ./cmd/palisade-gui
+	$(GO) build -ldflags="$(RELEASE_LDFLAGS)" -o $(BIN)/linux-$$($(GO) env GOARCH)/ ./cmd/palisade-window
 	bash scripts/packages.sh
 
 clean:

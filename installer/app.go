@@ -16,8 +16,13 @@ import (
 // AppName is the macOS bundle's directory name in /Applications.
 const AppName = "Palisade.app"
 
-// AppExecutable is the GUI binary inside the bundle (CFBundleExecutable).
+// AppExecutable is the GUI binary inside the bundle (CFBundleExecutable):
+// the tray.
 const AppExecutable = "palisade-gui"
+
+// AppWindow is the window program, beside the tray in Contents/MacOS, where
+// the tray looks for it.
+const AppWindow = "palisade-window"
 
 // bundleVersion is what CFBundleShortVersionString accepts: up to three
 // dot-separated integers (a +build or -pre suffix is dropped first).
@@ -66,9 +71,10 @@ func ICNS(pngs ...[]byte) ([]byte, error) {
 }
 
 // WriteApp lays out the bundle in dir (…/Palisade.app): Info.plist, PkgInfo,
-// the icon from assets/ and, when gui is set, the GUI binary. The binary is
-// built on a Mac (it needs cgo); package builds elsewhere lay out the rest.
-func WriteApp(dir, version, gui string) error {
+// the icon from assets/ and, when set, the tray (gui) and window binaries.
+// The binaries are built on a Mac (they need cgo); package builds elsewhere
+// lay out the rest.
+func WriteApp(dir, version, gui, window string) error {
 	plist, err := AppInfoPlist(version)
 	if err != nil {
 		return err
@@ -87,14 +93,22 @@ func WriteApp(dir, version, gui string) error {
 			return err
 		}
 	}
-	if gui == "" {
-		return os.MkdirAll(filepath.Join(dir, "Contents/MacOS"), 0o755)
-	}
-	data, err := os.ReadFile(gui)
-	if err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "Contents/MacOS"), 0o755); err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dir, "Contents/MacOS", AppExecutable), data, 0o755)
+	for name, from := range map[string]string{AppExecutable: gui, AppWindow: window} {
+		if from == "" {
+			continue
+		}
+		data, err := os.ReadFile(from)
+		if err != nil {
+			return err
+		}
+		if err := writeFile(filepath.Join(dir, "Contents/MacOS", name), data, 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeFile(path string, data []byte, perm os.FileMode) error {

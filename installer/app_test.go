@@ -120,7 +120,7 @@ func TestPkgRootLayout(t *testing.T) {
 		t.Skip("builds installer/render")
 	}
 	bin, dist := t.TempDir(), t.TempDir()
-	for arch, names := range map[string][]string{"arm64": {"palisaded", "palisade", "palisade-gui"}, "amd64": {"palisaded", "palisade"}} {
+	for arch, names := range map[string][]string{"arm64": {"palisaded", "palisade", "palisade-gui", "palisade-window"}, "amd64": {"palisaded", "palisade"}} {
 		d := filepath.Join(bin, "darwin-"+arch)
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -144,11 +144,13 @@ func TestPkgRootLayout(t *testing.T) {
 			"root/Applications/Palisade.app/Contents/Info.plist": false, "root/Applications/Palisade.app/Contents/PkgInfo": false,
 			"root/Applications/Palisade.app/Contents/Resources/palisade.icns": false, "BUILD.txt": false,
 		}
-		gui := "root/Applications/Palisade.app/Contents/MacOS/" + AppExecutable
-		if arch == "arm64" {
-			exec[gui] = true
-		} else if _, ok := files[gui]; ok {
-			t.Errorf("%s: a GUI binary appeared without one in bin/", arch)
+		for _, b := range []string{AppExecutable, AppWindow} {
+			gui := "root/Applications/Palisade.app/Contents/MacOS/" + b
+			if arch == "arm64" {
+				exec[gui] = true
+			} else if _, ok := files[gui]; ok {
+				t.Errorf("%s: %s appeared without one in bin/", arch, b)
+			}
 		}
 		for name, x := range exec {
 			f, ok := files[name]

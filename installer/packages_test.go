@@ -96,7 +96,7 @@ func TestWixlBuildsMSI(t *testing.T) {
 	wixl := testenv.NeedTool(t, "wixl", "wixl")
 	testenv.NeedTool(t, "msiinfo", "msitools")
 	dir := t.TempDir()
-	for _, b := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe", "wintun.dll", "palisade.png"} {
+	for _, b := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe", "palisade-window.exe", "wintun.dll", "palisade.png"} {
 		if err := os.WriteFile(filepath.Join(dir, b), []byte("MZ stand-in"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,7 @@ func TestWixlBuildsMSI(t *testing.T) {
 	for _, r := range msiTable(t, msi, "File") {
 		files[r[2]] = r[1]
 	}
-	for _, f := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe", "wintun.dll", "palisade.png"} {
+	for _, f := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe", "palisade-window.exe", "wintun.dll", "palisade.png"} {
 		if files[f] == "" {
 			t.Errorf("MSI does not install %s: %v", f, files)
 		}
@@ -131,6 +131,9 @@ func TestWixlBuildsMSI(t *testing.T) {
 	}
 	if d := dirOf[files["wintun.dll"]]; d == "" || d != dirOf[files["palisaded.exe"]] {
 		t.Errorf("wintun.dll goes to %q, palisaded.exe to %q: the service loads it from its own directory", d, dirOf[files["palisaded.exe"]])
+	}
+	if d := dirOf[files["palisade-window.exe"]]; d == "" || d != dirOf[files["palisade-gui.exe"]] {
+		t.Errorf("palisade-window.exe goes to %q, palisade-gui.exe to %q: the tray starts the window from its own directory", d, dirOf[files["palisade-gui.exe"]])
 	}
 	shortcut := false
 	for _, r := range msiTable(t, msi, "Shortcut") {
@@ -246,7 +249,7 @@ func TestMSIScriptRefusesMissingOrWrongWintun(t *testing.T) {
 	if err := os.MkdirAll(win, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, b := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe"} {
+	for _, b := range []string{"palisaded.exe", "palisade.exe", "palisade-gui.exe", "palisade-window.exe"} {
 		if err := os.WriteFile(filepath.Join(win, b), []byte("MZ stand-in"), 0o644); err != nil {
 			t.Fatal(err)
 		}

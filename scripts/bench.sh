@@ -2,11 +2,12 @@
 # make bench: Go micro-benchmarks, then palisaded against a plain wireguard-go
 # client on the same test bed in the same run (throughput and connect time),
 # the resolver against dnsmasq and unbound, and the tray app's idle cost
-# (palisade-gui on a private Xvfb beside a minimal Fyne app).
+# (palisade-gui and the palisade-window it starts, on a private Xvfb beside
+# a minimal Fyne app).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bin build
-go build -o bin/ ./cmd/palisaded ./cmd/palisade ./cmd/palisade-gui ./app/internal/fynefloor
+go build -o bin/ ./cmd/palisaded ./cmd/palisade ./cmd/palisade-gui ./cmd/palisade-window ./app/internal/fynefloor
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
 echo "== Go benchmarks"
 go test -run '^$' -bench . -benchtime 2s ./firewall ./dnsproxy ./service/profile | tee build/bench-go.txt

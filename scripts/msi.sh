@@ -54,7 +54,7 @@ else
   nomsi "wintun.dll is required and cannot be downloaded here; set WINTUN_DLL to the amd64 wintun.dll or WINTUN_ZIP to wintun-$WINTUN_VERSION.zip from https://www.wintun.net/"
 fi
 
-for b in palisaded palisade palisade-gui; do
+for b in palisaded palisade palisade-gui palisade-window; do
   [ -f "$dir/$b.exe" ] || nomsi "$dir/$b.exe is missing (make cross cross-gui)"
   cp "$dir/$b.exe" "$stage/"
 done

@@ -3,7 +3,8 @@
 # by the Makefile) into dist/:
 #   linux   .deb and .rpm (nfpm) of the whole app for every arch in
 #           LINUX_ARCHES (default: this machine's): palisaded, palisade,
-#           palisade-gui, the units, desktop entries, icons and AppStream data.
+#           palisade-gui (the tray), palisade-window, the units, desktop
+#           entries, icons and AppStream data.
 #           A missing piece fails the build. The service-and-CLI-only
 #           palisade-nogui flavour is made only for the arches listed in
 #           NOGUI_ARCHES (default none), since the GUI is not cross-built.
@@ -40,7 +41,7 @@ die() { echo "packages: $*" >&2; exit 1; }
 # the whole app, "-nogui" the service and CLI alone.
 linux_packages() {
   local arch=$1 flavour=$2 dir=$BIN/linux-$1 need=(palisaded palisade) other=palisade-nogui
-  [ -z "$flavour" ] && need+=(palisade-gui)
+  [ -z "$flavour" ] && need+=(palisade-gui palisade-window)
   [ -n "$flavour" ] && other=palisade
   for b in "${need[@]}"; do
     [ -f "$dir/$b" ] || die "linux/$arch$flavour: $dir/$b is missing (make packages builds it; a package without the GUI only on purpose: LINUX_ARCHES= NOGUI_ARCHES=$arch)"
@@ -58,7 +59,7 @@ linux_packages() {
   if [ -z "$flavour" ]; then
     cp installer/nfpm.yaml "$cfg"
     render_icons "$icons"
-    libc=$(glibc_needed "$dir/palisade-gui")
+    libc=$(glibc_needed "$dir/palisade-window")
     sed -e "s/@VERSION@/$VERSION/" -e "s/@DATE@/$(release_date +%F)/" \
       installer/linux/com.palisadevpn.palisade.metainfo.xml >"$metainfo"
   else
@@ -101,7 +102,7 @@ render_icons() {
 glibc_needed() {
   local v
   v=$(objdump -T "$1" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n 1)
-  [ -n "$v" ] || die "$1 links no glibc symbols; is it a palisade-gui built with cgo?"
+  [ -n "$v" ] || die "$1 links no glibc symbols; is it a palisade-window built with cgo?"
   echo "$v"
 }
 

@@ -2,8 +2,9 @@
 # Lays out the macOS .pkg root for each bin/darwin-<arch>/ (made by the
 # Makefile) and packs it as dist/palisade-VERSION-darwin-ARCH-pkgroot.tar.gz:
 #   root/Applications/Palisade.app        the tray app bundle (Info.plist,
-#                                          icon; the GUI binary when
-#                                          bin/darwin-<arch>/palisade-gui exists,
+#                                          icon; the tray and the window,
+#                                          palisade-gui and palisade-window,
+#                                          when they exist in bin/darwin-<arch>/,
 #                                          which needs a Mac: cgo)
 #   root/usr/local/bin/palisaded, palisade, palisade-uninstall
 #   scripts/preinstall, postinstall       pkgbuild's scripts
@@ -22,7 +23,7 @@ trap 'rm -rf "$work"' EXIT
 note() { echo "pkgroot: $*" >&2; }
 
 pkgroot() {
-  local dir=$1 arch=${1##*-} stage=$work/darwin-${1##*-} gui=
+  local dir=$1 arch=${1##*-} stage=$work/darwin-${1##*-} gui= window=
   for b in palisaded palisade; do
     if [ ! -f "$dir/$b" ]; then
       note "skip darwin/$arch: $dir lacks $b"
@@ -33,18 +34,18 @@ pkgroot() {
   install -m 0755 "$dir/palisaded" "$dir/palisade" "$stage/root/usr/local/bin/"
   install -m 0755 installer/darwin/uninstall.sh "$stage/root/usr/local/bin/palisade-uninstall"
   install -m 0755 installer/darwin/scripts/preinstall installer/darwin/scripts/postinstall "$stage/scripts/"
-  if [ -f "$dir/palisade-gui" ]; then
-    gui=$dir/palisade-gui
+  if [ -f "$dir/palisade-gui" ] && [ -f "$dir/palisade-window" ]; then
+    gui=$dir/palisade-gui window=$dir/palisade-window
   else
-    note "darwin/$arch: no palisade-gui in $dir; Palisade.app is laid out without its binary (build it on a Mac)"
+    note "darwin/$arch: no palisade-gui and palisade-window in $dir; Palisade.app is laid out without them (build them on a Mac)"
   fi
-  go run ./installer/render -kind app -out "$stage/root/Applications/Palisade.app" -version "$VERSION" -gui "$gui"
+  go run ./installer/render -kind app -out "$stage/root/Applications/Palisade.app" -version "$VERSION" -gui "$gui" -window "$window"
   cat >"$stage/BUILD.txt" <<TXT
 Palisade $VERSION for macOS ($arch). On a Mac, from this directory:
 
   # only if root/Applications/Palisade.app/Contents/MacOS is empty, from a
-  # source checkout (the GUI needs cgo):
-  #   CGO_ENABLED=1 go build -o THIS_DIR/root/Applications/Palisade.app/Contents/MacOS/palisade-gui ./cmd/palisade-gui
+  # source checkout (the tray and the window need cgo):
+  #   CGO_ENABLED=1 go build -o THIS_DIR/root/Applications/Palisade.app/Contents/MacOS/ ./cmd/palisade-gui ./cmd/palisade-window
   pkgbuild --root root --scripts scripts --identifier com.palisadevpn.palisade \\
     --version $VERSION --install-location / palisade-$VERSION-darwin-$arch.pkg
 

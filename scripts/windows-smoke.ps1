@@ -99,7 +99,7 @@ if (-not $reached) { Fail 'this runner cannot reach 9.9.9.9:443 before Palisade:
 # 1. Install.
 $p = Start-Process msiexec.exe -Wait -PassThru -ArgumentList @('/i', "`"$Msi`"", '/qn', '/l*v', "`"$work\install.log`"")
 if ($p.ExitCode -ne 0) { Get-Content "$work\install.log" | Select-Object -Last 60; Fail "msiexec /i exited $($p.ExitCode)" }
-foreach ($f in 'palisaded.exe', 'palisade.exe', 'palisade-gui.exe', 'wintun.dll') {
+foreach ($f in 'palisaded.exe', 'palisade.exe', 'palisade-gui.exe', 'palisade-window.exe', 'wintun.dll') {
   if (-not (Test-Path "C:\Program Files\Palisade\$f")) { Fail "$f not installed" }
 }
 Wait-For 'the palisaded service to run' { (Get-Service palisaded).Status -eq 'Running' }

@@ -1,6 +1,7 @@
 package desktoptest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 
 // The tray process (palisade-gui, not a Fyne app) registers one
 // StatusNotifierItem with the menu; "Open Palisade" starts the window
-// process, which registers no icon of its own; asking again raises that
+// program beside it (palisade-window), which registers no icon of its own; asking again raises that
 // window instead of starting another; closing the window ends its process;
 // a state change is notified over D-Bus.
 func TestTrayProcess(t *testing.T) {
@@ -54,8 +55,8 @@ func TestTrayProcess(t *testing.T) {
 	idle := ipc.Status{State: ipc.Disconnected, CanControl: true}
 	fake := fakeservice.StartAt(t, filepath.Join(t.TempDir(), "s.sock"), idle, settings.Default(), nil)
 	bin := t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/palisade-gui").CombinedOutput(); err != nil {
-		t.Fatalf("build palisade-gui: %v\n%s", err, out)
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/palisade-gui", "../../cmd/palisade-window").CombinedOutput(); err != nil {
+		t.Fatalf("build palisade-gui and palisade-window: %v\n%s", err, out)
 	}
 	cmd := exec.Command(filepath.Join(bin, "palisade-gui"), "--hidden", "--socket", fake.Socket)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "DBUS_SESSION_BUS_ADDRESS="+busAddr, "HOME="+t.TempDir())
@@ -102,6 +103,9 @@ func TestTrayProcess(t *testing.T) {
 	kids := desktopbed.Children(cmd.Process.Pid)
 	if len(kids) != 1 {
 		t.Fatalf("window processes %v, want one", kids)
+	}
+	if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", kids[0])); err != nil || exe != filepath.Join(bin, "palisade-window") {
+		t.Errorf("the window process runs %q (%v), want palisade-window beside the tray", exe, err)
 	}
 	if it, err := w.NextFrom(kids[0], 2*time.Second); err == nil {
 		t.Errorf("the window process registered a tray icon too: %+v", it)

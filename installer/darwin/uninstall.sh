@@ -22,6 +22,7 @@ if [ -x "$bin/palisaded" ]; then
   "$bin/palisaded" cleanup || failed=1
 fi
 pkill -x palisade-gui 2>/dev/null || true
+pkill -x palisade-window 2>/dev/null || true
 rm -rf /Applications/Palisade.app
 rm -f "$bin/palisaded" "$bin/palisade" /var/log/palisaded.err.log
 rm -rf /var/run/palisade

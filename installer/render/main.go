@@ -2,7 +2,7 @@
 // for the package builds: render -kind systemd|systemd-early|launchd -exe
 // /usr/bin/palisaded;
 // or lays out the macOS app bundle: render -kind app -out DIR/Palisade.app
-// -version V [-gui bin/palisade-gui].
+// -version V [-gui bin/palisade-gui] [-window bin/palisade-window].
 package main
 
 import (
@@ -17,7 +17,8 @@ func main() {
 	kind := flag.String("kind", "systemd", "systemd, systemd-early, launchd or app")
 	outDir := flag.String("out", "", "app: the bundle directory to write")
 	version := flag.String("version", "0.1.0", "app: the bundle version")
-	gui := flag.String("gui", "", "app: the GUI binary to put in the bundle (built on a Mac)")
+	gui := flag.String("gui", "", "app: the tray binary to put in the bundle (built on a Mac)")
+	window := flag.String("window", "", "app: the window binary to put in the bundle (built on a Mac)")
 	exe := flag.String("exe", "/usr/bin/palisaded", "absolute path of the installed palisaded")
 	flag.Parse()
 	var out string
@@ -33,7 +34,7 @@ func main() {
 		if *outDir == "" {
 			err = fmt.Errorf("-kind app needs -out")
 		} else {
-			err = installer.WriteApp(*outDir, *version, *gui)
+			err = installer.WriteApp(*outDir, *version, *gui, *window)
 		}
 	default:
 		err = fmt.Errorf("unknown kind %q", *kind)

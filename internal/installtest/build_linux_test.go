@@ -61,8 +61,8 @@ func build(dir string) error {
 		env  []string
 		args []string
 	}{
-		{[]string{"CGO_ENABLED=0"}, []string{"go", "build", "-ldflags=-s -w", "-o", bin + "/", "./cmd/palisaded", "./cmd/palisade"}},
-		{nil, []string{"go", "build", "-ldflags=-s -w", "-o", bin + "/", "./cmd/palisade-gui"}},
+		{[]string{"CGO_ENABLED=0"}, []string{"go", "build", "-ldflags=-s -w", "-o", bin + "/", "./cmd/palisaded", "./cmd/palisade", "./cmd/palisade-gui"}},
+		{nil, []string{"go", "build", "-ldflags=-s -w", "-o", bin + "/", "./cmd/palisade-window"}},
 		{[]string{"CGO_ENABLED=0"}, []string{"go", "build", "-o", dir + "/", "./internal/installtest/peer"}},
 		{[]string{"BIN=" + filepath.Join(dir, "bin"), "DIST=" + dir, "LINUX_ARCHES=" + arch, "NOGUI_ARCHES=" + arch},
 			[]string{"bash", "scripts/packages.sh"}},

@@ -25,7 +25,7 @@ func TestPackageContents(t *testing.T) {
 	buildPackages(t)
 	files := debFiles(t, built.deb)
 	want := []string{
-		"/usr/bin/palisaded", "/usr/bin/palisade", "/usr/bin/palisade-gui",
+		"/usr/bin/palisaded", "/usr/bin/palisade", "/usr/bin/palisade-gui", "/usr/bin/palisade-window",
 		"/usr/lib/systemd/system/palisaded.service", "/usr/lib/systemd/system/palisaded-early-block.service",
 		"/usr/share/applications/com.palisadevpn.palisade.desktop",
 		"/etc/xdg/autostart/palisade-gui.desktop",
@@ -70,7 +70,7 @@ func TestPackageContents(t *testing.T) {
 		t.Errorf("metainfo lacks the release %s: %v\n%s", v, err, meta)
 	}
 	if dep := run(t, "dpkg-deb", "-f", built.deb, "Depends"); !strings.HasPrefix(dep, "libc6 (>= 2.") {
-		t.Errorf("Depends: %q, want libc6 for palisade-gui", dep)
+		t.Errorf("Depends: %q, want libc6 for palisade-window", dep)
 	}
 
 	// The .rpm: same files (less lintian's), same scripts.
@@ -99,7 +99,7 @@ func TestPackageContents(t *testing.T) {
 	}
 
 	nogui := debFiles(t, built.nogui)
-	if slices.Contains(nogui, "/usr/bin/palisade-gui") || !slices.Contains(nogui, "/usr/bin/palisaded") {
+	if slices.Contains(nogui, "/usr/bin/palisade-gui") || slices.Contains(nogui, "/usr/bin/palisade-window") || !slices.Contains(nogui, "/usr/bin/palisaded") {
 		t.Errorf("palisade-nogui holds %q", nogui)
 	}
 	if c := run(t, "dpkg-deb", "-f", built.nogui, "Conflicts"); c != "palisade" {

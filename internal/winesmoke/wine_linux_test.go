@@ -169,11 +169,13 @@ func TestWindowsBuildUnderWine(t *testing.T) {
 
 // guiWindow starts the GUI on the private Xvfb display (nothing else draws
 // there), waits for its "Palisade" window and saves a screenshot. The
-// program started is the tray process (Windows' notification area under
-// Wine); the window is the --window process it starts, so this runs both. Any GUI
-// exit or a lost display fails the step.
+// program started is the tray, palisade-gui.exe (Windows' notification
+// area under Wine); the window is palisade-window.exe, which the tray finds
+// beside itself and starts, so this runs both as the MSI installs them. Any
+// GUI exit or a lost display fails the step.
 func guiWindow(t *testing.T, e env, dir string) {
-	build(t, filepath.Join(dir, "palisade-gui.exe"), "../../cmd/palisade-gui", true)
+	build(t, filepath.Join(dir, "palisade-gui.exe"), "../../cmd/palisade-gui", false)
+	build(t, filepath.Join(dir, "palisade-window.exe"), "../../cmd/palisade-window", true)
 	if err := startGUI(t, e, dir); err != nil {
 		t.Fatal(err)
 	}
