@@ -23,6 +23,7 @@ type windowProc struct {
 	// start, with the note that tells the user.
 	exited func()
 	failed func(view.Note)
+	log    *slog.Logger
 
 	mu  sync.Mutex
 	in  io.WriteCloser // the running window's standard input; nil if none
@@ -37,6 +38,7 @@ func newWindowProc(tray, goos, socket string, exited func(), failed func(view.No
 		args:    []string{"--socket", socket},
 		exited:  exited,
 		failed:  failed,
+		log:     slog.Default(),
 	}
 }
 
@@ -60,11 +62,11 @@ func (w *windowProc) show(tab string) {
 		err = cmd.Start()
 	}
 	if err != nil {
-		slog.Error("starting the window failed", "program", w.program, "err", err)
+		w.log.Error("starting the window failed", "program", w.program, "err", err)
 		w.failed(windowFailedNote(w.program, err))
 		return
 	}
-	slog.Info("window started", "pid", cmd.Process.Pid, "tab", tab)
+	w.log.Info("window started", "pid", cmd.Process.Pid, "tab", tab)
 	w.in, w.cmd = in, cmd
 	go w.wait(cmd)
 }
@@ -72,7 +74,7 @@ func (w *windowProc) show(tab string) {
 // wait reaps the window process and forgets it.
 func (w *windowProc) wait(cmd *exec.Cmd) {
 	err := cmd.Wait()
-	slog.Info("window ended", "pid", cmd.Process.Pid, "err", err)
+	w.log.Info("window ended", "pid", cmd.Process.Pid, "err", err)
 	w.mu.Lock()
 	if w.cmd == cmd {
 		w.in.Close()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,30 @@ while IFS= read -r line; do echo "got $line" >> "$log"; done
 echo ended >> "$log"
 `
 
+// windowRecord is what a window process did, as the tray learns it.
+type windowRecord struct {
+	mu    sync.Mutex
+	exits int
+	notes []view.Note
+}
+
+func (r *windowRecord) ended() int { r.mu.Lock(); defer r.mu.Unlock(); return r.exits }
+
+func (r *windowRecord) notesSent() []view.Note {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.notes)
+}
+
+// newTestWindow runs the window program beside a tray in dir.
+func newTestWindow(dir string) (*windowProc, *windowRecord) {
+	r := &windowRecord{}
+	w := newWindowProc(filepath.Join(dir, view.TrayProgram), "linux", "/run/test.sock",
+		func() { r.mu.Lock(); r.exits++; r.mu.Unlock() },
+		func(n view.Note) { r.mu.Lock(); r.notes = append(r.notes, n); r.mu.Unlock() })
+	return w, r
+}
+
 // The tray starts palisade-window from its own directory, passes it the
 // show requests, and ends it by closing its input.
 func TestWindowProgramBesideTray(t *testing.T) {
@@ -30,12 +55,7 @@ func TestWindowProgramBesideTray(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, view.WindowProgram), []byte(fakeWindow), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	exits := 0
-	var notes []view.Note
-	w := newWindowProc(filepath.Join(dir, view.TrayProgram), "linux", "/run/test.sock",
-		func() { mu.Lock(); exits++; mu.Unlock() },
-		func(n view.Note) { mu.Lock(); notes = append(notes, n); mu.Unlock() })
+	w, r := newTestWindow(dir)
 	log := filepath.Join(dir, "window.log")
 	wantLog := func(want string) {
 		t.Helper()
@@ -51,59 +71,30 @@ func TestWindowProgramBesideTray(t *testing.T) {
 	wantLog("args --socket /run/test.sock --tab Settings\ngot show Logs\n")
 	w.close()
 	wantLog("args --socket /run/test.sock --tab Settings\ngot show Logs\nended\n")
-	waitFor(t, "the tray to see the window end", func() bool { mu.Lock(); defer mu.Unlock(); return exits == 1 })
-	mu.Lock()
-	defer mu.Unlock()
-	if len(notes) != 0 {
-		t.Errorf("notes sent: %+v", notes)
+	waitFor(t, "the tray to see the window end", func() bool { return r.ended() == 1 })
+	if n := r.notesSent(); len(n) != 0 {
+		t.Errorf("notes sent: %+v", n)
 	}
-}
-
-// lockedBuffer collects log output written from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // Without the window program beside it, the tray tells the user in a
 // notification (it has no other place to) and logs the path it tried.
 func TestWindowProgramMissing(t *testing.T) {
-	var logs lockedBuffer
-	old := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
-	t.Cleanup(func() { slog.SetDefault(old) })
-
 	dir := t.TempDir()
 	program := filepath.Join(dir, view.WindowProgram)
-	var mu sync.Mutex
-	exits := 0
-	var notes []view.Note
-	w := newWindowProc(filepath.Join(dir, view.TrayProgram), "linux", "/run/test.sock",
-		func() { mu.Lock(); exits++; mu.Unlock() },
-		func(n view.Note) { mu.Lock(); notes = append(notes, n); mu.Unlock() })
+	w, r := newTestWindow(dir)
+	// Read only before a window process (whose end is logged too) starts.
+	var logs bytes.Buffer
+	w.log = slog.New(slog.NewTextHandler(&logs, nil))
 	w.show("Status")
 
-	mu.Lock()
-	if exits != 0 {
+	if r.ended() != 0 {
 		t.Error("a window that never started ended")
 	}
-	if len(notes) != 1 || notes[0].Title != "Palisade could not open its window" ||
-		notes[0].Body != program+" is missing. Reinstall Palisade." {
-		t.Errorf("notes: %+v", notes)
+	if n := r.notesSent(); len(n) != 1 || n[0].Title != "Palisade could not open its window" ||
+		n[0].Body != program+" is missing. Reinstall Palisade." {
+		t.Errorf("notes: %+v", n)
 	}
-	mu.Unlock()
 	if l := logs.String(); !strings.Contains(l, "starting the window failed") || !strings.Contains(l, "program="+program) {
 		t.Errorf("log:\n%s", l)
 	}
@@ -117,10 +108,8 @@ func TestWindowProgramMissing(t *testing.T) {
 		return string(b) == "args --socket /run/test.sock --tab Profiles\n"
 	})
 	w.close()
-	waitFor(t, "the window to end", func() bool { mu.Lock(); defer mu.Unlock(); return exits == 1 })
-	mu.Lock()
-	defer mu.Unlock()
-	if len(notes) != 1 {
-		t.Errorf("notes after the reinstall: %+v", notes)
+	waitFor(t, "the window to end", func() bool { return r.ended() == 1 })
+	if n := r.notesSent(); len(n) != 1 {
+		t.Errorf("notes after the reinstall: %+v", n)
 	}
 }

@@ -17,11 +17,7 @@ import (
 )
 
 func main() {
-	socket := ipc.DefaultSocket
-	if s := os.Getenv("PALISADE_SOCKET"); s != "" {
-		socket = s
-	}
-	flag.StringVar(&socket, "socket", socket, "the service's socket (or pipe); also $PALISADE_SOCKET")
+	socket := flag.String("socket", ipc.EnvSocket(), "the service's socket (or pipe); also $PALISADE_SOCKET")
 	stateDir := ipc.DefaultStateDir()
 	if d := os.Getenv("PALISADE_STATE_DIR"); d != "" {
 		stateDir = d
@@ -29,5 +25,5 @@ func main() {
 	flag.StringVar(&stateDir, "state-dir", stateDir, "the service's state directory, where it records a kill switch block it kept; also $PALISADE_STATE_DIR")
 	hidden := flag.Bool("hidden", false, "start in the tray without showing the window (used at login)")
 	flag.Parse()
-	tray.RunTray(socket, stateDir, *hidden)
+	tray.RunTray(*socket, stateDir, *hidden)
 }

@@ -17,15 +17,11 @@ import (
 )
 
 func main() {
-	socket := ipc.DefaultSocket
-	if s := os.Getenv("PALISADE_SOCKET"); s != "" {
-		socket = s
-	}
-	flag.StringVar(&socket, "socket", socket, "the service's socket (or pipe); also $PALISADE_SOCKET")
+	socket := flag.String("socket", ipc.EnvSocket(), "the service's socket (or pipe); also $PALISADE_SOCKET")
 	tab := flag.String("tab", "Status", "the tab to open on")
 	flag.Parse()
 	if fynelocale.Set != "" {
 		slog.Info("the locale names no language Fyne parses; messages follow LANGUAGE", "locale", fynelocale.Was, "LANGUAGE", fynelocale.Set)
 	}
-	app.RunWindow(socket, *tab, os.Stdin)
+	app.RunWindow(*socket, *tab, os.Stdin)
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/palisadevpn/palisade/service/auth"
@@ -42,6 +43,15 @@ var ErrUnreachable = errors.New("the Palisade service is not reachable")
 // socket, or on Windows a named pipe under ProtectedPrefix, so a client
 // cannot be tricked into talking to an impostor.
 var DefaultSocket = auth.DefaultSocket()
+
+// EnvSocket is the socket $PALISADE_SOCKET names, else DefaultSocket: the
+// GUI programs' default for their -socket flag.
+func EnvSocket() string {
+	if s := os.Getenv("PALISADE_SOCKET"); s != "" {
+		return s
+	}
+	return DefaultSocket
+}
 
 // Client talks to the service over its local socket.
 type Client struct {
