@@ -82,9 +82,12 @@ const Tick = 2 * time.Second
 
 // Serve runs run and answers the SCM's requests until run returns: Stop,
 // PreShutdown and Shutdown cancel run's context (PreShutdown and Shutdown
-// also make systemShutdown report true, even when they arrive during a
-// stop's teardown: its decision is taken at its end), and while run tears
-// down, StopPending is reported every tick. It reports Running first.
+// also make systemShutdown report true), and while run tears down,
+// StopPending is reported every tick. It reports Running first. A
+// PreShutdown or Shutdown handled after a Stop (the SCM sends none once
+// the status says stop-pending, accepting nothing, but one already
+// dispatched is queued behind the Stop) still counts: the teardown decides
+// at its end.
 // classify maps the OS's request type to a Control. It returns whether a
 // control asked for the stop (a run that ended by itself is a failure the
 // SCM should answer with the recovery actions) and run's error.

@@ -132,9 +132,9 @@ func TestControlsStopRun(t *testing.T) {
 	}
 }
 
-// A shutdown announced while a plain stop's teardown still runs counts:
-// the teardown decides at its end whether the block stays. A second stop
-// does not start another teardown.
+// A shutdown control handled after a stop (dispatched before the status
+// said stop-pending) counts: the teardown decides at its end whether the
+// block stays. A second stop does not start another teardown.
 func TestShutdownDuringStopCounts(t *testing.T) {
 	proceed := make(chan struct{})
 	seen := make(chan bool, 1)
