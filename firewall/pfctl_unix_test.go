@@ -16,6 +16,27 @@ import (
 	"time"
 )
 
+// endCtx is a context that ends as by its deadline when end is called:
+// the test ends it once the stand-in runs, however long a loaded machine
+// takes to start it (a 300 ms timeout could end before the shell ran).
+type endCtx struct {
+	context.Context
+	done chan struct{}
+}
+
+func (c *endCtx) Done() <-chan struct{} { return c.done }
+
+func (c *endCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+func (c *endCtx) end() { close(c.done) }
+
 // TestPfctlEndsWithContext: a pfctl that never answers (a stand-in on
 // PATH that records its pid and sleeps, a child holding its output open)
 // is killed when the read-back's context ends; Inspect returns the
@@ -29,13 +50,21 @@ func TestPfctlEndsWithContext(t *testing.T) {
 	}
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	b := &pfBackend{log: slog.New(slog.NewTextHandler(io.Discard, nil)), pfctl: pfctl}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
+	ctx := &endCtx{Context: context.Background(), done: make(chan struct{})}
 	done := make(chan error, 1)
 	go func() {
 		_, err := b.Inspect(ctx)
 		done <- err
 	}()
+	var pidText []byte
+	for range 400 {
+		if b, err := os.ReadFile(pidFile); err == nil && strings.HasSuffix(string(b), "\n") {
+			pidText = b
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ctx.end()
 	select {
 	case err := <-done:
 		if !errors.Is(err, context.DeadlineExceeded) {
@@ -44,11 +73,10 @@ func TestPfctlEndsWithContext(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("Inspect waited for a stuck pfctl")
 	}
-	b2, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatalf("the stand-in never ran: %v", err)
+	if pidText == nil {
+		t.Fatal("the stand-in did not run within 20 s")
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b2)))
+	pid, err := strconv.Atoi(strings.TrimSpace(string(pidText)))
 	if err != nil {
 		t.Fatal(err)
 	}
