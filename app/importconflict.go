@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -27,10 +28,19 @@ type importConflict struct {
 }
 
 // importText imports a profile's text read from path (the file chooser,
-// the first-run card or a drop) under the file's name.
+// the first-run card or a drop) under the file's name, or asks for a name
+// when the file's cannot be one ("My VPN (1).conf", as browsers save a
+// second download), offering one that can.
 func (p *profilesPane) importText(path, text string) {
 	file := path[strings.LastIndexAny(path, `/\`)+1:]
-	p.importAs(file, profile.NameFromPath(path), text, false)
+	name := profile.NameFromPath(path)
+	if err := profile.ValidName(name); err != nil {
+		p.conflict = &importConflict{}
+		p.askNewName(p.conflict, file, profile.SuggestName(name), text,
+			"“"+name+"” cannot be a profile name: use letters, digits, '.', '_' and '-'.")
+		return
+	}
+	p.importAs(file, name, text, false)
 }
 
 // importAs imports text under name and reports the result; a taken name
@@ -72,7 +82,7 @@ func (p *profilesPane) askReplace(file, name, text string) {
 	})
 	c.rename = widget.NewButton("Import as new name…", func() {
 		c.dialog.Hide()
-		p.askNewName(c, file, name, text)
+		p.askNewName(c, file, name, text, "")
 	})
 	c.replace = widget.NewButton("Replace", func() {
 		c.dialog.Hide()
@@ -85,16 +95,28 @@ func (p *profilesPane) askReplace(file, name, text string) {
 	c.dialog.Show()
 }
 
-// askNewName asks for another name to import under.
-func (p *profilesPane) askNewName(c *importConflict, file, name, text string) {
-	taken := make([]string, 0, len(p.list))
+// askNewName asks for a name to import under, offering name if it is
+// free and one like it if not; why, when not "", says why it asks.
+func (p *profilesPane) askNewName(c *importConflict, file, name, text, why string) {
+	taken := make([]string, 0, len(p.list)+1)
 	for _, info := range p.list {
 		taken = append(taken, info.Name)
 	}
+	if why == "" { // the service said so, whatever the list read before
+		taken = append(taken, name)
+	}
 	c.entry = widget.NewEntry()
-	c.entry.SetText(freeName(name, append(taken, name)))
+	if slices.Contains(taken, name) {
+		name = freeName(name, taken)
+	}
+	c.entry.SetText(name)
 	c.entry.Validator = profile.ValidName
 	items := []*widget.FormItem{widget.NewFormItem("Name", c.entry)}
+	if why != "" {
+		note := widget.NewLabel(why)
+		note.Wrapping = fyne.TextWrapWord
+		items = append([]*widget.FormItem{widget.NewFormItem("", note)}, items...)
+	}
 	c.newName = dialog.NewForm("Import "+file+" as", "Import", "Cancel", items, func(ok bool) {
 		if ok {
 			p.importAs(file, strings.TrimSpace(c.entry.Text), text, false)

@@ -84,3 +84,21 @@ func TestRenameKeepsStatusProfile(t *testing.T) {
 	h.until("profile field follows", func() bool { return h.field("Profile") == "office" })
 	h.until("list reread", func() bool { return slices.Equal(names(h.g.profiles.list), []string{"home", "office"}) })
 }
+
+// A file whose name cannot be a profile name (a browser's second download)
+// is not refused: the window asks for a name and offers one that can be.
+func TestImportFileNameNotAName(t *testing.T) {
+	h := newHarness(t, ipc.Status{State: ipc.Disconnected, CanControl: true}, settings.Default())
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, fakeservice.T0)
+	h.until("profiles listed", func() bool { return h.g.listed })
+	h.g.profiles.importText("/home/u/Downloads/My VPN (1).conf", goodConf)
+	c := h.g.profiles.conflict
+	if c == nil || c.entry == nil || c.entry.Text != "My-VPN-1" || h.g.win.Canvas().Overlays().Top() == nil {
+		t.Fatalf("no name asked for, or not My-VPN-1: %+v", c)
+	}
+	c.newName.Submit()
+	h.until("imported", func() bool { return strings.HasPrefix(h.g.profiles.message.Text, "Imported My VPN (1).conf as “My-VPN-1”") })
+	if got := h.fake.Text("My-VPN-1"); got != goodConf {
+		t.Errorf("My-VPN-1 holds %q", got)
+	}
+}

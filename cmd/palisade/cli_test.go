@@ -73,7 +73,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{[]string{"status", "extra"}, "status takes no arguments besides --json"},
 		{[]string{"profile", "frob"}, `unknown profile subcommand "frob"`},
 		{[]string{"profile", "import", "-"}, "standard input needs --name"},
-		{[]string{"profile", "import", filepath.Join(dir, "my vpn (sweden).conf")}, "(taken from the file name): choose one with --name NAME"},
+		{[]string{"profile", "import", filepath.Join(dir, "my vpn (sweden).conf")}, "(taken from the file name): choose one with --name NAME, such as --name my-vpn-sweden"},
 		{[]string{"profile", "import", "x.conf", "--name", "-bad"}, "--name: profile name \"-bad\" must not start"},
 		{[]string{"disconnect", "now"}, "takes no arguments"},
 		{[]string{"completion", "tcsh"}, `shell "tcsh"`},

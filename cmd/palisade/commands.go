@@ -292,7 +292,7 @@ func (c *cli) profileImport(args []string) error {
 		}
 		*name = profile.NameFromPath(file)
 		if err := profile.ValidName(*name); err != nil {
-			return usagef("%v (taken from the file name): choose one with --name NAME", err)
+			return usagef("%v (taken from the file name): choose one with --name NAME, such as --name %s", err, profile.SuggestName(*name))
 		}
 	} else if err := profile.ValidName(*name); err != nil {
 		return usagef("--name: %v", err)

@@ -34,12 +34,15 @@ func OpenStore(dir string) (*Store, error) {
 	return &Store{dir: dir}, nil
 }
 
+// maxNameLen bounds a profile name.
+const maxNameLen = 64
+
 // ValidName checks a profile name: 1..64 characters of letters, digits,
 // '.', '_' and '-', not starting with '.' or '-', and not a Windows device
 // name. Names are used as file names, so nothing else gets through.
 func ValidName(name string) error {
-	if name == "" || len(name) > 64 {
-		return fmt.Errorf("profile name must be 1..64 characters, got %d", len(name))
+	if name == "" || len(name) > maxNameLen {
+		return fmt.Errorf("profile name must be 1..%d characters, got %d", maxNameLen, len(name))
 	}
 	for _, c := range name {
 		if !isNameChar(c) {
@@ -75,6 +78,35 @@ func NameFromPath(path string) string {
 		base = base[:len(base)-len(ext)]
 	}
 	return base
+}
+
+// SuggestName turns a file's name that ValidName refuses into one it
+// accepts, for the user to confirm: a browser's second download "My VPN
+// (1)" becomes "My-VPN-1". Each run of other characters becomes one '-',
+// leading '.' and '-' go, and the result is cut to the length allowed;
+// "profile" when nothing usable is left.
+func SuggestName(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, c := range name {
+		if !isNameChar(c) || c == '-' {
+			dash = b.Len() > 0
+			continue
+		}
+		if dash && c != '.' && c != '_' {
+			b.WriteByte('-')
+		}
+		dash = false
+		b.WriteRune(c)
+	}
+	s := strings.TrimLeft(b.String(), ".")
+	if len(s) > maxNameLen {
+		s = strings.TrimRight(s[:maxNameLen], "-")
+	}
+	if ValidName(s) != nil {
+		return "profile"
+	}
+	return s
 }
 
 func (s *Store) path(name string) string {

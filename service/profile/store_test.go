@@ -205,3 +205,23 @@ func TestNameFromPath(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggestName(t *testing.T) {
+	for in, want := range map[string]string{
+		"My VPN (1)":                   "My-VPN-1",
+		"mullvad-se-got-wg-001":        "mullvad-se-got-wg-001",
+		"..hidden":                     "hidden",
+		"-- büro --":                   "b-ro",
+		"(((":                          "profile",
+		"":                             "profile",
+		"CON":                          "profile",
+		"wg0 (copy).conf":              "wg0-copy.conf",
+		strings.Repeat("a", 70):        strings.Repeat("a", 64),
+		strings.Repeat("a", 63) + " b": strings.Repeat("a", 63),
+	} {
+		got := SuggestName(in)
+		if got != want || ValidName(got) != nil {
+			t.Errorf("SuggestName(%q) = %q, want %q (%v)", in, got, want, ValidName(got))
+		}
+	}
+}
