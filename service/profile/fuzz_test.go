@@ -45,6 +45,9 @@ func FuzzParse(f *testing.F) {
 // back for its stored file. Seeds are in testdata/fuzz/FuzzValidName.
 func FuzzValidName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string) {
+		if err := ValidName(SuggestName(name)); err != nil {
+			t.Fatalf("SuggestName(%q) = %q: %v", name, SuggestName(name), err)
+		}
 		if ValidName(name) != nil {
 			return
 		}
