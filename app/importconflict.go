@@ -105,23 +105,33 @@ func (p *profilesPane) askNewName(c *importConflict, file, name, text, why strin
 	if why == "" { // the service said so, whatever the list read before
 		taken = append(taken, name)
 	}
-	c.entry = widget.NewEntry()
 	if slices.Contains(taken, name) {
 		name = freeName(name, taken)
 	}
-	c.entry.SetText(name)
-	c.entry.Validator = profile.ValidName
-	items := []*widget.FormItem{widget.NewFormItem("Name", c.entry)}
-	if why != "" {
-		note := widget.NewLabel(why)
-		note.Wrapping = fyne.TextWrapWord
-		items = append([]*widget.FormItem{widget.NewFormItem("", note)}, items...)
+	c.newName, c.entry = p.askName("Import "+file+" as", "Name", "Import", name, why, func(name string) {
+		p.importAs(file, name, text, false)
+	})
+}
+
+// askName shows a form for a profile name, wide enough to read and edit
+// one (Fyne sizes a form to its entry's few characters), checked as the
+// user types; note, when not "", says above it why it asks.
+func (p *profilesPane) askName(title, label, confirm, name, note string, ok func(string)) (*dialog.FormDialog, *widget.Entry) {
+	entry := widget.NewEntry()
+	entry.SetText(name)
+	entry.Validator = profile.ValidName
+	items := []*widget.FormItem{widget.NewFormItem(label, entry)}
+	if note != "" {
+		l := widget.NewLabel(note)
+		l.Wrapping = fyne.TextWrapWord
+		items = append([]*widget.FormItem{widget.NewFormItem("", l)}, items...)
 	}
-	c.newName = dialog.NewForm("Import "+file+" as", "Import", "Cancel", items, func(ok bool) {
-		if ok {
-			p.importAs(file, strings.TrimSpace(c.entry.Text), text, false)
+	d := dialog.NewForm(title, confirm, "Cancel", items, func(yes bool) {
+		if yes {
+			ok(strings.TrimSpace(entry.Text))
 		}
 	}, p.g.win)
-	c.newName.Resize(fyne.NewSize(400, 0))
-	c.newName.Show()
+	d.Resize(fyne.NewSize(420, 0))
+	d.Show()
+	return d, entry
 }

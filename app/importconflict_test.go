@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/palisadevpn/palisade/app/internal/fakeservice"
@@ -100,5 +101,16 @@ func TestImportFileNameNotAName(t *testing.T) {
 	h.until("imported", func() bool { return strings.HasPrefix(h.g.profiles.message.Text, "Imported My VPN (1).conf as “My-VPN-1”") })
 	if got := h.fake.Text("My-VPN-1"); got != goodConf {
 		t.Errorf("My-VPN-1 holds %q", got)
+	}
+}
+
+// The name forms are wide enough to read a name: Fyne sized the rename
+// form to its entry's few characters (about 100 px for "office").
+func TestNameFormsWide(t *testing.T) {
+	h := newHarness(t, ipc.Status{State: ipc.Disconnected, CanControl: true}, settings.Default())
+	h.g.win.Resize(fyne.NewSize(640, 600))
+	h.g.profiles.askRename("work")
+	if w := h.g.profiles.renaming.Size().Width; w < 250 {
+		t.Errorf("the rename entry is %v wide", w)
 	}
 }

@@ -32,6 +32,8 @@ type profilesPane struct {
 	// conflict is the last import refused for a taken name, while the
 	// user decides.
 	conflict *importConflict
+	// renaming is the entry of the last rename asked for.
+	renaming *widget.Entry
 }
 
 func newProfilesPane(g *GUI) *profilesPane {
@@ -177,15 +179,7 @@ func (p *profilesPane) chooseFile() {
 }
 
 func (p *profilesPane) askRename(from string) {
-	entry := widget.NewEntry()
-	entry.SetText(from)
-	entry.Validator = profile.ValidName
-	items := []*widget.FormItem{widget.NewFormItem("New name", entry)}
-	dialog.ShowForm("Rename profile "+from, "Rename", "Cancel", items, func(ok bool) {
-		if ok {
-			p.rename(from, strings.TrimSpace(entry.Text))
-		}
-	}, p.g.win)
+	_, p.renaming = p.askName("Rename profile "+from, "New name", "Rename", from, "", func(to string) { p.rename(from, to) })
 }
 
 func (p *profilesPane) rename(from, to string) {
