@@ -87,7 +87,7 @@ func newSplitPane(g *GUI) *splitPane {
 // this user.
 func (p *splitPane) update(st ipc.Status, v view.View) {
 	ok, why := view.SplitAvailable(st)
-	setText(p.note, why) // on every push: only a change redraws
+	setShown(p.note, why) // on every push: only a change redraws; no blank line when there is none
 	p.usable = ok && v.CanControl()
 	p.enable()
 }

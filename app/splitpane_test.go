@@ -20,8 +20,8 @@ func TestSplitTab(t *testing.T) {
 	h.g.apply(fakeservice.Connected(), fakeservice.T0)
 	h.settle()
 	p := h.g.split
-	if p.mode.Disabled() || p.note.Text != "" {
-		t.Fatalf("tab not usable on an available system: disabled %v, note %q", p.mode.Disabled(), p.note.Text)
+	if p.mode.Disabled() || p.note.Text != "" || p.note.Visible() {
+		t.Fatalf("tab not usable on an available system: disabled %v, note %q shown %v", p.mode.Disabled(), p.note.Text, p.note.Visible())
 	}
 	p.mode.SetSelected(splitOptions[1])
 	h.until("bypass mode saved", func() bool { return h.fake.Settings().Split.Mode == settings.SplitBypass })
@@ -48,7 +48,7 @@ func TestSplitTab(t *testing.T) {
 	st.SplitUnavailable = "it needs a network extension"
 	h.g.apply(st, fakeservice.T0)
 	h.settle()
-	if !p.mode.Disabled() || !p.add.Disabled() || !strings.Contains(p.note.Text, "it needs a network extension") {
+	if !p.mode.Disabled() || !p.add.Disabled() || !strings.Contains(p.note.Text, "it needs a network extension") || !p.note.Visible() {
 		t.Errorf("unavailable: mode disabled %v, add disabled %v, note %q", p.mode.Disabled(), p.add.Disabled(), p.note.Text)
 	}
 }
