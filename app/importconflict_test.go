@@ -98,7 +98,9 @@ func TestImportFileNameNotAName(t *testing.T) {
 		t.Fatalf("no name asked for, or not My-VPN-1: %+v", c)
 	}
 	c.newName.Submit()
-	h.until("imported", func() bool { return strings.HasPrefix(h.g.profiles.message.Text, "Imported My VPN (1).conf as “My-VPN-1”") })
+	h.until("imported", func() bool {
+		return strings.HasPrefix(h.g.profiles.message.Text, "Imported My VPN (1).conf as “My-VPN-1”")
+	})
 	if got := h.fake.Text("My-VPN-1"); got != goodConf {
 		t.Errorf("My-VPN-1 holds %q", got)
 	}
