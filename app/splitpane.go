@@ -34,10 +34,12 @@ type splitPane struct {
 	usable   bool
 	selected int
 
-	note     *widget.Label
-	mode     *widget.Select
-	dns      *widget.Check
-	list     *widget.List
+	note *widget.Label
+	mode *widget.Select
+	dns  *widget.Check
+	list *widget.List
+	// empty stands in for the list while it has no programs.
+	empty    *widget.Label
 	add      *widget.Button
 	running  *widget.Button
 	remove   *widget.Button
@@ -75,8 +77,11 @@ func newSplitPane(g *GUI) *splitPane {
 	})
 	p.message = widget.NewLabel("")
 	p.message.Wrapping = fyne.TextWrapWord
+	p.empty = widget.NewLabel("")
+	p.empty.Wrapping = fyne.TextWrapWord
+	p.empty.Importance = widget.LowImportance
 	p.controls = []fyne.Disableable{p.mode, p.dns, p.add, p.running, p.remove}
-	top := container.NewVBox(p.note, heading("Mode"), p.mode, p.dns, heading("Programs"))
+	top := container.NewVBox(p.note, heading("Mode"), p.mode, p.dns, heading("Programs"), p.empty)
 	bottom := container.NewVBox(container.NewHBox(p.add, p.running, p.remove), p.message)
 	p.root = container.NewPadded(container.NewBorder(top, bottom, nil, nil, p.list))
 	p.fill(settings.Split{Mode: settings.SplitOff})
@@ -123,6 +128,11 @@ func (p *splitPane) fill(s settings.Split) {
 	p.selected = -1
 	p.list.UnselectAll()
 	p.list.Refresh()
+	empty := ""
+	if len(s.Programs) == 0 {
+		empty = "No programs yet: add one with Add program… or From running programs…"
+	}
+	setShown(p.empty, empty)
 	p.enable()
 }
 

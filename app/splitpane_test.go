@@ -29,9 +29,15 @@ func TestSplitTab(t *testing.T) {
 	if err := os.WriteFile(prog, nil, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if !p.empty.Visible() || !strings.HasPrefix(p.empty.Text, "No programs yet") {
+		t.Errorf("an empty program list says %q (shown %v)", p.empty.Text, p.empty.Visible())
+	}
 	p.addPath(prog)
 	h.until("program saved", func() bool { return slices.Contains(h.fake.Settings().Split.Programs, prog) })
 	h.until("list shown", func() bool { return len(p.cur.Programs) == 1 })
+	if p.empty.Visible() {
+		t.Error("the empty list's note stays with a program listed")
+	}
 	if h.fake.Settings().KillSwitch != settings.Default().KillSwitch {
 		t.Error("the split tab changed other settings")
 	}
@@ -41,6 +47,7 @@ func TestSplitTab(t *testing.T) {
 	}
 	p.remove.OnTapped()
 	h.until("program removed", func() bool { return len(h.fake.Settings().Split.Programs) == 0 })
+	h.until("the empty list's note back", func() bool { return p.empty.Visible() })
 	p.dns.SetChecked(false)
 	h.until("bypass DNS through the tunnel saved", func() bool { return h.fake.Settings().Split.TunnelDNS })
 
