@@ -84,6 +84,24 @@ func TestCLIFirstSession(t *testing.T) {
 		return strings.HasPrefix(statusValue(out, "state"), "disconnected") &&
 			statusValue(out, "kill switch") == "auto, not engaged (engages once connected, until you disconnect)"
 	})
+
+	// Renamed, the last used profile stays the one a plain connect uses;
+	// removed, a plain connect says so and names the choices.
+	expect("", 0, "", "profile", "rename", "bed", "office")
+	expect("", 0, "* office", "profile", "list")
+	expect("", 0, "", "connect", "--wait", "--timeout", "30s")
+	waitFor(t, 15*time.Second, "connected with the renamed profile", func() bool {
+		out, _ = n.cliIn(t, "", "status")
+		return strings.HasPrefix(statusValue(out, "state"), "connected") && strings.HasPrefix(statusValue(out, "profile"), "office")
+	})
+	expect("", 0, "", "disconnect")
+	waitFor(t, 15*time.Second, "disconnected", func() bool {
+		out, _ = n.cliIn(t, "", "status")
+		return strings.HasPrefix(statusValue(out, "state"), "disconnected")
+	})
+	expect("", 0, "", "profile", "remove", "office")
+	expect(n.bed.ProfileText(testbed.ProfileOptions{IPv4Only: true}), 0, "imported v4b", "profile", "import", "-", "--name", "v4b")
+	expect("", 1, `the one last used ("office") was removed: choose one of v4, v4b`+"\nhint: name it: palisade connect NAME", "connect")
 }
 
 // statusValue is what a "label: value" line of palisade status says, or
