@@ -165,3 +165,26 @@ func TestTunnelUpstreamsPinned(t *testing.T) {
 		t.Errorf("pinned %v, want %v", cfg.Pinned, want)
 	}
 }
+
+// The profile's own servers are pinned into the tunnel even where the LAN
+// is numbered around them (a hostile network leasing an address in
+// 10.64.0.0/24 and announcing fd64::/64): only a resolver the user typed
+// in may be a LAN upstream there. Both families.
+func TestProfileResolverPinnedOnLAN(t *testing.T) {
+	env, r := testEnv(t, true)
+	env.DNS = &fakeDNS{}
+	env.OnLink = func() []netip.Prefix {
+		return []netip.Prefix{netip.MustParsePrefix("10.64.0.0/24"), netip.MustParsePrefix("fd64::/64")}
+	}
+	m := newTestManager(t, env)
+	m.Import("home", strings.Replace(testProfile, "DNS = 10.64.0.1", "DNS = 10.64.0.1, fd64::1", 1))
+	m.Connect("home")
+	waitState(t, m, ipc.Connected)
+	r.mu.Lock()
+	cfg := r.ups[len(r.ups)-1]
+	r.mu.Unlock()
+	want := []netip.Addr{netip.MustParseAddr("10.64.0.1"), netip.MustParseAddr("fd64::1")}
+	if !slices.Equal(cfg.Pinned, want) {
+		t.Errorf("pinned %v, want the profile's servers %v", cfg.Pinned, want)
+	}
+}
