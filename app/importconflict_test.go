@@ -1,11 +1,14 @@
 package app
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/palisadevpn/palisade/app/internal/fakeservice"
@@ -115,4 +118,24 @@ func TestNameFormsWide(t *testing.T) {
 	if w := h.g.profiles.renaming.Size().Width; w < 250 {
 		t.Errorf("the rename entry is %v wide", w)
 	}
+}
+
+// A dropped file under a taken name asks too, and changes nothing until
+// answered.
+func TestDropTakenNameAsks(t *testing.T) {
+	h := newHarness(t, ipc.Status{State: ipc.Disconnected, CanControl: true}, settings.Default())
+	h.g.apply(ipc.Status{State: ipc.Disconnected, CanControl: true}, fakeservice.T0)
+	h.until("profiles listed", func() bool { return h.g.listed })
+	path := filepath.Join(t.TempDir(), "home.conf")
+	if err := os.WriteFile(path, []byte(goodConf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.g.dropped(fyne.Position{}, []fyne.URI{storage.NewFileURI(path)})
+	h.until("replace question", func() bool { return h.g.profiles.conflict != nil })
+	h.settle()
+	if got := h.fake.Text("home"); got != "" {
+		t.Errorf("the drop replaced home before the user answered: %q", got)
+	}
+	test.Tap(h.g.profiles.conflict.replace)
+	h.until("replaced", func() bool { return h.fake.Text("home") == goodConf })
 }
