@@ -40,6 +40,7 @@ func TestUnauthorizedCannotMutate(t *testing.T) {
 		{"POST", ipc.PathProfiles, string(imp)},
 		{"PUT", ipc.PathSettings, `{"version":1,"kill_switch":"off","dns":{"mode":"tunnel"}}`},
 		{"DELETE", ipc.PathProfile + "x", ``},
+		{"POST", ipc.PathProfile + "x/rename", `{"name":"y"}`},
 		{"GET", ipc.PathProfile + "x/export", ``},
 		{"GET", ipc.PathLogs, ``},
 	} {
