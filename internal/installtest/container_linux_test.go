@@ -23,6 +23,7 @@ const shareDir = "/mnt/palisade-test"
 type container struct {
 	t      *testing.T
 	root   string
+	share  string
 	leader int // the container's systemd, as this machine's pid
 	nspawn *exec.Cmd
 	done   chan struct{}
@@ -53,8 +54,27 @@ func boot(t *testing.T, rootfs, share string, prepare func(root string) error) *
 	if err := prepare(root); err != nil {
 		t.Fatal(err)
 	}
-	c := &container{t: t, root: root, done: make(chan struct{}), log: filepath.Join(dir, "console.log")}
-	logf, err := os.Create(c.log)
+	c := &container{t: t, root: root, share: share, log: filepath.Join(dir, "console.log")}
+	t.Cleanup(c.powerOff)
+	c.start()
+	return c
+}
+
+// reboot powers the container off and boots it again on the same tree
+// (what the last boot wrote stays), in a fresh network namespace: a real
+// reboot starts without nftables tables too.
+func (c *container) reboot() {
+	c.t.Helper()
+	c.powerOff()
+	c.start()
+}
+
+// start boots the container's tree with systemd-nspawn and waits for its
+// systemd to finish starting up.
+func (c *container) start() {
+	t := c.t
+	t.Helper()
+	logf, err := os.OpenFile(c.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,18 +85,17 @@ func boot(t *testing.T, rootfs, share string, prepare func(root string) error) *
 	c.nspawn = exec.Command("systemd-nspawn", "--boot", "--private-network", "--register=no", "--keep-unit",
 		"--capability=CAP_BPF", "--system-call-filter=bpf", "--resolv-conf=off", "--timezone=off",
 		"--link-journal=no", "--console=read-only", "--machine=palisade-test-"+strconv.Itoa(os.Getpid()),
-		"--bind-ro="+share+":"+shareDir, "--directory="+root)
+		"--bind-ro="+c.share+":"+shareDir, "--directory="+c.root)
 	c.nspawn.Env = append(os.Environ(), "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1")
 	c.nspawn.Stdout, c.nspawn.Stderr = logf, logf
+	c.done, c.leader = make(chan struct{}), 0
 	if err := c.nspawn.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { c.nspawn.Wait(); close(c.done) }()
-	t.Cleanup(c.powerOff)
+	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(c.nspawn, c.done)
 	if err := c.waitBooted(); err != nil {
 		t.Fatalf("container did not boot: %v\n%s", err, c.console())
 	}
-	return c
 }
 
 // waitBooted finds the container's systemd (the child of nspawn named
@@ -146,6 +165,9 @@ func (c *container) must(script string) string {
 // powerOff asks nspawn to shut the container down (it sends the container's
 // systemd the halt signal on SIGTERM) and kills it if that takes too long.
 func (c *container) powerOff() {
+	if c.nspawn == nil || c.nspawn.Process == nil {
+		return
+	}
 	c.nspawn.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-c.done:

@@ -165,12 +165,13 @@ func installAndCheck(t *testing.T, rootfs string, v variant) {
 	c.must("palisade connect bed")
 	waitState(t, c, ipc.Connected)
 	c.must("apt-get purge -y -q palisade")
-	for _, p := range []string{"/usr/lib/systemd/system/palisaded.service", "/var/lib/palisade", "/usr/bin/palisaded"} {
+	for _, p := range []string{"/usr/lib/systemd/system/palisaded.service", "/usr/lib/systemd/system/palisaded-early-block.service",
+		"/etc/systemd/system/palisaded.service.wants/palisaded-early-block.service", "/var/lib/palisade", "/usr/bin/palisaded"} {
 		if out, err := c.run(time.Minute, "test ! -e "+p); err != nil {
 			t.Errorf("%s is still there after purge %s", p, out)
 		}
 	}
-	if out, err := c.run(time.Minute, "systemctl cat palisaded.service"); err == nil {
+	if out, err := c.run(time.Minute, "systemctl cat palisaded.service || systemctl cat palisaded-early-block.service"); err == nil {
 		t.Errorf("systemd still knows the unit after purge:\n%s", out)
 	}
 	if out, err := c.run(time.Minute, "nft list table inet palisade"); err == nil {

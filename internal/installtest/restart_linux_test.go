@@ -105,6 +105,17 @@ func checkRestartKeepsBlock(t *testing.T, c *container) {
 		t.Errorf("log lines of a kept block on restart: %q, want 2\n%s", kept, c.journal())
 	}
 
+	checkStopLifts(t, c)
+	c.must("systemctl start palisaded")
+	waitRestarted(t, c, 0)
+}
+
+// checkStopLifts stops palisaded, disconnected or connected with kill
+// switch auto (a plain stop: the block goes), and waits until the running
+// prober's packets of both families and DNS reach the peer; the table must
+// be gone. It stops the prober.
+func checkStopLifts(t *testing.T, c *container) {
+	t.Helper()
 	c.must("systemctl stop palisaded")
 	var got map[string]int
 	for range 60 {
@@ -121,8 +132,6 @@ func checkRestartKeepsBlock(t *testing.T, c *container) {
 		t.Errorf("kill switch table left after systemctl stop:\n%s", out)
 	}
 	c.must("systemctl stop palisade-probe")
-	c.must("systemctl start palisaded")
-	waitRestarted(t, c, 0)
 }
 
 // waitAPI waits, for at most 2 min, until the service answers: systemd
