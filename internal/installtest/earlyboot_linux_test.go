@@ -1,7 +1,6 @@
 package installtest
 
 import (
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -31,13 +30,9 @@ END
 // through the takeover); disconnected and in auto not armed, a plain stop
 // lifts it and both families get out.
 func TestEarlyBootBlock(t *testing.T) {
-	buildPackages(t)
-	rootfs := cachedRootfs(t)
-	writePeer(t)
+	buildPackages(t) // once per test binary: not part of the time below
 	start := time.Now()
-	c := bootWithPeer(t, rootfs)
-	c.must("dpkg -i " + shareDir + "/" + filepath.Base(built.deb))
-	waitAPI(t, c)
+	c := bootInstalled(t)
 	checkEarlyUnitInstalled(t, c)
 	// postinst's start of palisaded pulled the unit in: defaults, auto not
 	// armed, nothing to block.
@@ -45,8 +40,7 @@ func TestEarlyBootBlock(t *testing.T) {
 	if out, err := c.run(time.Minute, "nft list table inet palisade"); err == nil {
 		t.Errorf("a table after a fresh install with kill switch auto:\n%s", out)
 	}
-	c.must("palisade profile import " + shareDir + "/bed.conf --name bed && palisade connect bed")
-	waitState(t, c, ipc.Connected)
+	connectBed(t, c)
 	c.must(gate)
 
 	c.reboot()

@@ -179,6 +179,26 @@ func waitRestarted(t *testing.T, c *container, old int) {
 	t.Fatalf("not connected again after the restart (main pid was %d): %s\n%s", old, last, c.journal())
 }
 
+// bootInstalled boots a container with the peer and installs the .deb,
+// returning once the service answers.
+func bootInstalled(t *testing.T) *container {
+	t.Helper()
+	buildPackages(t)
+	rootfs := cachedRootfs(t)
+	writePeer(t)
+	c := bootWithPeer(t, rootfs)
+	c.must("dpkg -i " + shareDir + "/" + filepath.Base(built.deb))
+	waitAPI(t, c)
+	return c
+}
+
+// connectBed imports the peer's profile and connects to it.
+func connectBed(t *testing.T, c *container) {
+	t.Helper()
+	c.must("palisade profile import " + shareDir + "/bed.conf --name bed && palisade connect bed")
+	waitState(t, c, ipc.Connected)
+}
+
 // TestShutdownKeepsBlock powers the container off while the service is
 // connected with kill switch auto: systemd's system state is then
 // "stopping", and the service keeps the block on the way down instead of
@@ -186,15 +206,10 @@ func waitRestarted(t *testing.T, c *container, old int) {
 // network is gone with it, so the service's own log (in the state
 // directory, on the container's disk) is what shows it.
 func TestShutdownKeepsBlock(t *testing.T) {
-	buildPackages(t)
-	rootfs := cachedRootfs(t)
-	writePeer(t)
+	buildPackages(t) // once per test binary: not part of the time below
 	start := time.Now()
-	c := bootWithPeer(t, rootfs)
-	c.must("dpkg -i " + shareDir + "/" + filepath.Base(built.deb))
-	waitAPI(t, c)
-	c.must("palisade profile import " + shareDir + "/bed.conf --name bed && palisade connect bed")
-	waitState(t, c, ipc.Connected)
+	c := bootInstalled(t)
+	connectBed(t, c)
 	c.powerOff()
 	b, err := os.ReadFile(filepath.Join(c.root, "var/lib/palisade", logging.FileName))
 	if err != nil {
