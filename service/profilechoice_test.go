@@ -97,6 +97,7 @@ func TestRenameFollowsLastUsed(t *testing.T) {
 		{"home", `{"name":"work"}`, 409},
 		{"nope", `{"name":"other"}`, 404},
 		{"home", `{"name":"../x"}`, 400},
+		{"nope", `{"name":"nope"}`, 404},
 	} {
 		if rec := call(s, true, "POST", ipc.PathProfile+c.from+"/rename", c.body); rec.Code != c.code {
 			t.Errorf("rename %s %s: %d %s", c.from, c.body, rec.Code, rec.Body)
@@ -104,6 +105,9 @@ func TestRenameFollowsLastUsed(t *testing.T) {
 	}
 	if rec := call(s, false, "POST", ipc.PathProfile+"home/rename", `{"name":"house"}`); rec.Code != 403 {
 		t.Errorf("unprivileged rename: %d", rec.Code)
+	}
+	if rec := call(s, true, "POST", ipc.PathProfile+"work/rename", `{"name":"work"}`); rec.Code != 204 {
+		t.Errorf("rename to the same name: %d %s", rec.Code, rec.Body)
 	}
 	if rec := call(s, true, "POST", ipc.PathProfile+"home/rename", `{"name":"house"}`); rec.Code != 204 {
 		t.Fatalf("rename: %d %s", rec.Code, rec.Body)

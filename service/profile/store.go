@@ -209,6 +209,12 @@ func (s *Store) Rename(from, to string) error {
 			return err
 		}
 	}
+	if from == to { // nothing to move, if there is something
+		if _, err := os.Lstat(s.path(from)); err != nil {
+			return s.missing(from, err)
+		}
+		return nil
+	}
 	if err := os.Link(s.path(from), s.path(to)); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("profile %q %w", to, ErrExists)
