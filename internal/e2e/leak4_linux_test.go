@@ -60,8 +60,9 @@ func (s *sweep) sweepFor(t *testing.T, minProbes int64, within time.Duration) {
 // classless static routes 0.0.0.0/1 and 128.0.0.0/1 with router 0.0.0.0,
 // which a DHCP client installs as on-link routes. With the default
 // settings (kill switch auto, allow-LAN on) nothing may reach internet
-// outside the tunnel: allow-LAN opens the link's own prefixes, and no
-// link holds half of the address space. The control, disconnected, shows
+// outside the tunnel, nor with kill switch always while disconnected:
+// allow-LAN opens the link's own prefixes, and no link holds half of the
+// address space. The control, disconnected with auto, shows
 // the routes take the probes to the LAN router, which hands them on.
 func TestOnLinkHalvesNoLeak(t *testing.T) {
 	n := start(t, testbed.Options{})
@@ -75,7 +76,15 @@ func TestOnLinkHalvesNoLeak(t *testing.T) {
 	s.sweepFor(t, 200, 60*time.Second)
 	s.noLeak(t, "connected, kill switch auto, ::/1, 8000::/1, 0.0.0.0/1 and 128.0.0.0/1 on-link")
 
+	// Kill switch always holds the same while disconnected.
+	mustCLI(t, n, "set", "killswitch", "always")
 	mustCLI(t, n, "disconnect")
+	n.waitState(t, "disconnected", 30*time.Second)
+	s = startSweep(t, n.bed)
+	s.sweepFor(t, 200, 60*time.Second)
+	s.noLeak(t, "disconnected, kill switch always, the halves on-link")
+
+	mustCLI(t, n, "set", "killswitch", "auto")
 	s = startSweep(t, n.bed)
 	if c := s.seenOutside(t, 30*time.Second); c["ipv4"] == 0 || c["ipv6"] == 0 {
 		t.Errorf("disconnected, the on-link halves took no probe to the LAN: %v", c)
