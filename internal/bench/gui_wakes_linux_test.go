@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -64,37 +65,44 @@ type pushCounter struct {
 	n      []atomic.Int64
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// errs is why a stream ended before stop, by kind: a count of a stream
+	// that broke is no count.
+	errs []error
 }
 
 // countPushes starts following the streams of the service c talks to.
 func countPushes(c *ipc.Client) *pushCounter {
 	ctx, cancel := context.WithCancel(context.Background())
-	pc := &pushCounter{n: make([]atomic.Int64, len(streamKinds)), cancel: cancel}
+	pc := &pushCounter{n: make([]atomic.Int64, len(streamKinds)), cancel: cancel, errs: make([]error, len(streamKinds))}
 	for i, k := range streamKinds {
 		pc.wg.Add(1)
 		go func() {
 			defer pc.wg.Done()
 			first := true
-			k.watch(c)(ctx, func(ipc.Status) {
+			err := k.watch(c)(ctx, func(ipc.Status) {
 				if !first {
 					pc.n[i].Add(1)
 				}
 				first = false
 			})
+			if ctx.Err() == nil {
+				pc.errs[i] = fmt.Errorf("%s stream: %w", k.name, err)
+			}
 		}()
 	}
 	return pc
 }
 
-// stop ends the streams and returns each kind's count.
-func (pc *pushCounter) stop() []int64 {
+// stop ends the streams and returns each kind's count; a stream that ended
+// before is an error.
+func (pc *pushCounter) stop() ([]int64, error) {
 	pc.cancel()
 	pc.wg.Wait()
 	out := make([]int64, len(pc.n))
 	for i := range pc.n {
 		out[i] = pc.n[i].Load()
 	}
-	return out
+	return out, errors.Join(pc.errs...)
 }
 
 // pushesText writes the pushes per minute of each stream kind, if any.
