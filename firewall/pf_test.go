@@ -37,6 +37,14 @@ var goldenCases = []struct {
 	{"engaged_nolan_tunnel4only", testInput(StateReconnecting, ModeAlways, true, false, false, true)},
 	{"engaged_disconnected_nohost6", testInput(StateDisconnected, ModeAlways, false, true, false, false)},
 	{"idle_tunnel4only", testInput(StateConnected, ModeOff, false, true, false, true)},
+	// The same upstreams from the profile (DNS mode tunnel): the ones on
+	// the on-link LAN prefixes are asked through the tunnel only.
+	{"engaged_profile_dns", profileDNS(testInput(StateConnected, ModeAuto, true, true, true, true))},
+}
+
+func profileDNS(in Input) Input {
+	in.DNS.Chosen = false
+	return in
 }
 
 func TestRenderPFGolden(t *testing.T) {
