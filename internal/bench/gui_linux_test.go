@@ -27,12 +27,15 @@ type cost struct {
 	// pages shared with other processes (the tray's and the window's
 	// program file, libraries) counted once between them, not in each.
 	pssMB float64
-	// procs is how many processes the GUI ran at the end; mainCPU and
-	// mainRSS are its first one's (palisade-gui's tray process) alone.
-	procs   int
-	mainCPU time.Duration
-	mainRSS float64
-	daemon  time.Duration // palisaded's CPU time per minute, when it runs
+	// procs is how many processes the GUI ran at the end; mainCPU,
+	// mainRSS and mainPSS are its first one's (palisade-gui's tray
+	// process) alone; the others are the window process it started
+	// (palisade-window, or for a build from before the split, palisade-gui
+	// --window).
+	procs            int
+	mainCPU          time.Duration
+	mainRSS, mainPSS float64
+	daemon           time.Duration // palisaded's CPU time per minute, when it runs
 	// switchesPerMin is how often the GUI's threads left the CPU, per
 	// minute, its processes summed (gui_wakes_linux_test.go); mainSwitches
 	// is the first process's alone.
@@ -82,8 +85,8 @@ func TestGUIBenchmark(t *testing.T) {
 			order = append(order, name)
 		}
 		results[name] = append(results[name], c)
-		fmt.Printf("  %-44s %7.1f ms CPU/min %6.0f switches/min %6.1f MB (PSS %5.1f) in %d processes (the first: %.1f ms/min, %.0f switches/min, %.1f MB)%s\n",
-			name, ms(c.cpuPerMin), c.switchesPerMin, c.rssMB, c.pssMB, c.procs, ms(c.mainCPU), c.mainSwitches, c.mainRSS, pushesText(c.pushesPerMin))
+		fmt.Printf("  %-44s %7.1f ms CPU/min %6.0f switches/min %6.1f MB (PSS %5.1f) in %d processes (the first: %.1f ms/min, %.0f switches/min, %.1f MB, PSS %.1f)%s\n",
+			name, ms(c.cpuPerMin), c.switchesPerMin, c.rssMB, c.pssMB, c.procs, ms(c.mainCPU), c.mainSwitches, c.mainRSS, c.mainPSS, pushesText(c.pushesPerMin))
 	}
 	for r := range rounds {
 		fmt.Printf("round %d\n", r+1)
@@ -98,8 +101,8 @@ func TestGUIBenchmark(t *testing.T) {
 	fmt.Printf("PSS the same with pages shared between processes divided among them; switches are\n")
 	fmt.Printf("context switches (voluntary and not) per minute, the GUI's wake-ups; pushes per minute\n")
 	fmt.Printf("of the status streams meanwhile (plain, changes=only, changes=rates).\n")
-	fmt.Printf("%-44s %22s %22s %22s %22s %22s %22s %22s %18s %s\n", "scenario", "GUI CPU ms/min", "GUI switches/min", "GUI RSS MB", "GUI PSS MB",
-		"first process ms/min", "first switches/min", "first process MB", "palisaded ms/min", "pushes/min")
+	fmt.Printf("%-44s %22s %22s %22s %22s %22s %22s %22s %22s %18s %s\n", "scenario", "GUI CPU ms/min", "GUI switches/min", "GUI RSS MB", "GUI PSS MB",
+		"first process ms/min", "first switches/min", "first process MB", "first process PSS MB", "palisaded ms/min", "pushes/min")
 	for _, name := range order {
 		cs := results[name]
 		daemon := ""
@@ -110,14 +113,15 @@ func TestGUIBenchmark(t *testing.T) {
 		for i := range cs[0].pushesPerMin {
 			pushes = append(pushes, medianCost(cs, func(c cost) float64 { return c.pushesPerMin[i] }))
 		}
-		fmt.Printf("%-44s %22s %22s %22s %22s %22s %22s %22s %18s %s\n", name,
+		fmt.Printf("%-44s %22s %22s %22s %22s %22s %22s %22s %22s %18s %s\n", name,
 			spread(cs, func(c cost) float64 { return ms(c.cpuPerMin) }),
 			spread(cs, func(c cost) float64 { return c.switchesPerMin }),
 			spread(cs, func(c cost) float64 { return c.rssMB }),
 			spread(cs, func(c cost) float64 { return c.pssMB }),
 			spread(cs, func(c cost) float64 { return ms(c.mainCPU) }),
 			spread(cs, func(c cost) float64 { return c.mainSwitches }),
-			spread(cs, func(c cost) float64 { return c.mainRSS }), daemon, pushesText(pushes))
+			spread(cs, func(c cost) float64 { return c.mainRSS }),
+			spread(cs, func(c cost) float64 { return c.mainPSS }), daemon, pushesText(pushes))
 	}
 }
 
@@ -206,9 +210,10 @@ func measureGUI(t *testing.T, gui *guiProc, daemonPid int, client *ipc.Client, s
 		c.cpuPerMin += cpu
 		c.switchesPerMin += sw
 		c.rssMB += mb
-		c.pssMB += memKB(t, p, "smaps_rollup", "Pss:")
+		pss := memKB(t, p, "smaps_rollup", "Pss:")
+		c.pssMB += pss
 		if i == 0 {
-			c.mainCPU, c.mainRSS, c.mainSwitches = cpu, mb, sw
+			c.mainCPU, c.mainRSS, c.mainPSS, c.mainSwitches = cpu, mb, pss, sw
 		}
 	}
 	if daemonPid > 0 {
