@@ -142,6 +142,25 @@ func TestTrayProcess(t *testing.T) {
 		t.Errorf("notification %+v", n)
 	}
 	waitMenu(t, w, item, "Connected · work")
+
+	// Without palisade-window beside it (a broken install), "Open Palisade"
+	// is a notification naming the missing program, and no window process.
+	if err := os.Remove(filepath.Join(bin, "palisade-window")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Click(item, "Open Palisade"); err != nil {
+		t.Fatal(err)
+	}
+	n, err = notes.WaitFor(2, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Title != "Palisade could not open its window" || !strings.Contains(n.Body, filepath.Join(bin, "palisade-window")+" is missing") {
+		t.Errorf("notification %+v", n)
+	}
+	if kids := desktopbed.Children(cmd.Process.Pid); len(kids) != 0 {
+		t.Errorf("window processes %v without a window program", kids)
+	}
 }
 
 // waitMenu waits up to 20 s for the tray menu's first entry to start with
