@@ -8,7 +8,7 @@
 // plain "C", "POSIX" and unset are skipped by go-locale and are quiet.
 //
 // Fyne reads it in its lang package's init, before main runs, so the fix
-// is this package's own init: import it (blank) from the GUI's main. It
+// is this package's own init: the window's main (palisade-window) imports it. It
 // imports only os and strings, which Fyne's lang package needs too through
 // text/template, and its path sorts before text/template's; so by Go's
 // package initialization order (sorted by import path, each package once
