@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -49,6 +50,10 @@ func TestOwnExecOfListedProgram(t *testing.T) {
 	defer cancel()
 	c := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestOwnExecOfListedProgram$", "-test.count=1", "-test.v")
 	c.Env = append(os.Environ(), ownExecEnv+"="+prog)
+	// A frozen child's vfork'd child holds a copy of the watch's fanotify
+	// descriptor and waits on it for good: kill the whole process group.
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
 	c.WaitDelay = 10 * time.Second
 	out, err := c.CombinedOutput()
 	if ctx.Err() != nil {
