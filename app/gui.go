@@ -21,6 +21,7 @@ import (
 
 	"github.com/palisadevpn/palisade/app/view"
 	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/keptblock"
 )
 
 // GUI is the running window.
@@ -28,6 +29,9 @@ type GUI struct {
 	fyne   fyne.App
 	client *ipc.Client
 	goos   string
+	// look tells, while the service does not answer, whether its kill
+	// switch still blocks (keptblock.Look); nil: it is not asked.
+	look func() keptblock.Finding
 
 	win      fyne.Window
 	tabs     *container.AppTabs
@@ -111,7 +115,15 @@ func (g *GUI) Start(ctx context.Context) {
 				g.do(g.applyQueued)
 			}
 		},
-		func(err error) { g.do(func() { g.down(err) }) })
+		func(err error) {
+			// Looked up here, off the UI thread: it reads a file and the
+			// packet filter.
+			var f keptblock.Finding
+			if g.look != nil {
+				f = g.look()
+			}
+			g.do(func() { g.down(err, f) })
+		})
 }
 
 // applyQueued applies the statuses that arrived since the last call.
@@ -189,7 +201,7 @@ func (g *GUI) apply(st ipc.Status, now time.Time) {
 }
 
 // down renders the service being unreachable.
-func (g *GUI) down(err error) {
+func (g *GUI) down(err error, f keptblock.Finding) {
 	if g.up {
 		slog.Info("service lost", "err", err)
 	}
@@ -199,7 +211,7 @@ func (g *GUI) down(err error) {
 	g.profiles.unreadable(err)
 	g.rates.Reset()
 	g.status.graph.clear()
-	g.render(view.ServiceDownView(err, g.goos))
+	g.render(view.KeptBlockView(err, g.goos, f, time.Local))
 	g.rearm()
 }
 

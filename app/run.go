@@ -12,6 +12,7 @@ import (
 	"github.com/palisadevpn/palisade/assets"
 	"github.com/palisadevpn/palisade/internal/desktopnote"
 	"github.com/palisadevpn/palisade/service/ipc"
+	"github.com/palisadevpn/palisade/service/keptblock"
 )
 
 // AppID identifies the GUI to the desktop (notifications, preferences).
@@ -23,11 +24,13 @@ var AppIcon fyne.Resource = fyne.NewStaticResource("palisade.png", assets.AppIco
 // RunWindow runs the window process: the Fyne window against the service
 // at socket, on tab, raised again by every show request read from in (the
 // tray process's pipe), until the user closes it or in ends. It has no
-// tray icon; the tray process has it.
-func RunWindow(socket, tab string, in io.Reader) {
+// tray icon; the tray process has it. stateDir is the service's, where a
+// stopped service leaves the record of a kill switch block it kept.
+func RunWindow(socket, stateDir, tab string, in io.Reader) {
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(AppIcon)
 	g := New(a, ipc.NewClient(socket))
+	g.look = func() keptblock.Finding { return keptblock.Look(context.Background(), stateDir, keptblock.Probe) }
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	g.Start(ctx)

@@ -54,33 +54,7 @@ func TestTrayProcess(t *testing.T) {
 
 	idle := ipc.Status{State: ipc.Disconnected, CanControl: true}
 	fake := fakeservice.StartAt(t, filepath.Join(t.TempDir(), "s.sock"), idle, settings.Default(), nil)
-	bin := t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/palisade-gui", "../../cmd/palisade-window").CombinedOutput(); err != nil {
-		t.Fatalf("build palisade-gui and palisade-window: %v\n%s", err, out)
-	}
-	cmd := exec.Command(filepath.Join(bin, "palisade-gui"), "--hidden", "--socket", fake.Socket)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display, "DBUS_SESSION_BUS_ADDRESS="+busAddr, "HOME="+t.TempDir())
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Error("the tray did not end within 10 s of SIGTERM")
-		}
-	})
-
-	item, err := w.NextFrom(cmd.Process.Pid, 60*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cmd, item := startTrayProcess(t, w, []string{"DISPLAY=" + display}, nil, "--socket", fake.Socket)
 	obj := w.Conn().Object(item.Sender, "/StatusNotifierItem")
 	if title, err := obj.GetProperty("org.kde.StatusNotifierItem.Title"); err != nil || title.Value() != "Palisade" {
 		t.Errorf("item title %v (%v)", title, err)
@@ -104,7 +78,7 @@ func TestTrayProcess(t *testing.T) {
 	if len(kids) != 1 {
 		t.Fatalf("window processes %v, want one", kids)
 	}
-	if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", kids[0])); err != nil || exe != filepath.Join(bin, "palisade-window") {
+	if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", kids[0])); err != nil || exe != filepath.Join(filepath.Dir(cmd.Path), "palisade-window") {
 		t.Errorf("the window process runs %q (%v), want palisade-window beside the tray", exe, err)
 	}
 	if it, err := w.NextFrom(kids[0], 2*time.Second); err == nil {
@@ -194,4 +168,40 @@ func waitWindow(t *testing.T, x *desktopbed.Display, want bool) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("window mapped=%v not reached within 30 s", want)
+}
+
+// startTrayProcess builds palisade-gui and starts its tray process (with
+// --hidden and args, on the test's bus, run through wrapper when given: a
+// command line that ends by running the rest), and waits up to 60 s for its
+// tray item. It is ended with SIGTERM when the test ends.
+func startTrayProcess(t *testing.T, w *desktopbed.Watcher, env, wrapper []string, args ...string) (*exec.Cmd, desktopbed.Item) {
+	t.Helper()
+	bin := t.TempDir()
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/palisade-gui", "../../cmd/palisade-window").CombinedOutput(); err != nil {
+		t.Fatalf("build palisade-gui and palisade-window: %v\n%s", err, out)
+	}
+	line := append(append(slices.Clone(wrapper), filepath.Join(bin, "palisade-gui"), "--hidden"), args...)
+	cmd := exec.Command(line[0], line[1:]...)
+	cmd.Env = append(append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+busAddr, "HOME="+t.TempDir()), env...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Error("the tray did not end within 10 s of SIGTERM")
+		}
+	})
+	item, err := w.NextFrom(cmd.Process.Pid, 60*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cmd, item
 }

@@ -44,7 +44,7 @@ func RunTray(socket, stateDir string, hidden bool) {
 			slog.Info("notification not shown", "err", err)
 		}
 	}
-	win := newWindowProc(exe, runtime.GOOS, socket, t.windowClosed, t.notify)
+	win := newWindowProc(exe, runtime.GOOS, socket, stateDir, t.windowClosed, t.notify)
 	t.open, t.quit = win.show, systray.Quit
 	ctx, cancel := context.WithCancel(context.Background())
 	systray.Run(func() {
@@ -53,6 +53,7 @@ func RunTray(socket, stateDir string, hidden bool) {
 		}
 		systray.SetOnTapped(func() { win.show("") })
 		t.start(ctx)
+		go ui.reassert(ctx)
 		slog.Info("tray started", "socket", socket)
 		if !hidden {
 			win.show("Status")

@@ -2,11 +2,13 @@ package tray
 
 import (
 	"bytes"
+	"context"
 	"image"
 	_ "image/png" // the tray icons are PNGs
 	"log/slog"
 	"runtime"
 	"sync"
+	"time"
 
 	"fyne.io/systray"
 	"github.com/fyne-io/image/ico"
@@ -65,6 +67,9 @@ type sysTray struct {
 	h    menuHandler
 	mu   sync.Mutex
 	done chan struct{} // closed when the current entries are replaced
+	// icon and tip are the last shown, for reassert.
+	icon []byte
+	tip  string
 }
 
 func (s *sysTray) setIcon(i view.Icon) {
@@ -73,10 +78,49 @@ func (s *sysTray) setIcon(i view.Icon) {
 		slog.Error("tray icon", "err", err)
 		return
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.icon = data
 	systray.SetIcon(data)
 }
 
-func (s *sysTray) setTooltip(text string) { systray.SetTooltip(text) }
+func (s *sysTray) setTooltip(text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tip = text
+	systray.SetTooltip(text)
+}
+
+// reassertDelays are when, after start, the tray sets its icon and tooltip
+// again. On Linux fyne.io/systray runs onReady before its D-Bus properties
+// exist and builds them from the icon and tooltip it had when it began
+// exporting them; a change in between (the first failed attempt to reach a
+// service that is down comes that fast) is dropped, and the tray kept
+// "Contacting the service…" and its icon for good. Three wake-ups at start,
+// none later.
+var reassertDelays = []time.Duration{time.Second, 3 * time.Second, 10 * time.Second}
+
+// reassert sets the last icon and tooltip again at reassertDelays, until
+// ctx ends.
+func (s *sysTray) reassert(ctx context.Context) {
+	start := time.Now()
+	for _, d := range reassertDelays {
+		t := time.NewTimer(time.Until(start.Add(d)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		// Under mu, so a change shown meanwhile is not undone.
+		s.mu.Lock()
+		if s.icon != nil {
+			systray.SetIcon(s.icon)
+		}
+		systray.SetTooltip(s.tip)
+		s.mu.Unlock()
+	}
+}
 
 func (s *sysTray) setMenu(m view.MenuModel) {
 	s.mu.Lock()

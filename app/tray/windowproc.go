@@ -31,11 +31,11 @@ type windowProc struct {
 }
 
 // newWindowProc runs the window program found beside tray, the tray's own
-// resolved path, on goos.
-func newWindowProc(tray, goos, socket string, exited func(), failed func(view.Note)) *windowProc {
+// resolved path, on goos, against the service's socket and state directory.
+func newWindowProc(tray, goos, socket, stateDir string, exited func(), failed func(view.Note)) *windowProc {
 	return &windowProc{
 		program: view.Sibling(tray, view.WindowProgram, goos),
-		args:    []string{"--socket", socket},
+		args:    []string{"--socket", socket, "--state-dir", stateDir},
 		exited:  exited,
 		failed:  failed,
 		log:     slog.Default(),

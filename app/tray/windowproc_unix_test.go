@@ -42,7 +42,7 @@ func (r *windowRecord) notesSent() []view.Note {
 // newTestWindow runs the window program beside a tray in dir.
 func newTestWindow(dir string) (*windowProc, *windowRecord) {
 	r := &windowRecord{}
-	w := newWindowProc(filepath.Join(dir, view.TrayProgram), "linux", "/run/test.sock",
+	w := newWindowProc(filepath.Join(dir, view.TrayProgram), "linux", "/run/test.sock", "/var/lib/test",
 		func() { r.mu.Lock(); r.exits++; r.mu.Unlock() },
 		func(n view.Note) { r.mu.Lock(); r.notes = append(r.notes, n); r.mu.Unlock() })
 	return w, r
@@ -66,11 +66,11 @@ func TestWindowProgramBesideTray(t *testing.T) {
 	}
 
 	w.show("Settings")
-	wantLog("args --socket /run/test.sock --tab Settings\n")
+	wantLog("args --socket /run/test.sock --state-dir /var/lib/test --tab Settings\n")
 	w.show("Logs") // the running window is raised, not a second one started
-	wantLog("args --socket /run/test.sock --tab Settings\ngot show Logs\n")
+	wantLog("args --socket /run/test.sock --state-dir /var/lib/test --tab Settings\ngot show Logs\n")
 	w.close()
-	wantLog("args --socket /run/test.sock --tab Settings\ngot show Logs\nended\n")
+	wantLog("args --socket /run/test.sock --state-dir /var/lib/test --tab Settings\ngot show Logs\nended\n")
 	waitFor(t, "the tray to see the window end", func() bool { return r.ended() == 1 })
 	if n := r.notesSent(); len(n) != 0 {
 		t.Errorf("notes sent: %+v", n)
@@ -105,7 +105,7 @@ func TestWindowProgramMissing(t *testing.T) {
 	w.show("Profiles")
 	waitFor(t, "the reinstalled window to start", func() bool {
 		b, _ := os.ReadFile(filepath.Join(dir, "window.log"))
-		return string(b) == "args --socket /run/test.sock --tab Profiles\n"
+		return string(b) == "args --socket /run/test.sock --state-dir /var/lib/test --tab Profiles\n"
 	})
 	w.close()
 	waitFor(t, "the window to end", func() bool { return r.ended() == 1 })

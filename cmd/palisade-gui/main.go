@@ -9,7 +9,6 @@ package main
 
 import (
 	"flag"
-	"os"
 
 	"github.com/palisadevpn/palisade/app/tray"
 	_ "github.com/palisadevpn/palisade/internal/sigprofile" // -tags profile only
@@ -18,12 +17,8 @@ import (
 
 func main() {
 	socket := flag.String("socket", ipc.EnvSocket(), "the service's socket (or pipe); also $PALISADE_SOCKET")
-	stateDir := ipc.DefaultStateDir()
-	if d := os.Getenv("PALISADE_STATE_DIR"); d != "" {
-		stateDir = d
-	}
-	flag.StringVar(&stateDir, "state-dir", stateDir, "the service's state directory, where it records a kill switch block it kept; also $PALISADE_STATE_DIR")
+	stateDir := flag.String("state-dir", ipc.EnvStateDir(), "the service's state directory, where it records a kill switch block it kept; also $PALISADE_STATE_DIR")
 	hidden := flag.Bool("hidden", false, "start in the tray without showing the window (used at login)")
 	flag.Parse()
-	tray.RunTray(*socket, stateDir, *hidden)
+	tray.RunTray(*socket, *stateDir, *hidden)
 }

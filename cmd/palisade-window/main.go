@@ -18,10 +18,11 @@ import (
 
 func main() {
 	socket := flag.String("socket", ipc.EnvSocket(), "the service's socket (or pipe); also $PALISADE_SOCKET")
+	stateDir := flag.String("state-dir", ipc.EnvStateDir(), "the service's state directory, where it records a kill switch block it kept; also $PALISADE_STATE_DIR")
 	tab := flag.String("tab", "Status", "the tab to open on")
 	flag.Parse()
 	if fynelocale.Set != "" {
 		slog.Info("the locale names no language Fyne parses; messages follow LANGUAGE", "locale", fynelocale.Was, "LANGUAGE", fynelocale.Set)
 	}
-	app.RunWindow(*socket, *tab, os.Stdin)
+	app.RunWindow(*socket, *stateDir, *tab, os.Stdin)
 }

@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 	fs := flag.NewFlagSet("palisade", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	socket := fs.String("socket", envOr("PALISADE_SOCKET", ipc.DefaultSocket), "service socket (env PALISADE_SOCKET)")
-	stateDir := fs.String("state-dir", envOr("PALISADE_STATE_DIR", ipc.DefaultStateDir()), "the service's state directory (env PALISADE_STATE_DIR)")
+	stateDir := fs.String("state-dir", ipc.EnvStateDir(), "the service's state directory (env PALISADE_STATE_DIR)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(out)

@@ -18,3 +18,12 @@ func DefaultStateDir() string {
 	}
 	return "/var/lib/palisade"
 }
+
+// EnvStateDir is the state directory $PALISADE_STATE_DIR names, else
+// DefaultStateDir: the CLI's and GUI programs' default for --state-dir.
+func EnvStateDir() string {
+	if d := os.Getenv("PALISADE_STATE_DIR"); d != "" {
+		return d
+	}
+	return DefaultStateDir()
+}
