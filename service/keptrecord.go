@@ -9,12 +9,13 @@ import (
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
-// keptRecord describes the block p a stopping service leaves in place, for
-// the CLI and tray to explain while the service is down.
-func keptRecord(p firewall.Policy, s settings.Settings, kind StopKind, why string, now time.Time) keptblock.Record {
+// keptRecord describes the block p a service leaves in place (stopping, or
+// should it die: stop keptblock.StopNone), for the CLI and tray to explain
+// while the service is down.
+func keptRecord(p firewall.Policy, s settings.Settings, stop, why string, now time.Time) keptblock.Record {
 	return keptblock.Record{
 		Since:    now,
-		Stop:     kind.String(),
+		Stop:     stop,
 		Why:      why,
 		Mode:     string(s.KillSwitch),
 		Families: blockedFamilies(p.Output),
@@ -44,16 +45,47 @@ func blockedFamilies(out []firewall.Rule) []string {
 	return fams
 }
 
-// takeOverKeptBlockLocked removes the previous run's record once this start
-// has rendered its own policy over the block it describes, or removed it.
-func (m *Manager) takeOverKeptBlockLocked() {
+// recordEngagedLocked keeps the kept-block record in step with the policy
+// just applied: while the kill switch blocks, a record says so with stop
+// "none", so that a process that dies without a clean stop (killed,
+// crashed: the block stays, nftables and pf keep it, WFP keeps its
+// filters) still tells an ordinary user, who cannot read the filter, since
+// when; when it stops blocking, the record goes. A failed write or removal
+// is retried at the next apply.
+func (m *Manager) recordEngagedLocked(p firewall.Policy) {
+	if p.Engaged == m.net.recorded {
+		return
+	}
+	if p.Engaged {
+		why := "the kill switch engaged (" + p.Why + ")"
+		if err := keptblock.Write(m.env.StateDir, keptRecord(p, m.settings, keptblock.StopNone, why, time.Now())); err != nil {
+			m.env.Log.Warn("kept-block record not written: should the service die, only the firewall tells the block", "err", err)
+			return
+		}
+	} else if _, err := keptblock.Remove(m.env.StateDir); err != nil {
+		m.env.Log.Warn("kept-block record not removed: the CLI may say a block is kept", "err", err)
+		return
+	}
+	m.net.recorded = p.Engaged
+}
+
+// takeKeptRecordLocked removes the record the previous run left, before
+// this start applies its own policy, and reports whether there was one.
+func (m *Manager) takeKeptRecordLocked() bool {
 	removed, err := keptblock.Remove(m.env.StateDir)
-	switch {
-	case err != nil:
+	if err != nil {
 		m.env.Log.Warn("kept-block record not removed: the CLI may say the service left a block", "err", err)
-	case removed && m.net.policy.Engaged:
-		m.env.Log.Info("kill switch: the block the previous run kept is taken over")
-	case removed:
-		m.env.Log.Info("kill switch: the block the previous run kept is lifted")
+	}
+	return removed
+}
+
+// logTakeOverLocked says, once this start applied its policy, what became
+// of the block the previous run left (had: its record was there).
+func (m *Manager) logTakeOverLocked(had bool) {
+	switch {
+	case had && m.net.policy.Engaged:
+		m.env.Log.Info("kill switch: the block the previous run left is taken over")
+	case had:
+		m.env.Log.Info("kill switch: the block the previous run left is lifted")
 	}
 }

@@ -148,8 +148,9 @@ func New(env Env) (*Manager, error) {
 	m.watchSplit(m.settings.Split)
 	m.mu.Lock()
 	m.net.onLink = env.OnLink()
+	had := m.takeKeptRecordLocked()
 	m.applyNetLocked()
-	m.takeOverKeptBlockLocked()
+	m.logTakeOverLocked(had)
 	m.publishLocked()
 	m.mu.Unlock()
 	if j.Connected && s.ReconnectOnStart && j.LastProfile != "" {

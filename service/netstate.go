@@ -43,6 +43,9 @@ type netState struct {
 	bootstrap []netip.Addr
 	policy    firewall.Policy
 	applied   bool
+	// recorded tells that the kept-block record describes the applied
+	// engaged policy (recordEngagedLocked).
+	recorded bool
 	// restart is set by a stop that keeps the block (stopKeepsBlock: a
 	// restart, prepare-restart, a system shutdown): the block then
 	// outlives the process (firewall.Input.Restart).
@@ -96,6 +99,7 @@ func (m *Manager) applyNetLocked() {
 			m.status.LastError = "firewall: " + err.Error()
 		} else {
 			m.net.policy, m.net.applied = p, true
+			m.recordEngagedLocked(p)
 		}
 	}
 	s := &m.status
@@ -302,7 +306,7 @@ func (m *Manager) shutdownNetLocked(kind StopKind, evidence string) {
 		m.net.restart = true
 		m.applyNetLocked()
 		m.env.Log.Info("stopping: the kill switch's block stays until the service is back", "why", why, "stop", kind.String(), "evidence", evidence)
-		if err := keptblock.Write(m.env.StateDir, keptRecord(m.net.policy, m.settings, kind, why, time.Now())); err != nil {
+		if err := keptblock.Write(m.env.StateDir, keptRecord(m.net.policy, m.settings, kind.String(), why, time.Now())); err != nil {
 			m.env.Log.Warn("kept-block record not written: the CLI and tray can tell the block only by reading the firewall", "err", err)
 		}
 		return
@@ -312,6 +316,7 @@ func (m *Manager) shutdownNetLocked(kind StopKind, evidence string) {
 		m.env.Log.Warn("firewall remove", "err", err)
 	}
 	m.net.applied = false
+	m.recordEngagedLocked(firewall.Policy{})
 }
 
 func stringsOf[T interface{ String() string }](xs []T) []string {

@@ -149,15 +149,15 @@ func TestCloseKeepsBlockWhenComingBack(t *testing.T) {
 				!slices.Equal(rec.Families, []string{keptblock.IPv4, keptblock.IPv6})) {
 				t.Errorf("record %+v: want stop %q, mode auto, a reason, rules and both families", rec, c.kind)
 			}
-			// The next start takes the block over (or lifts it) and the
-			// record goes.
+			// The next start takes the block over (or lifts it): the
+			// stopped run's record goes; a blocking start writes its own.
 			m2, err := New(env)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer m2.Close()
-			if _, found, err := keptblock.Read(env.StateDir); found || err != nil {
-				t.Errorf("record still there after the next start (%v)", err)
+			if rec, found, err := keptblock.Read(env.StateDir); err != nil || found && rec.Stop != keptblock.StopNone {
+				t.Errorf("after the next start: record %+v (%v), want none or the new run's", rec, err)
 			}
 		})
 	}
@@ -167,7 +167,7 @@ func TestCloseKeepsBlockWhenComingBack(t *testing.T) {
 // place: both for an engaged policy, none for one that blocks nothing.
 func TestKeptRecordFamilies(t *testing.T) {
 	engaged := firewall.Compute(firewall.Input{State: firewall.TunnelState(ipc.Disconnected), Mode: firewall.ModeAlways, HostIPv6: true, AllowLAN: true})
-	r := keptRecord(engaged, settings.Settings{KillSwitch: settings.KillSwitchAlways, AllowLAN: true}, StopPlain, "kill switch always", time.Now())
+	r := keptRecord(engaged, settings.Settings{KillSwitch: settings.KillSwitchAlways, AllowLAN: true}, StopPlain.String(), "kill switch always", time.Now())
 	if !slices.Equal(r.Families, []string{keptblock.IPv4, keptblock.IPv6}) || !r.LAN || r.Rules != len(engaged.Output)+len(engaged.Input)+len(engaged.Forward) {
 		t.Errorf("engaged: %+v", r)
 	}

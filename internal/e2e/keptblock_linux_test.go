@@ -46,8 +46,8 @@ func (n *node) expectStatus(t *testing.T, when string, code int, want ...string)
 }
 
 // A kept block is never a silent mystery: with kill switch always, the
-// service killed (no clean stop, so no record, only the table) and then
-// stopped cleanly (a record) leaves the internet blocked for both
+// service killed (no clean stop: the record written when the block engaged
+// stays, with the table) and then stopped cleanly (the stop's record) leaves the internet blocked for both
 // families, and the CLI says so with the ways out (exit 3); after
 // `palisaded cleanup` it says nothing blocks (exit 1) and both families
 // reach the internet host again.
@@ -59,9 +59,12 @@ func TestKeptBlockExplained(t *testing.T) {
 
 	n.daemon.Kill()
 	n.expectStatus(t, "after SIGKILL", 3, "Internet blocked: Palisade service not running",
-		"killed or crashed", "sudo systemctl start palisaded", "sudo palisaded cleanup")
-	if _, err := os.Stat(filepath.Join(n.state, keptblock.File)); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a killed service left a record (%v): it had no chance to write one", err)
+		"The internet is blocked by Palisade's kill switch (IPv4 and IPv6; the local network stays reachable)",
+		"killed or crashed", "the block has been in place since", "sudo systemctl start palisaded", "sudo palisaded cleanup")
+	// The running service's record is what an ordinary user, who cannot
+	// read nftables, is told from.
+	if rec, found, err := keptblock.Read(n.state); !found || err != nil || rec.Stop != keptblock.StopNone {
+		t.Errorf("after SIGKILL: record %+v found %v (%v), want the running service's (stop none)", rec, found, err)
 	}
 
 	n.launch(t)

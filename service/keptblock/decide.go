@@ -108,10 +108,14 @@ func (f Finding) Explain(goos string, loc *time.Location) []string {
 			"  or lift the block:  "+CleanupCommand(goos))
 	}
 	lines := []string{"The internet is blocked by Palisade's kill switch" + f.covers() + "."}
-	if r := f.Record; r != nil {
+	switch r := f.Record; {
+	case r != nil && r.Stop == StopNone:
+		lines = append(lines, fmt.Sprintf("The service ended without stopping cleanly (it was killed or crashed); the block has been in place since %s, when %s.",
+			r.Since.In(loc).Format("2006-01-02 15:04:05"), strings.TrimSuffix(r.Why, ".")))
+	case r != nil:
 		lines = append(lines, fmt.Sprintf("Since %s: the service stopped (%s) and kept the block: %s.",
 			r.Since.In(loc).Format("2006-01-02 15:04:05"), r.Stop, strings.TrimSuffix(r.Why, ".")))
-	} else {
+	default:
 		lines = append(lines, "The service ended without stopping cleanly (it was killed or crashed) and left the block in place.")
 	}
 	if f.Probe == Unknown {

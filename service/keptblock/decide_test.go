@@ -9,6 +9,8 @@ import (
 
 func TestDecide(t *testing.T) {
 	rec := sample()
+	running := sample()
+	running.Stop, running.Why = StopNone, "the kill switch engaged (auto, armed)"
 	eperm := errors.New("nftables: operation not permitted")
 	for _, c := range []struct {
 		name   string
@@ -22,6 +24,8 @@ func TestDecide(t *testing.T) {
 			[]string{"blocked by Palisade's kill switch (IPv4 and IPv6; the local network stays reachable)", "Since 2026-11-27 01:02:03", "(stop)", "kill switch always", "sudo systemctl start palisaded", "sudo palisaded cleanup"}},
 		{"killed: no record, table present", nil, Present, nil, Blocked,
 			[]string{"blocked by Palisade's kill switch.", "killed or crashed", "sudo systemctl start palisaded", "sudo palisaded cleanup"}},
+		{"killed: the running service's record, filter unreadable", &running, Unknown, eperm, Blocked,
+			[]string{"killed or crashed", "in place since 2026-11-27 01:02:03, when the kill switch engaged (auto, armed)", "sudo palisaded cleanup"}},
 		{"record, filter unreadable", &rec, Unknown, eperm, Blocked,
 			[]string{"blocked by Palisade's kill switch", "from the service's record", "operation not permitted", "sudo palisaded cleanup"}},
 		{"stale record after a reboot", &rec, Absent, nil, NotBlocked, []string{"blocks nothing"}},

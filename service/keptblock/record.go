@@ -33,13 +33,21 @@ const (
 	IPv6 = "ipv6"
 )
 
+// StopNone is the stop of a record written while the service runs with
+// its kill switch blocking: found while the service does not answer, it
+// means the process ended without a clean stop (killed, crashed) and left
+// the block, in place since the record's time.
+const StopNone = "none"
+
 // Record says why and since when the service left its block in place and
 // what that block covers.
 type Record struct {
-	// Since is when the service stopped and left the block.
+	// Since is when the service stopped and left the block (StopNone:
+	// when the block engaged).
 	Since time.Time `json:"since"`
 	// Stop is the kind of stop ("stop", "restart", "system shutdown",
-	// "unknown"); Why the decision's reason, as the service logged it.
+	// "unknown", or StopNone); Why the decision's reason, as the service
+	// logged it.
 	Stop string `json:"stop"`
 	Why  string `json:"why"`
 	// Mode is the kill switch mode then (off, auto, always).
