@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/palisadevpn/palisade/app/tray"
-	"github.com/palisadevpn/palisade/internal/desktopbed"
 	"github.com/palisadevpn/palisade/service/keptblock"
 )
 
@@ -51,16 +50,7 @@ func TestTrayKeptBlock(t *testing.T) {
 		{"stale record", "", "Service not running", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			w, err := desktopbed.NewWatcher(busAddr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(w.Close)
-			notes, err := desktopbed.NewNotifications(busAddr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(notes.Close)
+			w, notes := trayServers(t)
 			state := t.TempDir()
 			rec := keptblock.Record{Since: time.Now(), Stop: "stop", Why: "kill switch always", Mode: "always",
 				Families: []string{keptblock.IPv4, keptblock.IPv6}, LAN: true, Rules: 20}

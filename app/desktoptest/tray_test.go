@@ -27,18 +27,7 @@ func TestTrayProcess(t *testing.T) {
 	if busAddr == "" {
 		t.Skip("dbus-daemon is not installed (package dbus)")
 	}
-	// The watcher and the notification server are there before the tray
-	// starts, so its registration is waited for, not raced.
-	w, err := desktopbed.NewWatcher(busAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Close)
-	notes, err := desktopbed.NewNotifications(busAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(notes.Close)
+	w, notes := trayServers(t)
 	// A display of its own: this package's in-process window is "Palisade"
 	// too.
 	display, xp, err := desktopbed.StartDisplay()
@@ -168,6 +157,24 @@ func waitWindow(t *testing.T, x *desktopbed.Display, want bool) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("window mapped=%v not reached within 30 s", want)
+}
+
+// trayServers starts a tray watcher and a notification server on the
+// test's bus, before the tray starts, so that its registration is waited
+// for, not raced.
+func trayServers(t *testing.T) (*desktopbed.Watcher, *desktopbed.Notifications) {
+	t.Helper()
+	w, err := desktopbed.NewWatcher(busAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	notes, err := desktopbed.NewNotifications(busAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(notes.Close)
+	return w, notes
 }
 
 // startTrayProcess builds palisade-gui and starts its tray process (with
