@@ -44,6 +44,7 @@ func TestTrayProcess(t *testing.T) {
 	idle := ipc.Status{State: ipc.Disconnected, CanControl: true}
 	fake := fakeservice.StartAt(t, filepath.Join(t.TempDir(), "s.sock"), idle, settings.Default(), nil)
 	cmd, item := startTrayProcess(t, w, []string{"DISPLAY=" + display}, nil, "--socket", fake.Socket)
+	bin := filepath.Dir(cmd.Path)
 	obj := w.Conn().Object(item.Sender, "/StatusNotifierItem")
 	if title, err := obj.GetProperty("org.kde.StatusNotifierItem.Title"); err != nil || title.Value() != "Palisade" {
 		t.Errorf("item title %v (%v)", title, err)
@@ -67,7 +68,7 @@ func TestTrayProcess(t *testing.T) {
 	if len(kids) != 1 {
 		t.Fatalf("window processes %v, want one", kids)
 	}
-	if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", kids[0])); err != nil || exe != filepath.Join(filepath.Dir(cmd.Path), "palisade-window") {
+	if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", kids[0])); err != nil || exe != filepath.Join(bin, "palisade-window") {
 		t.Errorf("the window process runs %q (%v), want palisade-window beside the tray", exe, err)
 	}
 	if it, err := w.NextFrom(kids[0], 2*time.Second); err == nil {
