@@ -155,6 +155,16 @@ func (b *wfpBackend) Remove() error {
 	return nil
 }
 
+// Close ends the backend's WFP session. Filters it added stay (the
+// session is not dynamic); a program that only reads them (the CLI's and
+// the tray's kept-block look while the service is down) closes it so a
+// look repeated on every reconnection attempt does not hold a session each.
+func (b *wfpBackend) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sess.Close()
+}
+
 // removeLocked deletes our objects by our own keys, never by reading
 // every filter on the machine (one foreign filter with a condition the
 // parser does not know would make it fail forever).

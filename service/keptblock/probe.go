@@ -19,6 +19,9 @@ func Probe(ctx context.Context, stateDir string) (Presence, error) {
 	if err != nil {
 		return Unknown, err
 	}
+	if c, ok := fw.(io.Closer); ok {
+		defer c.Close()
+	}
 	in, ok := fw.(firewall.Inspector)
 	if !ok {
 		return Unknown, errors.New("this packet filter cannot be read back")
