@@ -39,7 +39,8 @@ type wfpBackend struct {
 	log *slog.Logger
 	// appID identifies the service executable and user the accounts it
 	// may run as (wfpServiceUserSDDL): sockets matching both (WireGuard,
-	// the resolver's upstream queries, endpoint name lookups) may pass.
+	// the resolver's upstream queries, endpoint name lookups) may pass;
+	// set by the first Apply (identityLocked), guarded by mu.
 	appID string
 	user  *windows.SECURITY_DESCRIPTOR
 
@@ -55,21 +56,12 @@ type wfpBackend struct {
 	countsLogged bool
 }
 
-// New opens a WFP session for the running service executable. stateDir is
-// not used yet.
+// New opens a WFP session. The service's own identity (its app ID and
+// user) is looked up by the first Apply, not here: a program that only
+// reads the filters back (the CLI's and the tray's kept-block look) needs
+// neither, and Wine, where the Windows smoke test runs them, aborts the
+// process on FwpmGetAppIdFromFileName0. stateDir is not used yet.
 func New(log *slog.Logger, stateDir string) (Backend, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("wfp: %w", err)
-	}
-	appID, err := wf.AppID(exe)
-	if err != nil {
-		return nil, fmt.Errorf("wfp: app ID of %s: %w", exe, err)
-	}
-	user, err := serviceUser()
-	if err != nil {
-		return nil, err
-	}
 	sess, err := wf.New(&wf.Options{
 		Name:                    "Palisade",
 		Description:             "Palisade VPN kill switch",
@@ -78,7 +70,29 @@ func New(log *slog.Logger, stateDir string) (Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wfp: open session: %w", err)
 	}
-	return &wfpBackend{log: log, appID: appID, user: user, sess: sess}, nil
+	return &wfpBackend{log: log, sess: sess}, nil
+}
+
+// identityLocked looks up the running executable's app ID and the service
+// user condition once, for the permits Apply builds.
+func (b *wfpBackend) identityLocked() error {
+	if b.user != nil {
+		return nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("wfp: %w", err)
+	}
+	appID, err := wf.AppID(exe)
+	if err != nil {
+		return fmt.Errorf("wfp: app ID of %s: %w", exe, err)
+	}
+	user, err := serviceUser()
+	if err != nil {
+		return err
+	}
+	b.appID, b.user = appID, user
+	return nil
 }
 
 // serviceUser is the security descriptor for the service permits' user
@@ -104,6 +118,9 @@ func serviceUser() (*windows.SECURITY_DESCRIPTOR, error) {
 func (b *wfpBackend) Apply(p Policy) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.identityLocked(); err != nil {
+		return err
+	}
 	fs := wfpFilters(p)
 	rules := make([]*wf.Rule, 0, len(fs))
 	for _, f := range fs {
