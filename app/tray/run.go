@@ -36,7 +36,9 @@ func RunTray(socket, stateDir string, hidden bool) {
 		os.Exit(1)
 	}
 	ui := &sysTray{}
-	t := newTrayApp(ipc.NewClient(socket), runtime.GOOS, ui)
+	// The tray's requests are rare (a state change, a menu click): holding
+	// their connection open only added a wake-up when it expired.
+	t := newTrayApp(ipc.NewQuietClient(socket), runtime.GOOS, ui)
 	ui.h = t
 	t.look = func() keptblock.Finding { return keptblock.Look(context.Background(), stateDir, keptblock.Probe) }
 	t.notify = func(n view.Note) {
