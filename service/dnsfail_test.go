@@ -157,9 +157,7 @@ func TestTunnelUpstreamsPinned(t *testing.T) {
 	m.Import("home", testProfile)
 	m.Connect("home")
 	waitState(t, m, ipc.Connected)
-	r.mu.Lock()
-	cfg := r.ups[len(r.ups)-1]
-	r.mu.Unlock()
+	cfg := r.lastUp()
 	want := []netip.Addr{netip.MustParseAddr("10.64.0.1"), netip.MustParseAddr("fd64::1")}
 	if !slices.Equal(cfg.Pinned, want) {
 		t.Errorf("pinned %v, want %v", cfg.Pinned, want)
@@ -180,9 +178,7 @@ func TestProfileResolverPinnedOnLAN(t *testing.T) {
 	m.Import("home", strings.Replace(testProfile, "DNS = 10.64.0.1", "DNS = 10.64.0.1, fd64::1", 1))
 	m.Connect("home")
 	waitState(t, m, ipc.Connected)
-	r.mu.Lock()
-	cfg := r.ups[len(r.ups)-1]
-	r.mu.Unlock()
+	cfg := r.lastUp()
 	want := []netip.Addr{netip.MustParseAddr("10.64.0.1"), netip.MustParseAddr("fd64::1")}
 	if !slices.Equal(cfg.Pinned, want) {
 		t.Errorf("pinned %v, want the profile's servers %v", cfg.Pinned, want)

@@ -108,6 +108,13 @@ func (r *fakeRouter) devices() (live, maxLive int) {
 	return r.live, r.maxLive
 }
 
+// lastUp is the configuration of the latest Up.
+func (r *fakeRouter) lastUp() platform.TunnelConfig {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ups[len(r.ups)-1]
+}
+
 func (r *fakeRouter) Up(cfg platform.TunnelConfig) error {
 	r.mu.Lock()
 	r.ups = append(r.ups, cfg)

@@ -130,9 +130,7 @@ func TestResolveCacheAndMovedEndpoint(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	r.mu.Lock()
-	last := r.ups[len(r.ups)-1]
-	r.mu.Unlock()
+	last := r.lastUp()
 	if !slices.Equal(last.Endpoints, []netip.AddrPort{netip.MustParseAddrPort("198.51.100.8:51820")}) {
 		t.Errorf("routes planned for %v after the move", last.Endpoints)
 	}
