@@ -16,30 +16,16 @@ import (
 	"github.com/palisadevpn/palisade/service/settings"
 )
 
-// connected is the dual-stack state the screenshots show.
+// connected is the tests' dual-stack state (fakeservice.Connected) on
+// today's clock, with the larger counters and the DNS manager the
+// screenshots show.
 func connected() ipc.Status {
+	st := fakeservice.Connected()
 	hs := time.Now().Add(-7 * time.Second)
-	return ipc.Status{
-		State:             ipc.Connected,
-		Since:             time.Now().Add(-3 * time.Minute),
-		Profile:           "work",
-		Interface:         "palisade0",
-		Addresses:         []string{"10.64.0.2/32", "fd64::2/128"},
-		Endpoint:          "198.51.100.2:51820",
-		LastHandshake:     &hs,
-		RxBytes:           48 << 20,
-		TxBytes:           3 << 20,
-		TunnelIPv6:        true,
-		KillSwitch:        settings.KillSwitchAuto,
-		KillSwitchEngaged: true,
-		DNS: ipc.DNSStatus{
-			Mode:      settings.DNSTunnel,
-			Resolvers: []string{"127.80.73.65", "fe80::80:73:65"},
-			Upstreams: []string{"10.64.0.1", "fd64::1"},
-			Manager:   "systemd-resolved",
-		},
-		CanControl: true,
-	}
+	st.Since, st.LastHandshake = time.Now().Add(-3*time.Minute), &hs
+	st.RxBytes, st.TxBytes = 48<<20, 3<<20
+	st.DNS.Manager = "systemd-resolved"
+	return st
 }
 
 // mixedDNS are settings as the pane shows them while the user is typing: one
