@@ -21,7 +21,7 @@ deps:
 # from its own directory, is the only program that links Fyne and cgo.
 build: deps
 	$(GO) build -o $(BIN)/ ./cmd/palisaded ./cmd/palisade ./cmd/palisade-gui
-	$(GO) build -o $(BIN)/ ./cmd/palisade-window
+	$(GO) build -o $(BIN)/ ./cmd/palisade-gui/palisade-window
 
 # The service and CLI are cgo-free and build for every OS, and so is the
 # tray on Linux and Windows (on macOS it needs cgo for the menu bar and is
@@ -41,7 +41,7 @@ cross:
 # The Windows window for the MSI, cgo through mingw-w64 (installed by deps).
 # Slow the first time (the C parts of the GL driver); the build cache keeps it.
 cross-gui: deps
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags="$(RELEASE_LDFLAGS) -H=windowsgui" -o $(BIN)/windows-amd64/palisade-window.exe ./cmd/palisade-window
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -ldflags="$(RELEASE_LDFLAGS) -H=windowsgui" -o $(BIN)/windows-amd64/palisade-window.exe ./cmd/palisade-gui/palisade-window
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -52,7 +52,7 @@ vet:
 	$(GO) vet ./...
 	@for os in darwin windows; do \
 		echo "vet GOOS=$$os"; \
-		skip='/app$$|/app/desktoptest|/app/internal|/cmd/palisade-window'; \
+		skip='/app$$|/app/desktoptest|/app/internal|/cmd/palisade-gui/palisade-window'; \
 		[ $$os = darwin ] && skip="$$skip|/app/tray|/cmd/palisade-gui"; \
 		GOOS=$$os CGO_ENABLED=0 $(GO) vet $$(GOOS=$$os CGO_ENABLED=0 $(GO) list -e ./... 2>/dev/null | grep -v -E "$$skip") || exit 1; \
 	done
@@ -101,14 +101,14 @@ bench: deps
 # Contents/MacOS; both need cgo there, so this runs on a Mac (make packages
 # lays out the bundle elsewhere, without the binaries).
 app:
-	$(GO) build -o $(BIN)/ ./cmd/palisade-gui ./cmd/palisade-window
+	$(GO) build -o $(BIN)/ ./cmd/palisade-gui ./cmd/palisade-gui/palisade-window
 	$(GO) run ./installer/render -kind app -out build/Palisade.app -gui $(BIN)/palisade-gui -window $(BIN)/palisade-window
 
 # The Linux window needs cgo, so the .deb/.rpm's palisade-window is built for
 # this machine's architecture only (the tray comes from cross); packages.sh
 # fails if either is missing.
 packages: deps cross cross-gui build
-	$(GO) build -ldflags="$(RELEASE_LDFLAGS)" -o $(BIN)/linux-$$($(GO) env GOARCH)/ ./cmd/palisade-window
+	$(GO) build -ldflags="$(RELEASE_LDFLAGS)" -o $(BIN)/linux-$$($(GO) env GOARCH)/ ./cmd/palisade-gui/palisade-window
 	bash scripts/packages.sh
 
 clean:

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bin build
-go build -o bin/ ./cmd/palisaded ./cmd/palisade ./cmd/palisade-gui ./cmd/palisade-window ./app/internal/fynefloor
+go build -o bin/ ./cmd/palisaded ./cmd/palisade ./cmd/palisade-gui ./cmd/palisade-gui/palisade-window ./app/internal/fynefloor
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
 echo "== Go benchmarks"
 go test -run '^$' -bench . -benchtime 2s ./firewall ./dnsproxy ./service/profile | tee build/bench-go.txt

@@ -27,7 +27,7 @@ fi
 mkdir -p bin
 go build -o bin/ ./cmd/palisaded ./cmd/palisade
 if [ -n "${DISPLAY:-}" ]; then
-  go build -o bin/ ./cmd/palisade-gui ./cmd/palisade-window || echo "demo: GUI not built; continuing without it"
+  go build -o bin/ ./cmd/palisade-gui ./cmd/palisade-gui/palisade-window || echo "demo: GUI not built; continuing without it"
 fi
 hold=0
 [ -t 0 ] && hold=10m

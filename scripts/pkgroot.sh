@@ -45,7 +45,7 @@ Palisade $VERSION for macOS ($arch). On a Mac, from this directory:
 
   # only if root/Applications/Palisade.app/Contents/MacOS is empty, from a
   # source checkout (the tray and the window need cgo):
-  #   CGO_ENABLED=1 go build -o THIS_DIR/root/Applications/Palisade.app/Contents/MacOS/ ./cmd/palisade-gui ./cmd/palisade-window
+  #   CGO_ENABLED=1 go build -o THIS_DIR/root/Applications/Palisade.app/Contents/MacOS/ ./cmd/palisade-gui ./cmd/palisade-gui/palisade-window
   pkgbuild --root root --scripts scripts --identifier com.palisadevpn.palisade \\
     --version $VERSION --install-location / palisade-$VERSION-darwin-$arch.pkg
 

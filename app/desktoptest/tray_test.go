@@ -185,7 +185,7 @@ func trayServers(t *testing.T) (*desktopbed.Watcher, *desktopbed.Notifications) 
 func startTrayProcess(t *testing.T, w *desktopbed.Watcher, env, wrapper []string, args ...string) (*exec.Cmd, desktopbed.Item) {
 	t.Helper()
 	bin := t.TempDir()
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/palisade-gui", "../../cmd/palisade-window").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/palisade-gui", "../../cmd/palisade-gui/palisade-window").CombinedOutput(); err != nil {
 		t.Fatalf("build palisade-gui and palisade-window: %v\n%s", err, out)
 	}
 	line := append(append(slices.Clone(wrapper), filepath.Join(bin, "palisade-gui"), "--hidden"), args...)

@@ -62,7 +62,7 @@ func build(dir string) error {
 		args []string
 	}{
 		{[]string{"CGO_ENABLED=0"}, []string{"go", "build", "-ldflags=-s -w", "-o", bin + "/", "./cmd/palisaded", "./cmd/palisade", "./cmd/palisade-gui"}},
-		{nil, []string{"go", "build", "-ldflags=-s -w", "-o", bin + "/", "./cmd/palisade-window"}},
+		{nil, []string{"go", "build", "-ldflags=-s -w", "-o", bin + "/", "./cmd/palisade-gui/palisade-window"}},
 		{[]string{"CGO_ENABLED=0"}, []string{"go", "build", "-o", dir + "/", "./internal/installtest/peer"}},
 		{[]string{"BIN=" + filepath.Join(dir, "bin"), "DIST=" + dir, "LINUX_ARCHES=" + arch, "NOGUI_ARCHES=" + arch},
 			[]string{"bash", "scripts/packages.sh"}},

@@ -177,7 +177,7 @@ func TestWindowsBuildUnderWine(t *testing.T) {
 // GUI exit or a lost display fails the step.
 func guiWindow(t *testing.T, e env, dir string) {
 	build(t, filepath.Join(dir, "palisade-gui.exe"), "../../cmd/palisade-gui", false)
-	build(t, filepath.Join(dir, "palisade-window.exe"), "../../cmd/palisade-window", true)
+	build(t, filepath.Join(dir, "palisade-window.exe"), "../../cmd/palisade-gui/palisade-window", true)
 	if err := startGUI(t, e, dir); err != nil {
 		t.Fatal(err)
 	}
