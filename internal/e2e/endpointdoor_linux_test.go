@@ -15,6 +15,9 @@ import (
 // endpointCounterRules count, at the server's uplink, what arrives from the
 // client's LAN addresses other than WireGuard messages to the WireGuard
 // port (a message starts with its type, 1 to 4, and three zero bytes).
+// Link-local sources are not counted: the client's never cross the LAN
+// router, and the router's own on the server's link (its MLD reports for
+// a link just up) counted one "leak" in a CI run.
 const endpointCounterRules = `table inet palep {
 	counter outside4 {}
 	counter outside6 {}
@@ -23,7 +26,7 @@ const endpointCounterRules = `table inet palep {
 		iifname "eth0" udp dport 51820 @th,64,32 { 0x01000000, 0x02000000, 0x03000000, 0x04000000 } return
 		iifname "eth0" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } return
 		iifname "eth0" ip saddr 192.168.50.0/24 counter name outside4
-		iifname "eth0" ip6 saddr { 2001:db8:50::/64, fd50::/64, fe80::/10 } counter name outside6
+		iifname "eth0" ip6 saddr { 2001:db8:50::/64, fd50::/64 } counter name outside6
 	}
 }
 `
